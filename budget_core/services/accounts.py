@@ -1,0 +1,140 @@
+"""Accounts: users with argon2id password hashes."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import IntegrityError
+
+from ..errors import NotFound, PermissionDenied, ValidationError
+
+# OWASP's argon2id parameters: 19 MiB, 2 iterations, 1 lane.
+HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
+MIN_PASSWORD = 8
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+SIGN_IN_FAILED = "That email and password do not match an account. Check both and try again."
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    id: int
+    email: str
+    display_name: str
+
+
+@lru_cache(maxsize=1)
+def _common_passwords() -> frozenset[str]:
+    words = resources.files("budget_core").joinpath("data/common_passwords.txt").read_text()
+    return frozenset(w.strip().lower() for w in words.splitlines() if w.strip())
+
+
+def check_email(email: str) -> str:
+    normal = (email or "").strip()
+    if not EMAIL.match(normal) or len(normal) > 254:
+        raise ValidationError(f"'{email}' is not an email address; it should look like name@example.com.")
+    return normal
+
+
+def check_display_name(name: str) -> str:
+    normal = " ".join((name or "").split())
+    if not normal:
+        raise ValidationError("Enter a name the family will see, for example 'Mom'.")
+    if len(normal) > 60:
+        raise ValidationError("Keep the name under 60 characters.")
+    return normal
+
+
+def check_password(password: str) -> str:
+    if password is None or len(password) < MIN_PASSWORD:
+        raise ValidationError(f"Choose a password of at least {MIN_PASSWORD} characters.")
+    if len(password) > 1024:
+        raise ValidationError("Choose a password shorter than 1,024 characters.")
+    if password.lower() in _common_passwords():
+        raise ValidationError("That password is on the list of the most common ones; choose another.")
+    return password
+
+
+def create_user(engine: Engine, email: str, display_name: str, password: str | None) -> User:
+    """Create an account. ``password=None`` makes one that cannot sign in until a password is set."""
+    email = check_email(email)
+    display_name = check_display_name(display_name)
+    hashed = HASHER.hash(check_password(password)) if password is not None else None
+    try:
+        with engine.begin() as conn:
+            row = conn.execute(
+                text("INSERT INTO users (email, display_name, password_hash) VALUES (:e, :n, :h) "
+                     "RETURNING id, email, display_name"),
+                {"e": email, "n": display_name, "h": hashed},
+            ).one()
+    except IntegrityError:
+        raise ValidationError(f"There is already an account for {email}; sign in instead.") from None
+    return User(*row)
+
+
+def set_password(engine: Engine, user_id: int, password: str) -> None:
+    hashed = HASHER.hash(check_password(password))
+    with engine.begin() as conn:
+        done = conn.execute(
+            text("UPDATE users SET password_hash = :h, password_changed_at = now() WHERE id = :u"),
+            {"h": hashed, "u": user_id},
+        ).rowcount
+    if not done:
+        raise NotFound("That account does not exist.")
+
+
+_DUMMY_HASH = HASHER.hash("not a real password, only for equal timing")
+
+
+def authenticate(engine: Engine, email: str, password: str) -> User:
+    """Return the user whose email and password match, or raise PermissionDenied.
+
+    The message and the work done are the same whether the email exists or not.
+    """
+    with engine.connect() as conn:
+        row = conn.execute(
+            text("SELECT id, email, display_name, password_hash FROM users WHERE lower(email) = lower(:e)"),
+            {"e": (email or "").strip()},
+        ).first()
+    stored = row.password_hash if row is not None and row.password_hash else _DUMMY_HASH
+    try:
+        HASHER.verify(stored, password or "")
+    except (VerificationError, InvalidHashError):
+        raise PermissionDenied(SIGN_IN_FAILED) from None
+    if row is None or not row.password_hash:
+        raise PermissionDenied(SIGN_IN_FAILED)
+    if HASHER.check_needs_rehash(stored):
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE users SET password_hash = :h WHERE id = :u"),
+                         {"h": HASHER.hash(password), "u": row.id})
+    return User(row.id, row.email, row.display_name)
+
+
+def find_user(engine: Engine, email: str) -> User | None:
+    with engine.connect() as conn:
+        row = conn.execute(
+            text("SELECT id, email, display_name FROM users WHERE lower(email) = lower(:e)"),
+            {"e": (email or "").strip()},
+        ).first()
+    return User(*row) if row else None
+
+
+def get_user(engine: Engine, user_id: int) -> User:
+    with engine.connect() as conn:
+        row = conn.execute(text("SELECT id, email, display_name FROM users WHERE id = :u"), {"u": user_id}).first()
+    if row is None:
+        raise NotFound("That account does not exist.")
+    return User(*row)
+
+
+def user_by_email(engine: Engine, email: str) -> User:
+    """The user with this email, or NotFound with a message naming it (CLI ``--by``)."""
+    user = find_user(engine, email)
+    if user is None:
+        raise NotFound(f"No account uses {email}; create one with 'budget user add {email} --name NAME'.")
+    return user

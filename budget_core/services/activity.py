@@ -1,0 +1,153 @@
+"""The family's event log, read as the change feed, the activity feed and the audit trail."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Engine, text
+
+from ..money import format_money
+from .families import get_family
+
+PLAN_WORDS = {
+    "name": "the family name", "monthly_income": "the monthly income", "savings_goal": "the savings goal",
+    "period_start_day": "the period start day", "currency": "the currency", "timezone": "the time zone",
+    "big_expense_threshold": "the big-expense alert",
+}
+MONEY_FIELDS = {"monthly_income", "savings_goal", "big_expense_threshold"}
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    family_id: int
+    version: int
+    actor_id: int | None
+    kind: str
+    payload: dict
+    at: datetime
+
+    @property
+    def actor(self) -> str:
+        return self.payload.get("actor") or "Someone"
+
+    @property
+    def text(self) -> str:
+        return describe(self.kind, self.payload)
+
+    def as_json(self) -> dict:
+        return {"version": self.version, "actor": self.actor, "actor_id": self.actor_id, "kind": self.kind,
+                "text": self.text, "at": self.at.isoformat(), "payload": self.payload}
+
+
+def _money(p: dict, key: str = "amount") -> str:
+    return format_money(p[key], p["currency"])
+
+
+def _plan_change(field: str, new, currency: str) -> str:
+    if field in MONEY_FIELDS and new is not None:
+        shown = format_money(new, currency)
+    elif new is None:
+        shown = "nothing"
+    else:
+        shown = str(new)
+    return f"{PLAN_WORDS.get(field, field)} to {shown}"
+
+
+def _transaction_sentence(actor: str, p: dict) -> str:
+    what, kind, amount = p["description"], p.get("kind"), p["amount"]
+    if kind == "income":
+        return f"{actor} recorded {_money(p)} of income: {what}"
+    if amount < 0:
+        return f"{actor} got a refund of {format_money(-amount, p['currency'])} for {what}"
+    if kind == "savings":
+        return f"{actor} put {_money(p)} into savings: {what}"
+    return f"{actor} spent {_money(p)} on {what}"
+
+
+def describe(kind: str, p: dict) -> str:
+    """One human sentence per event: 'Dad spent $15.00 on Lunch'. User text is returned as typed;
+    whoever displays it escapes it."""
+    actor = p.get("actor") or "Someone"
+    if kind == "transaction.added":
+        return _transaction_sentence(actor, p)
+    if kind == "transaction.edited":
+        before = p.get("before", {})
+        changed = []
+        if before.get("amount") != p["amount"]:
+            changed.append(f"{format_money(before['amount'], p['currency'])} → {_money(p)}")
+        if before.get("description") not in (None, p["description"]):
+            changed.append(f"'{before['description']}' → '{p['description']}'")
+        if before.get("category") not in (None, p["category"]):
+            changed.append(f"{before['category']} → {p['category']}")
+        if before.get("occurred_on") not in (None, p["occurred_on"]):
+            changed.append(f"{before['occurred_on']} → {p['occurred_on']}")
+        detail = ": " + ", ".join(changed) if changed else ""
+        return f"{actor} changed {p['description']}{detail}"
+    if kind == "transaction.deleted":
+        return f"{actor} deleted {p['description']} ({format_money(p['amount'], p['currency'])})"
+    if kind == "plan.updated":
+        changes = p.get("changes") or {}
+        if not changes:
+            return f"{actor} saved the plan without changes"
+        return f"{actor} changed " + "; ".join(_plan_change(f, v[1], p["currency"]) for f, v in changes.items())
+    if kind == "fixed.added":
+        return f"{actor} planned a fixed expense: {p['name']} ({_money(p)})"
+    if kind == "fixed.removed":
+        return f"{actor} removed the fixed expense {p['name']} ({_money(p)})"
+    if kind == "category.added":
+        under = f" under {p['parent']}" if p.get("parent") else ""
+        return f"{actor} added the {p['kind']} category {p['name']}{under}"
+    if kind == "category.renamed":
+        return f"{actor} renamed the category {p['old']} to {p['name']}"
+    if kind == "category.archived":
+        return f"{actor} archived the category {p['name']}"
+    if kind == "category.restored":
+        return f"{actor} restored the category {p['name']}"
+    if kind == "member.joined":
+        return f"{p['member']} joined the family as {p['role']}"
+    if kind == "member.role_changed":
+        return f"{actor} made {p['member']} a {p['role']}"
+    if kind == "member.removed":
+        return f"{actor} removed {p['member']} from the family"
+    if kind == "invitation.created":
+        return f"{actor} invited someone to join as {p['role']}"
+    if kind == "invitation.revoked":
+        return f"{actor} revoked an invitation"
+    if kind == "family.created":
+        return f"{actor} created the family {p['name']}"
+    if kind == "import.completed":
+        return f"{actor} imported {p['count']} transactions from {p['file']}"
+    return f"{actor}: {kind}"
+
+
+def changes_since(engine: Engine, user_id: int, family_id: int, cursor: int = 0, *, limit: int = 1000) -> list[Event]:
+    """Events after version ``cursor``, oldest first (the sync feed)."""
+    get_family(engine, user_id, family_id)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text("SELECT family_id, version, actor_id, kind, payload, at FROM events "
+                 "WHERE family_id = :f AND version > :c ORDER BY version LIMIT :l"),
+            {"f": family_id, "c": cursor, "l": limit},
+        ).all()
+    return [Event(*r) for r in rows]
+
+
+def recent_activity(engine: Engine, user_id: int, family_id: int, *, before: int | None = None,
+                    limit: int = 50) -> list[Event]:
+    """The newest events first; ``before`` pages back through older ones (the Activity page)."""
+    get_family(engine, user_id, family_id)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text("SELECT family_id, version, actor_id, kind, payload, at FROM events "
+                 "WHERE family_id = :f AND (CAST(:b AS bigint) IS NULL OR version < :b) "
+                 "ORDER BY version DESC LIMIT :l"),
+            {"f": family_id, "b": before, "l": limit},
+        ).all()
+    return [Event(*r) for r in rows]
+
+
+def family_version(engine: Engine, family_id: int) -> int | None:
+    """The family's current version: one primary-key lookup (the watcher's fallback)."""
+    with engine.connect() as conn:
+        return conn.execute(text("SELECT version FROM families WHERE id = :f"), {"f": family_id}).scalar()

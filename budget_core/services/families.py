@@ -1,0 +1,225 @@
+"""Families and their plan: create, read, change the plan, planned fixed expenses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from sqlalchemy import Engine, text
+
+from ..errors import NotFound, ValidationError
+from ..money import MAX_MINOR, check_currency
+from ._uow import family_write, not_a_member, notify_after_commit, record_event
+from .accounts import check_display_name
+
+DEFAULT_CATEGORIES = {
+    "fixed": ["Housing", "Utilities", "Insurance"],
+    "variable": ["Groceries", "Dining", "Transport", "Household", "Fun"],
+    "savings": ["Savings"],
+    "income": ["Salary", "Other income"],
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Family:
+    id: int
+    name: str
+    currency: str
+    timezone: str
+    monthly_income: int
+    savings_goal: int
+    period_start_day: int
+    version: int
+    big_expense_threshold: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FixedExpense:
+    id: int
+    name: str
+    amount: int
+
+
+@dataclass(frozen=True, slots=True)
+class Membership:
+    family_id: int
+    family_name: str
+    role: str
+    display_name: str
+
+
+def check_timezone(name: str) -> str:
+    tz = (name or "").strip()
+    try:
+        if tz not in available_timezones():
+            raise ZoneInfoNotFoundError(tz)
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValidationError(f"'{name}' is not a time zone we know; use an IANA name such as Europe/Berlin.") from None
+    return tz
+
+
+def check_start_day(day: int) -> int:
+    if not isinstance(day, int) or isinstance(day, bool) or not 1 <= day <= 31:
+        raise ValidationError(f"The period start day must be a day of the month from 1 to 31, not {day!r}.")
+    return day
+
+
+def check_plan_amount(value: int, what: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ValidationError(f"The {what} must be a whole number of minor units.")
+    if value < 0:
+        raise ValidationError(f"The {what} cannot be negative.")
+    if value > MAX_MINOR:
+        raise ValidationError(f"The {what} is larger than any household amount we accept; check the number.")
+    return value
+
+
+def check_family_name(name: str) -> str:
+    normal = " ".join((name or "").split())
+    if not normal:
+        raise ValidationError("Give the family a name, for example 'The Smiths'.")
+    if len(normal) > 80:
+        raise ValidationError("Keep the family name under 80 characters.")
+    return normal
+
+
+def create_family(engine: Engine, owner_id: int, *, name: str, currency: str, timezone: str,
+                  monthly_income: int, savings_goal: int, period_start_day: int,
+                  owner_display_name: str | None = None) -> Family:
+    """Create a family with the default categories; its creator becomes its first manager."""
+    name = check_family_name(name)
+    currency = check_currency(currency)
+    timezone = check_timezone(timezone)
+    check_plan_amount(monthly_income, "monthly income")
+    check_plan_amount(savings_goal, "savings goal")
+    check_start_day(period_start_day)
+    with engine.connect() as conn, conn.begin():
+        owner = conn.execute(text("SELECT display_name FROM users WHERE id = :u"), {"u": owner_id}).first()
+        if owner is None:
+            raise NotFound("That account does not exist.")
+        display = check_display_name(owner_display_name or owner.display_name)
+        family_id = conn.execute(
+            text("INSERT INTO families (name, currency, timezone, monthly_income, savings_goal, period_start_day, "
+                 "version) VALUES (:n, :c, :t, :i, :s, :d, 1) RETURNING id"),
+            {"n": name, "c": currency, "t": timezone, "i": monthly_income, "s": savings_goal, "d": period_start_day},
+        ).scalar_one()
+        conn.execute(
+            text("INSERT INTO members (family_id, user_id, role, display_name) VALUES (:f, :u, 'manager', :n)"),
+            {"f": family_id, "u": owner_id, "n": display},
+        )
+        for kind, names in DEFAULT_CATEGORIES.items():
+            for category in names:
+                conn.execute(text("INSERT INTO categories (family_id, name, kind) VALUES (:f, :n, :k)"),
+                             {"f": family_id, "n": category, "k": kind})
+        record_event(conn, family_id, 1, owner_id, "family.created", {"actor": display, "name": name})
+    with engine.connect() as conn:
+        notify_after_commit(conn, family_id, 1)
+    return get_family(engine, owner_id, family_id)
+
+
+def _family_row(conn, family_id: int, user_id: int):
+    return conn.execute(
+        text("SELECT f.id, f.name, f.currency, f.timezone, f.monthly_income, f.savings_goal, "
+             "f.period_start_day, f.version, f.big_expense_threshold "
+             "FROM families f JOIN members m ON m.family_id = f.id "
+             "WHERE f.id = :f AND m.user_id = :u AND m.removed_at IS NULL"),
+        {"f": family_id, "u": user_id},
+    ).first()
+
+
+def get_family(engine: Engine, user_id: int, family_id: int) -> Family:
+    """The family as its member ``user_id`` sees it; PermissionDenied for anyone else."""
+    with engine.connect() as conn:
+        row = _family_row(conn, family_id, user_id)
+    if row is None:
+        raise not_a_member(family_id)
+    return Family(*row)
+
+
+def my_families(engine: Engine, user_id: int) -> list[Membership]:
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text("SELECT f.id, f.name, m.role, m.display_name FROM members m JOIN families f ON f.id = m.family_id "
+                 "WHERE m.user_id = :u AND m.removed_at IS NULL ORDER BY f.name, f.id"),
+            {"u": user_id},
+        ).all()
+    return [Membership(*r) for r in rows]
+
+
+PLAN_FIELDS = {
+    "name": "family name",
+    "monthly_income": "monthly income",
+    "savings_goal": "savings goal",
+    "period_start_day": "period start day",
+    "currency": "currency",
+    "timezone": "time zone",
+    "big_expense_threshold": "big-expense alert",
+}
+
+
+def update_plan(engine: Engine, actor_id: int, family_id: int, **changes) -> Family:
+    """Change any of ``PLAN_FIELDS`` (managers only). Amounts are minor units.
+
+    Changing the currency does not convert recorded amounts; it is meant for fixing a wrong
+    choice early, and the event records it.
+    """
+    unknown = set(changes) - set(PLAN_FIELDS)
+    if unknown:
+        raise ValidationError(f"These are not parts of the plan: {', '.join(sorted(unknown))}.")
+    checks = {
+        "name": check_family_name,
+        "monthly_income": lambda v: check_plan_amount(v, "monthly income"),
+        "savings_goal": lambda v: check_plan_amount(v, "savings goal"),
+        "period_start_day": check_start_day,
+        "currency": check_currency,
+        "timezone": check_timezone,
+        "big_expense_threshold": lambda v: None if v is None else check_plan_amount(v, "big-expense alert"),
+    }
+    clean = {k: checks[k](v) for k, v in changes.items()}
+    with family_write(engine, family_id, actor_id, role="manager", action="change the plan") as w:
+        diff = {k: [w.family[k], v] for k, v in clean.items() if w.family[k] != v}
+        if diff:
+            sets = ", ".join(f"{k} = :{k}" for k in diff)
+            w.conn.execute(text(f"UPDATE families SET {sets} WHERE id = :f"),
+                           {**{k: v[1] for k, v in diff.items()}, "f": family_id})
+        currency = clean.get("currency", w.family["currency"])
+        w.emit("plan.updated", {"actor": w.actor_name, "changes": diff, "currency": currency})
+    return get_family(engine, actor_id, family_id)
+
+
+def list_fixed_expenses(engine: Engine, user_id: int, family_id: int) -> list[FixedExpense]:
+    get_family(engine, user_id, family_id)
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT id, name, amount FROM fixed_expenses WHERE family_id = :f ORDER BY id"),
+                            {"f": family_id}).all()
+    return [FixedExpense(*r) for r in rows]
+
+
+def add_fixed_expense(engine: Engine, actor_id: int, family_id: int, name: str, amount: int) -> FixedExpense:
+    """Plan a fixed expense (rent, utilities …) of ``amount`` minor units a period (managers only)."""
+    clean_name = " ".join((name or "").split())
+    if not clean_name or len(clean_name) > 80:
+        raise ValidationError("Name the fixed expense (up to 80 characters), for example 'Rent'.")
+    if check_plan_amount(amount, "fixed expense") == 0:
+        raise ValidationError("A fixed expense must be more than zero.")
+    with family_write(engine, family_id, actor_id, role="manager", action="change fixed expenses") as w:
+        fid = w.conn.execute(
+            text("INSERT INTO fixed_expenses (family_id, name, amount) VALUES (:f, :n, :a) RETURNING id"),
+            {"f": family_id, "n": clean_name, "a": amount},
+        ).scalar_one()
+        w.emit("fixed.added", {"actor": w.actor_name, "name": clean_name, "amount": amount,
+                               "currency": w.family["currency"]})
+    return FixedExpense(fid, clean_name, amount)
+
+
+def remove_fixed_expense(engine: Engine, actor_id: int, family_id: int, fixed_id: int) -> None:
+    with family_write(engine, family_id, actor_id, role="manager", action="change fixed expenses") as w:
+        row = w.conn.execute(
+            text("DELETE FROM fixed_expenses WHERE family_id = :f AND id = :i RETURNING name, amount"),
+            {"f": family_id, "i": fixed_id},
+        ).first()
+        if row is None:
+            raise NotFound(f"This family has no fixed expense {fixed_id}.")
+        w.emit("fixed.removed", {"actor": w.actor_name, "name": row.name, "amount": row.amount,
+                                 "currency": w.family["currency"]})

@@ -1,0 +1,153 @@
+"""Invitations: random single-use tokens, stored hashed, expiring, revocable, bound to a role."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import Engine, text
+
+from ..config import settings
+from ..errors import NotFound, PermissionDenied, ValidationError
+from ._uow import family_write
+from .families import get_family
+from .members import ROLES
+
+TOKEN_BYTES = 24  # 192 bits from the OS's CSPRNG
+INVALID = "This invitation link is not valid: it may have expired, been used or been revoked. Ask for a new one."
+
+
+@dataclass(frozen=True, slots=True)
+class Invitation:
+    id: int
+    family_id: int
+    role: str
+    created_by: str
+    created_at: datetime
+    expires_at: datetime
+    used_at: datetime | None
+    revoked_at: datetime | None
+
+    def status(self, now: datetime) -> str:
+        if self.used_at:
+            return "used"
+        if self.revoked_at:
+            return "revoked"
+        return "expired" if self.expires_at <= now else "open"
+
+
+@dataclass(frozen=True, slots=True)
+class NewInvitation:
+    """A just-made invitation: the only time the token exists in clear."""
+
+    invitation: Invitation
+    token: str
+
+    @property
+    def url(self) -> str:
+        return f"{settings().public_url}/?invite={self.token}"
+
+
+def hash_token(token: str) -> bytes:
+    return hashlib.sha256(token.strip().encode()).digest()
+
+
+def create_invitation(engine: Engine, actor_id: int, family_id: int, *, role: str = "member",
+                      hours: int | None = None) -> NewInvitation:
+    """Managers invite someone as ``role``; the link expires after ``hours`` (default 48, at most 7 days)."""
+    cfg = settings()
+    hours = cfg.invitation_hours if hours is None else hours
+    if role not in ROLES:
+        raise ValidationError(f"An invitation is for a 'member' or a 'manager', not '{role}'.")
+    if not isinstance(hours, int) or not 1 <= hours <= cfg.max_invitation_hours:
+        raise ValidationError(f"An invitation lasts from 1 hour to {cfg.max_invitation_hours} hours (7 days).")
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    with family_write(engine, family_id, actor_id, role="manager", action="invite people") as w:
+        row = w.conn.execute(
+            text("INSERT INTO invitations (family_id, token_hash, role, created_by, expires_at) "
+                 "VALUES (:f, :h, :r, :u, now() + make_interval(hours => :hrs)) "
+                 "RETURNING id, created_at, expires_at"),
+            {"f": family_id, "h": hash_token(token), "r": role, "u": actor_id, "hrs": hours},
+        ).one()
+        w.emit("invitation.created", {"actor": w.actor_name, "role": role, "invitation_id": row.id,
+                                      "expires_at": row.expires_at.isoformat()})
+    inv = Invitation(row.id, family_id, role, w.actor_name, row.created_at, row.expires_at, None, None)
+    return NewInvitation(inv, token)
+
+
+def list_invitations(engine: Engine, user_id: int, family_id: int) -> list[Invitation]:
+    get_family(engine, user_id, family_id)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text("SELECT i.id, i.family_id, i.role, coalesce(m.display_name, '?'), i.created_at, i.expires_at, "
+                 "i.used_at, i.revoked_at FROM invitations i "
+                 "LEFT JOIN members m ON m.family_id = i.family_id AND m.user_id = i.created_by "
+                 "WHERE i.family_id = :f ORDER BY i.created_at DESC"),
+            {"f": family_id},
+        ).all()
+    return [Invitation(*r) for r in rows]
+
+
+def revoke_invitation(engine: Engine, actor_id: int, family_id: int, invitation_id: int) -> None:
+    with family_write(engine, family_id, actor_id, role="manager", action="revoke invitations") as w:
+        row = w.conn.execute(
+            text("UPDATE invitations SET revoked_at = now() WHERE family_id = :f AND id = :i "
+                 "AND used_at IS NULL AND revoked_at IS NULL RETURNING role"),
+            {"f": family_id, "i": invitation_id},
+        ).first()
+        if row is None:
+            raise NotFound("There is no open invitation with that number; it may be used or revoked already.")
+        w.emit("invitation.revoked", {"actor": w.actor_name, "invitation_id": invitation_id, "role": row.role})
+
+
+def peek_invitation(engine: Engine, token: str) -> tuple[int, str, str]:
+    """(family id, family name, role) of an open invitation, for the page that welcomes the invitee."""
+    with engine.connect() as conn:
+        row = conn.execute(
+            text("SELECT i.family_id, f.name, i.role FROM invitations i JOIN families f ON f.id = i.family_id "
+                 "WHERE i.token_hash = :h AND i.used_at IS NULL AND i.revoked_at IS NULL AND i.expires_at > now()"),
+            {"h": hash_token(token or "")},
+        ).first()
+    if row is None:
+        raise PermissionDenied(INVALID)
+    return tuple(row)
+
+
+def redeem_invitation(engine: Engine, user_id: int, token: str, *, display_name: str | None = None,
+                      now: datetime | None = None) -> int:
+    """Join the invitation's family with exactly the invitation's role; returns the family id."""
+    with engine.connect() as conn:
+        inv = conn.execute(text("SELECT family_id FROM invitations WHERE token_hash = :h"),
+                           {"h": hash_token(token or "")}).first()
+    if inv is None:
+        raise PermissionDenied(INVALID)
+    family_id = inv.family_id
+    with family_write(engine, family_id, user_id, role=None) as w:
+        row = w.conn.execute(
+            text("SELECT id, role, used_at, revoked_at, expires_at FROM invitations "
+                 "WHERE family_id = :f AND token_hash = :h FOR UPDATE"),
+            {"f": family_id, "h": hash_token(token)},
+        ).one()
+        moment = now or datetime.now(timezone.utc)
+        if row.used_at or row.revoked_at or row.expires_at <= moment:
+            raise PermissionDenied(INVALID)
+        if w.actor_role is not None:
+            raise ValidationError("You are already a member of this family.")
+        user = w.conn.execute(text("SELECT display_name FROM users WHERE id = :u"), {"u": user_id}).first()
+        if user is None:
+            raise NotFound("That account does not exist.")
+        name = " ".join((display_name or user.display_name).split())[:60]
+        w.conn.execute(
+            text("INSERT INTO members (family_id, user_id, role, display_name) VALUES (:f, :u, :r, :n) "
+                 "ON CONFLICT (family_id, user_id) DO UPDATE SET role = EXCLUDED.role, "
+                 "display_name = EXCLUDED.display_name, removed_at = NULL, joined_at = now()"),
+            {"f": family_id, "u": user_id, "r": row.role, "n": name},
+        )
+        w.conn.execute(text("UPDATE invitations SET used_at = now(), used_by = :u WHERE family_id = :f AND id = :i"),
+                       {"u": user_id, "f": family_id, "i": row.id})
+        w.emit("member.joined", {"actor": name, "member": name, "role": row.role})
+    return family_id
+
+
