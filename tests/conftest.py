@@ -1,0 +1,106 @@
+"""Shared fixtures: a real PostgreSQL for every test that needs one.
+
+By default the embedded server is started in a temporary data directory; set
+``BUDGET_DATABASE_URL`` to run against another server (the role needs CREATEDB). Each test gets
+its own database, cloned from a migrated template, and it is dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import uuid
+from pathlib import Path
+
+import psycopg
+import pytest
+from sqlalchemy.engine import make_url
+
+from budget_core import config
+from budget_core.db import engine as engine_mod
+from budget_core.db.engine import make_engine, normalise_url
+from budget_core.db.migrate import upgrade
+from budget_core.services import budgets
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _psycopg_conninfo(url: str, dbname: str) -> str:
+    u = make_url(url).set(drivername="postgresql", database=dbname)
+    return u.render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def server_url():
+    """A SQLAlchemy URL of a server we may create databases on (its own database is not touched)."""
+    external = os.environ.get("BUDGET_DATABASE_URL")
+    if external:
+        yield normalise_url(external)
+        return
+    data_dir = Path(tempfile.mkdtemp(prefix="budget-test-"))
+    os.chmod(data_dir, 0o755)
+    from budget_core.db import embedded
+
+    url = embedded.start(data_dir)
+    yield url
+    shutil.rmtree(data_dir, ignore_errors=True)
+
+
+class Databases:
+    """Creates databases cloned from the migrated template."""
+
+    def __init__(self, server_url: str):
+        self.server_url = server_url
+        self.template = f"budget_tmpl_{os.getpid()}"
+        self._admin = _psycopg_conninfo(server_url, "postgres")
+        with psycopg.connect(self._admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{self.template}"')
+            conn.execute(f'CREATE DATABASE "{self.template}"')
+        upgrade(self.url(self.template))
+
+    def url(self, name: str) -> str:
+        return make_url(self.server_url).set(database=name).render_as_string(hide_password=False)
+
+    def create(self) -> str:
+        name = f"budget_t_{uuid.uuid4().hex[:12]}"
+        with psycopg.connect(self._admin, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"')
+        return name
+
+    def drop(self, name: str) -> None:
+        with psycopg.connect(self._admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def close(self) -> None:
+        self.drop(self.template)
+
+
+@pytest.fixture(scope="session")
+def databases(server_url):
+    dbs = Databases(server_url)
+    yield dbs
+    dbs.close()
+
+
+@pytest.fixture
+def db_url(databases):
+    """The URL of a fresh, migrated, empty database of this test's own."""
+    name = databases.create()
+    yield databases.url(name)
+    databases.drop(name)
+
+
+@pytest.fixture
+def engine(db_url, monkeypatch):
+    """A SQLAlchemy engine on this test's own database, also installed as the process's engine."""
+    eng = make_engine(db_url, pool_size=10, max_overflow=30)
+    monkeypatch.setenv("BUDGET_DATABASE_URL", db_url)
+    config.reset_settings()
+    engine_mod.set_engine(eng)
+    budgets.clear_cache()
+    yield eng
+    engine_mod.set_engine(None)
+    eng.dispose()
+    config.reset_settings()
+    budgets.clear_cache()
