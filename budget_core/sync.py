@@ -26,6 +26,8 @@ from .services._uow import CHANNEL
 
 log = logging.getLogger(__name__)
 
+APPLICATION_NAME = "family-budget-watcher"  # how its connection shows in pg_stat_activity
+
 
 @dataclass(frozen=True)
 class WatcherState:
@@ -129,7 +131,7 @@ class Watcher:
         attempt = 0
         while not self._stop.is_set():
             try:
-                with psycopg.connect(self._conninfo(), autocommit=True) as conn:
+                with psycopg.connect(self._conninfo(), autocommit=True, application_name=APPLICATION_NAME) as conn:
                     self._conn = conn
                     conn.execute(f"LISTEN {CHANNEL}")
                     self._refresh(conn)  # catch up on whatever changed while we were away

@@ -1,0 +1,135 @@
+"""The `budget` command, driven as a person would, on a real database."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from budget_core.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def budget(engine):
+    runner = CliRunner()
+
+    def run(*args, input=None, ok=True):
+        result = runner.invoke(main, [str(a) for a in args], input=input, catch_exceptions=False)
+        if ok:
+            assert result.exit_code == 0, result.stderr or result.output
+        return result
+
+    return run
+
+
+@pytest.fixture
+def family_id(budget):
+    budget("user", "add", "mom@example.com", "--name", "Mom", input="correct horse battery\n")
+    out = budget("family", "create", "--name", "Smiths", "--owner", "mom@example.com", "--currency", "USD",
+                 "--timezone", "America/New_York", "--income", "5200.00", "--savings", "600.00",
+                 "--start-day", "1", "--json")
+    return json.loads(out.stdout)["family_id"]
+
+
+def test_the_walkthrough_from_family_to_daily_budget(budget, family_id):
+    budget("fixed", "add", "--family", family_id, "--name", "Rent", "--amount", "1500.00", "--by", "mom@example.com")
+    invite = json.loads(budget("invite", "create", "--family", family_id, "--by", "mom@example.com", "--json").stdout)
+    assert set(invite) >= {"token", "url", "expires_at"} and invite["token"] in invite["url"]
+    budget("user", "add", "dad@example.com", "--name", "Dad", input="another good secret\n")
+    budget("invite", "redeem", invite["token"], "--email", "dad@example.com")
+    added = json.loads(budget("add", "--family", family_id, "--amount", "15.00", "--description", "Lunch",
+                              "--category", "Dining", "--by", "dad@example.com", "--on", "2026-11-10",
+                              "--json").stdout)
+    assert added["amount"] == "15.00" and added["category"] == "Dining" and added["row_version"] == 1
+    edited = json.loads(budget("edit", "--family", family_id, "--id", added["id"], "--row-version", 1,
+                               "--amount", "18.00", "--by", "dad@example.com", "--json").stdout)
+    assert edited["amount"] == "18.00" and edited["row_version"] == 2
+    day = json.loads(budget("daily", "--family", family_id, "--on", "2026-11-11", "--json").stdout)
+    # (520000 - 150000 - 60000 - 1800) // 20 days left (11th..30th)
+    assert day["allowance_today"] == f"{(520000 - 150000 - 60000 - 1800) // 20 / 100:.2f}"
+    assert (day["period_start"], day["period_end"], day["days_left"]) == ("2026-11-01", "2026-11-30", 20)
+    feed = json.loads(budget("activity", "--family", family_id, "--json").stdout)["events"]
+    assert "Dad spent $15.00 on Lunch" in [e["text"] for e in feed]
+    assert [e["version"] for e in feed] == list(range(1, len(feed) + 1))
+    budget("delete", "--family", family_id, "--id", added["id"], "--row-version", 2, "--by", "dad@example.com")
+    human = budget("daily", "--family", family_id, "--on", "2026-11-11").stdout
+    assert "you can spend $" in human and "20 days left" in human
+
+
+def test_a_stale_edit_fails_with_one_line_and_changes_nothing(budget, family_id):
+    added = json.loads(budget("add", "--family", family_id, "--amount", "9.99", "--description", "Tea",
+                              "--category", "Dining", "--by", "mom@example.com", "--json").stdout)
+    budget("edit", "--family", family_id, "--id", added["id"], "--row-version", 1, "--amount", "5",
+           "--by", "mom@example.com")
+    stale = budget("edit", "--family", family_id, "--id", added["id"], "--row-version", 1, "--amount", "7",
+                   "--by", "mom@example.com", ok=False)
+    assert stale.exit_code == 1
+    assert stale.stderr.count("\n") == 1 and "version 1" in stale.stderr and "version 2" in stale.stderr
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["--amount", "abc"], "not an amount"),
+    (["--amount", "15.555"], "at most 2 decimals"),
+    (["--amount", "0"], "must not be zero"),
+    (["--amount", "-5"], "refund"),
+    (["--category", "Nope"], "no category 'Nope'"),
+    (["--by", "nobody@example.com"], "No account uses nobody@example.com"),
+    (["--on", "2026-02-30"], "not a date"),
+])
+def test_bad_add_input_gets_one_actionable_line_and_writes_nothing(budget, family_id, engine, args, fragment):
+    from sqlalchemy import text
+
+    base = {"--amount": "15.00", "--description": "Lunch", "--category": "Dining", "--by": "mom@example.com"}
+    base.update(dict(zip(args[::2], args[1::2])))
+    flat = [x for kv in base.items() for x in kv]
+    result = budget("add", "--family", family_id, *flat, ok=False)
+    assert result.exit_code != 0
+    assert fragment in result.stderr and "Traceback" not in result.stderr
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM transactions")).scalar() == 0
+
+
+def test_demo_creates_four_members_and_two_months_of_spending(budget, engine):
+    from sqlalchemy import text
+
+    out = json.loads(budget("demo", "--json").stdout)
+    with engine.connect() as conn:
+        members = conn.execute(text("SELECT count(*) FROM members WHERE family_id = :f"), {"f": out["family_id"]}).scalar()
+        months = conn.execute(text("SELECT count(DISTINCT date_trunc('month', occurred_on)) FROM transactions")).scalar()
+    assert members == 4 and months >= 2
+    assert "mom@demo.family" in out["emails"]
+
+
+def _all_commands(group, prefix=()):
+    import click
+
+    for name, cmd in group.commands.items():
+        if isinstance(cmd, click.Group):
+            yield from _all_commands(cmd, prefix + (name,))
+        else:
+            yield prefix + (name,), cmd
+
+
+def test_every_command_has_an_example_and_is_in_the_readme():
+    readme = (ROOT / "README.md").read_text()
+    for path, cmd in _all_commands(main):
+        full = "budget " + " ".join(path)
+        assert "Example:" in (cmd.help or ""), f"{full} has no Example in its help"
+        assert re.search(re.escape(full) + r"\b", readme), f"README.md does not mention '{full}'"
+
+
+def test_the_installed_command_prints_no_traceback_when_the_database_is_unreachable(tmp_path):
+    env = {**os.environ, "BUDGET_DATABASE_URL": "postgresql://nobody@127.0.0.1:9/none?connect_timeout=2"}
+    result = subprocess.run([sys.executable, "-m", "budget_core.cli", "daily", "--family", "1"],
+                            capture_output=True, text=True, env=env, timeout=60)
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    assert "cannot reach the database" in result.stderr
