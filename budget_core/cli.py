@@ -223,20 +223,89 @@ def fixed_add(family_id, name, amount, by, as_json) -> None:
 @click.option("--refund", is_flag=True, help="Money coming back: stored as a negative expense.")
 @click.option("--json", "as_json", is_flag=True, help="Print the stored transaction as JSON.")
 def add(family_id, amount, description, category, by, on, client_id, refund, as_json) -> None:
-    """Record an expense, a refund or income.
+    """Record an expense, a refund or income. If the database cannot be reached, the entry is
+    kept in the local outbox (status "pending") and delivered by 'budget outbox flush' or the app.
 
     Example: budget add --family 1 --amount 15.00 --description Lunch --category Dining --by dad@example.com
     """
+    from .outbox import Outbox, is_unreachable
     from .services import families, transactions
 
-    engine = _engine()
-    actor = _user(engine, by)
-    fam = families.get_family(engine, actor.id, family_id)
-    draft = transactions.TransactionDraft(parse_amount(amount, fam.currency), description, category, on,
-                                          client_id, refund)
-    tx = transactions.add_transaction(engine, actor.id, family_id, draft)
-    _emit(tx.as_json(), as_json, f"Saved: {tx.description} {format_money(tx.amount, tx.currency)} "
-                                 f"({tx.category}, {tx.occurred_on}) as transaction {tx.id}.")
+    client_id = client_id or uuid.uuid4()
+    try:
+        engine = _engine()
+        actor = _user(engine, by)
+        fam = families.get_family(engine, actor.id, family_id)
+        draft = transactions.TransactionDraft(parse_amount(amount, fam.currency), description, category, on,
+                                              client_id, refund)
+        tx = transactions.add_transaction(engine, actor.id, family_id, draft)
+    except (OperationalError, DBAPIError) as exc:
+        if not is_unreachable(exc):
+            raise
+        entry = Outbox().enqueue(family_id, {"amount_text": amount, "description": description, "category": category,
+                                             "occurred_on": on.isoformat() if on else None, "refund": refund},
+                                 by_email=by, client_id=str(client_id))
+        _emit({"status": "pending", "client_id": entry.client_id}, as_json,
+              f"The database cannot be reached; saved locally as pending ({entry.client_id}). "
+              "It is delivered by 'budget outbox flush' or by the app once the database is back.")
+        return
+    _emit({**tx.as_json(), "status": "confirmed"}, as_json,
+          f"Saved: {tx.description} {format_money(tx.amount, tx.currency)} "
+          f"({tx.category}, {tx.occurred_on}) as transaction {tx.id}.")
+
+
+@main.group(cls=BudgetGroup)
+def outbox() -> None:
+    """Entries kept locally while the database was unreachable."""
+
+
+@outbox.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def outbox_list(as_json) -> None:
+    """List pending and failed local entries.
+
+    Example: budget outbox list --json
+    """
+    from .outbox import Outbox
+
+    state = Outbox().state()
+    rows = [{"client_id": e.client_id, "family_id": e.family_id, "status": e.status, "reason": e.reason,
+             "description": e.description, "at": e.at} for e in state.with_status("pending", "failed")]
+    if as_json:
+        click.echo(json.dumps({"entries": rows, "damaged_lines": list(state.damaged_lines)}))
+        return
+    for r in rows:
+        reason = f" — {r['reason']}" if r["reason"] else ""
+        click.echo(f"{r['status']:<8} {r['client_id']}  family {r['family_id']}  {r['description']}{reason}")
+    if state.damaged_lines:
+        click.echo(f"Damaged outbox line(s) skipped: {', '.join(map(str, state.damaged_lines))}", err=True)
+    if not rows:
+        click.echo("The outbox is empty.")
+
+
+@outbox.command("flush")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def outbox_flush(as_json) -> None:
+    """Deliver pending local entries now.
+
+    Example: budget outbox flush --json
+    """
+    from .outbox import Outbox, is_unreachable
+
+    box = Outbox()
+    try:
+        result = box.flush(_engine())
+    except (OperationalError, DBAPIError) as exc:
+        if not is_unreachable(exc):
+            raise
+        pending = box.pending_count()
+        _emit({"delivered": 0, "failed": 0, "pending": pending}, as_json,
+              f"The database cannot be reached; {pending} entr{'y' if pending == 1 else 'ies'} still pending.")
+        return
+    for err in result.errors:
+        click.echo(f"Warning: {err}", err=True)
+    _emit(result.as_json(), as_json,
+          f"Delivered {result.delivered}, failed {result.failed}, still pending {result.pending}.")
 
 
 @main.command("edit")

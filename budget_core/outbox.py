@@ -1,0 +1,277 @@
+"""Entries made while the database is unreachable: a durable local queue, delivered exactly once.
+
+The outbox is an append-only JSON-lines file in ``<data dir>/outbox/`` (always the data
+directory, whatever ``BUDGET_DATABASE_URL`` says). Each line is one record:
+
+- ``{"op": "add", "client_id", "family_id", "user_id" | "by_email", "draft": {...}, "at"}``
+- ``{"op": "delivered", "client_id", "transaction_id"}``
+- ``{"op": "failed", "client_id", "reason"}``
+- ``{"op": "discarded", "client_id"}``
+
+A line is written, flushed and fsync'd before anyone is told "saved locally". The state of an
+entry is the last record about its ``client_id``. Delivery calls ``add_transaction`` with the
+entry's ``client_id``, so a delivery repeated after a crash stores nothing twice. A line that
+does not parse (a torn write at the end of the file) is skipped and reported, never fatal.
+Processes sharing the data directory serialise on an ``flock``.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import random
+import threading
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Iterator
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from .config import settings
+from .errors import BudgetError
+
+
+@dataclass(frozen=True)
+class OutboxEntry:
+    client_id: str
+    family_id: int
+    draft: dict
+    user_id: int | None = None
+    by_email: str | None = None
+    at: str = ""
+    status: str = "pending"  # pending | failed | delivered | discarded
+    reason: str | None = None
+    transaction_id: int | None = None
+
+    @property
+    def description(self) -> str:
+        return self.draft.get("description", "")
+
+
+@dataclass
+class FlushResult:
+    delivered: int = 0
+    failed: int = 0
+    pending: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict:
+        return {"delivered": self.delivered, "failed": self.failed, "pending": self.pending}
+
+
+@dataclass(frozen=True)
+class OutboxState:
+    entries: tuple[OutboxEntry, ...]
+    damaged_lines: tuple[int, ...]
+
+    def with_status(self, *statuses: str) -> list[OutboxEntry]:
+        return [e for e in self.entries if e.status in statuses]
+
+
+def is_unreachable(exc: BaseException) -> bool:
+    """True when ``exc`` means the database could not be reached (as opposed to a refusal)."""
+    if isinstance(exc, OperationalError):
+        return True
+    return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
+
+
+class Outbox:
+    def __init__(self, directory: Path | None = None):
+        self.directory = Path(directory) if directory else settings().data_dir / "outbox"
+        self.path = self.directory / "outbox.jsonl"
+        self._thread_lock = threading.Lock()
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        with self._thread_lock, open(self.directory / ".lock", "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def _append(self, record: dict) -> None:
+        line = json.dumps(record, default=str, separators=(",", ":")) + "\n"
+        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            if os.fstat(fd).st_size > 0:  # a torn last line must not swallow this record
+                with open(self.path, "rb") as existing:
+                    existing.seek(-1, os.SEEK_END)
+                    if existing.read(1) != b"\n":
+                        line = "\n" + line
+            os.write(fd, line.encode())
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+    def _read(self) -> OutboxState:
+        entries: dict[str, OutboxEntry] = {}
+        damaged: list[int] = []
+        if not self.path.exists():
+            return OutboxState((), ())
+        with open(self.path, encoding="utf-8", errors="replace") as fh:
+            for number, line in enumerate(fh, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    rec = json.loads(line)
+                    cid = rec["client_id"]
+                    op = rec["op"]
+                except (json.JSONDecodeError, KeyError, TypeError):
+                    damaged.append(number)
+                    continue
+                if op == "add":
+                    entries[cid] = OutboxEntry(cid, rec["family_id"], rec["draft"], rec.get("user_id"),
+                                               rec.get("by_email"), rec.get("at", ""))
+                elif cid in entries:
+                    old = entries[cid]
+                    entries[cid] = OutboxEntry(old.client_id, old.family_id, old.draft, old.user_id, old.by_email,
+                                               old.at, op, rec.get("reason"), rec.get("transaction_id"))
+        return OutboxState(tuple(entries.values()), tuple(damaged))
+
+    # --- public API ---------------------------------------------------------------------
+    def enqueue(self, family_id: int, draft: dict, *, user_id: int | None = None, by_email: str | None = None,
+                client_id: str | None = None) -> OutboxEntry:
+        """Durably keep an entry for later delivery. ``draft`` holds the typed fields:
+        ``amount`` (minor units) or ``amount_text``, ``description``, ``category``, ``occurred_on``, ``refund``."""
+        if user_id is None and by_email is None:
+            raise ValueError("an outbox entry needs the user id or the email of its author")
+        cid = str(client_id or uuid.uuid4())
+        record = {"op": "add", "client_id": cid, "family_id": family_id, "user_id": user_id, "by_email": by_email,
+                  "draft": draft, "at": datetime.now(timezone.utc).isoformat()}
+        with self._locked():
+            self._append(record)
+        return OutboxEntry(cid, family_id, draft, user_id, by_email, record["at"])
+
+    def state(self) -> OutboxState:
+        with self._locked():
+            return self._read()
+
+    def pending_count(self) -> int:
+        return len(self.state().with_status("pending"))
+
+    def discard(self, client_id: str) -> None:
+        with self._locked():
+            self._append({"op": "discarded", "client_id": client_id})
+
+    def resend(self, entry: OutboxEntry, draft: dict) -> OutboxEntry:
+        """Put a failed entry back in the queue with corrected fields (same client_id: it was never stored)."""
+        with self._locked():
+            record = {"op": "add", "client_id": entry.client_id, "family_id": entry.family_id,
+                      "user_id": entry.user_id, "by_email": entry.by_email, "draft": draft,
+                      "at": datetime.now(timezone.utc).isoformat()}
+            self._append(record)
+        return OutboxEntry(entry.client_id, entry.family_id, draft, entry.user_id, entry.by_email, record["at"])
+
+    def flush(self, engine: Engine) -> FlushResult:
+        """Try to deliver every pending entry, oldest first. Stops at the first sign the database
+        is still unreachable (the rest stay pending)."""
+        result = FlushResult()
+        with self._locked():
+            state = self._read()
+            if state.damaged_lines:
+                result.errors.append(f"skipped damaged outbox line(s) {', '.join(map(str, state.damaged_lines))}")
+            pending = state.with_status("pending")
+            for index, entry in enumerate(pending):
+                try:
+                    tx = _deliver(engine, entry)
+                except BudgetError as refused:
+                    self._append({"op": "failed", "client_id": entry.client_id, "reason": refused.message})
+                    result.failed += 1
+                except (OperationalError, DBAPIError) as exc:
+                    if not is_unreachable(exc):
+                        raise
+                    result.pending = len(pending) - index
+                    break
+                else:
+                    self._append({"op": "delivered", "client_id": entry.client_id, "transaction_id": tx.id})
+                    result.delivered += 1
+            self._compact_if_settled()
+        return result
+
+    def _compact_if_settled(self) -> None:
+        """Rewrite the file without settled entries once nothing is pending (keeps it small)."""
+        state = self._read()
+        if state.with_status("pending") or not self.path.exists():
+            return
+        keep = [e for e in state.entries if e.status == "failed"]
+        tmp = self.path.with_suffix(".tmp")
+        with open(tmp, "w", encoding="utf-8") as fh:
+            for e in keep:
+                fh.write(json.dumps({"op": "add", "client_id": e.client_id, "family_id": e.family_id,
+                                     "user_id": e.user_id, "by_email": e.by_email, "draft": e.draft,
+                                     "at": e.at}) + "\n")
+                fh.write(json.dumps({"op": "failed", "client_id": e.client_id, "reason": e.reason}) + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, self.path)
+
+
+def _deliver(engine: Engine, entry: OutboxEntry):
+    from .money import parse_amount
+    from .services import accounts, families, transactions
+
+    user_id = entry.user_id if entry.user_id is not None else accounts.user_by_email(engine, entry.by_email).id
+    d = entry.draft
+    amount = d.get("amount")
+    if amount is None:
+        amount = parse_amount(d["amount_text"], families.get_family(engine, user_id, entry.family_id).currency)
+    occurred_on = date.fromisoformat(d["occurred_on"]) if d.get("occurred_on") else None
+    draft = transactions.TransactionDraft(amount, d.get("description", ""), d.get("category", ""), occurred_on,
+                                          uuid.UUID(entry.client_id), bool(d.get("refund")))
+    return transactions.add_transaction(engine, user_id, entry.family_id, draft)
+
+
+class Deliverer:
+    """A background thread that flushes the outbox with full-jitter exponential backoff."""
+
+    def __init__(self, outbox: Outbox, engine: Engine, *, base_s: float = 0.5, cap_s: float = 30.0):
+        self.outbox, self.engine, self.base_s, self.cap_s = outbox, engine, base_s, cap_s
+        self.attempt = 0
+        self.last: FlushResult | None = None
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="outbox-deliverer", daemon=True)
+        self._thread.start()
+
+    def poke(self) -> None:
+        """Something was enqueued: try soon."""
+        self._wake.set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                has_pending = self.outbox.pending_count() > 0
+                if has_pending:
+                    self.last = self.outbox.flush(self.engine)
+                    self.attempt = self.attempt + 1 if self.last.pending else 0
+            except (OperationalError, DBAPIError):
+                self.attempt += 1
+            delay = random.uniform(0, min(self.cap_s, self.base_s * 2 ** self.attempt)) if self.attempt else 5.0
+            self._wake.wait(delay)
+            self._wake.clear()
+
+
+_deliverers: dict[str, Deliverer] = {}
+_lock = threading.Lock()
+
+
+def get_deliverer(engine: Engine, outbox: Outbox | None = None) -> Deliverer:
+    """The process's background deliverer for this engine's outbox."""
+    outbox = outbox or Outbox()
+    key = f"{outbox.path}|{engine.url}"
+    with _lock:
+        if key not in _deliverers:
+            _deliverers[key] = Deliverer(outbox, engine)
+        return _deliverers[key]
