@@ -4,6 +4,9 @@
 ``BUDGET_DATA_DIR``      where the embedded server, the outbox and other local files live.
 ``BUDGET_POLL_MS``       how often each browser session checks for changes (milliseconds).
 ``BUDGET_PUBLIC_URL``    the address put in invitation links.
+``BUDGET_SMTP_URL``      where invitation e-mails go: smtp://[user:pass@]host:port[?starttls=1] or smtps://…
+``BUDGET_MAIL_FROM``     the sender of those e-mails.
+``BUDGET_PUSH_URL``      an ntfy-compatible endpoint that receives push notifications as HTTP POSTs.
 """
 
 from __future__ import annotations
@@ -29,6 +32,9 @@ class Settings:
     data_dir: Path
     poll_ms: int
     public_url: str
+    smtp_url: str | None = None
+    mail_from: str = "Family Budget <budget@localhost>"
+    push_url: str | None = None
     invitation_hours: int = 48
     max_invitation_hours: int = 7 * 24
 
@@ -41,6 +47,9 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         data_dir=data_dir.resolve(),
         poll_ms=int(env.get("BUDGET_POLL_MS", "500")),
         public_url=env.get("BUDGET_PUBLIC_URL", "http://localhost:8501").rstrip("/"),
+        smtp_url=env.get("BUDGET_SMTP_URL") or None,
+        mail_from=env.get("BUDGET_MAIL_FROM", "Family Budget <budget@localhost>"),
+        push_url=env.get("BUDGET_PUSH_URL") or None,
     )
 
 

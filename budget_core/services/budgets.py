@@ -17,7 +17,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 
 from ..allowance import DailyBudget, DayTotal, Overview, Plan, compute_daily_budget, month_overview
 from ..errors import NotFound
@@ -108,7 +108,12 @@ def clear_cache() -> None:
 def load_inputs(engine: Engine, family_id: int, on: date | None = None) -> BudgetInputs:
     """One query: the plan, the version and the totals by day and kind for the 32 days up to ``on``."""
     with engine.connect() as conn:
-        rows = conn.execute(_QUERY, {"f": family_id, "on": on}).all()
+        return load_inputs_on(conn, family_id, on)
+
+
+def load_inputs_on(conn: Connection, family_id: int, on: date | None = None) -> BudgetInputs:
+    """``load_inputs`` on an open connection (inside a write transaction it sees that transaction's rows)."""
+    rows = conn.execute(_QUERY, {"f": family_id, "on": on}).all()
     if not rows:
         raise NotFound(f"There is no family {family_id}.")
     first = rows[0]

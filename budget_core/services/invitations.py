@@ -55,8 +55,16 @@ def hash_token(token: str) -> bytes:
 
 
 def create_invitation(engine: Engine, actor_id: int, family_id: int, *, role: str = "member",
-                      hours: int | None = None) -> NewInvitation:
-    """Managers invite someone as ``role``; the link expires after ``hours`` (default 48, at most 7 days)."""
+                      hours: int | None = None, email: str | None = None) -> NewInvitation:
+    """Managers invite someone as ``role``; the link expires after ``hours`` (default 48, at most 7 days).
+
+    With ``email`` (and ``BUDGET_SMTP_URL`` set) the link is also e-mailed, through the
+    notification queue; the returned link works whether or not the mail goes out.
+    """
+    from .. import notifications
+    from .accounts import check_email
+
+    email = check_email(email) if email else None
     cfg = settings()
     hours = cfg.invitation_hours if hours is None else hours
     if role not in ROLES:
@@ -73,8 +81,15 @@ def create_invitation(engine: Engine, actor_id: int, family_id: int, *, role: st
         ).one()
         w.emit("invitation.created", {"actor": w.actor_name, "role": role, "invitation_id": row.id,
                                       "expires_at": row.expires_at.isoformat()})
-    inv = Invitation(row.id, family_id, role, w.actor_name, row.created_at, row.expires_at, None, None)
-    return NewInvitation(inv, token)
+        inv = Invitation(row.id, family_id, role, w.actor_name, row.created_at, row.expires_at, None, None)
+        made = NewInvitation(inv, token)
+        if email:
+            notifications.enqueue(
+                w.conn, family_id, "email", "invitation", f"{w.actor_name} invites you to {w.family['name']}",
+                f"{w.actor_name} invites you to share the family budget of {w.family['name']} as a {role}.\n\n"
+                f"Open this link to join (valid until {row.expires_at:%Y-%m-%d %H:%M} UTC):\n{made.url}\n",
+                recipient=email)
+    return made
 
 
 def list_invitations(engine: Engine, user_id: int, family_id: int) -> list[Invitation]:
@@ -148,6 +163,10 @@ def redeem_invitation(engine: Engine, user_id: int, token: str, *, display_name:
         w.conn.execute(text("UPDATE invitations SET used_at = now(), used_by = :u WHERE family_id = :f AND id = :i"),
                        {"u": user_id, "f": family_id, "i": row.id})
         w.emit("member.joined", {"actor": name, "member": name, "role": row.role})
+        from .. import notifications
+
+        notifications.enqueue(w.conn, family_id, "push", "member_joined", "New member",
+                              f"{name} joined {w.family['name']} as {row.role}")
     return family_id
 
 

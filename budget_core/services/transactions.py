@@ -151,8 +151,9 @@ def add_transaction(engine: Engine, actor_id: int, family_id: int, draft: Transa
             ).scalar()
             if existing is not None:
                 stored = _load(w.conn, family_id, existing)
+                # An undated draft means "the day it was first saved": a retry after midnight is the same entry.
                 same = (stored.amount, stored.description, stored.category_id, stored.occurred_on, stored.user_id) == \
-                       (amount, description, category.id, occurred_on, actor_id)
+                       (amount, description, category.id, draft.occurred_on or stored.occurred_on, actor_id)
                 if not same:
                     raise ValidationError("This entry was already saved with different details; "
                                           "reload the form to enter a new one.")
@@ -167,10 +168,34 @@ def add_transaction(engine: Engine, actor_id: int, family_id: int, draft: Transa
             w.conn.execute(text("UPDATE members SET last_category_id = :c WHERE family_id = :f AND user_id = :u"),
                            {"c": category.id, "f": family_id, "u": actor_id})
             w.emit("transaction.added", _event_payload(w, row, category.label, category.kind))
+            _notify_expense(w, amount, description, category.kind, occurred_on, today)
             tx_id = row["id"]
     except NothingToWrite as replay:
         return replay.result
     return get_transaction(engine, actor_id, family_id, tx_id)
+
+
+def _notify_expense(w, amount: int, description: str, kind: str, occurred_on: date, today: date) -> None:
+    """Queue the push notifications an expense may call for (in the same transaction)."""
+    from .. import notifications
+    from ..allowance import compute_daily_budget
+    from ..money import format_money
+    from .budgets import load_inputs_on
+
+    if not notifications.channel_configured("push") or kind == "income" or amount <= 0:
+        return
+    cur, who, fid = w.family["currency"], w.actor_name, w.family_id
+    threshold = w.family.get("big_expense_threshold")
+    if threshold and amount >= threshold:
+        notifications.enqueue(w.conn, fid, "push", "big_expense", "Big expense",
+                              f"{who} spent {format_money(amount, cur)} on {description}")
+    if kind == "variable" and occurred_on == today:
+        inputs = load_inputs_on(w.conn, fid, today)
+        budget = compute_daily_budget(inputs.plan, inputs.totals, today)
+        if budget.left_today < 0 <= budget.left_today + amount:
+            notifications.enqueue(w.conn, fid, "push", "over_allowance", "Over today's allowance",
+                                  f"{who} spent {format_money(amount, cur)} on {description}; the family is "
+                                  f"{format_money(budget.over_by, cur)} over today's allowance")
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,11 +209,17 @@ class TransactionChanges:
     refund: bool = False
 
 
-def _stale(stored: Transaction | None, expected: int) -> Conflict:
+def _stale(conn: Connection, stored: Transaction | None, expected: int) -> Conflict:
     if stored is None:
         return Conflict("Someone deleted this transaction while you were editing it.",
                         expected_version=expected, current_version=None)
-    return Conflict(f"{stored.member} changed this transaction while you were editing it "
+    # The row names its author, not its last editor; the newest edit event names who changed it.
+    editor = conn.execute(
+        text("SELECT payload->>'actor' FROM events WHERE family_id = :f AND kind = 'transaction.edited' "
+             "AND payload->>'id' = :i ORDER BY version DESC LIMIT 1"),
+        {"f": stored.family_id, "i": str(stored.id)},
+    ).scalar() or "Someone"
+    return Conflict(f"{editor} changed this transaction while you were editing it "
                     f"(you saw version {expected}, it is now version {stored.row_version}). "
                     "Review their version, then keep yours or take theirs.",
                     expected_version=expected, current_version=stored.row_version, current=stored)
@@ -203,7 +234,7 @@ def edit_transaction(engine: Engine, actor_id: int, family_id: int, tx_id: int, 
         if stored is None:
             raise NotFound(f"This family has no transaction {tx_id}; it may have been deleted.")
         if stored.row_version != row_version:
-            raise _stale(stored, row_version)
+            raise _stale(w.conn, stored, row_version)
         category = find_category(w.conn, family_id, changes.category)
         if category.archived and category.id != stored.category_id:
             raise ValidationError(f"The category '{category.label}' is archived; choose another one.")
@@ -233,7 +264,7 @@ def delete_transaction(engine: Engine, actor_id: int, family_id: int, tx_id: int
         if stored is None:
             raise NotFound(f"This family has no transaction {tx_id}; it may have been deleted already.")
         if stored.row_version != row_version:
-            raise _stale(stored, row_version)
+            raise _stale(w.conn, stored, row_version)
         w.conn.execute(text("DELETE FROM transactions WHERE family_id = :f AND id = :i"), {"f": family_id, "i": tx_id})
         w.emit("transaction.deleted", _event_payload(
             w, {"id": tx_id, "amount": stored.amount, "description": stored.description,
