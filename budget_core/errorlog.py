@@ -1,0 +1,40 @@
+"""Unexpected errors: logged with a short reference a person can quote, without personal data.
+
+The log line holds the reference, the exception type and the stack of code locations, but not
+the exception's message or argument values (they may carry amounts, names or e-mails).
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import traceback
+from logging.handlers import RotatingFileHandler
+
+from .config import settings
+
+_logger: logging.Logger | None = None
+
+
+def _log() -> logging.Logger:
+    global _logger
+    if _logger is None:
+        _logger = logging.getLogger("family_budget.errors")
+        try:
+            folder = settings().data_dir / "logs"
+            folder.mkdir(parents=True, exist_ok=True)
+            handler = RotatingFileHandler(folder / "errors.log", maxBytes=5_000_000, backupCount=3)
+            handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+            _logger.addHandler(handler)
+        except OSError:
+            pass  # the stream handler of the root logger still gets it
+    return _logger
+
+
+def log_unexpected(err: BaseException) -> str:
+    """Log ``err`` and return its reference, e.g. 'E-7K2Q9M'."""
+    ref = "E-" + secrets.token_hex(3).upper()
+    frames = traceback.extract_tb(err.__traceback__)
+    where = " < ".join(f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno} {f.name}" for f in reversed(frames[-8:]))
+    _log().error("ref=%s type=%s at %s", ref, type(err).__name__, where)
+    return ref
