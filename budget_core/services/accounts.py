@@ -12,6 +12,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import IntegrityError
 
+from ..reliability import measure
 from ..errors import NotFound, PermissionDenied, ValidationError
 
 # OWASP's argon2id parameters: 19 MiB, 2 iterations, 1 lane.
@@ -91,6 +92,7 @@ def set_password(engine: Engine, user_id: int, password: str) -> None:
 _DUMMY_HASH = HASHER.hash("not a real password, only for equal timing")
 
 
+@measure("accounts.sign_in")
 def authenticate(engine: Engine, email: str, password: str) -> User:
     """Return the user whose email and password match, or raise PermissionDenied.
 

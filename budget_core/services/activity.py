@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import Engine, text
 
+from ..reliability import measure
 from ..money import format_money
 from .families import get_family
 
@@ -121,6 +122,7 @@ def describe(kind: str, p: dict) -> str:
     return f"{actor}: {kind}"
 
 
+@measure("activity.changes_since")
 def changes_since(engine: Engine, user_id: int, family_id: int, cursor: int = 0, *, limit: int = 1000) -> list[Event]:
     """Events after version ``cursor``, oldest first (the sync feed)."""
     get_family(engine, user_id, family_id)

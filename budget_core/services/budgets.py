@@ -19,6 +19,7 @@ from datetime import date, datetime, timezone
 
 from sqlalchemy import Connection, Engine, text
 
+from ..reliability import measure
 from ..allowance import DailyBudget, DayTotal, Overview, Plan, compute_daily_budget, month_overview
 from ..errors import NotFound
 
@@ -122,6 +123,7 @@ def load_inputs_on(conn: Connection, family_id: int, on: date | None = None) -> 
     return BudgetInputs(family_id, first.version, first.currency.strip(), first.timezone, first.on_day, plan, totals)
 
 
+@measure("budget.daily")
 def daily_budget(engine: Engine, family_id: int, on: date | None = None, *, version: int | None = None,
                  timezone_name: str | None = None, now: datetime | None = None) -> FamilyBudget:
     """How much the family can spend on ``on`` (default: today in the family's time zone).

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from sqlalchemy import Engine, text
 
+from ..reliability import measure
 from ..errors import NotFound, ValidationError
 from ..money import MAX_MINOR, check_currency
 from ._uow import family_write, not_a_member, notify_after_commit, record_event
@@ -84,6 +85,7 @@ def check_family_name(name: str) -> str:
     return normal
 
 
+@measure("families.create")
 def create_family(engine: Engine, owner_id: int, *, name: str, currency: str, timezone: str,
                   monthly_income: int, savings_goal: int, period_start_day: int,
                   owner_display_name: str | None = None) -> Family:
@@ -158,6 +160,7 @@ PLAN_FIELDS = {
 }
 
 
+@measure("plan.update")
 def update_plan(engine: Engine, actor_id: int, family_id: int, **changes) -> Family:
     """Change any of ``PLAN_FIELDS`` (managers only). Amounts are minor units.
 

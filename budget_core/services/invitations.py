@@ -9,6 +9,7 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import Engine, text
 
+from ..reliability import measure
 from ..config import settings
 from ..errors import NotFound, PermissionDenied, ValidationError
 from ._uow import family_write
@@ -54,6 +55,7 @@ def hash_token(token: str) -> bytes:
     return hashlib.sha256(token.strip().encode()).digest()
 
 
+@measure("invitations.create")
 def create_invitation(engine: Engine, actor_id: int, family_id: int, *, role: str = "member",
                       hours: int | None = None, email: str | None = None) -> NewInvitation:
     """Managers invite someone as ``role``; the link expires after ``hours`` (default 48, at most 7 days).
@@ -130,6 +132,7 @@ def peek_invitation(engine: Engine, token: str) -> tuple[int, str, str]:
     return tuple(row)
 
 
+@measure("invitations.redeem")
 def redeem_invitation(engine: Engine, user_id: int, token: str, *, display_name: str | None = None,
                       now: datetime | None = None) -> int:
     """Join the invitation's family with exactly the invitation's role; returns the family id."""

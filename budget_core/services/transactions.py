@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import Connection, Engine, text
 
+from ..reliability import measure
 from ..errors import Conflict, NotFound, ValidationError
 from ..money import MAX_MINOR, decimal_string
 from ..period import local_today
@@ -128,6 +129,7 @@ def _event_payload(w, tx: dict, category: str, kind: str) -> dict:
             "occurred_on": tx["occurred_on"].isoformat()}
 
 
+@measure("transactions.add")
 def add_transaction(engine: Engine, actor_id: int, family_id: int, draft: TransactionDraft,
                     *, now: datetime | None = None) -> Transaction:
     """Record an expense, refund or income for ``actor_id`` in ``family_id``.
@@ -225,6 +227,7 @@ def _stale(conn: Connection, stored: Transaction | None, expected: int) -> Confl
                     expected_version=expected, current_version=stored.row_version, current=stored)
 
 
+@measure("transactions.edit")
 def edit_transaction(engine: Engine, actor_id: int, family_id: int, tx_id: int, row_version: int,
                      changes: TransactionChanges, *, now: datetime | None = None) -> Transaction:
     """Replace a transaction's content if it is still at ``row_version``; else raise Conflict."""
@@ -257,6 +260,7 @@ def edit_transaction(engine: Engine, actor_id: int, family_id: int, tx_id: int, 
     return get_transaction(engine, actor_id, family_id, tx_id)
 
 
+@measure("transactions.delete")
 def delete_transaction(engine: Engine, actor_id: int, family_id: int, tx_id: int, row_version: int) -> None:
     """Delete a transaction if it is still at ``row_version``; else raise Conflict. The event keeps its content."""
     with family_write(engine, family_id, actor_id, role="member", action="delete transactions") as w:
@@ -293,6 +297,7 @@ class TransactionFilter:
     limit: int = 500
 
 
+@measure("transactions.list")
 def list_transactions(engine: Engine, user_id: int, family_id: int,
                       flt: TransactionFilter = TransactionFilter()) -> list[Transaction]:
     """Newest first (by date, then entry time)."""
