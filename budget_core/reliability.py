@@ -34,6 +34,22 @@ def backoff_delays(base_s: float = 0.2, cap_s: float = 30.0, attempts: int | Non
         attempt += 1
 
 
+def retry(fn: Callable, *, retryable: Callable[[BaseException], bool], attempts: int = 8,
+          base_s: float = 0.05, cap_s: float = 2.0, sleep: Callable[[float], None] = time.sleep):
+    """Call ``fn`` until it succeeds, retrying errors for which ``retryable`` is true with
+    full-jitter backoff; the last error is raised after ``attempts`` tries. Only safe for
+    idempotent calls (an add with a fixed client_id is)."""
+    delays = backoff_delays(base_s, cap_s)
+    for attempt in range(attempts):
+        try:
+            return fn()
+        except Exception as exc:  # re-raised unless the caller's predicate says it is transient
+            if attempt == attempts - 1 or not retryable(exc):
+                raise
+            sleep(next(delays))
+    raise AssertionError("unreachable")
+
+
 class BreakerOpen(Exception):
     """The service is considered down; the call was not attempted."""
 
