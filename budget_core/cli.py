@@ -399,7 +399,9 @@ def _first_manager(engine, family_id: int) -> int:
 
     from .services._uow import not_a_member
 
-    with engine.connect() as conn:
+    from .db.scope import scoped
+
+    with scoped(engine, family_id) as conn:
         uid = conn.execute(text("SELECT user_id FROM members WHERE family_id = :f AND role = 'manager' "
                                 "AND removed_at IS NULL ORDER BY joined_at LIMIT 1"), {"f": family_id}).scalar()
     if uid is None:
@@ -581,6 +583,10 @@ def restore_cmd(backup_file) -> None:
 
     restore(database_url(), backup_file)
     click.echo(f"Restored {backup_file}.")
+
+
+from .importers.cli import import_group  # noqa: E402
+main.add_command(import_group)
 
 
 if __name__ == "__main__":

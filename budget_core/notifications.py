@@ -125,8 +125,7 @@ def dispatch_due(engine: Engine, *, limit: int = 50) -> DispatchResult:
 
 def queue_depth(engine: Engine) -> dict:
     with engine.connect() as conn:
-        rows = conn.execute(text("SELECT channel, status, count(*) FROM notifications "
-                                 "WHERE status <> 'sent' GROUP BY 1, 2")).all()
+        rows = conn.execute(text("SELECT channel, status, n FROM notification_queue_depth()")).all()
     depth = {"email": {"queued": 0, "failed": 0}, "push": {"queued": 0, "failed": 0}}
     for channel, status, count in rows:
         depth[channel][status] = count

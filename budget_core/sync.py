@@ -105,7 +105,8 @@ class Watcher:
     def _read_one(self, family_id: int) -> int | None:
         self.fallback_queries += 1
         with self.engine.connect() as conn:
-            version = conn.execute(text("SELECT version FROM families WHERE id = :f"), {"f": family_id}).scalar()
+            version = conn.execute(text("SELECT version FROM family_versions(ARRAY[CAST(:f AS bigint)])"),
+                                   {"f": family_id}).scalar()
         if version is not None:
             self._note(family_id, version)
         return version
@@ -121,7 +122,7 @@ class Watcher:
     def _refresh(self, conn: psycopg.Connection) -> None:
         ids = self._watched_ids()
         if ids:
-            for fid, version in conn.execute("SELECT id, version FROM families WHERE id = ANY(%s)", (ids,)):
+            for fid, version in conn.execute("SELECT id, version FROM family_versions(%s)", (ids,)):
                 self._note(fid, version)
 
     def _conninfo(self) -> str:

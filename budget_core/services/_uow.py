@@ -17,6 +17,7 @@ from typing import Any, Iterator
 
 from sqlalchemy import Connection, Engine, text
 
+from ..db.scope import scope
 from ..errors import PermissionDenied, ValidationError
 
 CHANNEL = "family_changes"
@@ -73,6 +74,7 @@ def family_write(engine: Engine, family_id: int, actor_id: int | None, *, role: 
     with engine.connect() as conn:
         trans = conn.begin()
         try:
+            scope(conn, family_id, actor_id)
             row = conn.execute(
                 text("UPDATE families SET version = version + 1 WHERE id = :f "
                      "RETURNING id, version, name, currency, timezone, monthly_income, savings_goal, "

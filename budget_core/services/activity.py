@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import Engine, text
 
+from ..db.scope import scoped
 from ..reliability import measure
 from ..money import format_money
 from .families import get_family
@@ -126,7 +127,7 @@ def describe(kind: str, p: dict) -> str:
 def changes_since(engine: Engine, user_id: int, family_id: int, cursor: int = 0, *, limit: int = 1000) -> list[Event]:
     """Events after version ``cursor``, oldest first (the sync feed)."""
     get_family(engine, user_id, family_id)
-    with engine.connect() as conn:
+    with scoped(engine, family_id, user_id) as conn:
         rows = conn.execute(
             text("SELECT family_id, version, actor_id, kind, payload, at FROM events "
                  "WHERE family_id = :f AND version > :c ORDER BY version LIMIT :l"),
@@ -139,7 +140,7 @@ def recent_activity(engine: Engine, user_id: int, family_id: int, *, before: int
                     limit: int = 50) -> list[Event]:
     """The newest events first; ``before`` pages back through older ones (the Activity page)."""
     get_family(engine, user_id, family_id)
-    with engine.connect() as conn:
+    with scoped(engine, family_id, user_id) as conn:
         rows = conn.execute(
             text("SELECT family_id, version, actor_id, kind, payload, at FROM events "
                  "WHERE family_id = :f AND (CAST(:b AS bigint) IS NULL OR version < :b) "
@@ -152,4 +153,5 @@ def recent_activity(engine: Engine, user_id: int, family_id: int, *, before: int
 def family_version(engine: Engine, family_id: int) -> int | None:
     """The family's current version: one primary-key lookup (the watcher's fallback)."""
     with engine.connect() as conn:
-        return conn.execute(text("SELECT version FROM families WHERE id = :f"), {"f": family_id}).scalar()
+        return conn.execute(text("SELECT version FROM family_versions(ARRAY[CAST(:f AS bigint)])"),
+                            {"f": family_id}).scalar()

@@ -5,7 +5,8 @@ index-only range scan of ``transactions (family_id, occurred_on) INCLUDE (kind, 
 at most 32 days, so its cost does not grow with history), then calls the pure
 ``allowance.compute_daily_budget``. Results are cached by (family, version, date): any change
 to the family bumps its version, so a cached answer is never stale. A caller that already knows
-the version (the sync watcher's) gets a repeat with no query at all.
+the version (the sync watcher's) gets a repeat with no query at all. (Before the query, one
+``set_config`` statement scopes the transaction to the family for row-level security.)
 
 Callers must have checked that the person may see the family (the UI frame does at sign-in).
 """
@@ -19,6 +20,7 @@ from datetime import date, datetime, timezone
 
 from sqlalchemy import Connection, Engine, text
 
+from ..db.scope import scoped
 from ..reliability import measure
 from ..allowance import DailyBudget, DayTotal, Overview, Plan, compute_daily_budget, month_overview
 from ..errors import NotFound
@@ -69,13 +71,14 @@ class _Cache:
         self._data: OrderedDict = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key):
+    def get(self, key, *, count: bool = True):
+        """The cached value or None; ``count=False`` for a second look-up within one call."""
         with self._lock:
             value = self._data.get(key)
             if value is None:
-                self.misses += 1
+                self.misses += int(count)
                 return None
-            self.hits += 1
+            self.hits += int(count)
             self._data.move_to_end(key)
             return value
 
@@ -108,7 +111,7 @@ def clear_cache() -> None:
 
 def load_inputs(engine: Engine, family_id: int, on: date | None = None) -> BudgetInputs:
     """One query: the plan, the version and the totals by day and kind for the 32 days up to ``on``."""
-    with engine.connect() as conn:
+    with scoped(engine, family_id) as conn:
         return load_inputs_on(conn, family_id, on)
 
 
@@ -135,14 +138,15 @@ def daily_budget(engine: Engine, family_id: int, on: date | None = None, *, vers
         from ..period import local_today
 
         on = local_today(timezone_name, now or datetime.now(timezone.utc))
-    if version is not None and on is not None:
+    looked_up = version is not None and on is not None
+    if looked_up:
         cached = _budgets.get((family_id, version, on))
         if cached is not None:
             return cached
     inputs = load_inputs(engine, family_id, on)
     key = (family_id, inputs.version, inputs.on)
     if version is None or inputs.version != version or on is None:
-        cached = _budgets.get(key)
+        cached = _budgets.get(key, count=not looked_up)  # each call counts one hit or one miss
         if cached is not None:
             return cached
     result = FamilyBudget(family_id, inputs.version, inputs.currency,

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import IntegrityError
 
+from ..db.scope import scoped
 from ..errors import NotFound, ValidationError
 from ._uow import family_write
 from .families import get_family
@@ -36,7 +37,7 @@ _SELECT = ("SELECT c.id, c.name, c.kind, c.parent_id, p.name AS parent_name, c.a
 
 def list_categories(engine: Engine, user_id: int, family_id: int, *, include_archived: bool = False) -> list[Category]:
     get_family(engine, user_id, family_id)
-    with engine.connect() as conn:
+    with scoped(engine, family_id, user_id) as conn:
         rows = conn.execute(
             text(_SELECT + ("" if include_archived else " AND c.archived_at IS NULL")
                  + " ORDER BY array_position(ARRAY['variable','fixed','savings','income'], c.kind), "
@@ -141,5 +142,5 @@ def archive_category(engine: Engine, actor_id: int, family_id: int, category_id:
 
 
 def find_category_by_id(engine: Engine, family_id: int, category_id: int) -> Category:
-    with engine.connect() as conn:
+    with scoped(engine, family_id) as conn:
         return find_category(conn, family_id, category_id)

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from sqlalchemy import Engine, text
 
+from ..db.scope import scope, scoped
 from ..reliability import measure
 from ..errors import NotFound, ValidationError
 from ..money import MAX_MINOR, check_currency
@@ -101,11 +102,15 @@ def create_family(engine: Engine, owner_id: int, *, name: str, currency: str, ti
         if owner is None:
             raise NotFound("That account does not exist.")
         display = check_display_name(owner_display_name or owner.display_name)
-        family_id = conn.execute(
-            text("INSERT INTO families (name, currency, timezone, monthly_income, savings_goal, period_start_day, "
-                 "version) VALUES (:n, :c, :t, :i, :s, :d, 1) RETURNING id"),
-            {"n": name, "c": currency, "t": timezone, "i": monthly_income, "s": savings_goal, "d": period_start_day},
-        ).scalar_one()
+        # the id comes first so the transaction can act for the new family (row-level security)
+        family_id = conn.execute(text("SELECT nextval(pg_get_serial_sequence('families', 'id'))")).scalar_one()
+        scope(conn, family_id, owner_id)
+        conn.execute(
+            text("INSERT INTO families (id, name, currency, timezone, monthly_income, savings_goal, "
+                 "period_start_day, version) OVERRIDING SYSTEM VALUE VALUES (:id, :n, :c, :t, :i, :s, :d, 1)"),
+            {"id": family_id, "n": name, "c": currency, "t": timezone, "i": monthly_income, "s": savings_goal,
+             "d": period_start_day},
+        )
         conn.execute(
             text("INSERT INTO members (family_id, user_id, role, display_name) VALUES (:f, :u, 'manager', :n)"),
             {"f": family_id, "u": owner_id, "n": display},
@@ -132,7 +137,7 @@ def _family_row(conn, family_id: int, user_id: int):
 
 def get_family(engine: Engine, user_id: int, family_id: int) -> Family:
     """The family as its member ``user_id`` sees it; PermissionDenied for anyone else."""
-    with engine.connect() as conn:
+    with scoped(engine, family_id, user_id) as conn:
         row = _family_row(conn, family_id, user_id)
     if row is None:
         raise not_a_member(family_id)
@@ -140,7 +145,7 @@ def get_family(engine: Engine, user_id: int, family_id: int) -> Family:
 
 
 def my_families(engine: Engine, user_id: int) -> list[Membership]:
-    with engine.connect() as conn:
+    with scoped(engine, None, user_id) as conn:
         rows = conn.execute(
             text("SELECT f.id, f.name, m.role, m.display_name FROM members m JOIN families f ON f.id = m.family_id "
                  "WHERE m.user_id = :u AND m.removed_at IS NULL ORDER BY f.name, f.id"),
@@ -193,7 +198,7 @@ def update_plan(engine: Engine, actor_id: int, family_id: int, **changes) -> Fam
 
 def list_fixed_expenses(engine: Engine, user_id: int, family_id: int) -> list[FixedExpense]:
     get_family(engine, user_id, family_id)
-    with engine.connect() as conn:
+    with scoped(engine, family_id, user_id) as conn:
         rows = conn.execute(text("SELECT id, name, amount FROM fixed_expenses WHERE family_id = :f ORDER BY id"),
                             {"f": family_id}).all()
     return [FixedExpense(*r) for r in rows]

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import Engine, text
 
+from ..db.scope import scoped
 from ..reliability import measure
 from ..config import settings
 from ..errors import NotFound, PermissionDenied, ValidationError
@@ -96,7 +97,7 @@ def create_invitation(engine: Engine, actor_id: int, family_id: int, *, role: st
 
 def list_invitations(engine: Engine, user_id: int, family_id: int) -> list[Invitation]:
     get_family(engine, user_id, family_id)
-    with engine.connect() as conn:
+    with scoped(engine, family_id, user_id) as conn:
         rows = conn.execute(
             text("SELECT i.id, i.family_id, i.role, coalesce(m.display_name, '?'), i.created_at, i.expires_at, "
                  "i.used_at, i.revoked_at FROM invitations i "
@@ -122,11 +123,8 @@ def revoke_invitation(engine: Engine, actor_id: int, family_id: int, invitation_
 def peek_invitation(engine: Engine, token: str) -> tuple[int, str, str]:
     """(family id, family name, role) of an open invitation, for the page that welcomes the invitee."""
     with engine.connect() as conn:
-        row = conn.execute(
-            text("SELECT i.family_id, f.name, i.role FROM invitations i JOIN families f ON f.id = i.family_id "
-                 "WHERE i.token_hash = :h AND i.used_at IS NULL AND i.revoked_at IS NULL AND i.expires_at > now()"),
-            {"h": hash_token(token or "")},
-        ).first()
+        row = conn.execute(text("SELECT family_id, family_name, role FROM invitation_lookup(:h) WHERE open"),
+                           {"h": hash_token(token or "")}).first()
     if row is None:
         raise PermissionDenied(INVALID)
     return tuple(row)
@@ -137,7 +135,7 @@ def redeem_invitation(engine: Engine, user_id: int, token: str, *, display_name:
                       now: datetime | None = None) -> int:
     """Join the invitation's family with exactly the invitation's role; returns the family id."""
     with engine.connect() as conn:
-        inv = conn.execute(text("SELECT family_id FROM invitations WHERE token_hash = :h"),
+        inv = conn.execute(text("SELECT family_id FROM invitation_lookup(:h)"),
                            {"h": hash_token(token or "")}).first()
     if inv is None:
         raise PermissionDenied(INVALID)

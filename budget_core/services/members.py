@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import Engine, text
 
+from ..db.scope import scoped
 from ..errors import NotFound, ValidationError
 from ._uow import family_write
 from .families import get_family
@@ -25,7 +26,7 @@ class Member:
 
 def list_members(engine: Engine, user_id: int, family_id: int) -> list[Member]:
     get_family(engine, user_id, family_id)
-    with engine.connect() as conn:
+    with scoped(engine, family_id, user_id) as conn:
         rows = conn.execute(
             text("SELECT m.user_id, m.display_name, u.email, m.role, m.joined_at FROM members m "
                  "JOIN users u ON u.id = m.user_id WHERE m.family_id = :f AND m.removed_at IS NULL "

@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import Connection, Engine, text
 
+from ..db.scope import scoped
 from ..reliability import measure
 from ..errors import Conflict, NotFound, ValidationError
 from ..money import MAX_MINOR, decimal_string
@@ -277,7 +278,7 @@ def delete_transaction(engine: Engine, actor_id: int, family_id: int, tx_id: int
 
 def get_transaction(engine: Engine, user_id: int, family_id: int, tx_id: int) -> Transaction:
     get_family(engine, user_id, family_id)
-    with engine.connect() as conn:
+    with scoped(engine, family_id, user_id) as conn:
         tx = _load(conn, family_id, tx_id)
     if tx is None:
         raise NotFound(f"This family has no transaction {tx_id}; it may have been deleted.")
@@ -317,13 +318,13 @@ def list_transactions(engine: Engine, user_id: int, family_id: int,
         where.append("(t.description ILIKE :q OR c.name ILIKE :q OR p.name ILIKE :q)")
         params["q"] = "%" + flt.text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     sql = _SELECT + "WHERE " + " AND ".join(where) + " ORDER BY t.occurred_on DESC, t.id DESC LIMIT :lim"
-    with engine.connect() as conn:
+    with scoped(engine, family_id, user_id) as conn:
         return [Transaction(*r) for r in conn.execute(text(sql), params).all()]
 
 
 def last_category_id(engine: Engine, user_id: int, family_id: int) -> int | None:
     """The category this member used last (the quick-entry form preselects it)."""
-    with engine.connect() as conn:
+    with scoped(engine, family_id, user_id) as conn:
         return conn.execute(
             text("SELECT m.last_category_id FROM members m JOIN categories c ON c.family_id = m.family_id "
                  "AND c.id = m.last_category_id AND c.archived_at IS NULL "
