@@ -126,6 +126,10 @@ def main() -> None:
         versions = [v for (v,) in conn.execute(text("SELECT version FROM events WHERE family_id = :f ORDER BY 1"),
                                                {"f": fam.id})]
     engine.dispose()
+    embedded.stop(data_dir)
+    import shutil
+
+    shutil.rmtree(data_dir, ignore_errors=True)
     lost = sum(1 for cid in acked if cid not in stored)
     duplicated = sum(n - 1 for n in stored.values() if n > 1)
     result = {

@@ -44,6 +44,7 @@ def server_url():
 
     url = embedded.start(data_dir)
     yield url
+    embedded.stop(data_dir)  # before its folder goes, or the server would outlive the tests
     shutil.rmtree(data_dir, ignore_errors=True)
 
 

