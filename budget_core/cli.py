@@ -522,6 +522,26 @@ def demo(as_json) -> None:
           f"with the password {DEMO_PASSWORD}.")
 
 
+# --- analysts ---------------------------------------------------------------------------------
+@main.command("export")
+@click.option("--family", "family_id", type=int, required=True, help="Family id.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "parquet"]), default="csv", show_default=True)
+@click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False), help="File to write.")
+@click.option("--from", "date_from", callback=_date, help="First date, YYYY-MM-DD (inclusive).")
+@click.option("--to", "date_to", callback=_date, help="Last date, YYYY-MM-DD (inclusive).")
+def export_cmd(family_id, fmt, output, date_from, date_to) -> None:
+    """Write one row per transaction (amount as an exact decimal and in minor units).
+
+    Example: budget export --family 1 --format parquet -o smiths.parquet --from 2026-11-01 --to 2026-11-30
+    """
+    from .export import export_transactions
+
+    if date_from and date_to and date_from > date_to:
+        raise click.BadParameter("--from must not be after --to.", param_hint="--from")
+    rows = export_transactions(_engine(), family_id, output, fmt, date_from, date_to)
+    click.echo(f"Wrote {rows} transaction{'s' if rows != 1 else ''} to {output}.")
+
+
 # --- operations ---------------------------------------------------------------------------
 @main.command("health")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")

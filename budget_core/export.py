@@ -1,0 +1,131 @@
+"""Export a family's transactions as CSV or Parquet: one row per transaction, exact money.
+
+Columns, in order: ``id, occurred_on, kind, category, parent_category, member, description,
+amount, amount_minor, currency``.
+
+- ``amount_minor`` is the integer in minor units (what the app stores and sums).
+- ``amount`` is exact in major units with the currency's decimals: in CSV the decimal text
+  (``15.00``, ``-3.50``, ``1500`` for JPY); in Parquet a ``Decimal(18, places)`` column, so
+  ``pl.read_parquet(...)["amount"].sum()`` is exact too. Never a float.
+- ``category`` is the category booked; for a subcategory ``parent_category`` names its parent
+  (empty for a top-level category).
+- CSV is UTF-8 with a header; text cells that a spreadsheet would run as a formula (starting
+  with ``= + - @``, a tab or a carriage return) are prefixed with ``'``. The numeric columns
+  ``amount`` and ``amount_minor`` are left as they are — a refund stays ``-3.50`` — since they are
+  produced here from integers and cannot carry a formula.
+
+Dates are local dates, both ends inclusive. Callers must have checked that the person may see
+the family; ``budget export`` and the Insights page's download both call this module.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+from sqlalchemy import Engine
+
+from .analytics import load_transactions
+from .errors import NotFound, ValidationError
+from .money import decimals
+from .services import budgets
+
+FORMATS = ("csv", "parquet")
+COLUMNS = ("id", "occurred_on", "kind", "category", "parent_category", "member", "description", "amount",
+           "amount_minor", "currency")
+TEXT_COLUMNS = ("kind", "category", "parent_category", "member", "description", "currency")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+MEDIA_TYPES = {"csv": "text/csv", "parquet": "application/vnd.apache.parquet"}
+
+
+def _check_format(fmt: str) -> str:
+    normal = (fmt or "").strip().lower()
+    if normal not in FORMATS:
+        raise ValidationError(f"Export as csv or parquet, not '{fmt}'.")
+    return normal
+
+
+def decimal_text(minor: pl.Expr, places: int) -> pl.Expr:
+    """Minor units to exact decimal text with ``places`` decimals: 1500 -> '15.00', -5 -> '-0.05'."""
+    if places == 0:
+        return minor.cast(pl.String)
+    sign = pl.when(minor < 0).then(pl.lit("-")).otherwise(pl.lit(""))
+    whole = (minor.abs() // 10 ** places).cast(pl.String)
+    frac = (minor.abs() % 10 ** places).cast(pl.String).str.zfill(places)
+    return pl.concat_str([sign, whole, pl.lit("."), frac])
+
+
+def neutralise(column: str) -> pl.Expr:
+    """Prefix ``'`` to a text cell a spreadsheet would treat as a formula."""
+    col = pl.col(column).cast(pl.String)
+    risky = pl.any_horizontal([col.str.starts_with(c) for c in FORMULA_START])
+    return pl.when(risky).then(pl.lit("'") + col).otherwise(col).alias(column)
+
+
+def export_frame(engine: Engine, family_id: int, fmt: str = "csv", date_from: date | None = None,
+                 date_to: date | None = None) -> pl.DataFrame:
+    """The rows of the export, typed for ``fmt`` (see the module docstring)."""
+    fmt = _check_format(fmt)
+    tx = load_transactions(engine, family_id, date_from, date_to)
+    currency = _currency(engine, family_id, tx)
+    places = decimals(currency)
+    amount = decimal_text(pl.col("amount_minor"), places)
+    if fmt == "parquet":  # text to decimal is exact; no float on the way
+        amount = amount.cast(pl.Decimal(18, places))
+    frame = tx.with_columns(amount.alias("amount"), pl.col(TEXT_COLUMNS).cast(pl.String)).select(COLUMNS)
+    if fmt == "csv":
+        frame = frame.with_columns(neutralise(c) for c in TEXT_COLUMNS)
+    return frame
+
+
+def _currency(engine: Engine, family_id: int, tx: pl.DataFrame) -> str:
+    if tx.height:
+        return str(tx.get_column("currency")[0]).strip()
+    try:
+        return budgets.load_inputs(engine, family_id).currency
+    except NotFound:
+        raise NotFound(f"There is no family {family_id}.") from None
+
+
+def _write(frame: pl.DataFrame, target, fmt: str) -> None:
+    if fmt == "csv":
+        frame.write_csv(target, date_format="%Y-%m-%d")
+    else:
+        frame.write_parquet(target, compression="zstd", statistics=True)
+
+
+def export_transactions(engine: Engine, family_id: int, path: str | Path, fmt: str = "csv",
+                        date_from: date | None = None, date_to: date | None = None) -> int:
+    """Write the family's transactions dated ``date_from`` through ``date_to`` (inclusive; ``None``:
+    unbounded) to ``path`` as ``fmt`` ('csv' or 'parquet'); return the number of rows written.
+
+    The file is written next to ``path`` first and renamed into place, so a reader never sees half a file.
+    """
+    fmt = _check_format(fmt)
+    frame = export_frame(engine, family_id, fmt, date_from, date_to)
+    target = Path(path)
+    partial = target.with_name(f".{target.name}.partial")
+    try:
+        _write(frame, partial, fmt)
+        partial.replace(target)
+    finally:
+        partial.unlink(missing_ok=True)
+    return frame.height
+
+
+def export_bytes(engine: Engine, family_id: int, fmt: str = "csv", date_from: date | None = None,
+                 date_to: date | None = None) -> bytes:
+    """The same file as :func:`export_transactions`, in memory (for a download button)."""
+    fmt = _check_format(fmt)
+    buffer = io.BytesIO()
+    _write(export_frame(engine, family_id, fmt, date_from, date_to), buffer, fmt)
+    return buffer.getvalue()
+
+
+def file_name(family_name: str, fmt: str, date_from: date | None = None, date_to: date | None = None) -> str:
+    """A download name such as 'smiths-transactions-2026-11-01-to-2026-11-25.csv'."""
+    slug = "-".join("".join(ch if ch.isalnum() else " " for ch in family_name.lower()).split()) or "family"
+    span = f"-{date_from}-to-{date_to}" if date_from and date_to else ""
+    return f"{slug}-transactions{span}.{_check_format(fmt)}"
