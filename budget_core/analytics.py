@@ -129,6 +129,7 @@ def load_transactions(engine: Engine, family_id: int, date_from: date | None = N
     try:
         conn = raw.driver_connection
         conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")  # first in the implicit BEGIN
+        conn.execute("SELECT set_config('app.family_id', %s, true)", (str(params["family_id"]),))  # RLS scope
         currency = conn.execute(_CURRENCY_SQL, params).fetchone()
         categories = conn.execute(_CATEGORIES_SQL, params).fetchall()
         members = conn.execute(_MEMBERS_SQL, params).fetchall()

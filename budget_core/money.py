@@ -84,7 +84,8 @@ def parse_amount(text: str, currency: str, *, allow_negative: bool = False) -> i
     """
     places = decimals(currency)
     raw = (text or "").strip()
-    for sym in {symbol(currency), currency.upper(), "$", "€", "£", "¥"}:
+    # Longest first: stripping "$" before "CA$" would leave "CA" (a set's order varies with the hash seed).
+    for sym in sorted({symbol(currency), currency.upper(), "$", "€", "£", "¥"}, key=lambda x: (-len(x), x)):
         raw = raw.replace(sym, "")
     raw = raw.strip()
     if not raw:

@@ -120,6 +120,16 @@ def describe(kind: str, p: dict) -> str:
         return f"{actor} created the family {p['name']}"
     if kind == "import.completed":
         return f"{actor} imported {p['count']} transactions from {p['file']}"
+    if kind == "import.links_confirmed":
+        return f"{actor} confirmed {p['count']} bank rows as matching expenses typed by hand"
+    if kind == "rule.added":
+        return f"{actor} added a rule: {p.get('text') or p['pattern'] + ' → ' + p['category']}"
+    if kind == "rule.changed":
+        return f"{actor} changed a rule: {p.get('text') or p['pattern'] + ' → ' + p['category']}"
+    if kind == "rule.moved":
+        return f"{actor} moved the rule '{p['pattern']}' to position {p.get('position')}"
+    if kind == "rule.deleted":
+        return f"{actor} deleted the rule '{p['pattern']}' → {p['category']}"
     return f"{actor}: {kind}"
 
 

@@ -1,0 +1,123 @@
+"""OFX / QFX statements, version 1.x (SGML) and 2.x (XML), read through ofxtools.
+
+Each transaction's import id is its FITID scoped by the account (bank id + account id, hashed so
+account numbers are not stored). The posting date is taken as the bank wrote it (the first eight
+digits of DTPOSTED); converting it to UTC would move a late-evening purchase to the next day.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from ofxtools.header import OFXHeaderError
+from ofxtools.Parser import OFXTree, ParseError
+
+from ..errors import ValidationError
+from ..money import to_minor
+from . import MAX_ROWS, OccurrenceCounter, Statement, StatementRow, content_key, normal_text
+from .csv_format import Source, check_size, open_binary, size_of
+
+SNIFF_BYTES = 4096
+
+
+def looks_like_ofx(head: bytes) -> bool:
+    """True when the first bytes are an OFX header (1.x 'OFXHEADER:' or 2.x '<?OFX' / '<OFX>')."""
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n").upper()
+    return text.startswith(b"OFXHEADER") or b"<?OFX" in text or b"<OFX>" in text
+
+
+def _account_key(stmt) -> str:
+    acct = stmt.find("BANKACCTFROM")
+    if acct is None:
+        acct = stmt.find("CCACCTFROM")
+    fields = ("BANKID", "BRANCHID", "ACCTID")
+    raw = "|".join((acct.findtext(f) or "").strip() if acct is not None else "" for f in fields)
+    return "ofx-" + hashlib.sha256(raw.encode("utf-8")).hexdigest()[:12]
+
+
+def _description(tx) -> str:
+    name = (tx.findtext("NAME") or tx.findtext("PAYEE/NAME") or "").strip()
+    memo = (tx.findtext("MEMO") or "").strip()
+    if memo and memo.casefold() not in name.casefold():
+        name = f"{name} {memo}" if name else memo
+    return normal_text(name) or normal_text(tx.findtext("TRNTYPE") or "") or "(no description)"
+
+
+def read_ofx(source: Source, file_name: str, currency: str) -> Statement:
+    """Every transaction of every bank / card statement in the file, in file order.
+
+    ofxtools reads the header and the SGML or XML body into an element tree; the values are taken
+    from that tree rather than from ofxtools' spec-validated models, because banks' files often lack
+    elements the specification requires (a ledger balance, a status) that an import does not need.
+    Raises ValidationError for a file ofxtools cannot parse, a statement in another currency, or a
+    transaction without a usable id, date or amount (naming the transaction).
+    """
+    check_size(source)
+    name = Path(file_name).name
+    with open_binary(source) as fh:
+        fh.seek(max(0, size_of(source) - 256))
+        tail = fh.read().rstrip(b" \t\r\n\x00").upper()
+    if not tail.endswith(b"</OFX>"):
+        raise ValidationError(f"{name} is cut short (it does not end with </OFX>): the download did not finish. "
+                              "Download it from your bank again.")
+    tree = OFXTree()
+    try:
+        with open_binary(source) as fh:
+            tree.parse(fh)
+    except (ParseError, OFXHeaderError, ValueError, KeyError, IndexError) as err:
+        raise ValidationError(f"{name} is not an OFX file we can read ({err}). "
+                              "Download it from your bank again, or export CSV instead.") from None
+    statements = [el for el in tree.getroot().iter() if el.tag in ("STMTRS", "CCSTMTRS")]
+    if not statements:
+        raise ValidationError(f"{name} holds no bank or card statement.")
+    rows: list[StatementRow] = []
+    counter = OccurrenceCounter()
+    position = 0
+    for stmt in statements:
+        curdef = (stmt.findtext("CURDEF") or "").strip().upper()
+        if curdef and curdef != currency:
+            raise ValidationError(f"This statement is in {curdef} but the family budgets in {currency}; "
+                                  "import statements of accounts in the family's currency.")
+        account = _account_key(stmt)
+        for tx in stmt.iter("STMTTRN"):
+            position += 1
+            fitid = (tx.findtext("FITID") or "").strip()
+            where = f"Transaction {position}" + (f" (FITID {fitid})" if fitid else "")
+            if not fitid:
+                raise ValidationError(f"{where} has no FITID, the bank's id of the transaction.")
+            occurred_on = _posted_on((tx.findtext("DTPOSTED") or "").strip(), where)
+            minor = _amount((tx.findtext("TRNAMT") or "").strip(), currency, where)
+            if minor == 0:
+                continue
+            description = _description(tx)
+            n = counter.next(account, occurred_on, minor, description)
+            key = content_key(account, occurred_on, minor, description, n)
+            rows.append(StatementRow(position, occurred_on, minor, description, f"ofx:{account}:{fitid}", key,
+                                     account))
+            if len(rows) > MAX_ROWS:
+                raise ValidationError(f"The file has more than {MAX_ROWS:,} transactions; import it in parts.")
+    return Statement(name, "ofx", rows, currency)
+
+
+def _posted_on(raw: str, where: str) -> date:
+    """The date as the bank wrote it: the first eight digits of an OFX datetime."""
+    try:
+        return date(int(raw[:4]), int(raw[4:6]), int(raw[6:8]))
+    except ValueError:
+        raise ValidationError(f"{where} has no valid posting date ('{raw}').") from None
+
+
+def _amount(raw: str, currency: str, where: str) -> int:
+    try:
+        value = Decimal(raw.replace(",", "."))  # some banks write a decimal comma
+    except InvalidOperation:
+        raise ValidationError(f"{where}: '{raw}' is not an amount.") from None
+    if value == 0:
+        return 0
+    try:
+        return to_minor(value, currency, allow_negative=True, shown=raw)
+    except ValidationError as err:
+        raise ValidationError(f"{where}: {err.message}") from None

@@ -1,0 +1,199 @@
+"""The inbox folder: every bank file dropped into it is imported once it is completely written.
+
+"Completely written" means its size and modification time stayed the same for ``settle_seconds``
+(a browser or a sync client writes a file in bursts). Then the file is imported in one
+transaction and moved to ``processed/``, or to ``failed/`` with ``<name>.reason.txt`` beside it
+saying why. Files already in the folder when the watcher starts (they arrived while it was not
+running) are imported the same way. While the database cannot be reached, files stay in the
+inbox and are retried with a growing pause: it is not the file's fault.
+
+watchdog reports new and renamed files at once; a rescan every few seconds catches any event a
+file system does not deliver. Names that browsers use for downloads in progress (``.part``,
+``.crdownload``, ``.tmp``, ``.download``) and hidden files are left alone until renamed.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.observers import Observer
+
+from ..errors import BudgetError, Unavailable
+from .service import ImportOptions, ImportResult, import_file
+
+log = logging.getLogger(__name__)
+
+PROCESSED, FAILED = "processed", "failed"
+IN_PROGRESS_SUFFIXES = (".part", ".crdownload", ".tmp", ".download", ".partial", "~")
+RESCAN_SECONDS = 5.0
+MAX_RETRY_SECONDS = 60.0
+
+OnResult = Callable[[str, ImportResult | None, str | None], None]
+
+
+@dataclass
+class _Pending:
+    size: int
+    mtime_ns: int
+    stable_since: float
+    retry_at: float = 0.0
+    retries: int = 0
+
+
+def is_candidate(path: Path) -> bool:
+    """A file the inbox should import (not hidden, not a download in progress)."""
+    name = path.name
+    return not name.startswith(".") and not name.lower().endswith(IN_PROGRESS_SUFFIXES)
+
+
+def unique_destination(folder: Path, name: str) -> Path:
+    """``folder/name``, or ``folder/stem-2.ext`` … when that is taken (nothing is overwritten)."""
+    target = folder / name
+    n = 1
+    while target.exists() or (folder / f"{target.name}.reason.txt").exists():
+        n += 1
+        target = folder / f"{Path(name).stem}-{n}{Path(name).suffix}"
+    return target
+
+
+class _Handler(FileSystemEventHandler):
+    def __init__(self, inbox: "Inbox"):
+        self.inbox = inbox
+
+    def on_created(self, event: FileSystemEvent) -> None:
+        if not event.is_directory:
+            self.inbox.notice(Path(event.src_path))
+
+    def on_modified(self, event: FileSystemEvent) -> None:
+        if not event.is_directory:
+            self.inbox.notice(Path(event.src_path))
+
+    def on_moved(self, event: FileSystemEvent) -> None:
+        if not event.is_directory:
+            self.inbox.notice(Path(event.dest_path))
+
+
+class Inbox:
+    """Watches ``directory`` for one family and one importing member."""
+
+    def __init__(self, engine: Engine, actor_id: int, family_id: int, directory: Path, *,
+                 settle_seconds: float = 2.0, poll_seconds: float = 0.2, options: ImportOptions = ImportOptions(),
+                 on_result: OnResult | None = None):
+        self.engine, self.actor_id, self.family_id = engine, actor_id, family_id
+        self.directory = Path(directory).resolve()
+        self.settle_seconds, self.poll_seconds = settle_seconds, poll_seconds
+        self.options = options
+        self.on_result = on_result or (lambda name, result, error: None)
+        self._pending: dict[Path, _Pending] = {}
+        self._lock = threading.Lock()
+
+    # -- what the folder holds ------------------------------------------------------------------------
+    def notice(self, path: Path) -> None:
+        """A file appeared or changed (watchdog thread or rescan): (re)start its settling clock."""
+        path = Path(path)
+        if path.parent.resolve() != self.directory or not is_candidate(path):
+            return
+        with self._lock:
+            self._pending.setdefault(path, _Pending(-1, -1, time.monotonic()))
+
+    def rescan(self) -> None:
+        for entry in os.scandir(self.directory):
+            if entry.is_file(follow_symlinks=False):
+                self.notice(Path(entry.path))
+
+    def ready(self, now: float | None = None) -> list[Path]:
+        """Files whose size and mtime have not changed for ``settle_seconds``; forgets vanished ones."""
+        now = time.monotonic() if now is None else now
+        out = []
+        with self._lock:
+            for path, p in list(self._pending.items()):
+                try:
+                    st = path.stat()
+                except FileNotFoundError:
+                    del self._pending[path]
+                    continue
+                if (st.st_size, st.st_mtime_ns) != (p.size, p.mtime_ns):
+                    p.size, p.mtime_ns, p.stable_since = st.st_size, st.st_mtime_ns, now
+                elif now - p.stable_since >= self.settle_seconds and now >= p.retry_at:
+                    out.append(path)
+        return sorted(out)
+
+    # -- importing ----------------------------------------------------------------------------------------
+    def process(self, path: Path) -> None:
+        """Import one settled file and move it; on a database outage keep it and retry later."""
+        try:
+            result = import_file(self.engine, self.actor_id, self.family_id, path.name, path, self.options)
+        except (OperationalError, Unavailable) as err:
+            self._retry_later(path, err)
+            return
+        except BudgetError as err:
+            self._fail(path, err.message)
+            return
+        except Exception as err:  # noqa: BLE001 — a long-running watcher must not die on one odd file
+            log.exception("importing %s failed unexpectedly", path)
+            self._fail(path, f"The file could not be imported because of an unexpected error ({err!r}); "
+                             "report it with the file attached.")
+            return
+        self._move(path, PROCESSED)
+        self.on_result(path.name, result, None)
+
+    def _retry_later(self, path: Path, err: Exception) -> None:
+        with self._lock:
+            p = self._pending.get(path)
+            if p is not None:
+                p.retries += 1
+                p.retry_at = time.monotonic() + min(MAX_RETRY_SECONDS, 2.0 ** p.retries)
+        log.warning("database unavailable, will retry %s: %s", path.name, err)
+
+    def _fail(self, path: Path, reason: str) -> None:
+        target = self._move(path, FAILED)
+        if target is not None:
+            target.with_name(target.name + ".reason.txt").write_text(reason + "\n", encoding="utf-8")
+        self.on_result(path.name, None, reason)
+
+    def _move(self, path: Path, folder: str) -> Path | None:
+        with self._lock:
+            self._pending.pop(path, None)
+        dest_dir = self.directory / folder
+        dest_dir.mkdir(exist_ok=True)
+        target = unique_destination(dest_dir, path.name)
+        try:
+            os.replace(path, target)
+        except FileNotFoundError:
+            return None
+        return target
+
+    def tick(self) -> None:
+        for path in self.ready():
+            self.process(path)
+
+    # -- the loop ----------------------------------------------------------------------------------------------
+    def run(self, stop: threading.Event) -> None:
+        """Watch until ``stop`` is set; files present at start are imported first."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        for folder in (PROCESSED, FAILED):
+            (self.directory / folder).mkdir(exist_ok=True)
+        observer = Observer()
+        observer.schedule(_Handler(self), str(self.directory), recursive=False)
+        observer.start()
+        try:
+            self.rescan()
+            last_scan = time.monotonic()
+            while not stop.is_set():
+                self.tick()
+                if time.monotonic() - last_scan >= RESCAN_SECONDS:
+                    self.rescan()
+                    last_scan = time.monotonic()
+                stop.wait(self.poll_seconds)
+        finally:
+            observer.stop()
+            observer.join(timeout=5)
