@@ -1,0 +1,41 @@
+"""The one place the app turns errors into messages a person can act on.
+
+``shown_errors()`` wraps a page body or an action: a ``BudgetError`` becomes ``st.error`` with its
+message; a lost database connection becomes one calm offline message. Nothing else is caught, so
+programming errors still surface in logs (and ``client.showErrorDetails = "none"`` keeps
+tracebacks out of the browser).
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Iterator
+
+import streamlit as st
+from sqlalchemy.exc import InterfaceError, OperationalError
+
+from budget_core.errors import BudgetError, Unavailable
+
+OFFLINE = ("We can't reach the family's database right now. Nothing you typed is lost: "
+           "it stays in the form — try again in a moment.")
+DB_DOWN = (OperationalError, InterfaceError, Unavailable)
+
+
+def show_error(err: BaseException, where=None) -> None:
+    """Show ``err`` as a message in ``where`` (a container; default the main area)."""
+    target = where or st
+    if isinstance(err, DB_DOWN):
+        target.error(OFFLINE, icon=":material/cloud_off:")
+    elif isinstance(err, BudgetError):
+        target.error(err.message, icon=":material/error:")
+    else:  # pragma: no cover - only the types above are passed in
+        raise err
+
+
+@contextmanager
+def shown_errors(where=None) -> Iterator[None]:
+    """Run a block; show BudgetError / a lost connection instead of raising."""
+    try:
+        yield
+    except (BudgetError, *DB_DOWN) as err:
+        show_error(err, where)

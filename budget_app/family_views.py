@@ -1,0 +1,89 @@
+"""Family page pieces: members and roles, invitations (create, copy the link, revoke)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import streamlit as st
+
+from budget_core.config import settings
+from budget_core.services import invitations, members
+from budget_core.services.invitations import Invitation
+from budget_core.services.members import Member
+
+from .errors import shown_errors
+from .format import html_escape, relative_time
+from .widgets import table
+
+FLASH = "fb_flash"
+NEW_LINK = "fb_new_invitation"
+
+
+def _done(message: str) -> None:
+    st.session_state[FLASH] = message
+    st.rerun()
+
+
+def members_list(people: list[Member]) -> None:
+    rows = [[html_escape(p.display_name), f"<span class='fb-hide-narrow'>{html_escape(p.email)}</span>",
+             html_escape(p.role), html_escape(f"{p.joined_at:%-d %b %Y}")] for p in people]
+    table(["Name", "Email", "Role", "Joined"], rows, narrow_hidden=(1, 3), test_id="fb-members")
+
+
+def member_manager(ctx, people: list[Member]) -> None:
+    by_id = {p.user_id: p for p in people}
+    pick = st.selectbox("Change a member", list(by_id), index=None, placeholder="Choose a member…",
+                        format_func=lambda i: f"{by_id[i].display_name} ({by_id[i].role})", key="member_pick")
+    if pick is None:
+        return
+    person = by_id[pick]
+    c1, c2 = st.columns(2, vertical_alignment="bottom")
+    other = "member" if person.role == "manager" else "manager"
+    if c1.button(f"Make {other}", key=f"role_{pick}"):
+        with shown_errors():
+            members.change_role(ctx.engine, ctx.user.id, ctx.family.id, pick, other)
+            _done(f"{person.display_name} is now a {other}")
+    confirm = c2.checkbox(f"Yes, remove {person.display_name}", key=f"confirm_rm_{pick}")
+    if st.button("Remove from the family", key=f"remove_{pick}", disabled=not confirm, icon=":material/person_remove:"):
+        with shown_errors():
+            members.remove_member(ctx.engine, ctx.user.id, ctx.family.id, pick)
+            _done(f"Removed {person.display_name}")
+
+
+def invite_form(ctx) -> None:
+    cfg = settings()
+    with st.form("invite", enter_to_submit=False):
+        c1, c2 = st.columns(2)
+        role = c1.selectbox("Joins as", ["member", "manager"], key="invite_role")
+        hours = c2.number_input("Link works for (hours)", 1, cfg.max_invitation_hours, cfg.invitation_hours,
+                                key="invite_hours")
+        create = st.form_submit_button("Create invitation link", type="primary")
+    if create:
+        with shown_errors():
+            made = invitations.create_invitation(ctx.engine, ctx.user.id, ctx.family.id, role=role, hours=int(hours))
+            st.session_state[NEW_LINK] = (made.url, made.invitation.expires_at, role)
+    new = st.session_state.get(NEW_LINK)
+    if new:
+        url, expires, role = new
+        st.success(f"Send this link to the person joining as a {role}. It works once, until "
+                   f"{expires:%-d %b %H:%M} UTC. Copy it now: it is not shown again.", icon=":material/link:")
+        st.code(url, language=None)
+
+
+def invitations_list(ctx, invites: list[Invitation]) -> None:
+    now = datetime.now(timezone.utc)
+    if not invites:
+        st.caption("No invitations yet.")
+        return
+    for inv in invites[:20]:
+        status = inv.status(now)
+        c1, c2 = st.columns([4, 1.3], vertical_alignment="center")
+        when = f"expires {inv.expires_at:%-d %b %H:%M} UTC" if status == "open" else relative_time(inv.created_at, now)
+        c1.markdown(f"#{inv.id} · as {html_escape(inv.role)} · by {html_escape(inv.created_by)} · "
+                    f"<span class='fb-pill'>{status}</span> <span class='fb-muted'>{html_escape(when)}</span>",
+                    unsafe_allow_html=True)
+        if status == "open" and c2.button("Revoke", key=f"revoke_{inv.id}"):
+            with shown_errors():
+                invitations.revoke_invitation(ctx.engine, ctx.user.id, ctx.family.id, inv.id)
+                st.session_state.pop(NEW_LINK, None)
+                _done(f"Revoked invitation #{inv.id}")

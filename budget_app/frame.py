@@ -1,0 +1,200 @@
+"""The frame every page starts with: ``ctx = frame("Transactions")``.
+
+It sets the page up, holds the process's one engine, draws the sign-in gate for signed-out
+visitors (and stops the script there), and for a signed-in member draws the sidebar: family
+switch, a role-aware page list, the quick-entry form, the change poller and sign-out. It returns a
+:class:`Context` that pages pass to ``budget_core`` calls. Every page can run alone (a deep link on
+a fresh server runs ``pages/X.py`` without ``app.py``), so nothing here relies on another page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import streamlit as st
+from sqlalchemy import Engine
+
+from budget_core.config import settings
+from budget_core.db.engine import get_engine
+from budget_core.errors import BudgetError
+from budget_core.period import local_today
+from budget_core.services import accounts, categories, families, transactions
+from budget_core.services.accounts import User
+from budget_core.services.families import Family, Membership
+
+from . import gate, poller, quick_entry, style, versions
+from .errors import DB_DOWN, show_error, shown_errors
+from .format import md_escape, money
+
+ROOT = Path(__file__).resolve().parents[1]
+FLASH = "fb_flash"
+
+
+@dataclass(frozen=True)
+class Context:
+    """Who is looking at which family; what every page needs."""
+
+    engine: Engine
+    user: User
+    family: Family
+    role: str
+    member_name: str
+    memberships: tuple[Membership, ...]
+
+    @property
+    def is_manager(self) -> bool:
+        return self.role == "manager"
+
+    @property
+    def currency(self) -> str:
+        return self.family.currency
+
+    @property
+    def today(self) -> date:
+        """Today in the family's time zone."""
+        return local_today(self.family.timezone, datetime.now(timezone.utc))
+
+
+@st.cache_resource(show_spinner="Starting the family's database…")
+def _engine_for(database_url: str | None) -> Engine:
+    """The process's engine (keyed by the configured URL so tests with their own database get theirs)."""
+    return get_engine()
+
+
+def _engine() -> Engine:
+    return _engine_for(settings().database_url)
+
+
+def _offline_page(err: BaseException) -> None:
+    st.markdown("## Family Budget")
+    show_error(err)
+    if st.button("Try again", type="primary"):
+        st.rerun()
+    st.stop()
+
+
+PAGES = (
+    ("app.py", "Today", ":material/today:", "member"),
+    ("pages/1_Transactions.py", "Transactions", ":material/receipt_long:", "member"),
+    ("pages/2_Activity.py", "Activity", ":material/history:", "member"),
+    ("pages/3_Plan.py", "Plan & categories", ":material/tune:", "member"),
+    ("pages/4_Family.py", "Family", ":material/group:", "manager"),
+    ("pages/5_Import.py", "Import", ":material/upload_file:", "member"),
+    ("pages/6_Insights.py", "Insights", ":material/insights:", "member"),
+)
+
+
+def _page_links(role: str) -> None:
+    for path, label, icon, needs in PAGES:
+        if needs == "manager" and role != "manager":
+            continue
+        if not (ROOT / path).exists():
+            continue
+        st.page_link(path, label=label, icon=icon)
+
+
+def _choose_family(memberships: list[Membership]) -> Membership:
+    ids = [m.family_id for m in memberships]
+    wanted = st.session_state.get(gate.FAMILY)
+    if wanted not in ids:
+        wanted = ids[0]
+        st.session_state[gate.FAMILY] = wanted
+    if len(memberships) > 1:
+        names = {m.family_id: m.family_name for m in memberships}
+        chosen = st.sidebar.selectbox("Family", ids, index=ids.index(wanted), format_func=names.get,
+                                      key="family_switch")
+        if chosen != wanted:
+            st.session_state[gate.FAMILY] = chosen
+            wanted = chosen
+    return memberships[ids.index(wanted)]
+
+
+def _sign_out() -> None:
+    for key in list(st.session_state.keys()):
+        del st.session_state[key]
+
+
+def _no_family(engine: Engine, user: User) -> None:
+    st.markdown("## Family Budget")
+    st.info(f"{user.display_name}, you are not in any family right now. Ask a manager for an invitation link, "
+            "or sign out and create a new family.")
+    if st.button("Sign out"):
+        _sign_out()
+        st.rerun()
+    st.stop()
+
+
+def _quick_entry(ctx: Context) -> None:
+    """Draw the sidebar form; save a submitted draft; keep the typed text when it is refused."""
+    cats = categories.list_categories(ctx.engine, ctx.user.id, ctx.family.id)
+    last = transactions.last_category_id(ctx.engine, ctx.user.id, ctx.family.id)
+    slot = st.container()
+    try:
+        draft = quick_entry.quick_expense_form(cats, last, ctx.currency, ctx.today)
+        if draft is None:
+            return
+        saved = transactions.add_transaction(ctx.engine, ctx.user.id, ctx.family.id, draft)
+    except (BudgetError, *DB_DOWN) as err:
+        show_error(err, slot)
+        return
+    quick_entry.mark_saved()
+    what = "Refund" if saved.is_refund else "Saved"
+    st.session_state[FLASH] = f"{what}: {money(abs(saved.amount), saved.currency)} · {saved.description}"
+    st.rerun()
+
+
+def frame(title: str) -> Context:
+    """Draw the shared frame of a page titled ``title`` and return who is looking at which family.
+
+    Signed-out visitors get the gate and the script stops; so does a lost database connection.
+    """
+    st.set_page_config(page_title=f"{title} · Family Budget", page_icon=":material/savings:", layout="wide",
+                       initial_sidebar_state="auto")
+    style.apply()
+    token = st.query_params.get("invite")
+    try:
+        engine = _engine()
+        user_id = st.session_state.get(gate.USER)
+        if user_id is None:
+            gate.signed_out(engine, token)
+            st.stop()
+        try:
+            user = accounts.get_user(engine, user_id)
+        except BudgetError:  # the account is gone: treat as signed out
+            _sign_out()
+            st.rerun()
+        if token:
+            gate.invitation_banner(engine, user.id, token)
+        memberships = families.my_families(engine, user.id)
+        if not memberships:
+            _no_family(engine, user)
+        membership = _choose_family(memberships)
+        family = families.get_family(engine, user.id, membership.family_id)
+        versions.watch(family.id)
+        poller.catch_up(engine, user.id, family.id, family.version)
+    except DB_DOWN as err:
+        _offline_page(err)
+    except BudgetError as err:
+        _offline_page(err)
+    ctx = Context(engine, user, family, membership.role, membership.display_name, tuple(memberships))
+    with st.sidebar:
+        st.markdown(f"**{md_escape(family.name)}**  \n"
+                    f"<span class='fb-muted'>{md_escape(ctx.member_name)} · {ctx.role}</span>",
+                    unsafe_allow_html=True)
+        _page_links(ctx.role)
+        with shown_errors():
+            _quick_entry(ctx)
+        if st.session_state.get(FLASH) or not st.session_state.get("fb_focused"):
+            st.session_state["fb_focused"] = True
+            quick_entry.focus_amount()
+        poller.change_poller(engine, user.id, family.id)
+        if st.button("Sign out", key="sign_out", icon=":material/logout:"):
+            _sign_out()
+            st.rerun()
+    flash = st.session_state.pop(FLASH, None)
+    if flash:
+        st.toast(md_escape(flash), icon=":material/check_circle:")
+    poller.show_queued_toasts()
+    return ctx

@@ -1,0 +1,195 @@
+"""What a signed-out visitor sees: sign in, create a family, explore the demo, accept an invitation.
+
+Nothing of any family is shown here. Each form validates everything before writing, so a refused
+entry writes nothing and keeps what was typed.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+from sqlalchemy import Engine
+
+from budget_core.errors import ValidationError
+from budget_core.money import check_currency
+from budget_core.services import accounts, families, invitations
+
+from .errors import shown_errors
+from .format import html_escape, md_escape
+from .inputs import currency_choices, fixed_expense_lines, plan_amount, timezone_names
+
+try:  # `budget demo`'s builder, written by the lead; the button is hidden until it exists
+    from budget_core.demo import create_demo
+except ImportError:  # pragma: no cover - depends on what is merged
+    create_demo = None
+
+USER = "user_id"
+FAMILY = "family_id"
+
+
+def sign_in_as(user_id: int, family_id: int | None = None) -> None:
+    st.session_state[USER] = user_id
+    if family_id is not None:
+        st.session_state[FAMILY] = family_id
+
+
+def _browser_timezone() -> str:
+    try:
+        tz = st.context.timezone
+    except Exception:  # noqa: BLE001 - no browser context (tests): fall back quietly
+        tz = None
+    return tz if tz in timezone_names() else "UTC"
+
+
+def _database_is_empty(engine: Engine) -> bool:
+    """True before any family exists. Family ids are identity values starting at 1 and families are
+    never deleted, so family 1 exists exactly when some family was ever created."""
+    from budget_core.services.activity import family_version
+
+    return family_version(engine, 1) is None
+
+
+def _header(subtitle: str) -> None:
+    st.markdown("## Family Budget")
+    st.markdown(f'<p class="fb-muted">{html_escape(subtitle)}</p>', unsafe_allow_html=True)
+
+
+def _sign_in_form(engine: Engine, token: str | None) -> None:
+    with st.form("sign_in", enter_to_submit=True):
+        email = st.text_input("Email", key="signin_email", autocomplete="email")
+        password = st.text_input("Password", type="password", key="signin_password",
+                                 autocomplete="current-password")
+        submitted = st.form_submit_button("Sign in", type="primary")
+    if submitted:
+        with shown_errors():
+            user = accounts.authenticate(engine, email, password)
+            family_id = invitations.redeem_invitation(engine, user.id, token) if token else None
+            sign_in_as(user.id, family_id)
+            if token:
+                st.query_params.clear()
+            st.rerun()
+
+
+def _account_fields(prefix: str) -> tuple[str, str, str]:
+    name = st.text_input("Your name", key=f"{prefix}_name", placeholder="How the family calls you, e.g. Mom")
+    email = st.text_input("Email", key=f"{prefix}_email", autocomplete="email")
+    password = st.text_input("Password", type="password", key=f"{prefix}_password", autocomplete="new-password",
+                             help="At least 8 characters, not a common one.")
+    return name, email, password
+
+
+def _create_family_form(engine: Engine) -> None:
+    zones = timezone_names()
+    with st.form("create_family", enter_to_submit=False):
+        st.markdown("**You**")
+        name, email, password = _account_fields("signup")
+        st.markdown("**Your family's plan**")
+        family_name = st.text_input("Family name", key="signup_family", placeholder="The Smiths")
+        c1, c2 = st.columns(2)
+        currency = c1.selectbox("Currency", currency_choices(), key="signup_currency")
+        start_day = c2.number_input("Period starts on day", 1, 31, 1, key="signup_start_day",
+                                    help="The day your month's budget restarts, usually payday.")
+        income = c1.text_input("Monthly income", key="signup_income", placeholder="5200")
+        savings = c2.text_input("Savings goal per period", key="signup_savings", placeholder="600")
+        timezone = st.selectbox("Time zone", zones, index=zones.index(_browser_timezone()), key="signup_timezone")
+        fixed = st.text_area("Fixed expenses, one per line", key="signup_fixed", placeholder="Rent 1500\nUtilities 220",
+                             help="Bills you pay every period. You can change them later on the Plan page.")
+        submitted = st.form_submit_button("Create our family", type="primary")
+    if not submitted:
+        return
+    with shown_errors():
+        currency = check_currency(currency)
+        accounts.check_display_name(name)
+        accounts.check_email(email)
+        accounts.check_password(password)
+        families.check_family_name(family_name)
+        families.check_timezone(timezone)
+        monthly_income = plan_amount(income, currency, "monthly income")
+        if monthly_income == 0:
+            raise ValidationError("Enter the family's monthly income, for example 5200.")
+        savings_goal = plan_amount(savings, currency, "savings goal")
+        fixed_expenses = fixed_expense_lines(fixed, currency)
+        user = accounts.create_user(engine, email, name, password)
+        family = families.create_family(engine, user.id, name=family_name, currency=currency, timezone=timezone,
+                                        monthly_income=monthly_income, savings_goal=savings_goal,
+                                        period_start_day=int(start_day))
+        for fixed_name, amount in fixed_expenses:
+            families.add_fixed_expense(engine, user.id, family.id, fixed_name, amount)
+        sign_in_as(user.id, family.id)
+        st.rerun()
+
+
+def _join_as_new_form(engine: Engine, token: str) -> None:
+    with st.form("join_new", enter_to_submit=False):
+        name, email, password = _account_fields("join")
+        submitted = st.form_submit_button("Create my account and join", type="primary")
+    if submitted:
+        with shown_errors():
+            accounts.check_display_name(name)
+            accounts.check_email(email)
+            accounts.check_password(password)
+            invitations.peek_invitation(engine, token)
+            user = accounts.create_user(engine, email, name, password)
+            family_id = invitations.redeem_invitation(engine, user.id, token)
+            sign_in_as(user.id, family_id)
+            st.query_params.clear()
+            st.rerun()
+
+
+def _demo_button(engine: Engine) -> None:
+    if create_demo is None or not _database_is_empty(engine):
+        return
+    st.divider()
+    st.markdown("Just looking? Open a sample family with a month of made-up spending.")
+    if st.button("Explore the demo family", key="demo"):
+        with shown_errors(), st.spinner("Setting up the demo family…"):
+            family_id, user_id = create_demo(engine)
+            sign_in_as(user_id, family_id)
+            st.rerun()
+
+
+def signed_out(engine: Engine, token: str | None) -> None:
+    """Draw the gate for a signed-out visitor (the caller stops the script afterwards)."""
+    _, middle, _ = st.columns([1, 2.2, 1])
+    with middle:
+        if token:
+            family_name = role = None
+            with shown_errors():
+                _, family_name, role = invitations.peek_invitation(engine, token)
+            if family_name:
+                _header(f"You're invited to join {family_name} as a {role}.")
+                new, existing = st.tabs(["I'm new here", "I have an account"])
+                with new:
+                    _join_as_new_form(engine, token)
+                with existing:
+                    _sign_in_form(engine, token)
+                return
+            _header("How much can we still spend today?")
+        else:
+            _header("How much can we still spend today? Sign in, or set up your family in a minute.")
+        sign_in, create = st.tabs(["Sign in", "Create your family"])
+        with sign_in:
+            _sign_in_form(engine, None)
+        with create:
+            _create_family_form(engine)
+        _demo_button(engine)
+
+
+def invitation_banner(engine: Engine, user_id: int, token: str) -> None:
+    """A signed-in person opened an invitation link: offer to join that family too."""
+    with shown_errors():
+        _, family_name, role = invitations.peek_invitation(engine, token)
+        box = st.container(border=True)
+        box.markdown(f"You're invited to join **{md_escape(family_name)}** as a {role}.")
+        c1, c2 = box.columns(2)
+        if c1.button("Join", type="primary", key="join_invited"):
+            family_id = invitations.redeem_invitation(engine, user_id, token)
+            sign_in_as(user_id, family_id)
+            st.query_params.clear()
+            st.rerun()
+        if c2.button("Not now", key="ignore_invite"):
+            st.query_params.clear()
+            st.rerun()
+        return
+    if st.button("Dismiss", key="dismiss_invite"):
+        st.query_params.clear()
+        st.rerun()

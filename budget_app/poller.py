@@ -1,0 +1,76 @@
+"""Keeping a session current: catch up with the family's change feed and toast others' changes.
+
+Each session keeps a cursor (the last family version it has seen). A full page run catches up at
+once (a reconnecting or refocused tab never waits for a timer); between runs a
+``st.fragment(run_every=BUDGET_POLL_MS)`` compares the cursor with the newest known version —
+normally answered by the sync watcher from memory — and when they are equal it returns without
+a query and without drawing anything. When behind, it fetches the new events, queues toasts for
+other members' changes and reruns the app so every figure refreshes.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import streamlit as st
+from sqlalchemy import Engine
+
+from budget_core.config import settings
+from budget_core.services import activity
+
+from . import versions
+from .errors import DB_DOWN
+from .format import md_escape
+
+CURSORS = "fb_cursors"
+TOASTS = "fb_toasts"
+
+
+def _cursors() -> dict:
+    if CURSORS not in st.session_state:
+        st.session_state[CURSORS] = {}
+    return st.session_state[CURSORS]
+
+
+def catch_up(engine: Engine, user_id: int, family_id: int, latest: int | None) -> bool:
+    """Advance the session's cursor to ``latest``; queue toasts for others' events. True if it moved.
+
+    The first time a session sees a family its cursor starts at ``latest``: history is on the
+    Activity page, not in toasts.
+    """
+    cursors = _cursors()
+    cursor = cursors.get(family_id)
+    if latest is None:
+        return False
+    if cursor is None:
+        cursors[family_id] = latest
+        return False
+    if latest <= cursor:
+        return False
+    events = activity.changes_since(engine, user_id, family_id, cursor, limit=200)
+    toasts = st.session_state.setdefault(TOASTS, [])
+    for event in events:
+        if event.actor_id != user_id:
+            toasts.append(md_escape(event.text))
+    cursors[family_id] = max([latest] + [e.version for e in events])
+    return True
+
+
+def show_queued_toasts() -> None:
+    for message in st.session_state.pop(TOASTS, [])[-5:]:
+        st.toast(message, icon=":material/notifications:")
+
+
+@st.fragment(run_every=timedelta(milliseconds=settings().poll_ms))
+def change_poller(engine: Engine, user_id: int, family_id: int) -> None:
+    """Rerun the app when the family changed since this session last looked; else do nothing."""
+    cursor = _cursors().get(family_id)
+    try:
+        latest = versions.latest_version(engine, family_id)
+        if cursor is not None and latest is not None and latest <= cursor:
+            return
+        moved = catch_up(engine, user_id, family_id, latest)
+    except DB_DOWN:
+        return  # the next full run shows the offline message; the timer keeps trying
+    if moved:
+        st.rerun(scope="app")

@@ -1,0 +1,17 @@
+"""Transactions: search and filter the family's entries; edit or delete one, safely."""
+
+import streamlit as st
+
+from budget_app.errors import shown_errors
+from budget_app.frame import frame
+from budget_app.tx_views import editor, filters, transactions_table
+from budget_core.services import transactions
+
+ctx = frame("Transactions")
+
+st.markdown("## Transactions")
+with shown_errors():
+    wanted = filters(ctx)
+    rows = transactions.list_transactions(ctx.engine, ctx.user.id, ctx.family.id, wanted)
+    editor(ctx, rows)
+    transactions_table(rows, ctx.today)

@@ -1,0 +1,80 @@
+"""AppTest fixtures: a household in a fresh database and a helper that opens a page signed in."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from budget_core.services import accounts, families, invitations
+
+ROOT = Path(__file__).resolve().parents[2]
+TIMEOUT = 30
+PASSWORD = "correct horse battery"
+
+
+class Household:
+    """The Smiths: Mom (manager) and Dad (member), USD, New York; Eve runs another family."""
+
+    def __init__(self, engine):
+        self.engine = engine
+        self.mom = accounts.create_user(engine, "mom@example.com", "Mom", PASSWORD)
+        self.dad = accounts.create_user(engine, "dad@example.com", "Dad", PASSWORD)
+        self.eve = accounts.create_user(engine, "eve@example.com", "Eve", PASSWORD)
+        self.family = families.create_family(
+            engine, self.mom.id, name="Smiths", currency="USD", timezone="America/New_York",
+            monthly_income=520000, savings_goal=60000, period_start_day=1)
+        families.add_fixed_expense(engine, self.mom.id, self.family.id, "Rent", 150000)
+        token = invitations.create_invitation(engine, self.mom.id, self.family.id).token
+        invitations.redeem_invitation(engine, self.dad.id, token)
+        self.other = families.create_family(
+            engine, self.eve.id, name="Others", currency="EUR", timezone="Europe/Berlin",
+            monthly_income=300000, savings_goal=0, period_start_day=15)
+
+
+@pytest.fixture
+def home(engine) -> Household:
+    return Household(engine)
+
+
+@pytest.fixture(autouse=True)
+def _stop_watchers(engine):
+    yield
+    from budget_core import sync
+
+    sync.stop_all()
+
+
+def open_page(page: str = "app.py", *, user_id: int | None = None, family_id: int | None = None) -> AppTest:
+    """Run ``page`` (a path relative to the repository) as ``user_id`` looking at ``family_id``.
+
+    The app starts at its entry point, app.py, as a browser session does, then switches page.
+    """
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    if user_id is not None:
+        at.session_state["user_id"] = user_id
+    if family_id is not None:
+        at.session_state["family_id"] = family_id
+    at.run()
+    if page != "app.py":
+        at.switch_page(page).run()
+    return at
+
+
+def by_label(widgets, label: str):
+    """The one widget with this label."""
+    found = [w for w in widgets if w.label == label]
+    assert len(found) == 1, f"{len(found)} widgets labelled {label!r}: {[w.label for w in widgets]}"
+    return found[0]
+
+
+def markdown_text(at: AppTest) -> str:
+    return "\n".join(m.value for m in at.markdown)
+
+
+def no_exception(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+__all__ = ["PASSWORD", "open_page", "by_label", "markdown_text", "no_exception"]

@@ -1,0 +1,236 @@
+"""Activity, Plan & categories, Family, and the signed-out gate."""
+
+from __future__ import annotations
+
+from budget_core.services import accounts, categories, families, invitations, members, transactions
+from budget_core.services.transactions import TransactionDraft
+
+from .conftest import PASSWORD, by_label, markdown_text, no_exception, open_page
+
+
+# --- Activity ---------------------------------------------------------------------------------
+def test_activity_tells_what_happened_newest_first_and_escapes_typed_text(home):
+    transactions.add_transaction(home.engine, home.dad.id, home.family.id,
+                                 TransactionDraft(1500, "<b>Lunch</b> $5 *now*", "Dining"))
+    at = open_page("pages/2_Activity.py", user_id=home.mom.id, family_id=home.family.id)
+    no_exception(at)
+    feed = next(m.value for m in at.markdown if 'data-testid="fb-feed"' in m.value)
+    assert feed.index("Dad spent &#36;15.00 on &lt;b&gt;Lunch&lt;/b&gt; &#36;5 *now*") < feed.index("Dad joined")
+    assert "just now" in feed
+
+
+def test_activity_loads_older_events_on_demand(home):
+    for i in range(35):
+        transactions.add_transaction(home.engine, home.dad.id, home.family.id,
+                                     TransactionDraft(100 + i, f"Snack {i}", "Dining"))
+    at = open_page("pages/2_Activity.py", user_id=home.mom.id, family_id=home.family.id)
+    feed = next(m.value for m in at.markdown if 'data-testid="fb-feed"' in m.value)
+    assert "Snack 34" in feed and "created the family" not in feed
+    at = by_label(at.button, "Load older").click().run()
+    feed = next(m.value for m in at.markdown if 'data-testid="fb-feed"' in m.value)
+    assert "created the family Smiths" in feed
+
+
+# --- Plan & categories -------------------------------------------------------------------------
+def test_a_manager_changes_the_savings_goal(home):
+    at = open_page("pages/3_Plan.py", user_id=home.mom.id, family_id=home.family.id)
+    no_exception(at)
+    by_label(at.main.text_input, "Savings goal per period").input("700")
+    at = by_label(at.main.button, "Save plan").click().run()
+    no_exception(at)
+    assert families.get_family(home.engine, home.mom.id, home.family.id).savings_goal == 70000
+
+
+def test_a_manager_adds_and_removes_a_fixed_expense(home):
+    at = open_page("pages/3_Plan.py", user_id=home.mom.id, family_id=home.family.id)
+    at.text_input(key="fixed_name").input("Internet")
+    at.text_input(key="fixed_amount").input("45,90")
+    at = by_label(at.main.button, "Add fixed expense").click().run()
+    fixed = families.list_fixed_expenses(home.engine, home.mom.id, home.family.id)
+    assert [(f.name, f.amount) for f in fixed] == [("Rent", 150000), ("Internet", 4590)]
+    at.selectbox(key="fixed_remove_pick").set_value(fixed[0].id).run()
+    at.button(key="fixed_remove").click().run()
+    no_exception(at)
+    assert [f.name for f in families.list_fixed_expenses(home.engine, home.mom.id, home.family.id)] == ["Internet"]
+
+
+def test_a_manager_adds_a_subcategory_renames_and_archives_it(home):
+    at = open_page("pages/3_Plan.py", user_id=home.mom.id, family_id=home.family.id)
+    dining = next(c for c in categories.list_categories(home.engine, home.mom.id, home.family.id)
+                  if c.name == "Dining")
+    at.text_input(key="cat_new_name").input("Coffee")
+    at.selectbox(key="cat_new_parent").set_value(dining.id)
+    at = by_label(at.main.button, "Add category").click().run()
+    no_exception(at)
+    coffee = next(c for c in categories.list_categories(home.engine, home.mom.id, home.family.id)
+                  if c.name == "Coffee")
+    assert (coffee.label, coffee.kind) == ("Dining › Coffee", "variable")
+    at.selectbox(key="cat_pick").set_value(coffee.id).run()
+    at.text_input(key=f"cat_rename_{coffee.id}").input("Cafés")
+    at = at.button(key=f"cat_rename_btn_{coffee.id}").click().run()
+    at.selectbox(key="cat_pick").set_value(coffee.id).run()
+    at = at.button(key=f"cat_archive_{coffee.id}").click().run()
+    no_exception(at)
+    stored = categories.find_category_by_id(home.engine, home.family.id, coffee.id)
+    assert (stored.name, stored.archived) == ("Cafés", True)
+
+
+def test_a_member_sees_the_plan_read_only(home):
+    at = open_page("pages/3_Plan.py", user_id=home.dad.id, family_id=home.family.id)
+    no_exception(at)
+    assert any("Only managers" in i.value for i in at.info)
+    assert not [b for b in at.main.button if b.label in ("Save plan", "Add fixed expense", "Add category")]
+    plan = next(m.value for m in at.markdown if 'data-testid="fb-plan"' in m.value)
+    assert "&#36;5,200.00" in plan and "&#36;1,500.00" in plan
+    assert "Page link" not in markdown_text(at)
+
+
+# --- Family --------------------------------------------------------------------------------------
+def test_a_manager_creates_an_invitation_and_sees_the_link_then_revokes_it(home):
+    at = open_page("pages/4_Family.py", user_id=home.mom.id, family_id=home.family.id)
+    no_exception(at)
+    at.selectbox(key="invite_role").set_value("manager")
+    at.number_input(key="invite_hours").set_value(5)
+    at = by_label(at.main.button, "Create invitation link").click().run()
+    link = at.code[0].value
+    assert "/?invite=" in link
+    token = link.split("invite=")[1]
+    assert invitations.peek_invitation(home.engine, token)[2] == "manager"
+    newest = invitations.list_invitations(home.engine, home.mom.id, home.family.id)[0]
+    at = at.button(key=f"revoke_{newest.id}").click().run()
+    no_exception(at)
+    assert invitations.list_invitations(home.engine, home.mom.id, home.family.id)[0].revoked_at is not None
+
+
+def test_a_manager_changes_a_role_and_removes_a_member(home):
+    at = open_page("pages/4_Family.py", user_id=home.mom.id, family_id=home.family.id)
+    at.selectbox(key="member_pick").set_value(home.dad.id).run()
+    at = at.button(key=f"role_{home.dad.id}").click().run()
+    assert {m.display_name: m.role for m in members.list_members(home.engine, home.mom.id, home.family.id)} == \
+        {"Mom": "manager", "Dad": "manager"}
+    at.selectbox(key="member_pick").set_value(home.dad.id).run()
+    at.checkbox(key=f"confirm_rm_{home.dad.id}").check().run()
+    at = at.button(key=f"remove_{home.dad.id}").click().run()
+    no_exception(at)
+    assert [m.display_name for m in members.list_members(home.engine, home.mom.id, home.family.id)] == ["Mom"]
+
+
+def test_a_member_sees_the_family_but_cannot_manage_it(home):
+    at = open_page("pages/4_Family.py", user_id=home.dad.id, family_id=home.family.id)
+    no_exception(at)
+    assert any("Only managers" in i.value for i in at.info)
+    assert not at.main.selectbox
+
+
+# --- The gate ------------------------------------------------------------------------------------
+def test_signing_in_with_the_right_password_opens_today(home):
+    at = open_page("app.py")
+    at.text_input(key="signin_email").input("mom@example.com")
+    at.text_input(key="signin_password").input(PASSWORD)
+    at = by_label(at.button, "Sign in").click().run()
+    no_exception(at)
+    assert at.session_state["user_id"] == home.mom.id
+    assert "You can spend today" in markdown_text(at)
+
+
+def test_a_wrong_password_is_refused_with_a_clear_message(home):
+    at = open_page("app.py")
+    at.text_input(key="signin_email").input("mom@example.com")
+    at.text_input(key="signin_password").input("wrong password!")
+    at = by_label(at.button, "Sign in").click().run()
+    assert any("do not match" in e.value for e in at.error)
+    assert "user_id" not in at.session_state
+
+
+def test_creating_a_family_signs_up_and_sets_the_plan(engine):
+    at = open_page("app.py")
+    at.text_input(key="signup_name").input("Alex")
+    at.text_input(key="signup_email").input("alex@example.com")
+    at.text_input(key="signup_password").input("a long secret 42")
+    at.text_input(key="signup_family").input("The Lees")
+    at.selectbox(key="signup_currency").set_value("EUR")
+    at.number_input(key="signup_start_day").set_value(25)
+    at.text_input(key="signup_income").input("4.200,00")
+    at.text_input(key="signup_savings").input("500")
+    at.selectbox(key="signup_timezone").set_value("Europe/Berlin")
+    at.text_area(key="signup_fixed").input("Rent 1200\nInternet: 39,99")
+    at = by_label(at.button, "Create our family").click().run()
+    no_exception(at)
+    user = accounts.find_user(engine, "alex@example.com")
+    family = families.get_family(engine, user.id, at.session_state["family_id"])
+    assert (family.name, family.currency, family.monthly_income, family.savings_goal, family.period_start_day,
+            family.timezone) == ("The Lees", "EUR", 420000, 50000, 25, "Europe/Berlin")
+    assert [(f.name, f.amount) for f in families.list_fixed_expenses(engine, user.id, family.id)] == \
+        [("Rent", 120000), ("Internet", 3999)]
+    assert "You can spend today" in markdown_text(at)
+
+
+def test_a_refused_sign_up_writes_nothing_and_keeps_the_form(engine):
+    at = open_page("app.py")
+    at.text_input(key="signup_name").input("Alex")
+    at.text_input(key="signup_email").input("alex@example.com")
+    at.text_input(key="signup_password").input("a long secret 42")
+    at.text_input(key="signup_family").input("The Lees")
+    at.text_input(key="signup_income").input("lots")
+    at = by_label(at.button, "Create our family").click().run()
+    assert any("is not an amount" in e.value for e in at.error)
+    assert accounts.find_user(engine, "alex@example.com") is None
+    assert at.text_input(key="signup_family").value == "The Lees"
+
+
+def test_a_new_person_joins_through_an_invitation_link(home):
+    token = invitations.create_invitation(home.engine, home.mom.id, home.family.id).token
+    at = open_page("app.py")
+    at.query_params["invite"] = token
+    at.run()
+    assert "invited to join Smiths as a member" in markdown_text(at)
+    at.text_input(key="join_name").input("Grandma")
+    at.text_input(key="join_email").input("grandma@example.com")
+    at.text_input(key="join_password").input("knitting needles 7")
+    at = by_label(at.button, "Create my account and join").click().run()
+    no_exception(at)
+    assert "Grandma" in [m.display_name for m in members.list_members(home.engine, home.mom.id, home.family.id)]
+    assert at.session_state["family_id"] == home.family.id
+
+
+def test_a_member_of_two_families_switches_between_them(home):
+    token = invitations.create_invitation(home.engine, home.eve.id, home.other.id).token
+    invitations.redeem_invitation(home.engine, home.mom.id, token)
+    at = open_page("app.py", user_id=home.mom.id, family_id=home.family.id)
+    at.sidebar.selectbox(key="family_switch").set_value(home.other.id).run()
+    no_exception(at)
+    assert at.session_state["family_id"] == home.other.id
+    assert "€" in next(m.value for m in at.markdown if 'data-testid="fb-allowance"' in m.value)
+
+
+def test_signing_out_forgets_the_person_and_shows_the_gate(home):
+    at = open_page("app.py", user_id=home.mom.id, family_id=home.family.id)
+    at = at.sidebar.button(key="sign_out").click().run()
+    no_exception(at)
+    assert "user_id" not in at.session_state
+    assert [t.label for t in at.tabs] == ["Sign in", "Create your family"]
+
+
+def test_a_signed_in_person_opening_an_invitation_joins_that_family_too(home):
+    token = invitations.create_invitation(home.engine, home.eve.id, home.other.id, role="manager").token
+    at = AppTestFactory.signed_in_with_invite(home.mom.id, home.family.id, token)
+    assert "You're invited to join **Others** as a manager." in markdown_text(at)
+    at = by_label(at.button, "Join").click().run()
+    no_exception(at)
+    assert at.session_state["family_id"] == home.other.id
+    assert {m.family_name: m.role for m in families.my_families(home.engine, home.mom.id)} == \
+        {"Smiths": "manager", "Others": "manager"}
+
+
+class AppTestFactory:
+    @staticmethod
+    def signed_in_with_invite(user_id, family_id, token):
+        from streamlit.testing.v1 import AppTest
+
+        from .conftest import ROOT, TIMEOUT
+
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+        at.session_state["user_id"] = user_id
+        at.session_state["family_id"] = family_id
+        at.query_params["invite"] = token
+        return at.run()

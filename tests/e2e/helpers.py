@@ -1,0 +1,44 @@
+"""Steps a person takes in the browser, written once for the end-to-end tests."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Page, expect
+
+
+def sidebar(page: Page):
+    return page.locator('[data-testid="stSidebar"]')
+
+
+def wait_idle(page: Page) -> None:
+    """Wait until Streamlit is not running the script."""
+    page.wait_for_timeout(150)
+    expect(page.locator('[data-testid="stStatusWidget"]')).to_have_count(0, timeout=15_000)
+
+
+def sign_in(page: Page, base: str, email: str, password: str, path: str = "/") -> None:
+    page.goto(base + path)
+    form = page.locator('[data-testid="stForm"]').filter(has=page.get_by_role("button", name="Sign in"))
+    form.get_by_label("Email", exact=True).fill(email)
+    form.get_by_label("Password", exact=True).fill(password)
+    form.get_by_role("button", name="Sign in").click()
+    expect(sidebar(page).get_by_label("Amount", exact=True)).to_be_visible()
+
+
+def add_expense(page: Page, amount: str, description: str, category: str | None = None) -> None:
+    bar = sidebar(page)
+    if category:
+        bar.get_by_label("Category", exact=True).click()  # open the selectbox
+        page.get_by_role("option", name=category, exact=True).click()
+    bar.get_by_label("Description", exact=True).fill(description)
+    amount_box = bar.get_by_label("Amount", exact=True)
+    amount_box.fill(amount)
+    amount_box.press("Enter")
+    expect(page.locator('[data-testid="stToast"]').filter(has_text=re.compile(re.escape(description)))).to_be_visible()
+    expect(bar.get_by_label("Amount", exact=True)).to_have_count(1)  # the old form generation is gone
+    expect(bar.get_by_label("Amount", exact=True)).to_have_value("")
+
+
+def tile(page: Page, test_id: str) -> str:
+    return page.locator(f'[data-testid="{test_id}"] .fb-stat-value').inner_text()

@@ -1,0 +1,58 @@
+"""A new family signs up and records its first expense; deep links work on a fresh server."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import create_engine
+
+from budget_core.db.engine import make_engine
+from budget_core.services import accounts, families, transactions
+
+from .conftest import PASSWORD
+from .helpers import add_expense, sidebar, sign_in, tile
+
+pytestmark = pytest.mark.e2e
+
+
+def test_sign_up_create_a_family_and_the_first_sidebar_submit_after_a_fresh_start_is_saved(server, new_page, db_url):
+    page = new_page()
+    page.goto(server.url)
+    page.get_by_role("tab", name="Create your family").click()
+    form = page.locator('[data-testid="stForm"]').filter(has_text="Family name")
+    form.get_by_label("Your name", exact=True).fill("Alex")
+    form.get_by_label("Email", exact=True).fill("alex@example.com")
+    form.get_by_label("Password", exact=True).fill("a long secret 42")
+    form.get_by_label("Family name", exact=True).fill("The Lees")
+    form.get_by_label("Monthly income", exact=True).fill("4200")
+    form.get_by_label("Savings goal per period", exact=True).fill("500")
+    form.get_by_label("Fixed expenses, one per line", exact=True).fill("Rent 1200")
+    form.get_by_role("button", name="Create our family").click()
+    expect(page.get_by_text("You can spend today")).to_be_visible()
+    assert tile(page, "fb-spent-today") == "$0.00"
+
+    add_expense(page, "15,50", "Lunch")
+
+    expect(page.locator('[data-testid="fb-spent-today"]')).to_contain_text("$15.50")
+    engine = make_engine(db_url, pool_size=1)
+    try:
+        user = accounts.find_user(engine, "alex@example.com")
+        family_id = families.my_families(engine, user.id)[0].family_id
+        stored = transactions.list_transactions(engine, user.id, family_id)
+        assert [(t.description, t.amount) for t in stored] == [("Lunch", 1550)]
+    finally:
+        engine.dispose()
+
+
+def test_a_deep_link_to_transactions_on_a_fresh_server_signs_in_and_works(server, new_page, engine):
+    mom = accounts.create_user(engine, "mom@example.com", "Mom", PASSWORD)
+    family = families.create_family(engine, mom.id, name="Smiths", currency="USD", timezone="America/New_York",
+                                    monthly_income=520000, savings_goal=60000, period_start_day=1)
+    page = new_page(390, 844)
+    sign_in(page, server.url, "mom@example.com", PASSWORD, path="/Transactions")
+    expect(page.get_by_role("heading", name="Transactions")).to_be_visible()
+    assert page.url.rstrip("/").endswith("/Transactions")
+    page.locator('[data-testid="stExpandSidebarButton"], [data-testid="stSidebarCollapsedControl"] button').first.click()
+    add_expense(page, "9", "Bus ticket")
+    expect(page.locator('[data-testid="fb-transactions"]')).to_contain_text("Bus ticket")
+    assert [t.amount for t in transactions.list_transactions(engine, mom.id, family.id)] == [900]
