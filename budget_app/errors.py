@@ -18,6 +18,7 @@ from budget_core.errors import BudgetError, Unavailable
 
 OFFLINE = ("We can't reach the family's database right now. Nothing you typed is lost: "
            "it stays in the form — try again in a moment.")
+OFFLINE_SAVED = "Saved on this device; it will reach the family's budget when the database is back."
 DB_DOWN = (OperationalError, InterfaceError, Unavailable)
 
 

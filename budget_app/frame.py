@@ -10,26 +10,28 @@ a fresh server runs ``pages/X.py`` without ``app.py``), so nothing here relies o
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import streamlit as st
 from sqlalchemy import Engine
 
+from budget_core import notifications
 from budget_core.config import settings
-from budget_core.db.engine import get_engine
-from budget_core.errors import BudgetError
+from budget_core.db.engine import get_engine, get_owner_engine
+from budget_core.errors import BudgetError, PermissionDenied
 from budget_core.period import local_today
-from budget_core.services import accounts, categories, families, transactions
+from budget_core.services import categories, families, sessions, transactions
 from budget_core.services.accounts import User
 from budget_core.services.families import Family, Membership
 
-from . import gate, poller, quick_entry, style, versions
-from .errors import DB_DOWN, show_error, shown_errors
+from . import gate, offline, poller, quick_entry, style, versions
+from .errors import DB_DOWN, OFFLINE_SAVED, show_error, shown_errors
 from .format import md_escape, money
 
 ROOT = Path(__file__).resolve().parents[1]
 FLASH = "fb_flash"
+OFFLINE_KIT = "fb_offline_kit"
 
 
 @dataclass(frozen=True)
@@ -64,7 +66,15 @@ def _engine_for(database_url: str | None) -> Engine:
 
 
 def _engine() -> Engine:
-    return _engine_for(settings().database_url)
+    engine = _engine_for(settings().database_url)
+    _background_for(settings().database_url)
+    return engine
+
+
+@st.cache_resource(show_spinner=False)
+def _background_for(database_url: str | None) -> None:
+    """Start the process's notification dispatcher (system work across families: the owner's engine)."""
+    notifications.get_dispatcher(get_owner_engine())
 
 
 def _offline_page(err: BaseException) -> None:
@@ -111,9 +121,17 @@ def _choose_family(memberships: list[Membership]) -> Membership:
     return memberships[ids.index(wanted)]
 
 
-def _sign_out() -> None:
+def _sign_out(message: str | None = None) -> None:
+    token = st.session_state.get(gate.SESSION)
+    if token:
+        try:
+            sessions.end_session(_engine(), token)
+        except DB_DOWN:
+            pass  # it ends by inactivity anyway; the browser forgets it now
     for key in list(st.session_state.keys()):
         del st.session_state[key]
+    if message:
+        st.session_state[gate.ENDED] = message
 
 
 def _no_family(engine: Engine, user: User) -> None:
@@ -130,19 +148,64 @@ def _quick_entry(ctx: Context) -> None:
     """Draw the sidebar form; save a submitted draft; keep the typed text when it is refused."""
     cats = categories.list_categories(ctx.engine, ctx.user.id, ctx.family.id)
     last = transactions.last_category_id(ctx.engine, ctx.user.id, ctx.family.id)
+    st.session_state[OFFLINE_KIT] = (ctx, cats, last)  # what the sidebar needs if the database goes away
+    _entry_form(ctx, cats, last)
+
+
+def _entry_form(ctx: Context, cats, last) -> None:
     slot = st.container()
+    draft = None
     try:
         draft = quick_entry.quick_expense_form(cats, last, ctx.currency, ctx.today)
         if draft is None:
             return
         saved = transactions.add_transaction(ctx.engine, ctx.user.id, ctx.family.id, draft)
-    except (BudgetError, *DB_DOWN) as err:
+    except DB_DOWN:
+        if draft is None:
+            raise
+        offline.keep_for_later(ctx.engine, ctx.user.id, ctx.family.id, draft)
+        quick_entry.mark_saved()
+        st.session_state[FLASH] = OFFLINE_SAVED
+        st.rerun()
+    except BudgetError as err:
         show_error(err, slot)
         return
     quick_entry.mark_saved()
     what = "Refund" if saved.is_refund else "Saved"
     st.session_state[FLASH] = f"{what}: {money(abs(saved.amount), saved.currency)} · {saved.description}"
     st.rerun()
+
+
+def _degraded(err: BaseException) -> None:
+    """The database went away during a signed-in session: keep the sidebar entry working (into
+    the outbox), show what is pending, say plainly that the figures cannot be refreshed."""
+    ctx, cats, last = st.session_state[OFFLINE_KIT]
+    with st.sidebar:
+        st.markdown(f"**{md_escape(ctx.family.name)}**")
+        st.warning("Offline: new entries are kept on this device and saved when the database is back.",
+                   icon=":material/cloud_off:")
+        _entry_form(ctx, cats, last)
+        offline.outbox_panel(ctx.engine, ctx.user.id, ctx.family.id, ctx.currency, categories=cats)
+    flash = st.session_state.pop(FLASH, None)
+    if flash:
+        st.toast(md_escape(flash), icon=":material/schedule:")
+    st.markdown("## Family Budget")
+    show_error(err)
+    if st.button("Try again", type="primary", key="retry_offline"):
+        st.rerun()
+    _back_online(ctx.engine)
+    st.stop()
+
+
+@st.fragment(run_every=timedelta(seconds=2))
+def _back_online(engine: Engine) -> None:
+    """While offline, look for the database every 2 s and redraw everything once it is back."""
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
+    except DB_DOWN:
+        return
+    st.rerun(scope="app")
 
 
 def frame(title: str) -> Context:
@@ -156,14 +219,14 @@ def frame(title: str) -> Context:
     token = st.query_params.get("invite")
     try:
         engine = _engine()
-        user_id = st.session_state.get(gate.USER)
-        if user_id is None:
+        session_token = st.session_state.get(gate.SESSION)
+        if session_token is None:
             gate.signed_out(engine, token)
             st.stop()
         try:
-            user = accounts.get_user(engine, user_id)
-        except BudgetError:  # the account is gone: treat as signed out
-            _sign_out()
+            user = sessions.check_session(engine, session_token)
+        except PermissionDenied as ended:  # signed out elsewhere, expired, password changed
+            _sign_out(ended.message)
             st.rerun()
         if token:
             gate.invitation_banner(engine, user.id, token)
@@ -175,6 +238,8 @@ def frame(title: str) -> Context:
         versions.watch(family.id)
         poller.catch_up(engine, user.id, family.id, family.version)
     except DB_DOWN as err:
+        if st.session_state.get(OFFLINE_KIT):
+            _degraded(err)
         _offline_page(err)
     except BudgetError as err:
         _offline_page(err)
@@ -186,12 +251,14 @@ def frame(title: str) -> Context:
         _page_links(ctx.role)
         with shown_errors():
             _quick_entry(ctx)
+        offline.outbox_panel(engine, user.id, family.id, family.currency,
+                             categories=st.session_state.get(OFFLINE_KIT, (None, ()))[1])
         if st.session_state.get(FLASH) or not st.session_state.get("fb_focused"):
             st.session_state["fb_focused"] = True
             quick_entry.focus_amount()
         poller.change_poller(engine, user.id, family.id)
         if st.button("Sign out", key="sign_out", icon=":material/logout:"):
-            _sign_out()
+            _sign_out("You are signed out.")
             st.rerun()
     flash = st.session_state.pop(FLASH, None)
     if flash:

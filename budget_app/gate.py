@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 
 from budget_core.errors import ValidationError
 from budget_core.money import check_currency
-from budget_core.services import accounts, families, invitations
+from budget_core.services import accounts, families, invitations, sessions
 
 from .errors import shown_errors
 from .format import html_escape, md_escape
@@ -24,12 +24,24 @@ except ImportError:  # pragma: no cover - depends on what is merged
 
 USER = "user_id"
 FAMILY = "family_id"
+SESSION = "session_token"
+ENDED = "fb_session_ended"
 
 
-def sign_in_as(user_id: int, family_id: int | None = None) -> None:
+def sign_in_as(user_id: int, family_id: int | None = None, *, token: str) -> None:
+    """Remember who is signed in (and their session's token) for this browser session."""
     st.session_state[USER] = user_id
+    st.session_state[SESSION] = token
     if family_id is not None:
         st.session_state[FAMILY] = family_id
+
+
+def client_address() -> str | None:
+    """The browser's address, for per-client rate limits (None under AppTest)."""
+    try:
+        return st.context.ip_address
+    except Exception:  # noqa: BLE001 - no browser connection (AppTest): no per-client limit
+        return None
 
 
 def _browser_timezone() -> str:
@@ -61,9 +73,9 @@ def _sign_in_form(engine: Engine, token: str | None) -> None:
         submitted = st.form_submit_button("Sign in", type="primary")
     if submitted:
         with shown_errors():
-            user = accounts.authenticate(engine, email, password)
-            family_id = invitations.redeem_invitation(engine, user.id, token) if token else None
-            sign_in_as(user.id, family_id)
+            user, session = sessions.sign_in(engine, email, password, client=client_address())
+            family_id = sessions.redeem(engine, user.id, token, client=client_address()) if token else None
+            sign_in_as(user.id, family_id, token=session)
             if token:
                 st.query_params.clear()
             st.rerun()
@@ -114,7 +126,7 @@ def _create_family_form(engine: Engine) -> None:
                                         period_start_day=int(start_day))
         for fixed_name, amount in fixed_expenses:
             families.add_fixed_expense(engine, user.id, family.id, fixed_name, amount)
-        sign_in_as(user.id, family.id)
+        sign_in_as(user.id, family.id, token=sessions.start_session(engine, user.id))
         st.rerun()
 
 
@@ -129,8 +141,8 @@ def _join_as_new_form(engine: Engine, token: str) -> None:
             accounts.check_password(password)
             invitations.peek_invitation(engine, token)
             user = accounts.create_user(engine, email, name, password)
-            family_id = invitations.redeem_invitation(engine, user.id, token)
-            sign_in_as(user.id, family_id)
+            family_id = sessions.redeem(engine, user.id, token, client=client_address())
+            sign_in_as(user.id, family_id, token=sessions.start_session(engine, user.id))
             st.query_params.clear()
             st.rerun()
 
@@ -143,7 +155,7 @@ def _demo_button(engine: Engine) -> None:
     if st.button("Explore the demo family", key="demo"):
         with shown_errors(), st.spinner("Setting up the demo family…"):
             family_id, user_id = create_demo(engine)
-            sign_in_as(user_id, family_id)
+            sign_in_as(user_id, family_id, token=sessions.start_session(engine, user_id))
             st.rerun()
 
 
@@ -151,6 +163,9 @@ def signed_out(engine: Engine, token: str | None) -> None:
     """Draw the gate for a signed-out visitor (the caller stops the script afterwards)."""
     _, middle, _ = st.columns([1, 2.2, 1])
     with middle:
+        ended = st.session_state.pop(ENDED, None)
+        if ended:
+            st.info(ended, icon=":material/logout:")
         if token:
             family_name = role = None
             with shown_errors():
@@ -182,8 +197,8 @@ def invitation_banner(engine: Engine, user_id: int, token: str) -> None:
         box.markdown(f"You're invited to join **{md_escape(family_name)}** as a {role}.")
         c1, c2 = box.columns(2)
         if c1.button("Join", type="primary", key="join_invited"):
-            family_id = invitations.redeem_invitation(engine, user_id, token)
-            sign_in_as(user_id, family_id)
+            family_id = sessions.redeem(engine, user_id, token, client=client_address())
+            sign_in_as(user_id, family_id, token=st.session_state[SESSION])
             st.query_params.clear()
             st.rerun()
         if c2.button("Not now", key="ignore_invite"):

@@ -1,11 +1,15 @@
 """Keeping a session current: catch up with the family's change feed and toast others' changes.
 
 Each session keeps a cursor (the last family version it has seen). A full page run catches up at
-once (a reconnecting or refocused tab never waits for a timer); between runs a
+once (a reconnecting tab never waits for a timer); between runs a
 ``st.fragment(run_every=BUDGET_POLL_MS)`` compares the cursor with the newest known version —
-normally answered by the sync watcher from memory — and when they are equal it returns without
-a query and without drawing anything. When behind, it fetches the new events, queues toasts for
-other members' changes and reruns the app so every figure refreshes.
+answered by the process's sync watcher from memory while it is connected — and when they are
+equal it returns without a query and without drawing anything new. When behind, it fetches the
+new events, queues toasts for other members' changes and reruns the app so every figure
+refreshes; widgets keep their keys, so whatever is typed in the sidebar form stays.
+
+Hidden tabs get their timers throttled by the browser, so the fragment also holds the ``focus``
+component: coming back into view is a widget event that reruns the fragment at once.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from sqlalchemy import Engine
 from budget_core.config import settings
 from budget_core.services import activity
 
-from . import versions
+from . import focus, versions
 from .errors import DB_DOWN
 from .format import md_escape
 
@@ -63,7 +67,13 @@ def show_queued_toasts() -> None:
 
 @st.fragment(run_every=timedelta(milliseconds=settings().poll_ms))
 def change_poller(engine: Engine, user_id: int, family_id: int) -> None:
-    """Rerun the app when the family changed since this session last looked; else do nothing."""
+    """Rerun the app when the family changed since this session last looked; else do nothing.
+
+    Kept trivial on purpose: it runs every ``poll_ms`` in every open session. The idle path is
+    one dictionary read in the watcher (no query) and redraws only the same zero-height element.
+    """
+    focus.returns()  # drawn on every run, or the fragment would drop it; its events rerun us
+    versions.watch(family_id)  # the watcher re-reads families with open sessions every few seconds
     cursor = _cursors().get(family_id)
     try:
         latest = versions.latest_version(engine, family_id)

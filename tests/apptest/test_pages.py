@@ -213,24 +213,10 @@ def test_signing_out_forgets_the_person_and_shows_the_gate(home):
 
 def test_a_signed_in_person_opening_an_invitation_joins_that_family_too(home):
     token = invitations.create_invitation(home.engine, home.eve.id, home.other.id, role="manager").token
-    at = AppTestFactory.signed_in_with_invite(home.mom.id, home.family.id, token)
+    at = open_page(user_id=home.mom.id, family_id=home.family.id, invite=token)
     assert "You're invited to join **Others** as a manager." in markdown_text(at)
     at = by_label(at.button, "Join").click().run()
     no_exception(at)
     assert at.session_state["family_id"] == home.other.id
     assert {m.family_name: m.role for m in families.my_families(home.engine, home.mom.id)} == \
         {"Smiths": "manager", "Others": "manager"}
-
-
-class AppTestFactory:
-    @staticmethod
-    def signed_in_with_invite(user_id, family_id, token):
-        from streamlit.testing.v1 import AppTest
-
-        from .conftest import ROOT, TIMEOUT
-
-        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
-        at.session_state["user_id"] = user_id
-        at.session_state["family_id"] = family_id
-        at.query_params["invite"] = token
-        return at.run()

@@ -80,17 +80,39 @@ def test_a_refund_lowers_spending(home):
     assert amounts == [-2000, 5000]
 
 
-def test_a_lost_database_connection_says_so_and_keeps_what_was_typed(home, monkeypatch):
-    from sqlalchemy.exc import OperationalError
+def _allow_connections(databases, name: str, allowed: bool) -> None:
+    """Open or close a database to every new connection (and end the current ones when closing)."""
+    import psycopg
 
+    with psycopg.connect(databases._admin, autocommit=True) as admin:
+        admin.execute(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS {str(allowed).lower()}')
+        if not allowed:
+            admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,))
+
+
+def test_an_entry_made_while_the_database_refuses_connections_is_kept_and_delivered_once(
+        home, owner_engine, databases, tmp_path, monkeypatch):
+    from sqlalchemy import text
+
+    from budget_core import config
+    from budget_core.outbox import Outbox
+
+    monkeypatch.setenv("BUDGET_DATA_DIR", str(tmp_path))
+    config.reset_settings()
     at = open_page("app.py", user_id=home.dad.id, family_id=home.family.id)
-
-    def unreachable(*args, **kwargs):
-        raise OperationalError("INSERT …", {}, ConnectionRefusedError("connection refused"))
-
-    monkeypatch.setattr(transactions, "add_transaction", unreachable)
-    at = _fill(at, "15", "Lunch")
-    no_exception(at)
-    assert any("can't reach the family's database" in e.value for e in at.sidebar.error)
-    assert by_label(at.sidebar.text_input, "Amount").value == "15"
-    assert by_label(at.sidebar.text_input, "Description").value == "Lunch"
+    database = home.engine.url.database
+    _allow_connections(databases, database, False)  # the database goes away (a real refusal)
+    try:
+        at = _fill(at, "15", "Lunch")
+        no_exception(at)
+        assert "Waiting to be saved" in "\n".join(m.value for m in at.sidebar.markdown)
+        assert any("Saved on this device" in t.value for t in at.toast)
+        assert [e.description for e in Outbox().state().with_status("pending")] == ["Lunch"]
+    finally:
+        _allow_connections(databases, database, True)
+    result = Outbox().flush(home.engine)  # what the background deliverer does once it is back
+    assert (result.delivered, result.pending) == (1, 0)
+    assert Outbox().flush(home.engine).delivered == 0
+    with owner_engine.connect() as conn:
+        rows = conn.execute(text("SELECT description, amount FROM transactions")).all()
+    assert rows == [("Lunch", 1500)]

@@ -1,0 +1,55 @@
+"""Drawing the health report (figures come from ``budget_core.health.check``)."""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from budget_core.health import Health
+
+LEVEL_ICONS = {"none": ":material/check_circle:", "partial": ":material/warning:",
+               "significant": ":material/error:"}
+LEVEL_WORDS = {"none": "working normally", "partial": "partly degraded", "significant": "seriously degraded"}
+
+
+def degradation(report: Health) -> None:
+    cols = st.columns(len(report.degradation))
+    for col, (feature, level) in zip(cols, report.degradation.items()):
+        col.markdown(f"{LEVEL_ICONS[level]} **{feature.capitalize()}**  \n{LEVEL_WORDS[level]}")
+
+
+def parts(report: Health) -> None:
+    db = report.database
+    rows = [("Database", f"reachable, {db['rtt_ms']} ms round trip" if db["reachable"] else "unreachable")]
+    w = report.watcher
+    if w is None:
+        rows.append(("Change watcher", "not started in this server process"))
+    else:
+        rows.append(("Change watcher", ("connected" if w["connected"] else "reconnecting")
+                     + f"; {w['notifications']} notifications, {w['reconnects']} reconnects, "
+                       f"{w['watched_families']} families open"))
+    o = report.outbox
+    rows.append(("Offline entries on this server", f"{o['pending']} pending, {o['failed']} refused"
+                 + (f", damaged lines {o['damaged_lines']}" if o["damaged_lines"] else "")))
+    if report.queue:
+        q = report.queue
+        rows.append(("Notification queue", f"e-mail {q['email']['queued']} waiting / {q['email']['failed']} failed; "
+                                           f"push {q['push']['queued']} waiting / {q['push']['failed']} failed"))
+    for b in report.breakers:
+        state = b["state"] if b["configured"] else "not configured"
+        rows.append((f"Circuit breaker: {b['name']}", state + (f" ({b['last_error']})" if b["last_error"] else "")))
+    cache = report.cache
+    rate = "no calls yet" if cache.get("hit_rate") is None else f"{cache['hit_rate']:.0%} of {cache['hits'] + cache['misses']} calls"
+    rows.append(("Daily-budget cache hit rate (this server)", rate))
+    st.dataframe(pl.DataFrame(rows, schema=["Part", "State"], orient="row"), hide_index=True, use_container_width=True)
+
+
+def metrics(report: Health) -> None:
+    window = st.segmented_control("Window", ["1h", "1d", "7d"], default="1h", key="health_window")
+    data = report.metrics.get(window or "1h", {})
+    if not data:
+        st.caption("No service calls measured in this window yet.")
+        return
+    frame = pl.DataFrame([{"Service call": name, "Calls": m["count"], "Error rate": f"{m['error_rate']:.1%}",
+                           "p50 (ms, ≤)": m["p50_ms"], "p95 (ms, ≤)": m["p95_ms"]} for name, m in data.items()])
+    st.dataframe(frame, hide_index=True, use_container_width=True)

@@ -1,0 +1,20 @@
+"""Health (managers): is everything working, how degraded is each feature, how fast are calls."""
+
+import streamlit as st
+
+from budget_app.frame import frame
+from budget_app.health_views import degradation, metrics, parts
+from budget_core import health
+
+ctx = frame("Health")
+
+st.markdown("## Health")
+if not ctx.is_manager:
+    st.info("Only managers see the health page.", icon=":material/lock:")
+    st.stop()
+report = health.check(ctx.engine)
+degradation(report)
+st.markdown("#### Parts")
+parts(report)
+st.markdown("#### Service calls")
+metrics(report)
