@@ -20,8 +20,8 @@ cleared before each call) for the 50,000-row family and for the 50-row one, and 
 5× of SELECT 1, the big family within 2× of the small one, cached under 50 µs. Not a timed test.
 
 Run: ``python bench/daily_budget.py [--families 10000] [--transactions 5000000] [--samples 400]``;
-smaller runs for a quick look: ``--families 200 --transactions 100000``. ``--app-role`` measures
-as the app's ``budget_app`` role, i.e. under row-level security (needs migration 0004).
+smaller runs for a quick look: ``--families 200 --transactions 100000``. It measures as the app's
+``budget_app`` role, i.e. under row-level security, as the app runs; ``--owner`` as the table owner.
 Uses ``BUDGET_DATABASE_URL`` when set (the role needs CREATEDB), otherwise a throwaway embedded
 server; see ``bench/_common.py``.
 """
@@ -219,17 +219,21 @@ def describe_families(engine) -> list[list[object]]:
 
 
 def index_only_plan(url: str) -> str:
-    """The transactions node of the daily-budget query's plan for the big family (run as the superuser)."""
-    engine = make_engine(url, pool_size=1)
-    try:
-        with engine.connect() as conn:
-            plan = conn.execute(text("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + budgets._QUERY.text),
-                                {"f": BIG, "on": TODAY}).scalars().all()
-    finally:
-        engine.dispose()
-    keep = [line.strip() for line in plan if "transactions" in line or "Heap Fetches" in line
-            or line.strip().startswith("Execution Time")]
-    return "\n  ".join(keep)
+    """The transactions node of the plan inside ``budget_inputs()`` for the big family, through
+    auto_explain with nested statements, whose LOG lines reach the client as notices."""
+    notices: list[str] = []
+    dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.add_notice_handler(lambda diag: notices.append(diag.message_primary or ""))
+        conn.execute("LOAD 'auto_explain'")
+        for setting in ("auto_explain.log_min_duration = 0", "auto_explain.log_analyze = on",
+                        "auto_explain.log_buffers = on", "auto_explain.log_nested_statements = on",
+                        "client_min_messages = log"):
+            conn.execute(f"SET {setting}")
+        conn.execute("SELECT * FROM budget_inputs(%s, %s)", (BIG, TODAY)).fetchall()
+    plan = "\n".join(notices).splitlines()
+    keep = [line.strip() for line in plan if "transactions" in line or "Heap Fetches" in line]
+    return "\n  ".join(keep) or "(auto_explain is not available on this server)"
 
 
 def measure(engine, samples: int, cached_samples: int) -> dict[str, list[float]]:
@@ -265,7 +269,6 @@ def measure(engine, samples: int, cached_samples: int) -> dict[str, list[float]]
 def breakdown(engine, samples: int) -> list[list[object]]:
     """Where an uncached call of the big family spends its time, piece by piece (median ms)."""
     from budget_core.allowance import compute_daily_budget
-    from budget_core.db.scope import scope
 
     inputs = budgets.load_inputs(engine, BIG, TODAY)
     params = {"f": BIG, "on": TODAY}
@@ -277,13 +280,8 @@ def breakdown(engine, samples: int) -> list[list[object]]:
 
     with engine.connect() as held:
         pieces["SELECT 1 on a held connection"] = lambda: held.execute(text("SELECT 1")).scalar()
-        pieces["scope (set_config) on a held connection"] = lambda: scope(held, BIG)
-
-        def scoped_query():
-            scope(held, BIG)
-            held.execute(budgets._QUERY, params).all()
-
-        pieces["scope + the budget query on a held connection"] = scoped_query
+        pieces["the budget_inputs() statement on a held connection"] = \
+            lambda: held.execute(budgets._QUERY, params).all()
         pieces["check out (pre-ping) + SELECT 1 + give back"] = checkout_ping_return
         pieces["compute_daily_budget (pure, no I/O)"] = lambda: compute_daily_budget(inputs.plan, inputs.totals,
                                                                                       inputs.on)
@@ -308,7 +306,8 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=2, help="parallel loading connections")
     parser.add_argument("--samples", type=int, default=400, help="uncached samples per family")
     parser.add_argument("--cached-samples", type=int, default=20_000)
-    parser.add_argument("--app-role", action="store_true", help="measure as budget_app, under row-level security")
+    parser.add_argument("--owner", action="store_true",
+                        help="measure as the table owner (no row-level security) instead of the app's budget_app")
     args = parser.parse_args()
     if args.families < 3 or args.transactions < args.big + args.small + args.families - 2:
         parser.error("need at least 3 families and enough transactions for one per family")
@@ -317,11 +316,16 @@ def main() -> None:
         took = build(url, args)
         print_table(["step", "seconds"], [[k, f"{v:.1f}"] for k, v in took.items()],
                     title=f"Loading {args.families:,} families and {args.transactions:,} transactions")
-        measure_url = make_url(url).set(username="budget_app").render_as_string(hide_password=False) \
-            if args.app_role else url
+        measure_url = url if args.owner else \
+            make_url(url).set(username="budget_app").render_as_string(hide_password=False)
         engine = make_engine(measure_url, pool_size=2, max_overflow=0)
         try:
-            print_table(["family", "transactions", "in the 32-day window read"], describe_families(engine),
+            owner = make_engine(url, pool_size=1)
+            try:
+                described = describe_families(owner)  # the owner sees every family's rows
+            finally:
+                owner.dispose()
+            print_table(["family", "transactions", "in the 32-day window read"], described,
                         title="The two families measured")
             print(f"\nplan of the daily-budget query for family {BIG}:\n  {index_only_plan(url)}")
             series = measure(engine, args.samples, args.cached_samples)
@@ -335,7 +339,8 @@ def main() -> None:
         rows.append([name, len(samples), ms(median(samples)), ms(p95(samples)),
                      f"{median(samples) / base_med:.1f}×", f"{p95(samples) / base_p95:.1f}×"])
     print_table(["call", "samples", "median ms", "p95 ms", "median / SELECT 1", "p95 / SELECT 1 p95"], rows,
-                title="daily_budget next to a bare SELECT 1" + (" (as budget_app, under RLS)" if args.app_role else ""))
+                title="daily_budget next to a bare SELECT 1" + (" (as the owner, no RLS)" if args.owner else
+                                                           " (as budget_app, under row-level security)"))
 
     print_table(["piece", "median ms", "p95 ms"], pieces, title="Where an uncached call spends its time")
 

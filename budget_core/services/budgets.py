@@ -5,8 +5,9 @@ index-only range scan of ``transactions (family_id, occurred_on) INCLUDE (kind, 
 at most 32 days, so its cost does not grow with history), then calls the pure
 ``allowance.compute_daily_budget``. Results are cached by (family, version, date): any change
 to the family bumps its version, so a cached answer is never stale. A caller that already knows
-the version (the sync watcher's) gets a repeat with no query at all. (Before the query, one
-``set_config`` statement scopes the transaction to the family for row-level security.)
+the version (the sync watcher's) gets a repeat with no query at all. The statement is the database
+function ``budget_inputs`` (migration 0006), which scopes itself to the family for row-level
+security, so an uncached answer is one round trip.
 
 Callers must have checked that the person may see the family (the UI frame does at sign-in).
 """
@@ -20,26 +21,14 @@ from datetime import date, datetime, timezone
 
 from sqlalchemy import Connection, Engine, text
 
-from ..db.scope import scoped
 from ..reliability import measure
 from ..allowance import DailyBudget, DayTotal, Overview, Plan, compute_daily_budget, month_overview
 from ..errors import NotFound
 
-_QUERY = text("""
-WITH f AS (
-    SELECT id, version, currency, timezone, monthly_income, savings_goal, period_start_day,
-           coalesce(CAST(:on AS date), (now() AT TIME ZONE timezone)::date) AS on_day
-    FROM families WHERE id = :f
-)
-SELECT f.version, f.currency, f.timezone, f.monthly_income, f.savings_goal, f.period_start_day, f.on_day,
-       (SELECT coalesce(sum(x.amount), 0) FROM fixed_expenses x WHERE x.family_id = f.id)::bigint AS fixed_planned,
-       t.occurred_on, t.kind, t.total
-FROM f LEFT JOIN LATERAL (
-    SELECT occurred_on, kind, sum(amount)::bigint AS total FROM transactions
-    WHERE family_id = f.id AND occurred_on > f.on_day - 32 AND occurred_on <= f.on_day
-    GROUP BY occurred_on, kind
-) t ON true
-""")
+# The read itself lives in the database (migration 0006): one statement that scopes itself to the
+# family for row-level security and returns the plan, the version and the period's totals.
+_QUERY = text("SELECT * FROM budget_inputs(:f, :on)")
+
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +100,8 @@ def clear_cache() -> None:
 
 def load_inputs(engine: Engine, family_id: int, on: date | None = None) -> BudgetInputs:
     """One query: the plan, the version and the totals by day and kind for the 32 days up to ``on``."""
-    with scoped(engine, family_id) as conn:
+    # Autocommit: the one statement is its own transaction, so no BEGIN and no ROLLBACK round trips.
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         return load_inputs_on(conn, family_id, on)
 
 

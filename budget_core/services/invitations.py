@@ -72,7 +72,7 @@ def create_invitation(engine: Engine, actor_id: int, family_id: int, *, role: st
     hours = cfg.invitation_hours if hours is None else hours
     if role not in ROLES:
         raise ValidationError(f"An invitation is for a 'member' or a 'manager', not '{role}'.")
-    if not isinstance(hours, int) or not 1 <= hours <= cfg.max_invitation_hours:
+    if not isinstance(hours, int) or isinstance(hours, bool) or not 1 <= hours <= cfg.max_invitation_hours:
         raise ValidationError(f"An invitation lasts from 1 hour to {cfg.max_invitation_hours} hours (7 days).")
     token = secrets.token_urlsafe(TOKEN_BYTES)
     with family_write(engine, family_id, actor_id, role="manager", action="invite people") as w:

@@ -212,10 +212,21 @@ class TransactionChanges:
     refund: bool = False
 
 
-def _stale(conn: Connection, stored: Transaction | None, expected: int) -> Conflict:
-    if stored is None:
-        return Conflict("Someone deleted this transaction while you were editing it.",
-                        expected_version=expected, current_version=None)
+def _missing(conn: Connection, family_id: int, tx_id: int, expected: int) -> Conflict | NotFound:
+    """A transaction that is not there: a Conflict if someone deleted it (the feed says who),
+    NotFound if this family never had it."""
+    deleter = conn.execute(
+        text("SELECT coalesce(payload->>'actor', 'Someone') FROM events WHERE family_id = :f "
+             "AND kind = 'transaction.deleted' AND payload->>'id' = :i ORDER BY version DESC LIMIT 1"),
+        {"f": family_id, "i": str(tx_id)},
+    ).scalar()
+    if deleter is None:
+        return NotFound(f"This family has no transaction {tx_id}.")
+    return Conflict(f"{deleter} deleted this transaction while you were looking at it; nothing was changed.",
+                    expected_version=expected, current_version=None)
+
+
+def _stale(conn: Connection, stored: Transaction, expected: int) -> Conflict:
     # The row names its author, not its last editor; the newest edit event names who changed it.
     editor = conn.execute(
         text("SELECT payload->>'actor' FROM events WHERE family_id = :f AND kind = 'transaction.edited' "
@@ -236,7 +247,7 @@ def edit_transaction(engine: Engine, actor_id: int, family_id: int, tx_id: int, 
     with family_write(engine, family_id, actor_id, role="member", action="edit transactions") as w:
         stored = _load(w.conn, family_id, tx_id)
         if stored is None:
-            raise NotFound(f"This family has no transaction {tx_id}; it may have been deleted.")
+            raise _missing(w.conn, family_id, tx_id, row_version)
         if stored.row_version != row_version:
             raise _stale(w.conn, stored, row_version)
         category = find_category(w.conn, family_id, changes.category)
@@ -267,7 +278,7 @@ def delete_transaction(engine: Engine, actor_id: int, family_id: int, tx_id: int
     with family_write(engine, family_id, actor_id, role="member", action="delete transactions") as w:
         stored = _load(w.conn, family_id, tx_id)
         if stored is None:
-            raise NotFound(f"This family has no transaction {tx_id}; it may have been deleted already.")
+            raise _missing(w.conn, family_id, tx_id, row_version)
         if stored.row_version != row_version:
             raise _stale(w.conn, stored, row_version)
         w.conn.execute(text("DELETE FROM transactions WHERE family_id = :f AND id = :i"), {"f": family_id, "i": tx_id})

@@ -117,15 +117,13 @@ def test_a_late_evening_in_new_york_is_still_that_day_for_the_family(home):
     assert result.budget.on == APRIL_5
 
 
-def test_an_uncached_answer_costs_exactly_one_query_after_scoping_the_transaction(home):
+def test_an_uncached_answer_costs_exactly_one_statement(home):
     april(home)
     budgets.clear_cache()
     with counting_queries(home.engine) as statements:
         budgets.daily_budget(home.engine, home.family.id, APRIL_5)
-    # the first statement only sets the transaction's family for row-level security (SET LOCAL)
-    assert len(statements) == 2
-    assert "set_config('app.family_id'" in statements[0]
-    assert "FROM transactions" in statements[1]
+    # budget_inputs() scopes itself to the family for row-level security and reads the totals
+    assert statements == ["SELECT * FROM budget_inputs(%(f)s, %(on)s)"]
 
 
 def test_a_repeat_with_the_version_known_does_no_query(home):
@@ -144,7 +142,7 @@ def test_a_call_without_the_version_asks_the_database_so_it_is_never_stale(home)
     spend(home, 2500, "Dining", APRIL_5, "Pizza")
     with counting_queries(home.engine) as statements:
         second = budgets.daily_budget(home.engine, home.family.id, APRIL_5)
-    assert len(statements) == 2 and "set_config" in statements[0]  # scope + the one query
+    assert len(statements) == 1  # the one budget_inputs() statement
     assert second.version == first.version + 1 and second.budget.spent_today == first.budget.spent_today + 2500
 
 
