@@ -36,8 +36,10 @@ def _mine(user_id: int, family_id: int) -> tuple[list[OutboxEntry], list[OutboxE
 def outbox_panel(engine: Engine, user_id: int, family_id: int, currency: str, categories=()) -> None:
     """The sidebar's list of this member's undelivered entries (nothing when there are none).
     A refused entry can be sent again, with another category when that was the problem."""
-    get_deliverer(engine)  # started once per process; delivers whatever is pending
+    deliverer = get_deliverer(engine)  # started once per process; delivers whatever is pending
     pending, failed = _mine(user_id, family_id)
+    if pending:
+        deliverer.poke()  # this page ran, so the database answers again: deliver now, not after backoff
     if not pending and not failed:
         return
     box = st.container(border=True)
