@@ -35,6 +35,7 @@ from sqlalchemy import Engine, text
 
 from . import charts
 from .allowance import Overview, Plan
+from .db.scope import unfiltered
 from .errors import ValidationError
 from .money import decimals
 from .period import ONE_DAY, next_period_bounds, period_bounds
@@ -434,6 +435,7 @@ def list_families(engine: Engine) -> pl.DataFrame:
         FROM families f LEFT JOIN transactions t ON t.family_id = f.id
         GROUP BY f.id ORDER BY f.id""")
     with engine.connect() as conn:
+        unfiltered(conn)  # every family (the owner's engine), or an error, never a filtered subset
         rows = conn.execute(query).all()
     return pl.DataFrame([tuple(r) for r in rows], orient="row", schema={
         "id": pl.Int64, "name": pl.String, "currency": pl.String, "members": pl.Int64,

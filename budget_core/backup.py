@@ -2,6 +2,9 @@
 
 A backup is ``pg_dump --format=custom`` of the whole database: one consistent snapshot taken in
 a single transaction. Restore loads it into an empty database only, so nothing is overwritten.
+Both run with the owner's URL. A dump carries the row-level security policies but no privileges,
+so restore grants the app's role (``budget_app``) its rights again: without them the app could
+not even see the restored schema.
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ from pathlib import Path
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
+from .db.roles import CREATE_APP_ROLE, GRANTS
+from .db.scope import unfiltered
 from .errors import ValidationError
 
 
@@ -51,7 +56,8 @@ def backup(url: str, path: Path) -> int:
 
 
 def restore(url: str, path: Path) -> None:
-    """Load a backup into the (empty) database at ``url``, then apply any newer migrations."""
+    """Load a backup into the (empty) database at ``url``, apply any newer migrations and grant the
+    app's role its rights (a dump carries none)."""
     path = Path(path)
     if not path.is_file():
         raise ValidationError(f"There is no backup file at {path}.")
@@ -60,6 +66,7 @@ def restore(url: str, path: Path) -> None:
         tables = set(inspect(engine).get_table_names())
         if "families" in tables:
             with engine.connect() as conn:
+                unfiltered(conn)  # a count filtered to zero would drop a database full of families
                 if conn.execute(text("SELECT count(*) FROM families")).scalar():
                     raise ValidationError("The target database already holds families; restore into an empty one.")
             with engine.begin() as conn:  # migrated but empty: make room for the dump's own schema
@@ -75,3 +82,15 @@ def restore(url: str, path: Path) -> None:
     from .db.migrate import upgrade
 
     upgrade(url)
+    _grant_app_role(url)
+
+
+def _grant_app_role(url: str) -> None:
+    """Give ``budget_app`` (created if this server lacks it) the rights migration 0004 grants."""
+    engine = create_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql(CREATE_APP_ROLE)
+            conn.exec_driver_sql(GRANTS)
+    finally:
+        engine.dispose()

@@ -69,6 +69,9 @@ class BudgetGroup(click.Group):
             self._unexpected(err)
         except (click.exceptions.Exit, click.ClickException, SystemExit, KeyboardInterrupt):
             raise
+        except BrokenPipeError:  # the reader went away (`budget activity | head`): not an error
+            sys.stderr.close()
+            sys.exit(0)
         except Exception as err:  # the CLI's one catch-all: log it, show a reference, no traceback
             self._unexpected(err)
 

@@ -24,6 +24,7 @@ from urllib.parse import parse_qs, unquote, urlparse
 from sqlalchemy import Connection, Engine, text
 
 from .config import settings
+from .db.scope import unfiltered
 from .reliability import BreakerOpen, CircuitBreaker
 
 MAX_ATTEMPTS = 8
@@ -84,6 +85,7 @@ def dispatch_due(engine: Engine, *, limit: int = 50) -> DispatchResult:
     """Send every due notification once (the dispatcher's one step; also `budget notifications send`)."""
     result = DispatchResult()
     with engine.connect() as conn, conn.begin():
+        unfiltered(conn)  # every family's queue: the owner's engine, never a silently filtered one
         rows = conn.execute(
             text("SELECT family_id, id, channel, recipient, subject, body, attempts FROM notifications "
                  "WHERE status = 'queued' AND next_attempt_at <= now() ORDER BY next_attempt_at "

@@ -134,6 +134,9 @@ class Watcher:
             try:
                 with psycopg.connect(self._conninfo(), autocommit=True, application_name=APPLICATION_NAME) as conn:
                     self._conn = conn
+                    role = getattr(self.engine, "budget_role", None)
+                    if role:  # the same least-privileged role as the app's own connections
+                        conn.execute(f'SET ROLE "{role}"')
                     conn.execute(f"LISTEN {CHANNEL}")
                     self._refresh(conn)  # catch up on whatever changed while we were away
                     self._connected.set()

@@ -19,7 +19,7 @@ from sqlalchemy.engine import make_url
 
 from budget_core import config
 from budget_core.db import engine as engine_mod
-from budget_core.db.engine import make_engine, normalise_url
+from budget_core.db.engine import make_app_engine, make_engine, normalise_url
 from budget_core.db.migrate import upgrade
 from budget_core.services import budgets
 
@@ -93,12 +93,22 @@ def db_url(databases):
 
 
 @pytest.fixture
-def engine(db_url, monkeypatch):
-    """A SQLAlchemy engine on this test's own database, also installed as the process's engine."""
-    eng = make_engine(db_url, pool_size=10, max_overflow=30)
+def owner_engine(db_url):
+    """The owner's engine on this test's database: row-level security does not apply to it, so
+    tests use it to see every row (what was written, and that nothing else was)."""
+    eng = make_engine(db_url, pool_size=2, max_overflow=4)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def engine(db_url, owner_engine, monkeypatch):
+    """The app's engine on this test's own database: role ``budget_app``, under row-level
+    security, exactly as the app connects. Also installed as the process's engine."""
     monkeypatch.setenv("BUDGET_DATABASE_URL", db_url)
     config.reset_settings()
-    engine_mod.set_engine(eng)
+    eng = make_app_engine(db_url, pool_size=10, max_overflow=30)
+    engine_mod.set_engine(eng, owner_engine)
     budgets.clear_cache()
     yield eng
     engine_mod.set_engine(None)

@@ -1,7 +1,9 @@
 """The database roles: the owner (runs migrations, owns every table) and ``budget_app``.
 
 The app connects as ``budget_app``: it owns nothing, is no superuser and has no BYPASSRLS, so
-the row-level security policies apply to it (owners and superusers skip them even with FORCE).
+the row-level security policies apply to it. Only superusers and BYPASSRLS roles skip them: FORCE
+ROW LEVEL SECURITY applies them to the tables' owner too, so the owner's engine sees every family
+only as such a role (``scope.unfiltered`` makes system work fail loudly otherwise).
 ``GRANTS`` is applied by migration 0004 and again after a restore (dumps carry no privileges).
 """
 

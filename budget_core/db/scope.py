@@ -15,12 +15,20 @@ from typing import Iterator
 
 from sqlalchemy import Connection, Engine, text
 
+_UNFILTERED = text("SET LOCAL row_security = off")
 _SET = text("SELECT set_config('app.family_id', :f, true), set_config('app.user_id', :u, true)")
 
 
 def scope(conn: Connection, family_id: int | None = None, user_id: int | None = None) -> None:
-    conn.execute(_SET, {"f": "" if family_id is None else str(int(family_id)),
-                        "u": "" if user_id is None else str(int(user_id))})
+    conn.execute(_SET, {"f": _setting(family_id), "u": _setting(user_id)})
+
+
+def _setting(value: int | None) -> str:
+    # An id outside bigint belongs to no row; it is set as "none" (which matches nothing, like any
+    # unknown id) because the policies' cast of it to bigint would fail every query with a DataError.
+    if value is None or not -2**63 <= int(value) < 2**63:
+        return ""
+    return str(int(value))
 
 
 @contextmanager
@@ -29,3 +37,15 @@ def scoped(engine: Engine, family_id: int | None = None, user_id: int | None = N
     with engine.connect() as conn:
         scope(conn, family_id, user_id)
         yield conn
+
+
+def unfiltered(conn: Connection) -> None:
+    """Make the current transaction read every family's rows or fail: for system work across
+    families on the owner's engine (the dispatcher, analysts' lists, restore's emptiness check).
+
+    With ``row_security = off`` a query that a policy would filter raises "query would be affected
+    by row-level security policy" instead of answering from a subset. Only superusers and BYPASSRLS
+    roles pass (FORCE ROW LEVEL SECURITY applies the policies to the tables' owner too), so the
+    app's engine, or a non-superuser owner, fails loudly rather than seeing no rows.
+    """
+    conn.execute(_UNFILTERED)

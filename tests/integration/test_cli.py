@@ -84,7 +84,7 @@ def test_a_stale_edit_fails_with_one_line_and_changes_nothing(budget, family_id)
     (["--by", "nobody@example.com"], "No account uses nobody@example.com"),
     (["--on", "2026-02-30"], "not a date"),
 ])
-def test_bad_add_input_gets_one_actionable_line_and_writes_nothing(budget, family_id, engine, args, fragment):
+def test_bad_add_input_gets_one_actionable_line_and_writes_nothing(budget, family_id, owner_engine, args, fragment):
     from sqlalchemy import text
 
     base = {"--amount": "15.00", "--description": "Lunch", "--category": "Dining", "--by": "mom@example.com"}
@@ -93,15 +93,15 @@ def test_bad_add_input_gets_one_actionable_line_and_writes_nothing(budget, famil
     result = budget("add", "--family", family_id, *flat, ok=False)
     assert result.exit_code != 0
     assert fragment in result.stderr and "Traceback" not in result.stderr
-    with engine.connect() as conn:
+    with owner_engine.connect() as conn:  # every family's rows: an unscoped app read would see none
         assert conn.execute(text("SELECT count(*) FROM transactions")).scalar() == 0
 
 
-def test_demo_creates_four_members_and_two_months_of_spending(budget, engine):
+def test_demo_creates_four_members_and_two_months_of_spending(budget, owner_engine):
     from sqlalchemy import text
 
     out = json.loads(budget("demo", "--json").stdout)
-    with engine.connect() as conn:
+    with owner_engine.connect() as conn:
         members = conn.execute(text("SELECT count(*) FROM members WHERE family_id = :f"), {"f": out["family_id"]}).scalar()
         months = conn.execute(text("SELECT count(DISTINCT date_trunc('month', occurred_on)) FROM transactions")).scalar()
     assert members == 4 and months >= 2

@@ -9,7 +9,7 @@ import uuid
 
 from sqlalchemy import text
 
-from budget_core.db.engine import make_engine
+from budget_core.db.engine import make_app_engine
 from budget_core.outbox import is_unreachable
 from budget_core.reliability import retry
 from budget_core.services import transactions as tx
@@ -19,7 +19,7 @@ SECONDS = 30
 
 
 def test_32_writers_with_backends_killed_at_random_lose_and_double_nothing(home, db_url):
-    engine = make_engine(db_url, pool_size=WRITERS + 4, max_overflow=8)
+    engine = make_app_engine(db_url, pool_size=WRITERS + 4, max_overflow=8)  # the app's role, as in production
     acknowledged: list[uuid.UUID] = []
     ack_lock = threading.Lock()
     stop = threading.Event()
@@ -46,7 +46,7 @@ def test_32_writers_with_backends_killed_at_random_lose_and_double_nothing(home,
     def killer() -> None:
         rng = random.Random(99)
         while not stop.wait(rng.uniform(0.02, 0.15)):
-            with home.engine.connect() as conn:
+            with home.owner.connect() as conn:  # only the owner may end other roles' backends
                 kills[0] += conn.execute(text(
                     "SELECT count(pg_terminate_backend(pid)) FROM (SELECT pid FROM pg_stat_activity "
                     "WHERE datname = current_database() AND pid <> pg_backend_pid() "
@@ -62,7 +62,7 @@ def test_32_writers_with_backends_killed_at_random_lose_and_double_nothing(home,
         t.join(timeout=60)
     engine.dispose()
 
-    with home.engine.connect() as conn:
+    with home.owner.connect() as conn:
         stored = dict(conn.execute(text(
             "SELECT client_id, count(*) FROM transactions WHERE description LIKE 'writer %' GROUP BY 1")).all())
         versions = [v for (v,) in conn.execute(text(

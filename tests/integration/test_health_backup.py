@@ -11,7 +11,7 @@ from sqlalchemy import text
 from budget_core import health
 from budget_core.backup import backup, restore
 from budget_core.cli import main
-from budget_core.db.engine import make_engine
+from budget_core.db.engine import make_app_engine, make_engine
 from budget_core.errors import ValidationError
 from budget_core.reliability import METRICS
 from budget_core.services import activity, budgets
@@ -50,10 +50,11 @@ def test_budget_health_json_is_one_object(home, tmp_path, monkeypatch):
     assert set(data) >= {"database", "outbox", "breakers", "degradation", "metrics", "cache"}
 
 
-def _figures(engine, family_id, reader):
+def _figures(engine, owner, family_id, reader):
+    """What the app shows (through ``engine``, the app's) and every stored transaction (``owner``)."""
     b = budgets.daily_budget(engine, family_id, date(2026, 11, 20)).budget
     feed = [e.text for e in activity.changes_since(engine, reader, family_id, 0)]
-    with engine.connect() as conn:
+    with owner.connect() as conn:
         rows = conn.execute(text("SELECT id, amount, description, occurred_on, row_version, client_id "
                                  "FROM transactions ORDER BY id")).all()
     return b, feed, rows
@@ -63,25 +64,26 @@ def test_backup_restores_into_an_empty_database_with_every_figure_the_same(home,
     for day, cents in [(3, 2599), (10, 12000), (19, 875)]:
         tx.add_transaction(home.engine, home.dad.id, home.family.id,
                            tx.TransactionDraft(cents, "Shop", "Groceries", date(2026, 11, day)))
-    before = _figures(home.engine, home.family.id, home.mom.id)
+    before = _figures(home.engine, home.owner, home.family.id, home.mom.id)
     dump = tmp_path / "family.dump"
-    assert backup(str(home.engine.url.render_as_string(hide_password=False)), dump) > 0
+    assert backup(home.owner.url.render_as_string(hide_password=False), dump) > 0
 
     target_name = databases.create()  # migrated, empty
     target_url = databases.url(target_name)
     try:
         restore(target_url, dump)
-        target = make_engine(target_url)
+        target, target_owner = make_app_engine(target_url), make_engine(target_url)  # the app works on it again
         budgets.clear_cache()
-        after = _figures(target, home.family.id, home.mom.id)
+        after = _figures(target, target_owner, home.family.id, home.mom.id)
         target.dispose()
+        target_owner.dispose()
     finally:
         databases.drop(target_name)
     assert after == before
 
 
 def test_restore_refuses_a_database_that_already_holds_families(home, tmp_path):
-    url = home.engine.url.render_as_string(hide_password=False)
+    url = home.owner.url.render_as_string(hide_password=False)
     dump = tmp_path / "family.dump"
     backup(url, dump)
     import pytest

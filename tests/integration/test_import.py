@@ -52,7 +52,8 @@ def imported(home, name: str, data: bytes, who=None, **options):
 
 
 def ledger(home) -> list[tuple]:
-    with home.engine.connect() as conn:
+    """The family's stored transactions, oldest first (read with the owner's engine)."""
+    with home.owner.connect() as conn:
         return conn.execute(text(
             "SELECT t.occurred_on, t.amount, t.description, c.name, t.kind FROM transactions t "
             "JOIN categories c ON c.family_id = t.family_id AND c.id = t.category_id "
@@ -111,7 +112,7 @@ def test_an_overlapping_file_adds_only_what_is_new_and_keeps_genuine_twins(home)
 
 def test_a_deleted_imported_transaction_does_not_come_back_with_the_next_file(home):
     imported(home, "chase.csv", chase(*NOVEMBER[:1]))
-    with home.engine.connect() as conn:
+    with home.owner.connect() as conn:
         tx_id = conn.execute(text("SELECT id FROM transactions WHERE family_id = :f"), {"f": home.family.id}).scalar()
     delete_transaction(home.engine, home.mom.id, home.family.id, tx_id, 1)
     again = imported(home, "chase.csv", chase(*NOVEMBER[:2]))
@@ -319,7 +320,7 @@ def test_the_rules_commands(home, budget):
 
 
 def _categories(home):
-    with home.engine.connect() as conn:
+    with home.owner.connect() as conn:
         return conn.execute(text("SELECT id, name FROM categories WHERE family_id = :f"),
                             {"f": home.family.id}).all()
 
@@ -329,23 +330,18 @@ def test_descriptions_with_backslashes_and_quotes_are_stored_as_written(home):
     assert 'AMZN \\\\MKTP\\\\ "GIFT" CARD' in [r[2] for r in ledger(home)]
 
 
-def test_everything_works_as_the_app_role_under_row_level_security(home, db_url):
+def test_everything_works_as_the_app_role_under_row_level_security(home):
     """The app connects as budget_app (no owner, no BYPASSRLS): every read must scope its family."""
-    from sqlalchemy.engine import make_url
-
-    from budget_core.db.engine import make_engine
-
-    app = make_engine(make_url(db_url).set(username="budget_app").render_as_string(hide_password=False))
-    try:
-        fam, mom = home.family.id, home.mom.id
-        add_rule(app, mom, fam, RuleDraft("SPOTIFY", "Fun"))
-        add_transaction(app, home.dad.id, fam, TransactionDraft(475, "Coffee", "Dining", date(2026, 11, 16)), now=NOW)
-        preview = preview_import(app, mom, fam, "chase.csv", chase(*NOVEMBER), now=NOW)
-        assert (preview.added, preview.linked) == (4, 1) and preview.rows[0].category == "Fun"
-        first = import_file(app, mom, fam, "chase.csv", chase(*NOVEMBER), now=NOW)
-        assert (first.added, first.linked) == (4, 1)
-        assert import_file(app, mom, fam, "chase.csv", chase(*NOVEMBER), now=NOW).duplicates == 5
-        assert [p.name for p in list_profiles(app, mom, fam)] == ["chase"]
-        assert len(links_to_review(app, mom, fam)) == 1 and len(list_rules(app, mom, fam)) == 1
-    finally:
-        app.dispose()
+    app = home.engine
+    with app.connect() as conn:
+        assert conn.execute(text("SELECT current_user")).scalar() == "budget_app"
+    fam, mom = home.family.id, home.mom.id
+    add_rule(app, mom, fam, RuleDraft("SPOTIFY", "Fun"))
+    add_transaction(app, home.dad.id, fam, TransactionDraft(475, "Coffee", "Dining", date(2026, 11, 16)), now=NOW)
+    preview = preview_import(app, mom, fam, "chase.csv", chase(*NOVEMBER), now=NOW)
+    assert (preview.added, preview.linked) == (4, 1) and preview.rows[0].category == "Fun"
+    first = import_file(app, mom, fam, "chase.csv", chase(*NOVEMBER), now=NOW)
+    assert (first.added, first.linked) == (4, 1)
+    assert import_file(app, mom, fam, "chase.csv", chase(*NOVEMBER), now=NOW).duplicates == 5
+    assert [p.name for p in list_profiles(app, mom, fam)] == ["chase"]
+    assert len(links_to_review(app, mom, fam)) == 1 and len(list_rules(app, mom, fam)) == 1

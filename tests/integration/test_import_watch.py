@@ -24,7 +24,8 @@ def csv_rows(n: int, start: int = 0) -> str:
 
 
 def count(home) -> int:
-    with home.engine.connect() as conn:
+    """How many transactions the family has stored (read with the owner's engine)."""
+    with home.owner.connect() as conn:
         return conn.execute(text("SELECT count(*) FROM transactions WHERE family_id = :f"),
                             {"f": home.family.id}).scalar()
 

@@ -39,8 +39,8 @@ def fast_breakers(monkeypatch):
     return breakers
 
 
-def _make_due(engine):
-    with engine.begin() as conn:
+def _make_due(owner):
+    with owner.begin() as conn:
         conn.execute(text("UPDATE notifications SET next_attempt_at = now() WHERE status = 'queued'"))
 
 
@@ -53,11 +53,11 @@ def test_smtp_down_opens_the_breaker_the_invitation_still_works_and_mail_goes_ou
     assert made.token in made.url  # the link to copy exists whatever the mail server does
 
     for _ in range(3):
-        result = notifications.dispatch_due(home.engine)
+        result = notifications.dispatch_due(home.owner)
         assert result.retried == 1
-        _make_due(home.engine)
+        _make_due(home.owner)
     assert fast_breakers["email"].state == "open"
-    assert notifications.dispatch_due(home.engine).waiting_on_open_breaker == 1
+    assert notifications.dispatch_due(home.owner).waiting_on_open_breaker == 1
 
     inbox = Inbox()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
@@ -66,15 +66,15 @@ def test_smtp_down_opens_the_breaker_the_invitation_still_works_and_mail_goes_ou
         import time
 
         time.sleep(0.35)  # the breaker lets a probe through after reset_s
-        assert notifications.dispatch_due(home.engine).sent == 1
-        assert notifications.dispatch_due(home.engine).sent == 0  # sent once, not again
+        assert notifications.dispatch_due(home.owner).sent == 1
+        assert notifications.dispatch_due(home.owner).sent == 0  # sent once, not again
     finally:
         controller.stop()
     assert fast_breakers["email"].state == "closed"
     assert len(inbox.messages) == 1
     recipients, content = inbox.messages[0]
     assert recipients == ["gran@example.com"] and made.url in content.replace("=\n", "")
-    with home.engine.connect() as conn:
+    with home.owner.connect() as conn:
         body = conn.execute(text("SELECT body FROM notifications WHERE channel = 'email'")).scalar()
     assert body == ""  # the link does not stay in the database once sent
 
@@ -98,7 +98,7 @@ def test_a_big_expense_and_going_over_the_allowance_are_pushed(home, monkeypatch
     try:
         families.update_plan(home.engine, home.mom.id, home.family.id, big_expense_threshold=20000)
         tx.add_transaction(home.engine, home.dad.id, home.family.id, tx.TransactionDraft(400000, "New TV", "Fun"))
-        assert notifications.dispatch_due(home.engine).sent == 2
+        assert notifications.dispatch_due(home.owner).sent == 2
     finally:
         server.shutdown()
     titles = sorted(t for t, _ in received)
@@ -108,5 +108,5 @@ def test_a_big_expense_and_going_over_the_allowance_are_pushed(home, monkeypatch
 
 def test_without_configuration_nothing_is_queued(home):
     invitations.create_invitation(home.engine, home.mom.id, home.family.id, email="x@example.com")
-    with home.engine.connect() as conn:
+    with home.owner.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM notifications")).scalar() == 0

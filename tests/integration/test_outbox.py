@@ -25,8 +25,9 @@ def dead_engine():
     eng.dispose()
 
 
-def _count(engine, sql="SELECT count(*) FROM transactions"):
-    with engine.connect() as conn:
+def _count(owner, sql="SELECT count(*) FROM transactions"):
+    """A count over every family's rows (read with the owner's engine)."""
+    with owner.connect() as conn:
         return conn.execute(text(sql)).scalar()
 
 
@@ -57,8 +58,8 @@ def test_delivery_is_exactly_once_even_when_flushed_twice_after_a_crash(box, hom
                  "draft": _draft(), "at": ""})
     second = box.flush(home.engine)
     assert second.delivered == 1  # the service recognised the client_id ...
-    assert _count(home.engine) == 1  # ... and stored nothing twice
-    assert _count(home.engine, f"SELECT count(*) FROM events WHERE kind = 'transaction.added'") == 1
+    assert _count(home.owner) == 1  # ... and stored nothing twice
+    assert _count(home.owner, f"SELECT count(*) FROM events WHERE kind = 'transaction.added'") == 1
 
 
 def test_a_refused_entry_becomes_failed_with_the_reason_and_can_be_fixed_and_resent(box, home):
@@ -74,7 +75,7 @@ def test_a_refused_entry_becomes_failed_with_the_reason_and_can_be_fixed_and_res
     assert failed[0].client_id == entry.client_id and "archived" in failed[0].reason
     box.resend(failed[0], _draft(category="Groceries"))
     assert box.flush(home.engine).delivered == 1
-    assert _count(home.engine, "SELECT count(*) FROM transactions t JOIN categories c ON c.family_id = t.family_id "
+    assert _count(home.owner, "SELECT count(*) FROM transactions t JOIN categories c ON c.family_id = t.family_id "
                                "AND c.id = t.category_id WHERE c.name = 'Groceries'") == 1
 
 
@@ -82,7 +83,7 @@ def test_a_discarded_entry_is_never_delivered(box, home):
     entry = box.enqueue(home.family.id, _draft(), user_id=home.dad.id)
     box.discard(entry.client_id)
     assert box.flush(home.engine).delivered == 0
-    assert _count(home.engine) == 0
+    assert _count(home.owner) == 0
 
 
 def test_a_torn_last_line_is_reported_and_the_rest_is_delivered(box, home):
@@ -97,7 +98,7 @@ def test_a_torn_last_line_is_reported_and_the_rest_is_delivered(box, home):
     # a later entry is not glued onto the torn line
     box.enqueue(home.family.id, _draft("Milk"), user_id=home.dad.id)
     assert box.flush(home.engine).delivered == 1
-    assert _count(home.engine) == 3
+    assert _count(home.owner) == 3
 
 
 def test_cli_add_with_the_database_unreachable_prints_pending_and_flush_delivers(home, tmp_path, monkeypatch, db_url):
@@ -121,9 +122,9 @@ def test_cli_add_with_the_database_unreachable_prints_pending_and_flush_delivers
     assert [e["client_id"] for e in listed["entries"]] == [pending["client_id"]]
     monkeypatch.setenv("BUDGET_DATABASE_URL", db_url)
     config.reset_settings()
-    engine_mod.set_engine(home.engine)
+    engine_mod.set_engine(home.engine, home.owner)
     flushed = json.loads(runner.invoke(main, ["outbox", "flush", "--json"]).stdout)
     assert flushed == {"delivered": 1, "failed": 0, "pending": 0}
-    with home.engine.connect() as conn:
+    with home.owner.connect() as conn:
         row = conn.execute(text("SELECT amount, client_id::text FROM transactions")).one()
     assert row == (1250, pending["client_id"])
