@@ -41,7 +41,7 @@ with shown_errors():
                     f'<b>{money_html(tomorrow, cur)}</b> a day.</p>', unsafe_allow_html=True)
     with right:
         if today_charts is not None:
-            daily_chart, category_chart = today_charts(ctx.engine, ctx.family.id, b.on)
+            daily_chart, category_chart = today_charts(ctx.engine, ctx.family.id, b.on, version=fb.version)
             chart(daily_chart)
             chart(category_chart)
 

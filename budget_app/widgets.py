@@ -69,13 +69,26 @@ def kinds_table(budget: DailyBudget, currency: str) -> None:
     table(["", "Planned", "So far", "Left"], rows, numeric=(1, 2, 3), test_id="fb-kinds")
 
 
+_SPECS: dict[int, tuple[object, dict]] = {}  # id(chart) -> (the chart, kept so the id stays its own; spec)
+
+
 def chart(figure) -> None:
     """Draw an Altair chart across its column at the height it asks for.
 
     Streamlit 1.67 sizes charts with autosize "fit", which squeezes a chart's title, legend and
-    axes into its ``height`` and leaves the plot a sliver; "fit-x" fits only the width.
+    axes into its ``height`` and leaves the plot a sliver; "fit-x" fits only the width. The
+    Vega-Lite spec is made (and validated) once per chart object: charts are cached by the
+    family's version (``analytics.today_charts``), so the members who redraw after one change
+    share it instead of each paying Altair's validation again.
     """
     import altair as alt
 
-    st.altair_chart(figure.properties(autosize=alt.AutoSizeParams(type="fit-x", contains="padding")),
-                    use_container_width=True)
+    held = _SPECS.get(id(figure))
+    if held is not None and held[0] is figure:
+        spec = held[1]
+    else:
+        spec = figure.properties(autosize=alt.AutoSizeParams(type="fit-x", contains="padding")).to_dict()
+        if len(_SPECS) > 400:
+            _SPECS.clear()
+        _SPECS[id(figure)] = (figure, spec)
+    st.vega_lite_chart(spec, use_container_width=True)

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..reliability import measure
 from ..errors import NotFound, PermissionDenied, ValidationError
+from ..storable import check_storable, lookup_text
 
 # OWASP's argon2id parameters: 19 MiB, 2 iterations, 1 lane.
 HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
@@ -39,7 +40,7 @@ def check_email(email: str) -> str:
     normal = (email or "").strip()
     if not EMAIL.match(normal) or len(normal) > 254:
         raise ValidationError(f"'{email}' is not an email address; it should look like name@example.com.")
-    return normal
+    return check_storable(normal, "email address")
 
 
 def check_display_name(name: str) -> str:
@@ -48,7 +49,7 @@ def check_display_name(name: str) -> str:
         raise ValidationError("Enter a name the family will see, for example 'Mom'.")
     if len(normal) > 60:
         raise ValidationError("Keep the name under 60 characters.")
-    return normal
+    return check_storable(normal, "name")
 
 
 def check_password(password: str) -> str:
@@ -101,7 +102,7 @@ def authenticate(engine: Engine, email: str, password: str) -> User:
     with engine.connect() as conn:
         row = conn.execute(
             text("SELECT id, email, display_name, password_hash FROM users WHERE lower(email) = lower(:e)"),
-            {"e": (email or "").strip()},
+            {"e": lookup_text(email or "").strip()},
         ).first()
     stored = row.password_hash if row is not None and row.password_hash else _DUMMY_HASH
     try:
@@ -121,7 +122,7 @@ def find_user(engine: Engine, email: str) -> User | None:
     with engine.connect() as conn:
         row = conn.execute(
             text("SELECT id, email, display_name FROM users WHERE lower(email) = lower(:e)"),
-            {"e": (email or "").strip()},
+            {"e": lookup_text(email or "").strip()},
         ).first()
     return User(*row) if row else None
 

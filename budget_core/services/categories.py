@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..db.scope import scoped
 from ..errors import NotFound, ValidationError
+from ..storable import check_storable
 from ._uow import family_write
 from .families import get_family
 
@@ -76,7 +77,7 @@ def _check_name(name: str) -> str:
         raise ValidationError("Give the category a name.")
     if len(normal) > 60:
         raise ValidationError("Keep the category name under 60 characters.")
-    return normal
+    return check_storable(normal, "category name")
 
 
 def add_category(engine: Engine, actor_id: int, family_id: int, name: str, kind: str | None = None,

@@ -11,6 +11,7 @@ from ..db.scope import scope, scoped
 from ..reliability import measure
 from ..errors import NotFound, ValidationError
 from ..money import MAX_MINOR, check_currency
+from ..storable import check_storable
 from ._uow import family_write, not_a_member, notify_after_commit, record_event
 from .accounts import check_display_name
 
@@ -83,7 +84,7 @@ def check_family_name(name: str) -> str:
         raise ValidationError("Give the family a name, for example 'The Smiths'.")
     if len(normal) > 80:
         raise ValidationError("Keep the family name under 80 characters.")
-    return normal
+    return check_storable(normal, "family name")
 
 
 @measure("families.create")
@@ -209,6 +210,7 @@ def add_fixed_expense(engine: Engine, actor_id: int, family_id: int, name: str, 
     clean_name = " ".join((name or "").split())
     if not clean_name or len(clean_name) > 80:
         raise ValidationError("Name the fixed expense (up to 80 characters), for example 'Rent'.")
+    check_storable(clean_name, "name of the fixed expense")
     if check_plan_amount(amount, "fixed expense") == 0:
         raise ValidationError("A fixed expense must be more than zero.")
     with family_write(engine, family_id, actor_id, role="manager", action="change fixed expenses") as w:

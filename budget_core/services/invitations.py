@@ -13,6 +13,7 @@ from ..db.scope import scoped
 from ..reliability import measure
 from ..config import settings
 from ..errors import NotFound, PermissionDenied, ValidationError
+from ..storable import check_storable
 from ._uow import family_write
 from .families import get_family
 from .members import ROLES
@@ -154,7 +155,7 @@ def redeem_invitation(engine: Engine, user_id: int, token: str, *, display_name:
         user = w.conn.execute(text("SELECT display_name FROM users WHERE id = :u"), {"u": user_id}).first()
         if user is None:
             raise NotFound("That account does not exist.")
-        name = " ".join((display_name or user.display_name).split())[:60]
+        name = check_storable(" ".join((display_name or user.display_name).split())[:60], "name")
         w.conn.execute(
             text("INSERT INTO members (family_id, user_id, role, display_name) VALUES (:f, :u, :r, :n) "
                  "ON CONFLICT (family_id, user_id) DO UPDATE SET role = EXCLUDED.role, "

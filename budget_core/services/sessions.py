@@ -13,6 +13,7 @@ import secrets
 from sqlalchemy import Engine, text
 
 from ..errors import BudgetError, PermissionDenied
+from ..storable import lookup_text
 from .accounts import User
 
 IDLE_MINUTES = 60
@@ -102,7 +103,7 @@ def record_failure(engine: Engine, keys: list[str]) -> None:
 
 
 def sign_in_keys(email: str, client: str | None) -> list[tuple[str, int]]:
-    keys = [(f"account:{(email or '').strip().lower()}", LIMITS["account"])]
+    keys = [(f"account:{lookup_text(email or '').strip().lower()}", LIMITS["account"])]
     if client:
         keys.append((f"client:{client}", LIMITS["client"]))
     return keys

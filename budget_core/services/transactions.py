@@ -17,6 +17,7 @@ from ..reliability import measure
 from ..errors import Conflict, NotFound, ValidationError
 from ..money import MAX_MINOR, decimal_string
 from ..period import local_today
+from ..storable import check_storable, lookup_text
 from ._uow import NothingToWrite, family_write
 from .categories import find_category
 from .families import get_family
@@ -92,7 +93,7 @@ def _check_description(description: str) -> str:
         raise ValidationError("Describe the expense in a few words, for example 'Lunch'.")
     if len(normal) > MAX_DESCRIPTION:
         raise ValidationError(f"Keep the description under {MAX_DESCRIPTION + 1} characters.")
-    return normal
+    return check_storable(normal, "description")
 
 
 def _check_amount(amount: int) -> int:
@@ -325,9 +326,9 @@ def list_transactions(engine: Engine, user_id: int, family_id: int,
         where.append("(t.category_id = :c OR c.parent_id = :c)"); params["c"] = flt.category_id
     if flt.kind:
         where.append("t.kind = :k"); params["k"] = flt.kind
-    if flt.text and flt.text.strip():
+    if flt.text and lookup_text(flt.text).strip():
         where.append("(t.description ILIKE :q OR c.name ILIKE :q OR p.name ILIKE :q)")
-        params["q"] = "%" + flt.text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        params["q"] = "%" + lookup_text(flt.text).strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     sql = _SELECT + "WHERE " + " AND ".join(where) + " ORDER BY t.occurred_on DESC, t.id DESC LIMIT :lim"
     with scoped(engine, family_id, user_id) as conn:
         return [Transaction(*r) for r in conn.execute(text(sql), params).all()]

@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 from sqlalchemy import text
@@ -54,6 +54,10 @@ STEPS_PER_EXAMPLE = 250
 """Hypothesis also ends an example early when its choice buffer fills; the test counts real steps
 and runs examples until the target is reached."""
 
+PHASES = tuple(Phase) if os.environ.get("ADVERSARIAL_SHRINK", "1") != "0" else (Phase.explicit, Phase.reuse,
+                                                                               Phase.generate)
+"""``ADVERSARIAL_SHRINK=0`` reports a failure as found, unshrunk (shrinking a long run can take minutes)."""
+
 PASSWORD = "adversary horse battery"
 USERS = ("mgr0", "mgr1", "mgr2", "mem0", "mem1", "mem2", "stranger")
 SETUP = (  # family index -> (manager, currency, time zone); mem<i> joins F<i> as member, mgr2 joins F0 too
@@ -61,41 +65,66 @@ SETUP = (  # family index -> (manager, currency, time zone); mem<i> joins F<i> a
     ("mgr1", "JPY", "Asia/Tokyo"),
     ("mgr2", "KWD", "Pacific/Kiritimati"),
 )
-FAMILIES = st.sampled_from(("F0", "F1", "F2") * 3 + ("ghost", "huge"))
-WHO = st.tuples(st.sampled_from(["manager", "manager", "member", "member", "outsider", "removed", "anyone"]),
+def mostly(valid, invalid, weight: int = 3):
+    """One of ``valid`` (each ``weight`` times as likely) or of ``invalid``: refusals stay common
+    enough to be tried everywhere, and rare enough for the state to grow."""
+    return st.sampled_from(list(valid) * weight + list(invalid))
+
+
+FAMILIES = mostly(["F0", "F1", "F2"], ["ghost", "huge"], weight=4)
+WHO = st.tuples(mostly(["manager", "manager", "member"], ["outsider", "removed", "anyone"], weight=2),
                 st.integers(0, len(USERS) - 1))
 """Who acts: a person of that standing in the family the call names (anyone when there is none)."""
+WHOM = st.tuples(mostly(["member", "member", "manager"], ["outsider", "removed", "anyone"], weight=2),
+                 st.integers(0, len(USERS) - 1))
+"""Whose role changes or who is removed, chosen as ``WHO`` is."""
 GHOST_FAMILY = 9_000_000_001  # no such family
 HUGE_FAMILY = 2**63  # one past the largest bigint: an id no family can have
 NO_ID = 9_000_000_002  # no such transaction, category, fixed expense or invitation
 PICK = st.integers(0, 2**16)
 
 DESCRIPTIONS = st.one_of(
-    st.sampled_from(["Lunch", "  Bus   ticket ", "Groceries", "<script>alert(1)</script>", "=cmd|'/C calc'!A0",
-                     "'; DROP TABLE transactions; --", "x" * 499, "Café ☕", "\u202eevil", "", "   ", "x" * 500]),
-    st.text(max_size=12),
+    mostly(["Lunch", "  Bus   ticket ", "Groceries", "<script>alert(1)</script>", "=cmd|'/C calc'!A0",
+            "'; DROP TABLE transactions; --", "x" * 499, "Café ☕", "\u202eevil"],
+           ["", "   ", "x" * 500, "Lunch\x00", "bad \udcff byte"]),
+    st.text(min_size=1, max_size=12),
 )
-AMOUNTS = st.sampled_from([250, 1999, 123456, 1, MAX_MINOR, 250, 1999, 777, MAX_MINOR + 1, 0, -5, True, 1.5])
-DATE_OFFSETS = st.sampled_from([None, 0, -1, -3, -30, 3, None, 0, -2, 400, "1969", "1970"])
-OWN = st.sampled_from([True, True, True, False])
-"""Whether an id is drawn from the family the call names (else from any family, or none)."""
-CATEGORY_NAMES = st.sampled_from(["Pets", "pets", " Kids  ", "Travel", "Groceries", "groceries", "Café", "",
-                                  "   ", "y" * 61, "<b>bold</b>"])
-KINDS = st.sampled_from([None, "variable", "fixed", "savings", "income", "bogus"])
-PLAN_CHANGES = st.sampled_from([
-    {}, {"monthly_income": 500000}, {"monthly_income": -1}, {"monthly_income": MAX_MINOR + 1},
-    {"savings_goal": 25000}, {"savings_goal": True}, {"period_start_day": 15}, {"period_start_day": 31},
-    {"period_start_day": 0}, {"period_start_day": 32}, {"name": "  Renamed   family "}, {"name": "  "},
-    {"name": "n" * 81}, {"big_expense_threshold": None}, {"big_expense_threshold": 5000},
-    {"big_expense_threshold": -1}, {"currency": "eur"}, {"currency": "JPY"}, {"currency": "QQQ"},
-    {"timezone": "Europe/Berlin"}, {"timezone": "Mars/Olympus"}, {"version": 1}, {"id": 1},
-    {"monthly_income": 1, "savings_goal": 2}, {"monthly_income": 1, "period_start_day": 99},
-])
-FIXED_NAMES = st.sampled_from(["Rent", "  Internet   bill ", "", "z" * 81, "<i>gym</i>"])
-FIXED_AMOUNTS = st.sampled_from([100000, 1, MAX_MINOR, 0, -1, MAX_MINOR + 1, True])
-ROLES = st.sampled_from(["manager", "member", "owner"])
-HOURS = st.sampled_from([None, 1, 48, 168, 0, 169])
-TOKEN_KINDS = st.sampled_from(["any", "any", "padded", "garbage", "empty", "expired"])
+AMOUNTS = mostly([250, 1999, 123456, 1, MAX_MINOR, 777], [MAX_MINOR + 1, 0, -5, True, 1.5])
+REFUND = mostly([False, False, True], [], weight=1)
+DATE_OFFSETS = mostly([None, 0, -1, -3, -30, 3, "1970"], [400, "1969"])
+EDIT_DATES = mostly([0, -1, -3, -30, 3, "1970"], [None, 400, "1969"])
+ROW_VERSIONS = mostly(["current"], ["stale", "future", "zero"], weight=6)
+OWN = mostly(["own"], ["gone", "any"], weight=5)
+"""Where an id comes from: the family the call names (live or gone), or any family (see ``pick_id``)."""
+IDS = {  # kind of id -> family model -> (live ids, gone ids)
+    "tx": lambda f: (set(f.tx), set(f.deleted)),
+    "category": lambda f: ({i for i, c in f.cats.items() if not c.archived}, {i for i, c in f.cats.items() if c.archived}),
+    "fixed": lambda f: (f.fixed, f.gone_fixed),
+    "invitation": lambda f: ({i for i, v in f.invs.items() if v.state == "open"},
+                             {i for i, v in f.invs.items() if v.state != "open"}),
+}
+CATEGORY_NAMES = mostly(["Pets", "pets", " Kids  ", "Travel", "Groceries", "groceries", "Café", "Toys", "<b>bold</b>",
+                         "Books"], ["", "   ", "y" * 61, "Pe\x00ts", "\udcff"])
+KINDS = mostly(["variable", None, "fixed", "savings", "income"], ["bogus"])
+PARENTS = mostly(["none", "none", "own"], ["gone", "any"])
+PLAN_CHANGES = mostly([
+    {"monthly_income": 450000}, {"savings_goal": 1000}, {"period_start_day": 28}, {"name": "Plain"}, {},
+    {"monthly_income": 500000, "savings_goal": 2}, {"period_start_day": 31}, {"name": "  Renamed   family "},
+    {"big_expense_threshold": None}, {"big_expense_threshold": 5000}, {"currency": "eur"}, {"currency": "JPY"},
+    {"timezone": "Europe/Berlin"},
+], [
+    {"monthly_income": -1}, {"monthly_income": MAX_MINOR + 1}, {"savings_goal": True}, {"period_start_day": 0},
+    {"period_start_day": 32}, {"name": "  "}, {"name": "n" * 81}, {"big_expense_threshold": -1},
+    {"currency": "QQQ"}, {"timezone": "Mars/Olympus"}, {"version": 1}, {"id": 1},
+    {"monthly_income": 1, "period_start_day": 99}, {"name": "Nul\x00"},
+], weight=2)
+FIXED_NAMES = mostly(["Rent", "  Internet   bill ", "<i>gym</i>"], ["", "z" * 81, "Rent\x00"])
+FIXED_AMOUNTS = mostly([100000, 1, MAX_MINOR, 4500], [0, -1, MAX_MINOR + 1, True])
+ROLES = mostly(["member", "manager"], ["owner"])
+HOURS = mostly([None, 1, 48, 168, 24], [0, 169])
+TOKEN_KINDS = mostly(["open", "open", "padded"], ["spent", "garbage", "empty", "expired"])
+"""An open invitation's token (as sent, or with spaces around it, or redeemed 170 hours later), a used or
+revoked one's, or one that never existed."""
 READS = st.sampled_from(["get_family", "list_transactions", "list_filtered", "get_transaction", "changes_since",
                          "recent_activity", "list_categories", "list_members", "list_invitations", "list_fixed",
                          "my_families", "daily_budget", "peek_invitation", "last_category"])
@@ -103,6 +132,11 @@ READS = st.sampled_from(["get_family", "list_transactions", "list_filtered", "ge
 
 def norm(text: str | None) -> str:
     return " ".join((text or "").split())
+
+
+def storable(text: str) -> bool:
+    """Whether PostgreSQL can store the text (no NUL, no lone surrogate)."""
+    return "\x00" not in text and not any("\ud800" <= ch <= "\udfff" for ch in text)
 
 
 def valid_amount(value) -> bool:
@@ -289,13 +323,14 @@ class FamilyIsolation(RuleBasedStateMachine):
     def pick(pool: list, n: int):
         return pool[n % len(pool)] if pool else NO_ID
 
-    def pick_id(self, fam: FamM | None, own: bool, n: int, ids_of) -> int:
-        """An id of this family (``own``) or of any family, live or gone, or one that never existed."""
-        if own and fam is not None:
-            pool = sorted(ids_of(fam))
+    def pick_id(self, fam: FamM | None, source: str, n: int, kind: str) -> int:
+        """An id of ``kind``: a live one of this family (``own``), a gone one of it (``gone``: deleted,
+        archived, removed, used or revoked), or any family's, live or gone, or one that never existed."""
+        if source in ("own", "gone") and fam is not None:
+            pool = sorted(IDS[kind](fam)[source == "gone"])
             if pool:
                 return self.pick(pool, n)
-        pool = sorted({i for f in self.fams for i in ids_of(f)}) + [NO_ID]
+        pool = sorted({i for f in self.fams for part in IDS[kind](f) for i in part}) + [NO_ID]
         return self.pick(pool, n)
 
     def call(self, label: str, verdict: type[BudgetError] | None, fn, *args, **kwargs):
@@ -370,12 +405,12 @@ class FamilyIsolation(RuleBasedStateMachine):
 
     # --- transactions ---------------------------------------------------------------------------------
     @rule(fam=FAMILIES, who=WHO, desc=DESCRIPTIONS, amount=AMOUNTS,
-          refund=st.booleans(), own_cat=OWN, cat_pick=PICK, offset=DATE_OFFSETS,
+          refund=REFUND, own_cat=OWN, cat_pick=PICK, offset=DATE_OFFSETS,
           client=st.sampled_from(["new", "new", "replay_own", "replay_any", "replay_exact"]), pick=PICK)
     def add_transaction(self, fam, who, desc, amount, refund, own_cat, cat_pick, offset, client, pick):
         fid, f = self.family(fam)
         actor, user = self.person(f, who)
-        cid = self.pick_id(f, own_cat, cat_pick, lambda x: x.cats)
+        cid = self.pick_id(f, own_cat, cat_pick, "category")
         on = occurred(offset)
         client_id = uuid.uuid4()
         if client == "replay_own" and f and f.client_ids:
@@ -411,7 +446,7 @@ class FamilyIsolation(RuleBasedStateMachine):
     def _judge_add(self, f: FamM | None, user: int, d: TransactionDraft):
         """(the error the service must raise or None, the stored entry a replay returns)."""
         desc = norm(d.description)
-        if not desc or len(desc) > 499:
+        if not desc or len(desc) > 499 or not storable(desc):
             return ValidationError, None
         if self.role(f, user) is None:
             return PermissionDenied, None
@@ -430,8 +465,8 @@ class FamilyIsolation(RuleBasedStateMachine):
             return (None, stored) if same else (ValidationError, None)
         return None, None
 
-    def pick_tx(self, f: FamM | None, own: bool, n: int) -> int:
-        return self.pick_id(f, own, n, lambda x: set(x.tx) | set(x.deleted))
+    def pick_tx(self, f: FamM | None, source: str, n: int) -> int:
+        return self.pick_id(f, source, n, "tx")
 
     def current_version(self, tx_id: int, which: str) -> int:
         live = next((f.tx[tx_id].row_version for f in self.fams if tx_id in f.tx), None)
@@ -440,14 +475,14 @@ class FamilyIsolation(RuleBasedStateMachine):
         return {"current": live, "stale": live - 1, "future": live + 1, "zero": 0}[which]
 
     @rule(fam=FAMILIES, who=WHO, own=OWN, pick=PICK,
-          which=st.sampled_from(["current", "current", "stale", "future", "zero"]), desc=DESCRIPTIONS,
-          amount=AMOUNTS, refund=st.booleans(), own_cat=OWN, cat_pick=PICK, offset=DATE_OFFSETS)
+          which=ROW_VERSIONS, desc=DESCRIPTIONS,
+          amount=AMOUNTS, refund=REFUND, own_cat=OWN, cat_pick=PICK, offset=EDIT_DATES)
     def edit_transaction(self, fam, who, own, pick, which, desc, amount, refund, own_cat, cat_pick, offset):
         fid, f = self.family(fam)
         actor, user = self.person(f, who)
         tx_id = self.pick_tx(f, own, pick)
         version = self.current_version(tx_id, which)
-        cid = self.pick_id(f, own_cat, cat_pick, lambda x: x.cats)
+        cid = self.pick_id(f, own_cat, cat_pick, "category")
         changes = TransactionChanges(amount, desc, cid, occurred(offset), refund)
 
         verdict = self._judge_edit(f, user, tx_id, version, changes)
@@ -467,13 +502,13 @@ class FamilyIsolation(RuleBasedStateMachine):
 
     def _judge_edit(self, f, user, tx_id, version, c: TransactionChanges):
         desc = norm(c.description)
-        if not desc or len(desc) > 499:
+        if not desc or len(desc) > 499 or not storable(desc):
             return ValidationError
         if self.role(f, user) is None:
             return PermissionDenied
         stored = f.tx.get(tx_id)
-        if stored is None:
-            return NotFound
+        if stored is None:  # deleted here: someone else's change (a conflict); never here: not found
+            return Conflict if tx_id in f.deleted else NotFound
         if stored.row_version != version:
             return Conflict
         cat = f.cats.get(c.category)
@@ -488,7 +523,7 @@ class FamilyIsolation(RuleBasedStateMachine):
         return None
 
     @rule(fam=FAMILIES, who=WHO, own=OWN, pick=PICK,
-          which=st.sampled_from(["current", "current", "stale", "future"]))
+          which=ROW_VERSIONS)
     def delete_transaction(self, fam, who, own, pick, which):
         fid, f = self.family(fam)
         actor, user = self.person(f, who)
@@ -497,7 +532,7 @@ class FamilyIsolation(RuleBasedStateMachine):
         if self.role(f, user) is None:
             verdict = PermissionDenied
         elif tx_id not in f.tx:
-            verdict = NotFound
+            verdict = Conflict if tx_id in f.deleted else NotFound
         elif f.tx[tx_id].row_version != version:
             verdict = Conflict
         else:
@@ -524,7 +559,7 @@ class FamilyIsolation(RuleBasedStateMachine):
             elif key == "period_start_day":
                 valid &= isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 31
             elif key == "name":
-                valid &= 0 < len(norm(value)) <= 80
+                valid &= 0 < len(norm(value)) <= 80 and storable(value)
                 value = norm(value)
             elif key == "currency":
                 valid &= value.upper() in ("EUR", "JPY", "USD", "KWD")
@@ -551,7 +586,7 @@ class FamilyIsolation(RuleBasedStateMachine):
     def add_fixed_expense(self, fam, who, name, amount):
         fid, f = self.family(fam)
         actor, user = self.person(f, who)
-        if not 0 < len(norm(name)) <= 80 or not valid_amount(amount):
+        if not 0 < len(norm(name)) <= 80 or not storable(name) or not valid_amount(amount):
             verdict = ValidationError
         elif self.role(f, user) != "manager":
             verdict = PermissionDenied
@@ -567,7 +602,7 @@ class FamilyIsolation(RuleBasedStateMachine):
     def remove_fixed_expense(self, fam, who, own, pick):
         fid, f = self.family(fam)
         actor, user = self.person(f, who)
-        fixed_id = self.pick_id(f, own, pick, lambda x: x.fixed | x.gone_fixed)
+        fixed_id = self.pick_id(f, own, pick, "fixed")
         if self.role(f, user) != "manager":
             verdict = PermissionDenied
         elif fixed_id not in f.fixed:
@@ -583,13 +618,13 @@ class FamilyIsolation(RuleBasedStateMachine):
 
     # --- categories -------------------------------------------------------------------------------------
     @rule(fam=FAMILIES, who=WHO, name=CATEGORY_NAMES, kind=KINDS,
-          parent=st.sampled_from(["none", "own", "any"]), pick=PICK)
+          parent=PARENTS, pick=PICK)
     def add_category(self, fam, who, name, kind, parent, pick):
         fid, f = self.family(fam)
         actor, user = self.person(f, who)
-        parent_id = None if parent == "none" else self.pick_id(f, parent == "own", pick, lambda x: x.cats)
+        parent_id = None if parent == "none" else self.pick_id(f, parent, pick, "category")
         verdict, final_kind = None, kind
-        if not 0 < len(norm(name)) <= 60:
+        if not 0 < len(norm(name)) <= 60 or not storable(name):
             verdict = ValidationError
         elif self.role(f, user) != "manager":
             verdict = PermissionDenied
@@ -617,8 +652,8 @@ class FamilyIsolation(RuleBasedStateMachine):
     def rename_category(self, fam, who, own, pick, name):
         fid, f = self.family(fam)
         actor, user = self.person(f, who)
-        cid = self.pick_id(f, own, pick, lambda x: x.cats)
-        if not 0 < len(norm(name)) <= 60:
+        cid = self.pick_id(f, own, pick, "category")
+        if not 0 < len(norm(name)) <= 60 or not storable(name):
             verdict = ValidationError
         elif self.role(f, user) != "manager":
             verdict = PermissionDenied
@@ -640,7 +675,7 @@ class FamilyIsolation(RuleBasedStateMachine):
     def archive_category(self, fam, who, own, pick, archived):
         fid, f = self.family(fam)
         actor, user = self.person(f, who)
-        cid = self.pick_id(f, own, pick, lambda x: x.cats)
+        cid = self.pick_id(f, own, pick, "category")
         after = None
         if self.role(f, user) != "manager":
             verdict = PermissionDenied
@@ -658,12 +693,12 @@ class FamilyIsolation(RuleBasedStateMachine):
             self.wrote(f, "category.archived" if archived else "category.restored")
 
     # --- members and invitations ------------------------------------------------------------------------
-    @rule(fam=FAMILIES, who=WHO, whom=st.sampled_from(USERS),
+    @rule(fam=FAMILIES, who=WHO, whom=WHOM,
           role=ROLES)
     def change_role(self, fam, who, whom, role):
         fid, f = self.family(fam)
         actor, user = self.person(f, who)
-        target = self.uid(whom)
+        whom, target = self.person(f, whom)
         if role not in ("manager", "member"):
             verdict = ValidationError
         elif self.role(f, user) != "manager":
@@ -680,11 +715,11 @@ class FamilyIsolation(RuleBasedStateMachine):
             f.roles[target] = role
             self.wrote(f, "member.role_changed")
 
-    @rule(fam=FAMILIES, who=WHO, whom=st.sampled_from(USERS))
+    @rule(fam=FAMILIES, who=WHO, whom=WHOM)
     def remove_member(self, fam, who, whom):
         fid, f = self.family(fam)
         actor, user = self.person(f, who)
-        target = self.uid(whom)
+        whom, target = self.person(f, whom)
         if self.role(f, user) != "manager":
             verdict = PermissionDenied
         elif target not in f.roles:
@@ -721,7 +756,7 @@ class FamilyIsolation(RuleBasedStateMachine):
     def revoke_invitation(self, fam, who, own, pick):
         fid, f = self.family(fam)
         actor, user = self.person(f, who)
-        inv_id = self.pick_id(f, own, pick, lambda x: x.invs)
+        inv_id = self.pick_id(f, own, pick, "invitation")
         if self.role(f, user) != "manager":
             verdict = PermissionDenied
         elif inv_id not in f.invs or f.invs[inv_id].state != "open":
@@ -735,8 +770,10 @@ class FamilyIsolation(RuleBasedStateMachine):
             self.wrote(f, "invitation.revoked")
 
     def pick_token(self, kind: str, n: int) -> tuple[str, InvM | None]:
+        """(token, the invitation it belongs to or None) of ``TOKEN_KINDS``' kind."""
         every = [inv for f in self.fams for _, inv in sorted(f.invs.items())]
-        inv = self.pick(every, n) if every else None
+        wanted = [inv for inv in every if (inv.state == "open") == (kind != "spent")]
+        inv = self.pick(wanted or every, n) if every else None
         if kind == "garbage" or inv is None:
             return "A" * 32, None
         if kind == "empty":
@@ -745,7 +782,7 @@ class FamilyIsolation(RuleBasedStateMachine):
             return f"  {inv.token}\n", inv
         return inv.token, inv
 
-    @rule(who=WHO, kind=TOKEN_KINDS, pick=PICK, name=st.sampled_from([None, "Sneaky <img src=x>", "  Aunt   May "]))
+    @rule(who=WHO, kind=TOKEN_KINDS, pick=PICK, name=st.sampled_from([None, "Sneaky <img src=x>", "  Aunt   May ", "Nul\x00"]))
     def redeem_invitation(self, who, kind, pick, name):
         token, inv = self.pick_token(kind, pick)
         moment = datetime.now(timezone.utc) + timedelta(hours=170) if kind == "expired" else None
@@ -753,7 +790,7 @@ class FamilyIsolation(RuleBasedStateMachine):
         actor, user = self.person(f, who)
         if inv is None or inv.state != "open" or moment is not None:
             verdict = PermissionDenied
-        elif user in f.roles:
+        elif user in f.roles or not storable(name or ""):
             verdict = ValidationError
         else:
             verdict = None
@@ -794,8 +831,8 @@ class FamilyIsolation(RuleBasedStateMachine):
                 assert all(t.family_id == fid for t in got)
         elif what == "list_filtered":
             flt = TransactionFilter(member_id=self.uid(USERS[pick % len(USERS)]),
-                                    category_id=self.pick_id(f, own, pick, lambda x: x.cats) if pick % 3 else None,
-                                    text=["x", "%", "_", "\\", None][pick % 5], limit=[500, 0, -1][pick % 3])
+                                    category_id=self.pick_id(f, own, pick, "category") if pick % 3 else None,
+                                    text=["x", "%", "_", "\\", None, "a\x00b", "\udcff"][pick % 7], limit=[500, 0, -1][pick % 3])
             got = self.call(f"{label} {flt}", None if member else PermissionDenied, tx_service.list_transactions,
                             self.engine, user, fid, flt)
             if member:
@@ -823,9 +860,9 @@ class FamilyIsolation(RuleBasedStateMachine):
                 assert all(e.family_id == fid for e in got) and all(isinstance(e.text, str) for e in got)
         elif what == "list_categories":
             got = self.call(label, None if member else PermissionDenied, categories.list_categories,
-                            self.engine, user, fid, include_archived=own)
+                            self.engine, user, fid, include_archived=own != "own")
             if member:
-                assert {c.id for c in got} == {i for i, c in f.cats.items() if own or not c.archived}
+                assert {c.id for c in got} == {i for i, c in f.cats.items() if own != "own" or not c.archived}
         elif what == "list_members":
             got = self.call(label, None if member else PermissionDenied, members.list_members, self.engine, user, fid)
             if member:
@@ -854,7 +891,7 @@ class FamilyIsolation(RuleBasedStateMachine):
                 got = self.call(f"daily_budget({fam}={fid})", None, budgets.daily_budget, self.engine, fid)
                 assert (got.family_id, got.version, got.currency) == (fid, f.version, f.plan["currency"])
         elif what == "peek_invitation":
-            token, inv = self.pick_token(["any", "padded", "garbage", "empty"][pick % 4], pick // 4)
+            token, inv = self.pick_token(["open", "padded", "spent", "garbage", "empty"][pick % 5], pick // 5)
             ok = inv is not None and inv.state == "open"
             got = self.call(f"peek_invitation({inv and inv.family_id})", None if ok else PermissionDenied,
                             invitations.peek_invitation, self.engine, token)
@@ -938,11 +975,14 @@ def test_nobody_reads_or_changes_what_their_role_and_family_do_not_allow(shared_
         missing = TARGET_STEPS - STATS.steps
         run_state_machine_as_test(FamilyIsolation, settings=settings(
             max_examples=max(1, math.ceil(missing / steps_per_example)), stateful_step_count=steps_per_example,
-            deadline=None, suppress_health_check=list(HealthCheck), print_blob=True))
+            deadline=None, suppress_health_check=list(HealthCheck), print_blob=True, phases=PHASES))
         rounds += 1
     seconds = time.perf_counter() - start
     refused = sum(n for (_, outcome), n in STATS.outcomes.items() if outcome != "ok")
     with capsys.disabled():
         print(f"\nadversarial state machine: {STATS.steps} steps in {STATS.examples} examples ({rounds} rounds), "
               f"{seconds:.1f} s, {STATS.steps / seconds:.0f} steps/s; {refused} refused as the model predicted")
+        if os.environ.get("ADVERSARIAL_VERBOSE"):
+            for (name, outcome), n in sorted(STATS.outcomes.items()):
+                print(f"  {name:24} {outcome:18} {n}")
     assert STATS.steps >= TARGET_STEPS
