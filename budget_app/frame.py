@@ -25,7 +25,7 @@ from budget_core.services import categories, families, sessions, transactions
 from budget_core.services.accounts import User
 from budget_core.services.families import Family, Membership
 
-from . import gate, offline, poller, quick_entry, style, versions
+from . import focus, gate, offline, poller, quick_entry, style, versions
 from .errors import DB_DOWN, OFFLINE_SAVED, show_error, shown_errors
 from .format import md_escape, money
 
@@ -136,7 +136,7 @@ def _sign_out(message: str | None = None) -> None:
 
 def _no_family(engine: Engine, user: User) -> None:
     st.markdown("## Family Budget")
-    st.info(f"{user.display_name}, you are not in any family right now. Ask a manager for an invitation link, "
+    st.info(f"{md_escape(user.display_name)}, you are not in any family right now. Ask a manager for an invitation link, "
             "or sign out and create a new family.")
     if st.button("Sign out"):
         _sign_out()
@@ -256,6 +256,7 @@ def frame(title: str) -> Context:
         if st.session_state.get(FLASH) or not st.session_state.get("fb_focused"):
             st.session_state["fb_focused"] = True
             quick_entry.focus_amount()
+        focus.returns()  # a tab coming back into view reruns the page, which catches up at once
         poller.change_poller(engine, user.id, family.id)
         if st.button("Sign out", key="sign_out", icon=":material/logout:"):
             _sign_out("You are signed out.")

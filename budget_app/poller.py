@@ -8,8 +8,8 @@ equal it returns without a query and without drawing anything new. When behind, 
 new events, queues toasts for other members' changes and reruns the app so every figure
 refreshes; widgets keep their keys, so whatever is typed in the sidebar form stays.
 
-Hidden tabs get their timers throttled by the browser, so the fragment also holds the ``focus``
-component: coming back into view is a widget event that reruns the fragment at once.
+Hidden tabs get their timers throttled by the browser, so the frame also draws the ``focus``
+component: coming back into view is a widget event that reruns the page, which catches up at once.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from sqlalchemy import Engine
 from budget_core.config import settings
 from budget_core.services import activity
 
-from . import focus, versions
+from . import versions
 from .errors import DB_DOWN
 from .format import md_escape
 
@@ -70,9 +70,9 @@ def change_poller(engine: Engine, user_id: int, family_id: int) -> None:
     """Rerun the app when the family changed since this session last looked; else do nothing.
 
     Kept trivial on purpose: it runs every ``poll_ms`` in every open session. The idle path is
-    one dictionary read in the watcher (no query) and redraws only the same zero-height element.
+    one dictionary read in the watcher (no query) and draws nothing. (A tab coming back into view
+    is caught by ``focus.returns()``, drawn once per page run outside this fragment.)
     """
-    focus.returns()  # drawn on every run, or the fragment would drop it; its events rerun us
     versions.watch(family_id)  # the watcher re-reads families with open sessions every few seconds
     cursor = _cursors().get(family_id)
     try:

@@ -4,7 +4,7 @@ Browsers throttle timers in hidden tabs (Chrome to about once a minute), so the 
 ``run_every`` timer alone would leave a member who returns to a tab looking at old figures for up
 to a minute. ``returns()`` draws a hidden iframe (``index.html``) that sends a value each time the
 document becomes visible again or the window regains focus; a component value is a widget
-interaction, so inside a fragment it reruns that fragment at once.
+interaction, so it reruns the page (outside any fragment), which catches up at once.
 """
 
 from __future__ import annotations
