@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 
 import streamlit as st
 
+from budget_core import notifications
 from budget_core.config import settings
 from budget_core.services import invitations, members
 from budget_core.services.invitations import Invitation
@@ -57,17 +58,30 @@ def invite_form(ctx) -> None:
         role = c1.selectbox("Joins as", ["member", "manager"], key="invite_role")
         hours = c2.number_input("Link works for (hours)", 1, cfg.max_invitation_hours, cfg.invitation_hours,
                                 key="invite_hours")
+        email = st.text_input("E-mail it to (optional)", key="invite_email", placeholder="name@example.com",
+                              disabled=not notifications.channel_configured("email"),
+                              help=None if notifications.channel_configured("email") else
+                              "E-mail is not set up on this server (BUDGET_SMTP_URL); copy the link instead.")
         create = st.form_submit_button("Create invitation link", type="primary")
     if create:
         with shown_errors():
-            made = invitations.create_invitation(ctx.engine, ctx.user.id, ctx.family.id, role=role, hours=int(hours))
-            st.session_state[NEW_LINK] = (made.url, made.invitation.expires_at, role)
+            made = invitations.create_invitation(ctx.engine, ctx.user.id, ctx.family.id, role=role, hours=int(hours),
+                                                 email=email.strip() or None)
+            st.session_state[NEW_LINK] = (made.url, made.invitation.expires_at, role, email.strip())
     new = st.session_state.get(NEW_LINK)
     if new:
-        url, expires, role = new
+        url, expires, role, emailed = new
         st.success(f"Send this link to the person joining as a {role}. It works once, until "
                    f"{expires:%-d %b %H:%M} UTC. Copy it now: it is not shown again.", icon=":material/link:")
         st.code(url, language=None)
+        if emailed:
+            breaker = notifications.BREAKERS["email"].snapshot()
+            if breaker.state == "closed":
+                st.caption(f"It is also on its way by e-mail to {html_escape(emailed)}.")
+            else:  # degraded, visibly: the link above still works
+                st.warning(f"E-mail is not going out right now; it will be sent to {html_escape(emailed)} "
+                           "once the mail server answers. Copy the link above to send it yourself.",
+                           icon=":material/mail_lock:")
 
 
 def invitations_list(ctx, invites: list[Invitation]) -> None:

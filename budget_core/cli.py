@@ -115,14 +115,19 @@ def db_upgrade() -> None:
 
 
 @db.command("url")
-def db_url() -> None:
-    """Print the database URL in use.
+@click.option("--owner", is_flag=True, help="The owner's URL (migrations, backups) instead of the app's.")
+def db_url(owner: bool) -> None:
+    """Print the database URL the app connects with (role budget_app), or the owner's.
 
-    Example: budget db url
+    Example: budget db url --owner
     """
-    from .db.engine import database_url
+    from .db.engine import app_url, owner_url
 
-    click.echo(database_url())
+    if owner:
+        click.echo(owner_url())
+        return
+    url, needs_role = app_url()
+    click.echo(url + ("   (then SET ROLE budget_app)" if needs_role else ""))
 
 
 # --- accounts ---------------------------------------------------------------------------
