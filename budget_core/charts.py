@@ -16,6 +16,10 @@ import json
 from datetime import date
 
 import altair as alt
+# Altair looks pandas up in sys.modules without the import lock; if another thread (another
+# browser session) is importing pandas at that moment, Altair finds it half-initialised and fails
+# ("partially initialized module 'pandas'"). Importing it here, under the lock, rules that out.
+import pandas  # noqa: F401
 import polars as pl
 
 from .money import decimals, format_money, symbol
