@@ -110,16 +110,22 @@ def to_minor(value: Decimal | int | str, currency: str, *, allow_negative: bool 
     if not dec.is_finite():
         raise ValidationError(f"'{value}' is not an amount.")
     shown = shown if shown is not None else str(value)
-    scaled = dec.scaleb(places)
-    if scaled != scaled.to_integral_value():
+    # Exact digit arithmetic, not Decimal.scaleb: that rounds to the context's 28 digits (taking
+    # '1.0000000000000000000000000000001' for 1.00) and overflows on exponents such as '1E9999999'.
+    negative, digits, exponent = dec.as_tuple()
+    significant = "".join(map(str, digits)).rstrip("0")
+    exponent += len(digits) - len(significant)  # the same value without trailing zeros
+    if significant and exponent + places < 0:
         if places == 0:
             raise ValidationError(f"{currency} amounts have no decimals; '{shown}' has some.")
         raise ValidationError(f"{currency} amounts have at most {places} decimals; '{shown}' has more.")
-    minor = int(scaled)
-    if minor == 0:
+    if not significant:
         raise ValidationError("The amount must not be zero.")
-    if minor < 0 and not allow_negative:
+    if negative and not allow_negative:
         raise ValidationError("The amount must be positive; to record money coming back, mark it as a refund.")
+    if len(significant) + exponent + places > len(str(MAX_MINOR)):  # more digits than any accepted amount
+        raise ValidationError(f"'{shown}' is larger than any household amount we accept; check the number.")
+    minor = int(significant) * 10 ** (exponent + places) * (-1 if negative else 1)
     if abs(minor) > MAX_MINOR:
         raise ValidationError(f"'{shown}' is larger than any household amount we accept; check the number.")
     return minor

@@ -115,6 +115,7 @@ def detect_encoding(source: Source) -> str:
         if start.startswith(codecs.BOM_UTF8):
             encoding = "utf-8-sig"
         elif start.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            _check_utf16(fh)
             return "utf-16"
         else:
             encoding = "utf-8"
@@ -139,7 +140,7 @@ def detect_encoding(source: Source) -> str:
             if encoding == "latin":
                 cp1252_holes = cp1252_holes or any(b in chunk for b in (b"\x81", b"\x8d", b"\x8f", b"\x90", b"\x9d"))
             line += chunk.count(b"\n")
-        if encoding == "utf-8":
+        if encoding in ("utf-8", "utf-8-sig"):  # with a BOM too: a last character cut in half
             try:
                 decoder.decode(b"", final=True)
             except UnicodeDecodeError:
@@ -148,6 +149,19 @@ def detect_encoding(source: Source) -> str:
     if encoding == "latin":
         return "latin-1" if cp1252_holes else "cp1252"
     return encoding
+
+
+def _check_utf16(fh: BinaryIO) -> None:
+    """Refuse UTF-16 text that does not decode (an odd byte, a broken surrogate pair): a damaged file."""
+    fh.seek(0)
+    decoder = codecs.getincrementaldecoder("utf-16")("strict")
+    try:
+        while chunk := fh.read(1 << 20):
+            decoder.decode(chunk)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        raise ValidationError("The file is UTF-16 text that is damaged or cut short. "
+                              "Download it from your bank again.") from None
 
 
 # --- dates and amounts ---------------------------------------------------------------------------
@@ -259,8 +273,11 @@ def parse_bank_amount(value: str, decimal: str, currency: str, line: int, column
         raise ValidationError(f"Line {line}: '{value}' in column '{column}' is not an amount.") from None
     if number == 0:
         return 0
-    scaled = number.scaleb(_places(currency))
-    if scaled == scaled.to_integral_value() and abs(scaled) <= MAX_MINOR:
+    places = _places(currency)
+    # The fast path only where scaleb is exact: no decimals beyond the currency's and at most 13
+    # digits (scaleb rounds to 28 digits: '1.0000000000000000000000000000001' would pass as 1.00).
+    scaled = number.scaleb(places) if number.as_tuple().exponent >= -places and number.adjusted() < 13 else None
+    if scaled is not None and abs(scaled) <= MAX_MINOR:
         minor = int(scaled)
     else:  # money.to_minor says what is wrong, in the words used everywhere else
         try:

@@ -11,6 +11,7 @@ import hashlib
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from xml.etree import ElementTree
 
 from ofxtools.header import OFXHeaderError
 from ofxtools.Parser import OFXTree, ParseError
@@ -59,15 +60,18 @@ def read_ofx(source: Source, file_name: str, currency: str) -> Statement:
     name = Path(file_name).name
     with open_binary(source) as fh:
         fh.seek(max(0, size_of(source) - 256))
-        tail = fh.read().rstrip(b" \t\r\n\x00").upper()
+        last = fh.read()
+    tail = last.rstrip(b" \t\r\n\x00").upper()
     if not tail.endswith(b"</OFX>"):
         raise ValidationError(f"{name} is cut short (it does not end with </OFX>): the download did not finish. "
                               "Download it from your bank again.")
+    if _has_nul(source, size_of(source) - (len(last) - len(tail))):  # NUL padding after </OFX> is harmless
+        raise ValidationError(f"{name} has NUL bytes inside it: the file is damaged. Download it from your bank again.")
     tree = OFXTree()
     try:
         with open_binary(source) as fh:
             tree.parse(fh)
-    except (ParseError, OFXHeaderError, ValueError, KeyError, IndexError) as err:
+    except (ParseError, ElementTree.ParseError, OFXHeaderError, ValueError, KeyError, IndexError) as err:
         raise ValidationError(f"{name} is not an OFX file we can read ({err}). "
                               "Download it from your bank again, or export CSV instead.") from None
     statements = [el for el in tree.getroot().iter() if el.tag in ("STMTRS", "CCSTMTRS")]
@@ -102,6 +106,18 @@ def read_ofx(source: Source, file_name: str, currency: str) -> Statement:
     return Statement(name, "ofx", rows, currency)
 
 
+def _has_nul(source: Source, end: int) -> bool:
+    """Whether a NUL byte comes before offset ``end``: it would end up in a description or an id,
+    which the database cannot store."""
+    with open_binary(source) as fh:
+        read = 0
+        while read < end and (chunk := fh.read(min(1 << 20, end - read))):
+            if b"\x00" in chunk:
+                return True
+            read += len(chunk)
+    return False
+
+
 def _posted_on(raw: str, where: str) -> date:
     """The date as the bank wrote it: the first eight digits of an OFX datetime."""
     try:
@@ -115,7 +131,7 @@ def _amount(raw: str, currency: str, where: str) -> int:
         value = Decimal(raw.replace(",", "."))  # some banks write a decimal comma
     except InvalidOperation:
         raise ValidationError(f"{where}: '{raw}' is not an amount.") from None
-    if value == 0:
+    if value.is_finite() and value == 0:  # comparing a signalling NaN (sNaN) would raise
         return 0
     try:
         return to_minor(value, currency, allow_negative=True, shown=raw)

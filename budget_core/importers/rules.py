@@ -18,6 +18,7 @@ from ..errors import NotFound, ValidationError
 from ..services._uow import family_write
 from ..services.categories import find_category
 from ..services.families import get_family
+from ..storable import check_storable
 
 MAX_PATTERN = 200
 # words a card processor puts before the merchant's name
@@ -97,7 +98,7 @@ def check_pattern(pattern: str, is_regex: bool) -> str:
             re.compile(normal)
         except re.error as err:
             raise ValidationError(f"'{normal}' is not a regular expression: {err}.") from None
-    return normal
+    return check_storable(normal, "pattern")
 
 
 def suggest_pattern(description: str) -> str:

@@ -24,15 +24,16 @@ def shared_engines(databases) -> Iterator[tuple[Engine, Engine]]:
     Made for many short steps, none of which changes what is tested: no pre-ping (a ping per
     checkout would double the round trips), no wait for the disk at commit (``synchronous_commit``
     off on this throw-away database: a crash could lose the last commits, never make them partial),
-    and the owner's connections read with ``row_security = off`` for their whole session, so a
-    check sees every family's rows or fails (as ``scope.unfiltered`` does per transaction).
+    and the owner's connections read in autocommit (each check is one statement, so one snapshot)
+    with ``row_security = off`` for their whole session, so a check sees every family's rows or
+    fails (as ``scope.unfiltered`` does per transaction).
     """
     name = databases.create()
     url = databases.url(name)
     with psycopg.connect(databases._admin, autocommit=True) as conn:
         conn.execute(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
     app = make_app_engine(url, pool_size=4, max_overflow=4, pool_pre_ping=False)
-    owner = make_engine(url, pool_size=2, max_overflow=2, pool_pre_ping=False)
+    owner = make_engine(url, pool_size=2, max_overflow=2, pool_pre_ping=False, isolation_level="AUTOCOMMIT")
 
     @event.listens_for(owner, "connect")
     def _unfiltered(dbapi_conn, _record):
