@@ -93,6 +93,7 @@ PAGES = (
     ("pages/4_Family.py", "Family", ":material/group:", "manager"),
     ("pages/5_Import.py", "Import", ":material/upload_file:", "member"),
     ("pages/6_Insights.py", "Insights", ":material/insights:", "member"),
+    ("pages/7_Health.py", "Health", ":material/monitor_heart:", "manager"),
 )
 
 

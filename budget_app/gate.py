@@ -151,7 +151,7 @@ def _demo_button(engine: Engine) -> None:
     if create_demo is None or not _database_is_empty(engine):
         return
     st.divider()
-    st.markdown("Just looking? Open a sample family with a month of made-up spending.")
+    st.markdown("Just looking? Open a sample family with two months of made-up spending.")
     if st.button("Explore the demo family", key="demo"):
         with shown_errors(), st.spinner("Setting up the demo family…"):
             family_id, user_id = create_demo(engine)

@@ -220,3 +220,23 @@ def test_a_signed_in_person_opening_an_invitation_joins_that_family_too(home):
     assert at.session_state["family_id"] == home.other.id
     assert {m.family_name: m.role for m in families.my_families(home.engine, home.mom.id)} == \
         {"Smiths": "manager", "Others": "manager"}
+
+
+def test_the_health_page_shows_managers_each_part_and_how_degraded_each_feature_is(home, tmp_path, monkeypatch):
+    from budget_core import config
+
+    monkeypatch.setenv("BUDGET_DATA_DIR", str(tmp_path))
+    config.reset_settings()
+    at = open_page("pages/7_Health.py", user_id=home.mom.id, family_id=home.family.id)
+    no_exception(at)
+    text = markdown_text(at)
+    assert "**Budget calculations**" in text and "working normally" in text
+    parts = at.dataframe[0].value
+    assert "Database" in list(parts["Part"]) and any("round trip" in v for v in parts["State"])
+
+
+def test_members_do_not_see_the_health_page(home):
+    at = open_page("pages/7_Health.py", user_id=home.dad.id, family_id=home.family.id)
+    no_exception(at)
+    assert any("Only managers" in i.value for i in at.info)
+    assert not at.dataframe
