@@ -155,15 +155,18 @@ def user_add(email: str, name: str, as_json: bool) -> None:
 @user.command("password")
 @click.argument("email")
 def user_password(email: str) -> None:
-    """Set an account's password, read from standard input.
+    """Set an account's password, read from standard input; signs the account out everywhere.
 
     Example: echo 'a new long secret' | budget user password mom@example.com
     """
     from .services.accounts import set_password
+    from .services.sessions import end_other_sessions
 
     engine = _engine()
-    set_password(engine, _user(engine, email).id, sys.stdin.readline().rstrip("\n"))
-    click.echo(f"Password changed for {email}.")
+    person = _user(engine, email)
+    set_password(engine, person.id, sys.stdin.readline().rstrip("\n"))
+    ended = end_other_sessions(engine, person.id, reason="password")
+    click.echo(f"Password changed for {email}; {ended} signed-in session{'s' if ended != 1 else ''} ended.")
 
 
 # --- families and plan --------------------------------------------------------------------

@@ -94,3 +94,16 @@ def test_a_removed_member_loses_the_family_at_once(home):
     assert [m.family_id for m in families.my_families(home.engine, user.id)] == []
     with pytest.raises(PermissionDenied):
         families.get_family(home.engine, user.id, home.family.id)
+
+
+def test_setting_a_password_from_the_cli_signs_the_account_out_everywhere(home):
+    from click.testing import CliRunner
+
+    from budget_core.cli import main
+
+    _, token = sessions.sign_in(home.engine, "dad@example.com", PASSWORD)
+    out = CliRunner().invoke(main, ["user", "password", "dad@example.com"], input="another long passphrase\n")
+    assert out.exit_code == 0, out.output
+    assert "1 signed-in session ended" in out.stdout
+    with pytest.raises(PermissionDenied):
+        sessions.check_session(home.engine, token)
