@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from budget_app.errors import shown_errors
+from budget_app.errors import page_errors, shown_errors
 from budget_app.format import md_escape, money, money_html
 from budget_app.frame import frame
 from budget_app.inputs import spend_to_minor
@@ -17,37 +17,38 @@ except ImportError:  # pragma: no cover - depends on what is merged
 
 ctx = frame("Today")
 
-with shown_errors():
-    fb = budgets.daily_budget(ctx.engine, ctx.family.id, version=ctx.family.version,
-                              timezone_name=ctx.family.timezone)
-    b, cur = fb.budget, fb.currency
-    st.markdown("## Today")
-    st.caption(f"{b.on:%A %-d %B} · period {b.period_start:%-d %b} – {b.period_end:%-d %b} · "
-               f"{b.days_left} {'day' if b.days_left == 1 else 'days'} left")
-    left, right = st.columns([1, 1.35], gap="large")
-    with left:
-        allowance_card(b, cur)
-        stat_tiles([
-            ("Spent today", money_html(b.spent_today, cur), "fb-spent-today"),
-            ("Over by" if b.over_by else "Left today",
-             money_html(b.over_by if b.over_by else b.left_today, cur), "fb-left-today"),
-            ("Days left", str(b.days_left), "fb-days-left"),
-        ])
-        places = decimals(cur)
-        spend = st.number_input(f"If we spend this much more today ({cur})", min_value=0.0, value=0.0,
-                                step=10.0 if places else 1000.0, format=f"%.{places}f", key="what_if")
-        tomorrow = b.allowance_tomorrow_if(spend_to_minor(spend, cur))
-        st.markdown(f'<p data-testid="fb-what-if">…tomorrow we can spend '
-                    f'<b>{money_html(tomorrow, cur)}</b> a day.</p>', unsafe_allow_html=True)
-    with right:
-        if today_charts is not None:
-            daily_chart, category_chart = today_charts(ctx.engine, ctx.family.id, b.on, version=fb.version)
-            chart(daily_chart)
-            chart(category_chart)
+with page_errors():
+    with shown_errors():
+        fb = budgets.daily_budget(ctx.engine, ctx.family.id, version=ctx.family.version,
+                                  timezone_name=ctx.family.timezone)
+        b, cur = fb.budget, fb.currency
+        st.markdown("## Today")
+        st.caption(f"{b.on:%A %-d %B} · period {b.period_start:%-d %b} – {b.period_end:%-d %b} · "
+                   f"{b.days_left} {'day' if b.days_left == 1 else 'days'} left")
+        left, right = st.columns([1, 1.35], gap="large")
+        with left:
+            allowance_card(b, cur)
+            stat_tiles([
+                ("Spent today", money_html(b.spent_today, cur), "fb-spent-today"),
+                ("Over by" if b.over_by else "Left today",
+                 money_html(b.over_by if b.over_by else b.left_today, cur), "fb-left-today"),
+                ("Days left", str(b.days_left), "fb-days-left"),
+            ])
+            places = decimals(cur)
+            spend = st.number_input(f"If we spend this much more today ({cur})", min_value=0.0, value=0.0,
+                                    step=10.0 if places else 1000.0, format=f"%.{places}f", key="what_if")
+            tomorrow = b.allowance_tomorrow_if(spend_to_minor(spend, cur))
+            st.markdown(f'<p data-testid="fb-what-if">…tomorrow we can spend '
+                        f'<b>{money_html(tomorrow, cur)}</b> a day.</p>', unsafe_allow_html=True)
+        with right:
+            if today_charts is not None:
+                daily_chart, category_chart = today_charts(ctx.engine, ctx.family.id, b.on, version=fb.version)
+                chart(daily_chart)
+                chart(category_chart)
 
-    st.markdown("#### This period, planned against actual")
-    kinds_table(b, cur)
-    if b.savings_goal:
-        share = max(0.0, min(1.0, b.saved / b.savings_goal))
-        st.progress(share, text=f"Saved {md_escape(money(b.saved, cur))} of "
-                                f"{md_escape(money(b.savings_goal, cur))} this period")
+        st.markdown("#### This period, planned against actual")
+        kinds_table(b, cur)
+        if b.savings_goal:
+            share = max(0.0, min(1.0, b.saved / b.savings_goal))
+            st.progress(share, text=f"Saved {md_escape(money(b.saved, cur))} of "
+                                    f"{md_escape(money(b.savings_goal, cur))} this period")

@@ -34,6 +34,23 @@ def show_error(err: BaseException, where=None) -> None:
 
 
 @contextmanager
+def page_errors() -> Iterator[None]:
+    """Around a page's body: the UI's one catch-all. A typed error or a lost connection is shown
+    as usual; anything unexpected is logged with a reference (code locations and exception type,
+    no personal data) and the person sees that reference to quote, never a traceback."""
+    try:
+        yield
+    except (BudgetError, *DB_DOWN) as err:
+        show_error(err)
+    except Exception as err:  # the one broad catch of the UI: log it, show a reference
+        from budget_core.errorlog import log_unexpected
+
+        ref = log_unexpected(err)
+        st.error(f"Something went wrong on our side; nothing you typed was lost. If it happens again, "
+                 f"tell us the reference {ref}.", icon=":material/error:")
+
+
+@contextmanager
 def shown_errors(where=None) -> Iterator[None]:
     """Run a block; show BudgetError / a lost connection instead of raising."""
     try:

@@ -13,22 +13,25 @@ from logging.handlers import RotatingFileHandler
 
 from .config import settings
 
-_logger: logging.Logger | None = None
+_handlers: dict[str, logging.Handler] = {}
 
 
 def _log() -> logging.Logger:
-    global _logger
-    if _logger is None:
-        _logger = logging.getLogger("family_budget.errors")
+    """The error logger, writing to ``<data dir>/logs/errors.log`` of the current settings."""
+    logger = logging.getLogger("family_budget.errors")
+    folder = settings().data_dir / "logs"
+    if str(folder) not in _handlers:
         try:
-            folder = settings().data_dir / "logs"
             folder.mkdir(parents=True, exist_ok=True)
             handler = RotatingFileHandler(folder / "errors.log", maxBytes=5_000_000, backupCount=3)
-            handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
-            _logger.addHandler(handler)
         except OSError:
-            pass  # the stream handler of the root logger still gets it
-    return _logger
+            return logger  # the root logger's stream handler still gets it
+        handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+        for old in _handlers.values():  # the data dir changed (tests): write to the new one only
+            logger.removeHandler(old)
+        _handlers[str(folder)] = handler
+        logger.addHandler(handler)
+    return logger
 
 
 def log_unexpected(err: BaseException) -> str:

@@ -2,16 +2,17 @@
 
 import streamlit as st
 
-from budget_app.errors import shown_errors
+from budget_app.errors import page_errors, shown_errors
 from budget_app.frame import frame
 from budget_app.tx_views import editor, filters, transactions_table
 from budget_core.services import transactions
 
 ctx = frame("Transactions")
 
-st.markdown("## Transactions")
-with shown_errors():
-    wanted = filters(ctx)
-    rows = transactions.list_transactions(ctx.engine, ctx.user.id, ctx.family.id, wanted)
-    editor(ctx, rows)
-    transactions_table(rows, ctx.today)
+with page_errors():
+    st.markdown("## Transactions")
+    with shown_errors():
+        wanted = filters(ctx)
+        rows = transactions.list_transactions(ctx.engine, ctx.user.id, ctx.family.id, wanted)
+        editor(ctx, rows)
+        transactions_table(rows, ctx.today)

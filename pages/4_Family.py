@@ -2,22 +2,23 @@
 
 import streamlit as st
 
-from budget_app.errors import shown_errors
+from budget_app.errors import page_errors, shown_errors
 from budget_app.family_views import invitations_list, invite_form, member_manager, members_list
 from budget_app.frame import frame
 from budget_core.services import invitations, members
 
 ctx = frame("Family")
 
-st.markdown("## Family")
-with shown_errors():
-    people = members.list_members(ctx.engine, ctx.user.id, ctx.family.id)
-    members_list(people)
-    if not ctx.is_manager:
-        st.info("Only managers can invite people, change roles or remove members.", icon=":material/lock:")
-        st.stop()
-    member_manager(ctx, people)
-    st.markdown("#### Invite someone")
-    invite_form(ctx)
-    st.markdown("#### Invitations")
-    invitations_list(ctx, invitations.list_invitations(ctx.engine, ctx.user.id, ctx.family.id))
+with page_errors():
+    st.markdown("## Family")
+    with shown_errors():
+        people = members.list_members(ctx.engine, ctx.user.id, ctx.family.id)
+        members_list(people)
+        if not ctx.is_manager:
+            st.info("Only managers can invite people, change roles or remove members.", icon=":material/lock:")
+            st.stop()
+        member_manager(ctx, people)
+        st.markdown("#### Invite someone")
+        invite_form(ctx)
+        st.markdown("#### Invitations")
+        invitations_list(ctx, invitations.list_invitations(ctx.engine, ctx.user.id, ctx.family.id))

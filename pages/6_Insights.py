@@ -4,7 +4,7 @@ from functools import partial
 
 import streamlit as st
 
-from budget_app.errors import shown_errors
+from budget_app.errors import page_errors, shown_errors
 from budget_app.format import money_html
 from budget_app.frame import frame
 from budget_app.widgets import stat_tiles
@@ -12,53 +12,54 @@ from budget_core import analytics, export
 
 ctx = frame("Insights")
 
-st.markdown("## Insights")
-presets = analytics.range_presets(ctx.family.period_start_day, ctx.today)
-choice = st.selectbox("Range", [*presets, "Custom…"], key="insights_range")
-if choice == "Custom…":
-    picked = st.date_input("From – to (both included)", value=presets["Last 3 periods"], key="insights_dates")
-    if len(picked) != 2:
-        st.info("Pick the last day of the range too.")
-        st.stop()
-    date_from, date_to = picked
-else:
-    date_from, date_to = presets[choice]
+with page_errors():
+    st.markdown("## Insights")
+    presets = analytics.range_presets(ctx.family.period_start_day, ctx.today)
+    choice = st.selectbox("Range", [*presets, "Custom…"], key="insights_range")
+    if choice == "Custom…":
+        picked = st.date_input("From – to (both included)", value=presets["Last 3 periods"], key="insights_dates")
+        if len(picked) != 2:
+            st.info("Pick the last day of the range too.")
+            st.stop()
+        date_from, date_to = picked
+    else:
+        date_from, date_to = presets[choice]
 
-with shown_errors():
-    result = analytics.insights(ctx.engine, ctx.family.id, date_from, date_to)
-    t = result.totals
-    stat_tiles([
-        ("Spent", money_html(t.spending, ctx.currency), "fb-insights-spent"),
-        ("Saved", money_html(t.saved, ctx.currency), "fb-insights-saved"),
-        ("Income", money_html(t.income, ctx.currency), "fb-insights-income"),
-        ("Left over", money_html(t.left_over, ctx.currency), "fb-insights-left"),
-    ])
-    c = result.charts
-    period, categories, people, months, habits = st.tabs(
-        ["This period", "Categories", "Members", "Month over month", "Habits"])
-    with period:
-        st.altair_chart(c["projection"], width="stretch")
-        st.altair_chart(c["daily"], width="stretch")
-    with categories:
-        st.altair_chart(c["category"], width="stretch")
-        if result.drillable:
-            parent = st.selectbox("Drill into", result.drillable, key="insights_drill")
-            st.altair_chart(result.subcategory_chart(parent), width="stretch")
-    with people:
-        st.altair_chart(c["member"], width="stretch")
-    with months:
-        st.altair_chart(c["month_over_month"], width="stretch")
-        st.altair_chart(c["savings"], width="stretch")
-    with habits:
-        st.altair_chart(c["weekday"], width="stretch")
-        st.altair_chart(c["top_descriptions"], width="stretch")
+    with shown_errors():
+        result = analytics.insights(ctx.engine, ctx.family.id, date_from, date_to)
+        t = result.totals
+        stat_tiles([
+            ("Spent", money_html(t.spending, ctx.currency), "fb-insights-spent"),
+            ("Saved", money_html(t.saved, ctx.currency), "fb-insights-saved"),
+            ("Income", money_html(t.income, ctx.currency), "fb-insights-income"),
+            ("Left over", money_html(t.left_over, ctx.currency), "fb-insights-left"),
+        ])
+        c = result.charts
+        period, categories, people, months, habits = st.tabs(
+            ["This period", "Categories", "Members", "Month over month", "Habits"])
+        with period:
+            st.altair_chart(c["projection"], width="stretch")
+            st.altair_chart(c["daily"], width="stretch")
+        with categories:
+            st.altair_chart(c["category"], width="stretch")
+            if result.drillable:
+                parent = st.selectbox("Drill into", result.drillable, key="insights_drill")
+                st.altair_chart(result.subcategory_chart(parent), width="stretch")
+        with people:
+            st.altair_chart(c["member"], width="stretch")
+        with months:
+            st.altair_chart(c["month_over_month"], width="stretch")
+            st.altair_chart(c["savings"], width="stretch")
+        with habits:
+            st.altair_chart(c["weekday"], width="stretch")
+            st.altair_chart(c["top_descriptions"], width="stretch")
 
-    st.caption(f"{t.transactions} transactions, {date_from:%b %-d, %Y} – {date_to:%b %-d, %Y}. "
-               "Download them (the same file as `budget export`):")
-    left, right = st.columns(2)
-    for column, fmt in ((left, "csv"), (right, "parquet")):
-        column.download_button(
-            f"Download {fmt.upper()}", key=f"insights_{fmt}", on_click="ignore",
-            data=partial(export.export_bytes, ctx.engine, ctx.family.id, fmt, date_from, date_to),
-            file_name=export.file_name(ctx.family.name, fmt, date_from, date_to),
-            mime=export.MEDIA_TYPES[fmt])
+        st.caption(f"{t.transactions} transactions, {date_from:%b %-d, %Y} – {date_to:%b %-d, %Y}. "
+                   "Download them (the same file as `budget export`):")
+        left, right = st.columns(2)
+        for column, fmt in ((left, "csv"), (right, "parquet")):
+            column.download_button(
+                f"Download {fmt.upper()}", key=f"insights_{fmt}", on_click="ignore",
+                data=partial(export.export_bytes, ctx.engine, ctx.family.id, fmt, date_from, date_to),
+                file_name=export.file_name(ctx.family.name, fmt, date_from, date_to),
+                mime=export.MEDIA_TYPES[fmt])

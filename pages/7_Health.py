@@ -2,19 +2,21 @@
 
 import streamlit as st
 
+from budget_app.errors import page_errors
 from budget_app.frame import frame
 from budget_app.health_views import degradation, metrics, parts
 from budget_core import health
 
 ctx = frame("Health")
 
-st.markdown("## Health")
-if not ctx.is_manager:
-    st.info("Only managers see the health page.", icon=":material/lock:")
-    st.stop()
-report = health.check(ctx.engine)
-degradation(report)
-st.markdown("#### Parts")
-parts(report)
-st.markdown("#### Service calls")
-metrics(report)
+with page_errors():
+    st.markdown("## Health")
+    if not ctx.is_manager:
+        st.info("Only managers see the health page.", icon=":material/lock:")
+        st.stop()
+    report = health.check(ctx.engine)
+    degradation(report)
+    st.markdown("#### Parts")
+    parts(report)
+    st.markdown("#### Service calls")
+    metrics(report)

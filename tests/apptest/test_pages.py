@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from budget_core.services import accounts, categories, families, invitations, members, transactions
 from budget_core.services.transactions import TransactionDraft
 
@@ -240,3 +242,23 @@ def test_members_do_not_see_the_health_page(home):
     no_exception(at)
     assert any("Only managers" in i.value for i in at.info)
     assert not at.dataframe
+
+
+def test_an_unexpected_failure_shows_a_reference_and_logs_it_without_personal_data(home, tmp_path, monkeypatch):
+    from budget_core import config
+    from budget_core.services import budgets
+
+    monkeypatch.setenv("BUDGET_DATA_DIR", str(tmp_path))
+    config.reset_settings()
+
+    def bug(*args, **kwargs):  # a programming error deep in a page, carrying personal data in its message
+        raise RuntimeError("Mom spent $12.34 at mom@example.com")
+
+    monkeypatch.setattr(budgets, "daily_budget", bug)
+    at = open_page("app.py", user_id=home.mom.id, family_id=home.family.id)
+    assert not at.exception  # no traceback reaches the browser
+    shown = " ".join(e.value for e in at.error)
+    ref = re.search(r"reference (E-[0-9A-F]{6})", shown).group(1)
+    logged = (tmp_path / "logs" / "errors.log").read_text()
+    assert f"ref={ref} type=RuntimeError" in logged
+    assert "mom@example.com" not in logged and "12.34" not in logged
