@@ -27,10 +27,13 @@ def _log() -> logging.Logger:
         except OSError:
             return logger  # the root logger's stream handler still gets it
         handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
-        for old in _handlers.values():  # the data dir changed (tests): write to the new one only
-            logger.removeHandler(old)
         _handlers[str(folder)] = handler
-        logger.addHandler(handler)
+    current = _handlers[str(folder)]
+    for other in _handlers.values():  # the data dir may change (tests): write to the current one only
+        if other is not current:
+            logger.removeHandler(other)
+    if current not in logger.handlers:
+        logger.addHandler(current)
     return logger
 
 
