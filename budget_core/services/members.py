@@ -44,16 +44,22 @@ def _managers_left(conn, family_id: int, without: int) -> int:
     ).scalar_one()
 
 
+def _current_member(conn, family_id: int, user_id: int):
+    """(role, display_name) of a current member, or NotFound."""
+    row = conn.execute(
+        text("SELECT role, display_name FROM members WHERE family_id = :f AND user_id = :u AND removed_at IS NULL"),
+        {"f": family_id, "u": user_id},
+    ).first()
+    if row is None:
+        raise NotFound("That person is not a member of this family.")
+    return row
+
+
 def change_role(engine: Engine, actor_id: int, family_id: int, user_id: int, role: str) -> None:
     if role not in ROLES:
         raise ValidationError(f"A role is 'manager' or 'member', not '{role}'.")
     with family_write(engine, family_id, actor_id, role="manager", action="change roles") as w:
-        row = w.conn.execute(
-            text("SELECT role, display_name FROM members WHERE family_id = :f AND user_id = :u AND removed_at IS NULL"),
-            {"f": family_id, "u": user_id},
-        ).first()
-        if row is None:
-            raise NotFound("That person is not a member of this family.")
+        row = _current_member(w.conn, family_id, user_id)
         if row.role == "manager" and role == "member" and _managers_left(w.conn, family_id, user_id) == 0:
             raise ValidationError("A family needs at least one manager; make someone else a manager first.")
         w.conn.execute(text("UPDATE members SET role = :r WHERE family_id = :f AND user_id = :u"),
@@ -64,12 +70,7 @@ def change_role(engine: Engine, actor_id: int, family_id: int, user_id: int, rol
 def remove_member(engine: Engine, actor_id: int, family_id: int, user_id: int) -> None:
     """Remove a member (managers only). Their past transactions stay, still signed with their name."""
     with family_write(engine, family_id, actor_id, role="manager", action="remove members") as w:
-        row = w.conn.execute(
-            text("SELECT role, display_name FROM members WHERE family_id = :f AND user_id = :u AND removed_at IS NULL"),
-            {"f": family_id, "u": user_id},
-        ).first()
-        if row is None:
-            raise NotFound("That person is not a member of this family.")
+        row = _current_member(w.conn, family_id, user_id)
         if row.role == "manager" and _managers_left(w.conn, family_id, user_id) == 0:
             raise ValidationError("A family needs at least one manager; make someone else a manager first.")
         w.conn.execute(text("UPDATE members SET removed_at = now() WHERE family_id = :f AND user_id = :u"),
