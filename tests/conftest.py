@@ -73,6 +73,14 @@ class Databases:
         with psycopg.connect(self._admin, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
+    def allow_connections(self, name: str, allowed: bool) -> None:
+        """Open or close a database to every new connection, ending the open ones when closing:
+        to the app, the database is gone (a real refusal, not a mock)."""
+        with psycopg.connect(self._admin, autocommit=True) as conn:
+            conn.execute(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS {str(allowed).lower()}')
+            if not allowed:
+                conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,))
+
     def close(self) -> None:
         self.drop(self.template)
 

@@ -80,16 +80,6 @@ def test_a_refund_lowers_spending(home):
     assert amounts == [-2000, 5000]
 
 
-def _allow_connections(databases, name: str, allowed: bool) -> None:
-    """Open or close a database to every new connection (and end the current ones when closing)."""
-    import psycopg
-
-    with psycopg.connect(databases._admin, autocommit=True) as admin:
-        admin.execute(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS {str(allowed).lower()}')
-        if not allowed:
-            admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,))
-
-
 def test_an_entry_made_while_the_database_refuses_connections_is_kept_and_delivered_once(
         home, owner_engine, databases, tmp_path, monkeypatch):
     from sqlalchemy import text
@@ -101,7 +91,7 @@ def test_an_entry_made_while_the_database_refuses_connections_is_kept_and_delive
     config.reset_settings()
     at = open_page("app.py", user_id=home.dad.id, family_id=home.family.id)
     database = home.engine.url.database
-    _allow_connections(databases, database, False)  # the database goes away (a real refusal)
+    databases.allow_connections(database, False)  # the database goes away (a real refusal)
     try:
         at = _fill(at, "15", "Lunch")
         no_exception(at)
@@ -109,7 +99,7 @@ def test_an_entry_made_while_the_database_refuses_connections_is_kept_and_delive
         assert any("Saved on this device" in t.value for t in at.toast)
         assert [e.description for e in Outbox().state().with_status("pending")] == ["Lunch"]
     finally:
-        _allow_connections(databases, database, True)
+        databases.allow_connections(database, True)
     result = Outbox().flush(home.engine)  # what the background deliverer does once it is back
     assert (result.delivered, result.pending) == (1, 0)
     assert Outbox().flush(home.engine).delivered == 0

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import psycopg
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import text
@@ -13,14 +12,6 @@ from .conftest import PASSWORD
 from .helpers import sidebar, sign_in, tile
 
 pytestmark = pytest.mark.e2e
-
-
-def _allow_connections(databases, name: str, allowed: bool) -> None:
-    """Open or close the test's database to every new connection, ending the open ones when closing."""
-    with psycopg.connect(databases._admin, autocommit=True) as admin:
-        admin.execute(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS {str(allowed).lower()}')
-        if not allowed:
-            admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,))
 
 
 def test_entries_made_while_the_database_is_down_are_pending_then_arrive_once_for_everyone(
@@ -36,7 +27,7 @@ def test_entries_made_while_the_database_is_down_are_pending_then_arrive_once_fo
     spent_before = tile(mom_page, "fb-spent-today")
     database = engine.url.database
 
-    _allow_connections(databases, database, False)
+    databases.allow_connections(database, False)
     try:
         bar = sidebar(dad_page)
         bar.get_by_label("Description", exact=True).fill("Taxi home")
@@ -47,7 +38,7 @@ def test_entries_made_while_the_database_is_down_are_pending_then_arrive_once_fo
         expect(bar.get_by_text("Taxi home", exact=False)).to_be_visible()
         expect(bar.get_by_label("Amount", exact=True)).to_have_value("")  # typed, kept, form ready again
     finally:
-        _allow_connections(databases, database, True)
+        databases.allow_connections(database, True)
 
     # back: the offline page notices within seconds, the entry is delivered, Mom sees it
     expect(sidebar(dad_page).get_by_text("Waiting to be saved")).to_have_count(0, timeout=20_000)
