@@ -348,6 +348,7 @@ def totals(tx: pl.DataFrame) -> Totals:
 
 _today_cache: OrderedDict = OrderedDict()
 _today_lock = threading.Lock()
+_today_building: dict[tuple, threading.Lock] = {}
 
 
 def today_charts(engine: Engine, family_id: int, on: date | None = None, *,
@@ -356,28 +357,46 @@ def today_charts(engine: Engine, family_id: int, on: date | None = None, *,
     daily variable spending against the allowance with the projection, and spending by category
     from the period start through ``on``. Both use the same overview as the Today number.
 
-    Cached by (family, version, date) like the daily budget: when several members' pages redraw
-    after one change, the charts are built once. Pass the ``version`` the page already knows to
-    skip even the version lookup; the charts are never stale because any change bumps it.
+    Cached by (family, version, date) like the daily budget, and built once: when several
+    members' pages redraw after one change at the same moment, one builds the charts while the
+    others wait for them (instead of all paying for the same work at once on a busy server).
+    Pass the ``version`` the page already knows to skip even the version lookup; the charts are
+    never stale because any change bumps it.
     """
     if version is None:
         version = budgets.load_inputs(engine, family_id, on).version
     key = (family_id, version, on)
     with _today_lock:
         hit = _today_cache.get(key)
-    if hit is not None:
-        return hit
+        if hit is not None:
+            return hit
+        building = _today_building.setdefault(key, threading.Lock())
+    with building:
+        with _today_lock:
+            hit = _today_cache.get(key)
+        if hit is not None:
+            return hit
+        try:
+            result = _build_today_charts(engine, family_id, on)
+        except BaseException:
+            with _today_lock:
+                _today_building.pop(key, None)
+            raise
+        with _today_lock:
+            _today_cache[key] = result
+            _today_building.pop(key, None)
+            while len(_today_cache) > 500:
+                _today_cache.popitem(last=False)
+        return result
+
+
+def _build_today_charts(engine: Engine, family_id: int, on: date | None) -> tuple[alt.LayerChart, alt.Chart]:
     currency, overview = budgets.overview(engine, family_id, on)
     projection = project_overview(overview)
     daily = charts.daily_allowance_chart(daily_frame(overview), projection, currency)
     tx = load_transactions(engine, family_id, overview.period_start, overview.on)
-    result = (daily, charts.category_chart(spending_by_category(tx), currency, title="Spending by category",
-                                           subtitle=f"This period, {charts.span(overview.period_start, overview.on)}"))
-    with _today_lock:
-        _today_cache[key] = result
-        while len(_today_cache) > 500:
-            _today_cache.popitem(last=False)
-    return result
+    return daily, charts.category_chart(spending_by_category(tx), currency, title="Spending by category",
+                                        subtitle=f"This period, {charts.span(overview.period_start, overview.on)}")
 
 
 @dataclass(frozen=True)
