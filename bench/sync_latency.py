@@ -1,11 +1,13 @@
 """How fast does one member's expense reach the others' screens, and what does an idle session cost?
 
     python bench/sync_latency.py [--rounds 50] [--interval-ms MS] [--idle-sessions K]
-                                 [--idle-seconds 60] [--json]
+                                 [--idle-seconds 60] [--no-wake] [--json]
 
 For each poll interval (250, 500 and 1000 ms unless ``--interval-ms`` is given) it starts
 ``streamlit run app.py`` with ``BUDGET_POLL_MS`` set (the server reads it once, so one server per
-interval) on a throwaway database (``bench/_common.py``: a private embedded server, or the server of
+interval; ``--no-wake`` also sets ``BUDGET_WAKE_SESSIONS=0``, so sessions see changes by polling
+alone — the baseline the wake-ups are measured against) on a throwaway database
+(``bench/_common.py``: a private embedded server, or the server of
 ``BUDGET_DATABASE_URL``). Four members of one family sign in through the sign-in form, each in
 their own Chromium context; ``--idle-sessions K`` more people, each in a family of their own, sign
 in and leave their Today page open (all in the same browser, one context each).
@@ -27,8 +29,9 @@ with every session open and idle, minus the same window after all sessions are c
 watcher keeps re-reading the families it saw, so its one query per few seconds per process
 cancels out), divided by the number of sessions and scaled to a minute.
 
-The ``--json`` line's ``results`` hold one object per interval; the baseline for the figures is
-the poll interval itself (a session waits half of it on average before it even looks).
+The ``--json`` line's ``results`` hold one object per interval; the baselines for the figures are
+half the poll interval (what a session polling alone waits on average before it even looks) and
+the same run with ``--no-wake``.
 """
 
 from __future__ import annotations
@@ -102,10 +105,11 @@ def _free_port() -> int:
 class App:
     """``streamlit run app.py`` on a free port with the given poll interval."""
 
-    def __init__(self, db_url: str, poll_ms: int, workdir: Path):
+    def __init__(self, db_url: str, poll_ms: int, workdir: Path, wake: bool = True):
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "BUDGET_DATABASE_URL": db_url, "BUDGET_POLL_MS": str(poll_ms),
+               "BUDGET_WAKE_SESSIONS": "1" if wake else "0",
                "BUDGET_PUBLIC_URL": self.url, "BUDGET_DATA_DIR": str(workdir / "data")}
         self.log_path = workdir / f"streamlit-{poll_ms}.log"
         self.log = open(self.log_path, "w")
@@ -288,8 +292,8 @@ def commits_during(db_url: str, seconds: float) -> int:
 
 # --- one interval -------------------------------------------------------------------------------
 def run_interval(browser, db_url: str, family_id: int, members: list[str], idle: list[str], interval_ms: int,
-                 rounds: int, idle_seconds: float, workdir: Path, log) -> dict:
-    app = App(db_url, interval_ms, workdir)
+                 rounds: int, idle_seconds: float, workdir: Path, log, wake: bool = True) -> dict:
+    app = App(db_url, interval_ms, workdir, wake)
     notes = Notifications(db_url, family_id)
     opened = []
     try:
@@ -317,7 +321,8 @@ def run_interval(browser, db_url: str, family_id: int, members: list[str], idle:
         time.sleep(2)
         without = commits_during(db_url, idle_seconds)
         per_min = max(0.0, (with_sessions - without) / sessions * 60 / idle_seconds)
-        return {"interval_ms": interval_ms, "members": MEMBERS, "idle_sessions": len(idle), "rounds": rounds,
+        return {"interval_ms": interval_ms, "wake": wake, "members": MEMBERS, "idle_sessions": len(idle),
+                "rounds": rounds,
                 "p50_ms": round(_pct(from_submit, 50), 1), "p95_ms": round(p95(from_submit), 1),
                 "max_ms": round(max(from_submit), 1),
                 "commit_p50_ms": round(_pct(from_commit, 50), 1) if from_commit else None,
@@ -345,6 +350,8 @@ def main() -> None:
                         help="poll interval to try (repeatable; default 250, 500 and 1000)")
     parser.add_argument("--idle-sessions", type=int, default=0, help="extra signed-in sessions of other families")
     parser.add_argument("--idle-seconds", type=float, default=60.0, help="length of each idle-cost window")
+    parser.add_argument("--no-wake", action="store_true",
+                        help="do not wake sessions on a change: measure polling alone (the baseline)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     intervals = args.interval_ms or [250, 500, 1000]
@@ -365,17 +372,18 @@ def main() -> None:
             try:
                 for interval in intervals:
                     results.append(run_interval(browser, db_url, family_id, members, idle, interval, args.rounds,
-                                                args.idle_seconds, workdir, log))
+                                                args.idle_seconds, workdir, log, wake=not args.no_wake))
             finally:
                 browser.close()
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
-    rows = [[r["interval_ms"], r["members"], r["idle_sessions"], r["rounds"], f'{r["p50_ms"]:.0f}',
+    rows = [[r["interval_ms"], "yes" if r["wake"] else "no", r["members"], r["idle_sessions"], r["rounds"],
+             f'{r["p50_ms"]:.0f}',
              f'{r["p95_ms"]:.0f}', f'{r["max_ms"]:.0f}', f'{r["commit_p50_ms"]:.0f}', f'{r["commit_p95_ms"]:.0f}',
              f'{r["interval_ms"] / 2:.0f}', f'{r["idle_queries_per_min"]:.2f}'] for r in results]
     table = lambda: print_table(  # noqa: E731
-        ["poll ms", "members", "idle", "rounds", "p50", "p95", "max", "commit p50", "commit p95",
+        ["poll ms", "wake", "members", "idle", "rounds", "p50", "p95", "max", "commit p50", "commit p95",
          "baseline: ½ poll", "idle q/session/min"], rows,
         title="Member-to-member latency in ms (submit→seen; commit→seen), 3 receivers per round")
     if args.json:

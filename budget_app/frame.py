@@ -25,7 +25,7 @@ from budget_core.services import categories, families, sessions, transactions
 from budget_core.services.accounts import User
 from budget_core.services.families import Family, Membership
 
-from . import focus, gate, offline, poller, quick_entry, style, versions
+from . import focus, gate, offline, poller, quick_entry, style, versions, wake
 from .errors import DB_DOWN, OFFLINE_SAVED, show_error, shown_errors
 from .format import md_escape, money
 
@@ -73,8 +73,10 @@ def _engine() -> Engine:
 
 @st.cache_resource(show_spinner=False)
 def _background_for(database_url: str | None) -> None:
-    """Start the process's notification dispatcher (system work across families: the owner's engine)."""
+    """Start the process's notification dispatcher (system work across families: the owner's engine)
+    and let the change watcher wake the sessions of a family that changed."""
     notifications.get_dispatcher(get_owner_engine())
+    versions.wake_sessions_on_change()
 
 
 def _offline_page(err: BaseException) -> None:
@@ -129,6 +131,7 @@ def _sign_out(message: str | None = None) -> None:
             sessions.end_session(_engine(), token)
         except DB_DOWN:
             pass  # it ends by inactivity anyway; the browser forgets it now
+    wake.unregister()
     for key in list(st.session_state.keys()):
         del st.session_state[key]
     if message:

@@ -5,7 +5,10 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
+from budget_core.config import settings
 from budget_core.health import Health
+
+from . import wake
 
 LEVEL_ICONS = {"none": ":material/check_circle:", "partial": ":material/warning:",
                "significant": ":material/error:"}
@@ -28,6 +31,10 @@ def parts(report: Health) -> None:
         rows.append(("Change watcher", ("connected" if w["connected"] else "reconnecting")
                      + f"; {w['notifications']} notifications, {w['reconnects']} reconnects, "
                        f"{w['watched_families']} families open"))
+    if wake.available():
+        rows.append(("Live updates (this server)",
+                     f"{wake.registered_sessions()} signed-in sessions; {wake.wakes} page runs started by a change"
+                     + ("" if settings().wake_sessions else "; waking is off, sessions rely on their poll")))
     o = report.outbox
     rows.append(("Offline entries on this server", f"{o['pending']} pending, {o['failed']} refused"
                  + (f", damaged lines {o['damaged_lines']}" if o["damaged_lines"] else "")))

@@ -1,12 +1,17 @@
 """Keeping a session current: catch up with the family's change feed and toast others' changes.
 
 Each session keeps a cursor (the last family version it has seen). A full page run catches up at
-once (a reconnecting tab never waits for a timer); between runs a
-``st.fragment(run_every=BUDGET_POLL_MS)`` compares the cursor with the newest known version —
-answered by the process's sync watcher from memory while it is connected — and when they are
-equal it returns without a query and without drawing anything new. When behind, it fetches the
-new events, queues toasts for other members' changes and reruns the app so every figure
-refreshes; widgets keep their keys, so whatever is typed in the sidebar form stays.
+once (a reconnecting tab never waits for a timer). Between runs two things can start a catch-up:
+
+* the change itself: the process's sync watcher hears the commit's NOTIFY and ``wake.py`` reruns
+  the page of every session showing that family that has not shown it yet (a session busy
+  running is left to finish first), so a change reaches the screen in one page run;
+* the timer of ``change_poller``, a ``st.fragment(run_every=BUDGET_POLL_MS)``: the fallback for a
+  wake that was lost. It compares the cursor with the newest known version — answered by the
+  watcher from memory while it is connected — and when they are equal it returns without a query
+  and without drawing anything new. When behind, it fetches the new events, queues toasts for
+  other members' changes and reruns the app so every figure refreshes; widgets keep their keys,
+  so whatever is typed in the sidebar form stays.
 
 Hidden tabs get their timers throttled by the browser, so the frame also draws the ``focus``
 component: coming back into view is a widget event that reruns the page, which catches up at once.
@@ -22,7 +27,7 @@ from sqlalchemy import Engine
 from budget_core.config import settings
 from budget_core.services import activity
 
-from . import versions
+from . import versions, wake
 from .errors import DB_DOWN
 from .format import md_escape
 
@@ -70,10 +75,13 @@ def change_poller(engine: Engine, user_id: int, family_id: int) -> None:
     """Rerun the app when the family changed since this session last looked; else do nothing.
 
     Kept trivial on purpose: it runs every ``poll_ms`` in every open session. The idle path is
-    one dictionary read in the watcher (no query) and draws nothing. (A tab coming back into view
-    is caught by ``focus.returns()``, drawn once per page run outside this fragment.)
+    one dictionary read in the watcher (no query) and draws nothing. It also tells ``wake`` which
+    family this session shows, so a change can wake it at once. (A tab
+    coming back into view is caught by ``focus.returns()``, drawn once per page run outside this
+    fragment.)
     """
     versions.watch(family_id)  # the watcher re-reads families with open sessions every few seconds
+    wake.register(family_id)  # …and wakes this session as soon as the family changes
     cursor = _cursors().get(family_id)
     try:
         latest = versions.latest_version(engine, family_id)

@@ -1,36 +1,32 @@
-"""Where the change poller learns a family's newest version.
+"""Where the web app learns a family's newest version: the process's sync watcher.
 
-The sync watcher (``budget_core.sync``) answers from memory, normally without a query; until it
-is importable the poller falls back to one primary-key lookup. Switching is this one function.
+The watcher (``budget_core.sync``) answers from memory while its LISTEN connection is up, and
+with one indexed query while it reconnects. :func:`wake_sessions_on_change` hooks the session
+waker (``wake.py``) to it, once per process.
 """
 
 from __future__ import annotations
 
 from sqlalchemy import Engine
 
-from budget_core.services import activity
+from budget_core.config import settings
+from budget_core.sync import get_watcher
 
-try:  # the lead's watcher; optional until it lands
-    from budget_core.sync import get_watcher as _get_watcher
-except ImportError:  # pragma: no cover - depends on what is merged
-    _get_watcher = None
+from . import wake
 
 
 def watch(family_id: int) -> None:
     """Tell the process's watcher that a session has this family open."""
-    if _get_watcher is not None:
-        _get_watcher().watch(family_id)
+    get_watcher().watch(family_id)
 
 
 def latest_version(engine: Engine, family_id: int) -> int | None:
-    """The newest known version of the family (watcher first, database as the fallback)."""
-    if _get_watcher is not None:
-        known = _get_watcher().latest(family_id)
-        if known is not None:
-            return known
-    return activity.family_version(engine, family_id)
+    """The newest known version of the family."""
+    return get_watcher(engine).latest(family_id)
 
 
-def database_version(engine: Engine, family_id: int) -> int | None:
-    """The version read from the database itself (used when a full page run catches up)."""
-    return activity.family_version(engine, family_id)
+def wake_sessions_on_change() -> None:
+    """From now on, a change the watcher hears of wakes the family's open sessions at once
+    (unless ``BUDGET_WAKE_SESSIONS=0``: then they see it at their next poll)."""
+    if settings().wake_sessions:
+        get_watcher().subscribe(wake.on_change)

@@ -2,7 +2,9 @@
 
 ``BUDGET_DATABASE_URL``  a PostgreSQL URL; unset means the embedded server in the data dir.
 ``BUDGET_DATA_DIR``      where the embedded server, the outbox and other local files live.
-``BUDGET_POLL_MS``       how often each browser session checks for changes (milliseconds).
+``BUDGET_POLL_MS``       how often each browser session checks for changes (milliseconds); the fallback
+                         for when a change could not wake it at once.
+``BUDGET_WAKE_SESSIONS`` ``0`` to stop waking sessions on a change (they then rely on the poll alone).
 ``BUDGET_PUBLIC_URL``    the address put in invitation links.
 ``BUDGET_SMTP_URL``      where invitation e-mails go: smtp://[user:pass@]host:port[?starttls=1] or smtps://…
 ``BUDGET_MAIL_FROM``     the sender of those e-mails.
@@ -32,11 +34,26 @@ class Settings:
     data_dir: Path
     poll_ms: int
     public_url: str
+    wake_sessions: bool = True
     smtp_url: str | None = None
     mail_from: str = "Family Budget <budget@localhost>"
     push_url: str | None = None
     invitation_hours: int = 48
     max_invitation_hours: int = 7 * 24
+
+
+DEFAULT_POLL_MS = 5000  # the fallback: a change wakes sessions at once (see bench/sync_latency.py)
+
+
+def _poll_ms(raw: str) -> int:
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        value = 0
+    if not 100 <= value <= 3_600_000:
+        raise ValueError(f"BUDGET_POLL_MS must be a whole number of milliseconds from 100 to 3600000, "
+                         f"for example 5000; it is {raw!r}.")
+    return value
 
 
 def load_settings(env: dict[str, str] | None = None) -> Settings:
@@ -45,7 +62,8 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     return Settings(
         database_url=env.get("BUDGET_DATABASE_URL") or None,
         data_dir=data_dir.resolve(),
-        poll_ms=int(env.get("BUDGET_POLL_MS", "500")),
+        poll_ms=_poll_ms(env.get("BUDGET_POLL_MS", str(DEFAULT_POLL_MS))),
+        wake_sessions=env.get("BUDGET_WAKE_SESSIONS", "1").strip().lower() not in ("0", "false", "no", "off"),
         public_url=env.get("BUDGET_PUBLIC_URL", "http://localhost:8501").rstrip("/"),
         smtp_url=env.get("BUDGET_SMTP_URL") or None,
         mail_from=env.get("BUDGET_MAIL_FROM", "Family Budget <budget@localhost>"),

@@ -8,7 +8,9 @@ reconnects with full-jitter exponential backoff, and until then ``latest`` answe
 indexed primary-key lookup.
 
 Browser sessions compare their cursor with ``latest(family_id)``: while the watcher is
-connected that is a dictionary read, no database round trip.
+connected that is a dictionary read, no database round trip. Whoever wants to hear about a newer
+version the moment it is known (the web app wakes the family's open sessions) ``subscribe``s a
+callback; it runs on the watcher's thread, so it must be quick and must not block.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import logging
 import random
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import psycopg
@@ -48,6 +51,7 @@ class Watcher:
         self.refresh_s = refresh_s
         self.watch_ttl_s = watch_ttl_s
         self._versions: dict[int, int] = {}
+        self._subscribers: list[Callable[[int, int], None]] = []
         self._watched: dict[int, float] = {}
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -77,6 +81,12 @@ class Watcher:
                 return known
         return self._read_one(family_id)
 
+    def subscribe(self, callback: Callable[[int, int], None]) -> None:
+        """Call ``callback(family_id, version)`` whenever a family's known version moves forward."""
+        with self._lock:
+            if callback not in self._subscribers:
+                self._subscribers.append(callback)
+
     def state(self) -> WatcherState:
         with self._lock:
             watched = len(self._watched)
@@ -99,8 +109,16 @@ class Watcher:
     # --- internals ----------------------------------------------------------------------
     def _note(self, family_id: int, version: int) -> None:
         with self._lock:
-            if version > self._versions.get(family_id, -1):
-                self._versions[family_id] = version
+            known = self._versions.get(family_id)
+            if known is not None and version <= known:
+                return
+            self._versions[family_id] = version
+            subscribers = list(self._subscribers) if known is not None else []
+        for callback in subscribers:  # a first sighting is not a change: nobody can be behind it
+            try:
+                callback(family_id, version)
+            except Exception:  # one broken subscriber must not stop the watcher
+                log.exception("change subscriber failed")
 
     def _read_one(self, family_id: int) -> int | None:
         self.fallback_queries += 1

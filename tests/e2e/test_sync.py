@@ -1,4 +1,5 @@
-"""Seeing each other's changes in real browsers: toasts, two servers, typing kept, hidden tabs.
+"""Seeing each other's changes in real browsers: toasts, two servers, typing kept, woken pages,
+hidden tabs.
 
 Waits are bounded (a few seconds) but these are not timing tests: ``bench/sync_latency.py``
 measures how fast. Each test starts its own server(s) on its own database.
@@ -93,6 +94,31 @@ def test_what_a_member_is_typing_survives_another_members_change(server, new_pag
     expect(toast(mom_page, "Dad spent $23.40 on Birthday present for Grandma")).to_be_visible(timeout=SEEN_WITHIN_MS)
 
 
+def test_a_change_wakes_an_open_page_at_once_instead_of_waiting_for_its_poll(db_url, tmp_path, new_page, smiths,
+                                                                               monkeypatch):
+    # With a poll timer of a minute, only the server waking the session can show the change in time.
+    monkeypatch.setenv("BUDGET_POLL_MS", "60000")
+    slow = Server(db_url, tmp_path)
+    try:
+        engine, mom, _dad, family = smiths
+        mom_page, dad_page = new_page(), new_page()
+        sign_in(mom_page, slow.url, "mom@example.com", PASSWORD)
+        sign_in(dad_page, slow.url, "dad@example.com", PASSWORD)
+
+        add_expense(mom_page, "4.20", "Ice cream")  # through Mom's browser ...
+        expect(toast(dad_page, "Mom spent $4.20 on Ice cream")).to_be_visible(timeout=SEEN_WITHIN_MS)
+        expect(spent_today(dad_page)).to_contain_text("$4.20")
+
+        transactions.add_transaction(engine, mom.id, family.id, TransactionDraft(1000, "Museum", "Fun"))  # ... or not
+        expect(toast(dad_page, "Mom spent $10.00 on Museum")).to_be_visible(timeout=SEEN_WITHIN_MS)
+        expect(toast(mom_page, "Mom spent $10.00 on Museum")).to_have_count(0)
+        expect(spent_today(mom_page)).to_contain_text("$14.20")  # Mom's own page follows a change made elsewhere
+        expect(spent_today(dad_page)).to_contain_text("$14.20")
+    finally:
+        slow.stop()
+    assert "Traceback" not in slow.output(), slow.output()[-4000:]
+
+
 _SET_VISIBILITY = """
 (state) => {
   if (!window.__fbVisibilityPatched) {
@@ -113,9 +139,11 @@ def _set_visibility(page, state: str) -> None:
 
 
 def test_a_hidden_tab_catches_up_as_soon_as_it_is_shown_again(db_url, tmp_path, new_page, smiths, monkeypatch):
-    # A poll timer of a minute stands in for Chrome throttling a hidden tab's timers: only coming
-    # back into view can make this page look for changes within the test's few seconds.
+    # A poll timer of a minute stands in for Chrome throttling a hidden tab's timers, and waking is
+    # off (as when a wake is lost): only coming back into view can make this page look for changes
+    # within the test's few seconds.
     monkeypatch.setenv("BUDGET_POLL_MS", "60000")
+    monkeypatch.setenv("BUDGET_WAKE_SESSIONS", "0")
     slow = Server(db_url, tmp_path)
     try:
         engine, mom, _dad, family = smiths

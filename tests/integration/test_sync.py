@@ -41,6 +41,30 @@ def test_a_write_reaches_the_watcher_through_notify(home, watcher):
     assert watcher.fallback_queries == queries_before  # answered from memory
 
 
+def test_subscribers_hear_each_new_version_the_moment_the_watcher_does(home, watcher):
+    heard = []
+    watcher.subscribe(lambda family_id, version: heard.append((family_id, version)))
+    start = watcher.latest(home.family.id)
+    _spend(home)
+    _spend(home, "Dinner")
+    assert _wait_for(lambda: (home.family.id, start + 2) in heard)
+    ours = [v for f, v in heard if f == home.family.id]
+    assert ours == sorted(set(ours)) and ours[-1] == start + 2  # only forward, never the same version twice
+
+
+def test_a_failing_subscriber_does_not_stop_the_watcher(home, watcher):
+    def broken(family_id, version):
+        raise RuntimeError("subscriber bug")
+
+    watcher.subscribe(broken)
+    start = watcher.latest(home.family.id)
+    _spend(home)
+    assert _wait_for(lambda: watcher.latest(home.family.id) == start + 1)
+    _spend(home, "Dinner")
+    assert _wait_for(lambda: watcher.latest(home.family.id) == start + 2)
+    assert watcher.state().connected
+
+
 def test_a_lost_notification_is_caught_up_by_the_periodic_reread(home, watcher, monkeypatch):
     from budget_core.services import _uow
 

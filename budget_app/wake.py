@@ -1,0 +1,138 @@
+"""Waking a family's open sessions the moment the family changes, instead of at their next poll.
+
+A session's change poller (``poller.change_poller``) tells :func:`register` which family it shows.
+The process's sync watcher calls :func:`on_change` (on its own thread) as soon as it hears that a
+family's version moved; for each of the family's sessions that has not seen that version yet,
+this asks Streamlit, on its event loop, for a rerun of the session's page — what the poller
+would do at its next tick. So a change reaches the screen in one notification plus one page run,
+and the poll timer is only the fallback (a wake given up on, ``BUDGET_WAKE_SESSIONS=0``, or a
+Streamlit without these hooks).
+
+A session whose script is running is never interrupted (a member pressing Save at that moment
+keeps their save) and never sent a second run on top of it: the wake waits for the run to end,
+checking every 50 ms for up to 3 s, and is dropped if that run already showed the new version.
+Sessions that have gone are forgotten the first time a wake finds no session.
+
+The hooks used are Streamlit internals (``Runtime.get_app_session``, the session's event loop,
+run state, session state and last client state, ``AppSession.request_rerun``). If the imports
+fail, :func:`available` is false, nothing is woken, and polling alone keeps sessions current.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+log = logging.getLogger(__name__)
+
+RETRY_S = 0.05
+GIVE_UP_AFTER = 60  # retries: 3 s of a session's script running without a break
+
+_lock = threading.Lock()
+_families: dict[int, set[str]] = {}  # family id → ids of the sessions showing it
+_session_family: dict[str, int] = {}
+wakes = 0  # page runs requested by a change (for tests and the health page)
+
+try:
+    from streamlit import runtime
+    from streamlit.proto.ClientState_pb2 import ClientState
+    from streamlit.runtime.app_session import AppSessionState
+    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+except ImportError:  # pragma: no cover - depends on the Streamlit release
+    runtime = None
+
+
+def available() -> bool:
+    return runtime is not None and runtime.exists()
+
+
+def _current_session_id() -> str | None:
+    if not available():
+        return None
+    ctx = get_script_run_ctx(suppress_warning=True)
+    return ctx.session_id if ctx is not None else None
+
+
+def register(family_id: int) -> None:
+    """Called from the poller: this session shows ``family_id`` (wake it when that changes)."""
+    session_id = _current_session_id()
+    if session_id is None:
+        return
+    with _lock:
+        previous = _session_family.get(session_id)
+        if previous == family_id:
+            return
+        if previous is not None:
+            _families.get(previous, set()).discard(session_id)
+        _session_family[session_id] = family_id
+        _families.setdefault(family_id, set()).add(session_id)
+
+
+def unregister() -> None:
+    """Called on sign-out: this session shows no family any more."""
+    session_id = _current_session_id()
+    if session_id is not None:
+        _forget(session_id)
+
+
+def on_change(family_id: int, version: int) -> None:
+    """The watcher's callback: wake every session showing ``family_id`` that is behind ``version``."""
+    with _lock:
+        sessions = list(_families.get(family_id, ()))
+    if not sessions or not available():
+        return
+    rt = runtime.get_instance()
+    for session_id in sessions:
+        session = rt.get_app_session(session_id)
+        if session is None:
+            _forget(session_id)
+            continue
+        try:
+            session._event_loop.call_soon_threadsafe(_wake, session, family_id, version, 0)
+        except (AttributeError, RuntimeError):  # loop closed, or a Streamlit without it
+            _forget(session_id)
+
+
+def _wake(session, family_id: int, version: int, tries: int) -> None:
+    """On the event loop: rerun the session's page once its current run (if any) has ended."""
+    global wakes
+    try:
+        if session._state == AppSessionState.SHUTDOWN_REQUESTED:
+            _forget(session.id)
+            return
+        if session._state == AppSessionState.APP_IS_RUNNING:
+            if tries < GIVE_UP_AFTER:
+                session._event_loop.call_later(RETRY_S, _wake, session, family_id, version, tries + 1)
+            return  # busy for seconds: its poller's timer catches up instead
+        if _seen(session, family_id) >= version:
+            return  # that run (or an earlier wake) already showed it
+        state = ClientState()
+        state.CopyFrom(session._client_state)  # the page and query string of the session's last run
+        session.request_rerun(state)
+        wakes += 1
+    except Exception:  # a closing session, or a Streamlit that changed: the poller catches up
+        log.debug("could not wake session %s", getattr(session, "id", "?"), exc_info=True)
+
+
+def _seen(session, family_id: int) -> int:
+    """The newest version of the family this session has shown (-1 if unknown)."""
+    from .poller import CURSORS
+
+    try:
+        return session._session_state[CURSORS].get(family_id, -1)
+    except KeyError:
+        return -1
+
+
+def _forget(session_id: str) -> None:
+    with _lock:
+        family_id = _session_family.pop(session_id, None)
+        if family_id is not None:
+            _families.get(family_id, set()).discard(session_id)
+            if not _families.get(family_id):
+                _families.pop(family_id, None)
+
+
+def registered_sessions() -> int:
+    with _lock:
+        return len(_session_family)
