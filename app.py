@@ -5,9 +5,9 @@ import streamlit as st
 from budget_app.errors import page_errors, shown_errors
 from budget_app.format import md_escape, money, money_html
 from budget_app.frame import frame
-from budget_app.inputs import spend_to_minor
 from budget_app.widgets import allowance_card, chart, kinds_table, stat_tiles
-from budget_core.money import decimals
+from budget_core.errors import ValidationError
+from budget_core.money import parse_amount
 from budget_core.services import budgets
 
 try:  # charts by the analytics helper; nothing is drawn until it exists
@@ -34,12 +34,15 @@ with page_errors():
                  money_html(b.over_by if b.over_by else b.left_today, cur), "fb-left-today"),
                 ("Days left", str(b.days_left), "fb-days-left"),
             ])
-            places = decimals(cur)
-            spend = st.number_input(f"If we spend this much more today ({cur})", min_value=0.0, value=0.0,
-                                    step=10.0 if places else 1000.0, format=f"%.{places}f", key="what_if")
-            tomorrow = b.allowance_tomorrow_if(spend_to_minor(spend, cur))
-            st.markdown(f'<p data-testid="fb-what-if">…tomorrow we can spend '
-                        f'<b>{money_html(tomorrow, cur)}</b> a day.</p>', unsafe_allow_html=True)
+            typed = st.text_input(f"If we spend this much more today ({cur})", key="what_if", placeholder="0.00")
+            try:
+                extra = parse_amount(typed, cur) if typed.strip() else 0
+            except ValidationError as err:
+                st.caption(md_escape(err.message))
+            else:
+                tomorrow = b.allowance_tomorrow_if(extra)
+                st.markdown(f'<p data-testid="fb-what-if">…tomorrow we can spend '
+                            f'<b>{money_html(tomorrow, cur)}</b> a day.</p>', unsafe_allow_html=True)
         with right:
             if today_charts is not None:
                 daily_chart, category_chart = today_charts(ctx.engine, ctx.family.id, b.on, version=fb.version)

@@ -27,7 +27,8 @@ Idle cost: transactions committed in the database (``pg_stat_database.xact_commi
 every statement the app sends, as the app runs each in its own transaction) over ``--idle-seconds``
 with every session open and idle, minus the same window after all sessions are closed (the
 watcher keeps re-reading the families it saw, so its one query per few seconds per process
-cancels out), divided by the number of sessions and scaled to a minute.
+cancels out), divided by the number of sessions and scaled to a minute; and the same for the app
+server process's CPU time (``/proc/<pid>/stat``), which is what the poll timers really cost.
 
 The ``--json`` line's ``results`` hold one object per interval; the baselines for the figures are
 half the poll interval (what a session polling alone waits on average before it even looks) and
@@ -41,24 +42,19 @@ import json
 import os
 import random
 import shutil
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from pathlib import Path
 
-from _common import ROOT, p95, print_table, throwaway_database  # noqa: I001 (puts the checkout on sys.path)
+from _common import p95, print_table, throwaway_database  # noqa: I001 (puts the checkout on sys.path)
 
 import psycopg  # noqa: E402
+
+from budget_app.server_process import CHROMIUM, CHROMIUM_ARGS, AppServer  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-CHROMIUM = os.environ.get("BUDGET_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
 PASSWORD = "bench sync latency password"
 MEMBERS = 4
 SPENT = '[data-testid="fb-spent-today"]'
@@ -96,47 +92,10 @@ SUBMIT_JS = """
 
 
 # --- the app server -----------------------------------------------------------------------------
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class App:
-    """``streamlit run app.py`` on a free port with the given poll interval."""
-
-    def __init__(self, db_url: str, poll_ms: int, workdir: Path, wake: bool = True):
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        env = {**os.environ, "BUDGET_DATABASE_URL": db_url, "BUDGET_POLL_MS": str(poll_ms),
-               "BUDGET_WAKE_SESSIONS": "1" if wake else "0",
-               "BUDGET_PUBLIC_URL": self.url, "BUDGET_DATA_DIR": str(workdir / "data")}
-        self.log_path = workdir / f"streamlit-{poll_ms}.log"
-        self.log = open(self.log_path, "w")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-             "--server.port", str(self.port), "--server.address", "127.0.0.1",
-             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and self.proc.poll() is None:
-            try:
-                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=1) as r:
-                    if r.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.1)
-        self.stop()
-        raise RuntimeError(f"streamlit did not start:\n{self.log_path.read_text()[-3000:]}")
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-        self.log.close()
+def start_app(db_url: str, poll_ms: int, workdir: Path, wake: bool = True) -> AppServer:
+    """``streamlit run app.py`` on a free port with the given poll interval (and waking on or off)."""
+    return AppServer(db_url, workdir, log_name=f"streamlit-{poll_ms}.log",
+                     env={"BUDGET_POLL_MS": str(poll_ms), "BUDGET_WAKE_SESSIONS": "1" if wake else "0"})
 
 
 # --- people -------------------------------------------------------------------------------------
@@ -282,18 +241,26 @@ def committed_transactions(db_url: str) -> int:
         return conn.execute("SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()").fetchone()[0]
 
 
-def commits_during(db_url: str, seconds: float) -> int:
+def server_cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) the app server process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def commits_during(db_url: str, seconds: float, pid: int) -> tuple[int, float]:
+    """Transactions committed, and app server CPU seconds used, in a window of ``seconds``."""
     time.sleep(11)  # backends flush their statistics at most every 10 s when idle: let earlier work land
-    before = committed_transactions(db_url)
+    before, cpu_before = committed_transactions(db_url), server_cpu_s(pid)
     time.sleep(seconds)
+    cpu = server_cpu_s(pid) - cpu_before
     time.sleep(11)
-    return committed_transactions(db_url) - before
+    return committed_transactions(db_url) - before, cpu
 
 
 # --- one interval -------------------------------------------------------------------------------
 def run_interval(browser, db_url: str, family_id: int, members: list[str], idle: list[str], interval_ms: int,
                  rounds: int, idle_seconds: float, workdir: Path, log, wake: bool = True) -> dict:
-    app = App(db_url, interval_ms, workdir, wake)
+    app = start_app(db_url, interval_ms, workdir, wake)
     notes = Notifications(db_url, family_id)
     opened = []
     try:
@@ -313,14 +280,15 @@ def run_interval(browser, db_url: str, family_id: int, members: list[str], idle:
         log(f"[{interval_ms} ms] commit→seen samples: {sorted(round(x) for x in from_commit)}")
         log(f"[{interval_ms} ms] {rounds} rounds: submit→seen p50 {_pct(from_submit, 50):.0f} "
             f"p95 {p95(from_submit):.0f} ms; measuring idle cost ({idle_seconds:.0f} s with and without sessions)")
-        with_sessions = commits_during(db_url, idle_seconds)
+        with_sessions, cpu_with = commits_during(db_url, idle_seconds, app.proc.pid)
         sessions = len(opened)
         for ctx, _page in opened:
             ctx.close()
         opened = []
         time.sleep(2)
-        without = commits_during(db_url, idle_seconds)
+        without, cpu_without = commits_during(db_url, idle_seconds, app.proc.pid)
         per_min = max(0.0, (with_sessions - without) / sessions * 60 / idle_seconds)
+        cpu_ms_per_min = max(0.0, (cpu_with - cpu_without) * 1000 / sessions * 60 / idle_seconds)
         return {"interval_ms": interval_ms, "wake": wake, "members": MEMBERS, "idle_sessions": len(idle),
                 "rounds": rounds,
                 "p50_ms": round(_pct(from_submit, 50), 1), "p95_ms": round(p95(from_submit), 1),
@@ -329,6 +297,7 @@ def run_interval(browser, db_url: str, family_id: int, members: list[str], idle:
                 "commit_p95_ms": round(p95(from_commit), 1) if from_commit else None,
                 "commit_max_ms": round(max(from_commit), 1) if from_commit else None,
                 "idle_queries_per_min": round(per_min, 2),
+                "idle_server_cpu_ms_per_min": round(cpu_ms_per_min, 1),
                 "idle_commits": {"with_sessions": with_sessions, "without": without, "seconds": idle_seconds,
                                  "sessions": sessions}}
     finally:
@@ -381,10 +350,11 @@ def main() -> None:
     rows = [[r["interval_ms"], "yes" if r["wake"] else "no", r["members"], r["idle_sessions"], r["rounds"],
              f'{r["p50_ms"]:.0f}',
              f'{r["p95_ms"]:.0f}', f'{r["max_ms"]:.0f}', f'{r["commit_p50_ms"]:.0f}', f'{r["commit_p95_ms"]:.0f}',
-             f'{r["interval_ms"] / 2:.0f}', f'{r["idle_queries_per_min"]:.2f}'] for r in results]
+             f'{r["interval_ms"] / 2:.0f}', f'{r["idle_queries_per_min"]:.2f}',
+             f'{r["idle_server_cpu_ms_per_min"]:.0f}'] for r in results]
     table = lambda: print_table(  # noqa: E731
         ["poll ms", "wake", "members", "idle", "rounds", "p50", "p95", "max", "commit p50", "commit p95",
-         "baseline: ½ poll", "idle q/session/min"], rows,
+         "baseline: ½ poll", "idle q/session/min", "idle server CPU ms/session/min"], rows,
         title="Member-to-member latency in ms (submit→seen; commit→seen), 3 receivers per round")
     if args.json:
         sys.stdout, saved = sys.stderr, sys.stdout

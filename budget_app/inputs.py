@@ -7,12 +7,11 @@ the rules themselves stay in ``budget_core``.
 from __future__ import annotations
 
 import re
-from decimal import Decimal
 from functools import lru_cache
 from zoneinfo import available_timezones
 
 from budget_core.errors import ValidationError
-from budget_core.money import decimals, parse_amount
+from budget_core.money import parse_amount
 
 COMMON_CURRENCIES = ("USD", "EUR", "GBP", "CAD", "AUD", "NZD", "CHF", "JPY", "SEK", "NOK", "DKK", "PLN",
                      "CZK", "HUF", "INR", "BRL", "MXN", "ZAR", "SGD", "HKD", "CNY", "KRW", "ILS", "TRY")
@@ -45,16 +44,6 @@ def fixed_expense_lines(text: str, currency: str) -> list[tuple[str, int]]:
             raise ValidationError(f"Fixed expenses, line {number} ('{line.strip()}'): {err.message}") from None
         found.append((match["name"].strip(" :=-–"), amount))
     return found
-
-
-def spend_to_minor(value: float, currency: str) -> int:
-    """A ``st.number_input`` value (a float) to minor units, rounded half-even to the currency's decimals.
-
-    The float only ever holds what the person typed with at most the currency's decimals, so the
-    rounding here only removes binary noise (19.99 -> 1999).
-    """
-    places = decimals(currency)
-    return int(round(Decimal(repr(float(value or 0))), places).scaleb(places))
 
 
 @lru_cache(maxsize=1)

@@ -1,4 +1,4 @@
-"""AppTest fixtures: a household in a fresh database and a helper that opens a page signed in."""
+"""AppTest fixtures: a helper that opens a page signed in (the household, ``home``, is in tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -7,35 +7,10 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from budget_core.services import accounts, families, invitations
+from conftest import PASSWORD, Household  # noqa: F401 (shared with the other suites; tests import them from here)
 
 ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 30
-PASSWORD = "correct horse battery"
-
-
-class Household:
-    """The Smiths: Mom (manager) and Dad (member), USD, New York; Eve runs another family."""
-
-    def __init__(self, engine):
-        self.engine = engine
-        self.mom = accounts.create_user(engine, "mom@example.com", "Mom", PASSWORD)
-        self.dad = accounts.create_user(engine, "dad@example.com", "Dad", PASSWORD)
-        self.eve = accounts.create_user(engine, "eve@example.com", "Eve", PASSWORD)
-        self.family = families.create_family(
-            engine, self.mom.id, name="Smiths", currency="USD", timezone="America/New_York",
-            monthly_income=520000, savings_goal=60000, period_start_day=1)
-        families.add_fixed_expense(engine, self.mom.id, self.family.id, "Rent", 150000)
-        token = invitations.create_invitation(engine, self.mom.id, self.family.id).token
-        invitations.redeem_invitation(engine, self.dad.id, token)
-        self.other = families.create_family(
-            engine, self.eve.id, name="Others", currency="EUR", timezone="Europe/Berlin",
-            monthly_income=300000, savings_goal=0, period_start_day=15)
-
-
-@pytest.fixture
-def home(engine) -> Household:
-    return Household(engine)
 
 
 @pytest.fixture(autouse=True)

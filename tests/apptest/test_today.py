@@ -22,3 +22,24 @@ def test_today_shows_the_allowance_of_the_family(home):
     text = markdown_text(at)
     assert "You can spend today" in text
     assert f"{b.allowance_today // 100:,}" in text.replace("&#36;", "$")
+
+
+def _what_if(at) -> str:
+    return next(m.value for m in at.main.markdown if 'data-testid="fb-what-if"' in m.value).replace("&#36;", "$")
+
+
+def test_what_if_shows_tomorrows_allowance_for_an_exact_typed_amount_and_refuses_text(home):
+    from budget_app.format import money
+
+    at = open_page("app.py", user_id=home.mom.id, family_id=home.family.id)
+    b = budgets.daily_budget(home.engine, home.family.id).budget
+    assert money(b.allowance_tomorrow_if(0), "USD") in _what_if(at)  # nothing typed: as things stand
+
+    at = by_label(at.main.text_input, "If we spend this much more today (USD)").input("19,99").run()
+    no_exception(at)
+    assert money(b.allowance_tomorrow_if(1999), "USD") in _what_if(at)  # 1999 cents exactly, no float on the way
+
+    at = by_label(at.main.text_input, "If we spend this much more today (USD)").input("lots").run()
+    no_exception(at)
+    assert any("'lots' is not an amount" in c.value for c in at.caption)
+    assert not any('data-testid="fb-what-if"' in m.value for m in at.main.markdown)

@@ -7,6 +7,9 @@ measures how fast. Each test starts its own server(s) on its own database.
 
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
 from playwright.sync_api import expect
 
@@ -117,6 +120,35 @@ def test_a_change_wakes_an_open_page_at_once_instead_of_waiting_for_its_poll(db_
     finally:
         slow.stop()
     assert "Traceback" not in slow.output(), slow.output()[-4000:]
+
+
+def test_pages_stay_whole_when_changes_arrive_while_a_member_moves_between_them(server, new_page, smiths):
+    # Wakes land at every moment of a page's life here: before, during and right after its runs.
+    engine, mom, _dad, family = smiths
+    dad_page = new_page()
+    sign_in(dad_page, server.url, "dad@example.com", PASSWORD)
+    stop, added = threading.Event(), []
+
+    def mom_keeps_spending():
+        while not stop.is_set() and len(added) < 60:
+            transactions.add_transaction(engine, mom.id, family.id, TransactionDraft(100, f"Gum {len(added)}", "Dining"))
+            added.append(100)
+            time.sleep(0.08)
+
+    spender = threading.Thread(target=mom_keeps_spending)
+    spender.start()
+    try:
+        for _ in range(3):
+            for link, heading in (("Transactions", "Transactions"), ("Activity", "Activity"), ("Today", "Today")):
+                sidebar(dad_page).get_by_role("link", name=link).click()
+                expect(dad_page.get_by_role("heading", name=heading, exact=True)).to_be_visible()
+                expect(dad_page.get_by_role("button", name="Sign in")).to_have_count(0)
+    finally:
+        stop.set()
+        spender.join()
+    total = sum(added)
+    expect(spent_today(dad_page)).to_contain_text(f"${total // 100}.{total % 100:02d}", timeout=SEEN_WITHIN_MS)
+    expect(dad_page.get_by_role("heading", name="Today", exact=True)).to_have_count(1)
 
 
 _SET_VISIBILITY = """
