@@ -76,9 +76,8 @@ def change_poller(engine: Engine, user_id: int, family_id: int) -> None:
 
     Kept trivial on purpose: it runs every ``poll_ms`` in every open session. The idle path is
     one dictionary read in the watcher (no query) and draws nothing. It also tells ``wake`` which
-    family this session shows, so a change can wake it at once. (A tab
-    coming back into view is caught by ``focus.returns()``, drawn once per page run outside this
-    fragment.)
+    family this session shows, so a change can wake it at once. (A tab coming back into view is
+    caught by ``focus.returns()``, drawn once per page run outside this fragment.)
     """
     versions.watch(family_id)  # the watcher re-reads families with open sessions every few seconds
     wake.register(family_id)  # …and wakes this session as soon as the family changes

@@ -114,7 +114,8 @@ class Watcher:
                 return
             self._versions[family_id] = version
             subscribers = list(self._subscribers) if known is not None else []
-        for callback in subscribers:  # a first sighting is not a change: nobody can be behind it
+        # A first sighting is the baseline, not a change (a session that was behind it still has its poll).
+        for callback in subscribers:
             try:
                 callback(family_id, version)
             except Exception:  # one broken subscriber must not stop the watcher
