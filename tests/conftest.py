@@ -15,14 +15,14 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
 from budget_core import config
 from budget_core.db import engine as engine_mod
 from budget_core.db.engine import make_app_engine, make_engine, normalise_url
 from budget_core.db.migrate import upgrade
-from budget_core.services import accounts, budgets, families, invitations
+from budget_core.services import budgets
+from households import Household  # tests/ is on sys.path: this file's folder
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -126,30 +126,7 @@ def engine(db_url, owner_engine, monkeypatch):
     budgets.clear_cache()
 
 
-# --- a household, made through the services ----------------------------------------------------
-PASSWORD = "correct horse battery"
-
-
-class Household:
-    """A family with a manager (Mom) and a member (Dad), plus an outsider (Eve) in another family."""
-
-    def __init__(self, engine: Engine, owner: Engine):
-        self.engine = engine  # the app's (row-level security applies): every service call
-        self.owner = owner  # sees every row: for setting the clock back and checking what was stored
-        self.mom = accounts.create_user(engine, "mom@example.com", "Mom", PASSWORD)
-        self.dad = accounts.create_user(engine, "dad@example.com", "Dad", PASSWORD)
-        self.eve = accounts.create_user(engine, "eve@example.com", "Eve", PASSWORD)
-        self.family = families.create_family(
-            engine, self.mom.id, name="Smiths", currency="USD", timezone="America/New_York",
-            monthly_income=520000, savings_goal=60000, period_start_day=1)
-        families.add_fixed_expense(engine, self.mom.id, self.family.id, "Rent", 150000)
-        token = invitations.create_invitation(engine, self.mom.id, self.family.id).token
-        invitations.redeem_invitation(engine, self.dad.id, token)
-        self.other = families.create_family(
-            engine, self.eve.id, name="Others", currency="EUR", timezone="Europe/Berlin",
-            monthly_income=300000, savings_goal=0, period_start_day=15)
-
-
+# --- a household, made through the services (tests/households.py) ----------------------------
 @pytest.fixture
 def home(engine, owner_engine) -> Household:
     return Household(engine, owner_engine)

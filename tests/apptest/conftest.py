@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import PASSWORD, Household  # noqa: F401 (shared with the other suites; tests import them from here)
+from households import PASSWORD, Household  # noqa: F401 (shared with the other suites; tests import them from here)
 
 ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 30

@@ -16,7 +16,7 @@ from sqlalchemy import Engine, text
 
 from budget_core.db.engine import make_app_engine, make_engine
 from budget_core.db.scope import unfiltered
-from conftest import PASSWORD, Household  # noqa: F401 (shared with the other suites; tests import them from here)
+from households import PASSWORD, Household  # noqa: F401 (shared with the other suites; tests import them from here)
 
 LEDGER_TABLES = ("users", "families", "members", "fixed_expenses", "categories", "transactions", "events",
                  "invitations")
