@@ -86,7 +86,9 @@ const doc = window.parent.document;
 if (window.parent.innerWidth > 640) {
   const tryFocus = (left) => {
     const box = doc.querySelector('[data-testid="stSidebar"] input[aria-label="Amount"]');
-    if (box && doc.activeElement !== box) { box.focus(); }
+    const now = doc.activeElement;  // never take the cursor from a box outside the sidebar
+    const free = !now || now === doc.body || now.closest('[data-testid="stSidebar"]') !== null;
+    if (box && free) { box.focus(); }
     else if (!box && left > 0) { setTimeout(() => tryFocus(left - 1), 100); }
   };
   tryFocus(20);
@@ -98,8 +100,9 @@ if (window.parent.innerWidth > 640) {
 def focus_amount() -> None:
     """Put the cursor in the amount box (on a laptop-sized screen; a phone keeps its keyboard shut).
 
-    Called only on a session's first run and after a save, so it never steals focus from
-    something the person is typing elsewhere.
+    Called only on a session's first run and after a save, and it only takes the cursor when no
+    other box has it: the script runs a moment after the page, when the person may already be
+    typing elsewhere (an Enter meant for that box would otherwise submit an empty expense).
     """
     import streamlit.components.v1 as components
 
