@@ -8,8 +8,9 @@ would do at its next tick. So a change reaches the screen in one notification pl
 and the poll timer is only the fallback (a wake given up on, ``BUDGET_WAKE_SESSIONS=0``, or a
 Streamlit without these hooks).
 
-A session whose script is running is never interrupted (a member pressing Save at that moment
-keeps their save) and never sent a second run on top of it: the wake waits for the run to end,
+A session whose script is running, or about to run because the person just clicked something (a
+page link, Save), is never interrupted and never sent a run on top of it — that would replace the
+page they asked for, or drop their save: the wake waits for the run to end,
 checking every 50 ms for up to 3 s, and is dropped if that run already showed the new version.
 Sessions that have gone are forgotten the first time a wake finds no session.
 
@@ -100,7 +101,9 @@ def _wake(session, family_id: int, version: int, tries: int) -> None:
         if session._state == AppSessionState.SHUTDOWN_REQUESTED:
             _forget(session.id)
             return
-        if session._state == AppSessionState.APP_IS_RUNNING:
+        # A script runner exists from the moment a run is asked for (a click, a page link) until
+        # that run has ended; rerunning then would replace the page the person just asked for.
+        if session._state == AppSessionState.APP_IS_RUNNING or session._scriptrunner is not None:
             if tries < GIVE_UP_AFTER:
                 session._event_loop.call_later(RETRY_S, _wake, session, family_id, version, tries + 1)
             return  # busy for seconds: its poller's timer catches up instead
