@@ -135,8 +135,8 @@ def run_out_day(daily_spent: Sequence[int], period_start: date, period_end: date
     if spent <= 0:
         return None
     k = (budget - spent) * n // spent + 1
-    day = period_start + timedelta(days=n - 1 + k)
-    return day if day <= period_end else None
+    offset = n - 1 + k  # at a pace of a cent a month this is far past any date: compare before adding
+    return period_start + timedelta(days=offset) if offset <= (period_end - period_start).days else None
 
 
 def project_overview(overview: Overview, *, z: float = Z_80) -> Projection:

@@ -163,3 +163,12 @@ def test_project_overview_agrees_with_the_today_overview(amounts, start_day):
     assert p.expected == overview.projected_variable_spend
     assert p.budget - p.expected == overview.projected_left
     assert p.spent == overview.variable_spent == sum(amounts)
+
+
+def test_a_pace_so_slow_it_would_run_out_centuries_later_does_not_run_out_this_period():
+    # Found by hypothesis in CI: 1 cent spent over four days against a budget of $1,213.83 put the
+    # run-out day past the last date Python can hold.
+    from budget_core.projection import run_out_day
+
+    assert run_out_day([0, 0, -1, 0, 1, 0, 1], date(2024, 1, 1), date(2024, 1, 31), 121383) is None
+    assert run_out_day([100] * 10, date(2024, 1, 1), date(2024, 1, 31), 1500) == date(2024, 1, 16)  # 1,600 > 1,500
