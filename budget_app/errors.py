@@ -43,7 +43,7 @@ def page_errors() -> Iterator[None]:
     except (BudgetError, *DB_DOWN) as err:
         show_error(err)
     except Exception as err:  # the one broad catch of the UI: log it, show a reference
-        from budget_core.errorlog import log_unexpected
+        from budget_core.ops.errorlog import log_unexpected
 
         ref = log_unexpected(err)
         st.error(f"Something went wrong on our side; nothing you typed was lost. If it happens again, "

@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 
 import streamlit as st
 
-from budget_core import notifications
+from budget_core.ops import notifications
 from budget_core.config import settings
 from budget_core.services import invitations, members
 from budget_core.services.invitations import Invitation

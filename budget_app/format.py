@@ -1,6 +1,6 @@
 """How figures and user text are shown: money, relative times, escaping.
 
-Money is always formatted by ``budget_core.money.format_money``; this module only wraps it in
+Money is always formatted by ``budget_core.domain.money.format_money``; this module only wraps it in
 HTML (right-aligned, tabular figures) and escapes text people typed before it reaches
 Markdown or HTML.
 """
@@ -11,7 +11,7 @@ import html
 import re
 from datetime import date, datetime, timezone
 
-from budget_core.money import format_money
+from budget_core.domain.money import format_money
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 

@@ -16,11 +16,11 @@ from pathlib import Path
 import streamlit as st
 from sqlalchemy import Engine
 
-from budget_core import notifications
+from budget_core.ops import notifications
 from budget_core.config import settings
 from budget_core.db.engine import get_engine, get_owner_engine
 from budget_core.errors import BudgetError, PermissionDenied
-from budget_core.period import local_today
+from budget_core.domain.period import local_today
 from budget_core.services import categories, families, sessions, transactions
 from budget_core.services.accounts import User
 from budget_core.services.families import Family, Membership

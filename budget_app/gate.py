@@ -10,7 +10,7 @@ import streamlit as st
 from sqlalchemy import Engine
 
 from budget_core.errors import ValidationError
-from budget_core.money import check_currency
+from budget_core.domain.money import check_currency
 from budget_core.services import accounts, families, invitations, sessions
 
 from .errors import shown_errors

@@ -1,4 +1,4 @@
-"""Drawing the health report (figures come from ``budget_core.health.check``)."""
+"""Drawing the health report (figures come from ``budget_core.ops.health.check``)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import polars as pl
 import streamlit as st
 
 from budget_core.config import settings
-from budget_core.health import Health
+from budget_core.ops.health import Health
 
 from . import wake
 

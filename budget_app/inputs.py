@@ -1,6 +1,6 @@
 """Turning what people type in the UI into values the services take.
 
-Only parsing of form text lives here (amounts through ``budget_core.money.parse_amount``);
+Only parsing of form text lives here (amounts through ``budget_core.domain.money.parse_amount``);
 the rules themselves stay in ``budget_core``.
 """
 
@@ -11,7 +11,7 @@ from functools import lru_cache
 from zoneinfo import available_timezones
 
 from budget_core.errors import ValidationError
-from budget_core.money import parse_amount
+from budget_core.domain.money import parse_amount
 
 COMMON_CURRENCIES = ("USD", "EUR", "GBP", "CAD", "AUD", "NZD", "CHF", "JPY", "SEK", "NOK", "DKK", "PLN",
                      "CZK", "HUF", "INR", "BRL", "MXN", "ZAR", "SGD", "HKD", "CNY", "KRW", "ILS", "TRY")

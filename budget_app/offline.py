@@ -1,7 +1,7 @@
 """Entries kept on this server while the database is unreachable: pending and failed, in the sidebar.
 
 An expense submitted while the database cannot be reached goes to the durable outbox
-(``budget_core.outbox``); a background deliverer sends it with backoff when the database is
+(``budget_core.ops.outbox``); a background deliverer sends it with backoff when the database is
 back. Here the author sees their own pending entries, and those the database refused (with the
 reason) to discard or send again.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 import streamlit as st
 from sqlalchemy import Engine
 
-from budget_core.outbox import Outbox, OutboxEntry, get_deliverer
+from budget_core.ops.outbox import Outbox, OutboxEntry, get_deliverer
 from budget_core.services.transactions import TransactionDraft
 
 from .format import md_escape, money

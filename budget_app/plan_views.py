@@ -8,7 +8,7 @@ from __future__ import annotations
 import streamlit as st
 
 from budget_core.errors import ValidationError
-from budget_core.money import decimal_string, parse_amount
+from budget_core.domain.money import decimal_string, parse_amount
 from budget_core.services import budgets, categories, families
 from budget_core.services.categories import Category
 from budget_core.services.families import Family, FixedExpense

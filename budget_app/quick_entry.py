@@ -16,7 +16,7 @@ from datetime import date
 import streamlit as st
 
 from budget_core.errors import ValidationError
-from budget_core.money import parse_amount
+from budget_core.domain.money import parse_amount
 from budget_core.services.categories import Category
 from budget_core.services.transactions import TransactionDraft
 

@@ -14,7 +14,7 @@ from datetime import date
 import streamlit as st
 
 from budget_core.errors import BudgetError, Conflict
-from budget_core.money import decimal_string, parse_amount
+from budget_core.domain.money import decimal_string, parse_amount
 from budget_core.services import categories, members, transactions
 from budget_core.services.categories import Category
 from budget_core.services.transactions import Transaction, TransactionChanges, TransactionFilter

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import streamlit as st
 
-from budget_core.allowance import DailyBudget
+from budget_core.domain.allowance import DailyBudget
 
 from .format import KIND_LABELS, html_escape, money_html
 

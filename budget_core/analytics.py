@@ -12,10 +12,10 @@ functions; none of them re-implements a figure.
   expressions. They are pure: a frame in, a frame out.
 - "Spending" means the fixed and variable kinds, net of refunds (refunds are negative). Savings
   count toward the savings goal and income is income; neither is spending.
-- Month over month groups by the family's **budget periods** (see :mod:`budget_core.period`), not
+- Month over month groups by the family's **budget periods** (see :mod:`budget_core.domain.period`), not
   calendar months; with ``period_start_day = 1`` they are the same.
 - The projection and the daily chart use ``services.budgets.overview``, the very figures the
-  Today page shows (see :mod:`budget_core.projection` for the method).
+  Today page shows (see :mod:`budget_core.domain.projection` for the method).
 
 All date ranges are local dates in the family's time zone, inclusive at both ends. Callers must
 have checked that the person may see the family (the UI frame does at sign-in).
@@ -37,12 +37,12 @@ import psycopg
 from sqlalchemy import Engine, text
 
 from . import charts
-from .allowance import Overview, Plan
+from .domain.allowance import Overview, Plan
 from .db.scope import unfiltered
 from .errors import ValidationError
-from .money import decimals
-from .period import ONE_DAY, next_period_bounds, period_bounds
-from .projection import Projection, project_overview
+from .domain.money import decimals
+from .domain.period import ONE_DAY, next_period_bounds, period_bounds
+from .domain.projection import Projection, project_overview
 from .services import budgets
 
 KIND = pl.Enum(["fixed", "variable", "savings", "income"])

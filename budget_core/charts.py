@@ -2,7 +2,7 @@
 
 No Streamlit, no database: a notebook and a page draw the same chart. Every chart has a title,
 axis titles, currency-formatted axes and tooltips (the tooltip amounts are formatted exactly from
-minor units by :func:`budget_core.money.format_money`; the float columns exist only to place
+minor units by :func:`budget_core.domain.money.format_money`; the float columns exist only to place
 marks). Widths are ``"container"`` so a chart fills a 390 px phone as well as a desktop column;
 call ``.properties(width=…)`` for a fixed size (PNG export, notebooks).
 
@@ -22,8 +22,8 @@ import altair as alt
 import pandas  # noqa: F401
 import polars as pl
 
-from .money import decimals, format_money, symbol
-from .projection import Projection, cone
+from .domain.money import decimals, format_money, symbol
+from .domain.projection import Projection, cone
 
 KIND_COLORS = {"variable": "#4C78A8", "fixed": "#B279A2", "savings": "#54A24B", "income": "#F58518"}
 KIND_LABELS = {"variable": "Everyday (variable)", "fixed": "Fixed", "savings": "Savings", "income": "Income"}

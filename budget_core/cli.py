@@ -15,7 +15,7 @@ import click
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from .errors import BudgetError
-from .money import decimal_string, format_money, parse_amount
+from .domain.money import decimal_string, format_money, parse_amount
 
 
 def _engine():
@@ -77,7 +77,7 @@ class BudgetGroup(click.Group):
 
     @staticmethod
     def _unexpected(err: BaseException) -> None:
-        from .errorlog import log_unexpected
+        from .ops.errorlog import log_unexpected
 
         ref = log_unexpected(err)
         click.echo(f"Error: something unexpected failed (reference {ref}); the details are in the log "
@@ -191,7 +191,7 @@ def family_create(name, owner, owner_name, currency, tz, income, savings, start_
     Example: budget family create --name Smiths --owner mom@example.com --currency USD
     --timezone America/New_York --income 5200.00 --savings 600.00 --start-day 1
     """
-    from .money import check_currency
+    from .domain.money import check_currency
     from .services import accounts, families
 
     engine = _engine()
@@ -252,7 +252,7 @@ def add(family_id, amount, description, category, by, on, client_id, refund, as_
 
     Example: budget add --family 1 --amount 15.00 --description Lunch --category Dining --by dad@example.com
     """
-    from .outbox import Outbox, is_unreachable
+    from .ops.outbox import Outbox, is_unreachable
     from .services import families, transactions
 
     client_id = client_id or uuid.uuid4()
@@ -290,7 +290,7 @@ def outbox_list(as_json) -> None:
 
     Example: budget outbox list --json
     """
-    from .outbox import Outbox
+    from .ops.outbox import Outbox
 
     state = Outbox().state()
     rows = [{"client_id": e.client_id, "family_id": e.family_id, "status": e.status, "reason": e.reason,
@@ -314,7 +314,7 @@ def outbox_flush(as_json) -> None:
 
     Example: budget outbox flush --json
     """
-    from .outbox import Outbox, is_unreachable
+    from .ops.outbox import Outbox, is_unreachable
 
     box = Outbox()
     try:
@@ -561,7 +561,7 @@ def health_cmd(as_json) -> None:
 
     Example: budget health --json
     """
-    from . import health
+    from .ops import health
     from .db.engine import database_url, make_engine
 
     try:
@@ -595,7 +595,7 @@ def backup_cmd(output) -> None:
 
     Example: budget backup -o family-budget.dump
     """
-    from .backup import backup
+    from .ops.backup import backup
     from .db.engine import database_url
 
     size = backup(database_url(), output)
@@ -609,7 +609,7 @@ def restore_cmd(backup_file) -> None:
 
     Example: budget restore family-budget.dump
     """
-    from .backup import restore
+    from .ops.backup import restore
     from .db.engine import database_url
 
     restore(database_url(), backup_file)

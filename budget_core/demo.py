@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import Engine
 
-from .period import local_today, period_bounds
+from .domain.period import local_today, period_bounds
 from .services import accounts, families, invitations, transactions
 
 DEMO_PASSWORD = "demo-family-2026"

@@ -29,7 +29,7 @@ from sqlalchemy import Engine
 
 from .analytics import load_transactions
 from .errors import NotFound, ValidationError
-from .money import decimals
+from .domain.money import decimals
 from .services import budgets
 
 FORMATS = ("csv", "parquet")

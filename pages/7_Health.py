@@ -5,7 +5,7 @@ import streamlit as st
 from budget_app.errors import page_errors
 from budget_app.frame import frame
 from budget_app.health_views import degradation, metrics, parts
-from budget_core import health
+from budget_core.ops import health
 
 ctx = frame("Health")
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import click
 
 from ..errors import BudgetError
-from ..money import decimal_string
+from ..domain.money import decimal_string
 from .csv_format import DATE_FORMATS
 
 

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import BinaryIO, Iterator
 
 from ..errors import ValidationError
-from ..money import MAX_MINOR, decimals, to_minor
+from ..domain.money import MAX_MINOR, decimals, to_minor
 from . import (MAX_FILE_BYTES, MAX_ROWS, CsvMapping, OccurrenceCounter, Statement, StatementRow, content_key,
                normal_text)
 

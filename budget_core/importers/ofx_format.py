@@ -17,7 +17,7 @@ from ofxtools.header import OFXHeaderError
 from ofxtools.Parser import OFXTree, ParseError
 
 from ..errors import ValidationError
-from ..money import to_minor
+from ..domain.money import to_minor
 from . import MAX_ROWS, OccurrenceCounter, Statement, StatementRow, content_key, normal_text
 from .csv_format import Source, check_size, open_binary, size_of
 

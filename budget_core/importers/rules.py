@@ -18,7 +18,7 @@ from ..errors import NotFound, ValidationError
 from ..services._uow import family_write
 from ..services.categories import find_category
 from ..services.families import get_family
-from ..storable import check_storable
+from ..domain.storable import check_storable
 
 MAX_PATTERN = 200
 # words a card processor puts before the merchant's name

@@ -31,7 +31,7 @@ from sqlalchemy import Connection, Engine, text
 
 from ..db.scope import scoped
 from ..errors import ValidationError
-from ..period import local_today
+from ..domain.period import local_today
 from ..services._uow import NothingToWrite, family_write
 from ..services.families import get_family
 from ..services.transactions import MAX_DAYS_AHEAD, MAX_DESCRIPTION

@@ -12,9 +12,9 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import IntegrityError
 
-from ..reliability import measure
+from ..ops.reliability import measure
 from ..errors import NotFound, PermissionDenied, ValidationError
-from ..storable import check_storable, lookup_text
+from ..domain.storable import check_storable, lookup_text
 
 # OWASP's argon2id parameters: 19 MiB, 2 iterations, 1 lane.
 HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)

@@ -8,8 +8,8 @@ from datetime import datetime
 from sqlalchemy import Engine, text
 
 from ..db.scope import scoped
-from ..reliability import measure
-from ..money import format_money
+from ..ops.reliability import measure
+from ..domain.money import format_money
 from .families import get_family
 
 PLAN_WORDS = {

@@ -21,8 +21,8 @@ from datetime import date, datetime, timezone
 
 from sqlalchemy import Connection, Engine, text
 
-from ..reliability import measure
-from ..allowance import DailyBudget, DayTotal, Overview, Plan, compute_daily_budget, month_overview
+from ..ops.reliability import measure
+from ..domain.allowance import DailyBudget, DayTotal, Overview, Plan, compute_daily_budget, month_overview
 from ..errors import NotFound
 
 # The read itself lives in the database (migration 0006): one statement that scopes itself to the
@@ -125,7 +125,7 @@ def daily_budget(engine: Engine, family_id: int, on: date | None = None, *, vers
     query; otherwise one query.
     """
     if on is None and timezone_name is not None:
-        from ..period import local_today
+        from ..domain.period import local_today
 
         on = local_today(timezone_name, now or datetime.now(timezone.utc))
     looked_up = version is not None and on is not None

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..db.scope import scoped
 from ..errors import NotFound, ValidationError
-from ..storable import check_storable
+from ..domain.storable import check_storable
 from ._uow import family_write
 from .families import get_family
 

@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from sqlalchemy import Engine, text
 
 from ..db.scope import scope, scoped
-from ..reliability import measure
+from ..ops.reliability import measure
 from ..errors import NotFound, ValidationError
-from ..money import MAX_MINOR, check_currency
-from ..storable import check_storable
+from ..domain.money import MAX_MINOR, check_currency
+from ..domain.storable import check_storable
 from ._uow import family_write, not_a_member, notify_after_commit, record_event
 from .accounts import check_display_name
 

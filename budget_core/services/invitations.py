@@ -10,10 +10,10 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import Engine, text
 
 from ..db.scope import scoped
-from ..reliability import measure
+from ..ops.reliability import measure
 from ..config import settings
 from ..errors import NotFound, PermissionDenied, ValidationError
-from ..storable import check_storable
+from ..domain.storable import check_storable
 from ._uow import family_write
 from .families import get_family
 from .members import ROLES
@@ -65,7 +65,7 @@ def create_invitation(engine: Engine, actor_id: int, family_id: int, *, role: st
     With ``email`` (and ``BUDGET_SMTP_URL`` set) the link is also e-mailed, through the
     notification queue; the returned link works whether or not the mail goes out.
     """
-    from .. import notifications
+    from ..ops import notifications
     from .accounts import check_email
 
     email = check_email(email) if email else None
@@ -165,7 +165,7 @@ def redeem_invitation(engine: Engine, user_id: int, token: str, *, display_name:
         w.conn.execute(text("UPDATE invitations SET used_at = now(), used_by = :u WHERE family_id = :f AND id = :i"),
                        {"u": user_id, "f": family_id, "i": row.id})
         w.emit("member.joined", {"actor": name, "member": name, "role": row.role})
-        from .. import notifications
+        from ..ops import notifications
 
         notifications.enqueue(w.conn, family_id, "push", "member_joined", "New member",
                               f"{name} joined {w.family['name']} as {row.role}")

@@ -13,7 +13,7 @@ import secrets
 from sqlalchemy import Engine, text
 
 from ..errors import BudgetError, PermissionDenied
-from ..storable import lookup_text
+from ..domain.storable import lookup_text
 from .accounts import User
 
 IDLE_MINUTES = 60

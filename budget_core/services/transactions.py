@@ -13,11 +13,11 @@ from datetime import date, datetime, timedelta, timezone
 from sqlalchemy import Connection, Engine, text
 
 from ..db.scope import scoped
-from ..reliability import measure
+from ..ops.reliability import measure
 from ..errors import Conflict, NotFound, ValidationError
-from ..money import MAX_MINOR, decimal_string
-from ..period import local_today
-from ..storable import check_storable, lookup_text
+from ..domain.money import MAX_MINOR, decimal_string
+from ..domain.period import local_today
+from ..domain.storable import check_storable, lookup_text
 from ._uow import NothingToWrite, family_write
 from .categories import find_category
 from .families import get_family
@@ -181,9 +181,9 @@ def add_transaction(engine: Engine, actor_id: int, family_id: int, draft: Transa
 
 def _notify_expense(w, amount: int, description: str, kind: str, occurred_on: date, today: date) -> None:
     """Queue the push notifications an expense may call for (in the same transaction)."""
-    from .. import notifications
-    from ..allowance import compute_daily_budget
-    from ..money import format_money
+    from ..ops import notifications
+    from ..domain.allowance import compute_daily_budget
+    from ..domain.money import format_money
     from .budgets import load_inputs_on
 
     if not notifications.channel_configured("push") or kind == "income" or amount <= 0:

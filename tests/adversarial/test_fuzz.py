@@ -29,7 +29,7 @@ from budget_core.importers import MAX_FILE_BYTES, Statement
 from budget_core.importers.csv_format import read_csv
 from budget_core.importers.ofx_format import read_ofx
 from budget_core.importers.service import read_statement
-from budget_core.money import MAX_MINOR, parse_amount
+from budget_core.domain.money import MAX_MINOR, parse_amount
 
 SCALE = float(os.environ.get("FUZZ_SCALE", "1"))
 CURRENCIES = {"JPY": 0, "USD": 2, "EUR": 2, "KWD": 3}  # every kind of minor unit: 0, 2 and 3 decimals

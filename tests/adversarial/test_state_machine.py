@@ -44,7 +44,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from sqlalchemy import text
 
 from budget_core.errors import BudgetError, Conflict, NotFound, PermissionDenied, ValidationError
-from budget_core.money import MAX_MINOR
+from budget_core.domain.money import MAX_MINOR
 from budget_core.services import accounts, activity, budgets, categories, families, invitations, members
 from budget_core.services import transactions as tx_service
 from budget_core.services.transactions import TransactionChanges, TransactionDraft, TransactionFilter

@@ -85,7 +85,7 @@ def test_an_entry_made_while_the_database_refuses_connections_is_kept_and_delive
     from sqlalchemy import text
 
     from budget_core import config
-    from budget_core.outbox import Outbox
+    from budget_core.ops.outbox import Outbox
 
     monkeypatch.setenv("BUDGET_DATA_DIR", str(tmp_path))
     config.reset_settings()

@@ -13,7 +13,7 @@ from decimal import Decimal
 import pytest
 
 from budget_core.errors import NotFound, PermissionDenied, ValidationError
-from budget_core.money import MAX_MINOR, parse_amount
+from budget_core.domain.money import MAX_MINOR, parse_amount
 from budget_core.services import accounts, categories, families, invitations, members
 from budget_core.services.transactions import (
     TransactionChanges,

@@ -9,9 +9,9 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import event
 
-from budget_core.allowance import DayTotal, Plan, compute_daily_budget, month_overview
+from budget_core.domain.allowance import DayTotal, Plan, compute_daily_budget, month_overview
 from budget_core.errors import NotFound
-from budget_core.period import local_today
+from budget_core.domain.period import local_today
 from budget_core.services import activity, budgets, categories, families
 from budget_core.services.transactions import (
     TransactionChanges,

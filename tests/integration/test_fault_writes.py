@@ -10,8 +10,8 @@ import uuid
 from sqlalchemy import text
 
 from budget_core.db.engine import make_app_engine
-from budget_core.outbox import is_unreachable
-from budget_core.reliability import retry
+from budget_core.ops.outbox import is_unreachable
+from budget_core.ops.reliability import retry
 from budget_core.services import transactions as tx
 
 WRITERS = 32

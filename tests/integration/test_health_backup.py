@@ -8,12 +8,12 @@ from datetime import date
 from click.testing import CliRunner
 from sqlalchemy import text
 
-from budget_core import health
-from budget_core.backup import backup, restore
+from budget_core.ops import health
+from budget_core.ops.backup import backup, restore
 from budget_core.cli import main
 from budget_core.db.engine import make_app_engine, make_engine
 from budget_core.errors import ValidationError
-from budget_core.reliability import METRICS
+from budget_core.ops.reliability import METRICS
 from budget_core.services import activity, budgets
 from budget_core.services import transactions as tx
 

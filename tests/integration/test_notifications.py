@@ -10,8 +10,9 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import text
 
-from budget_core import config, notifications
-from budget_core.reliability import CircuitBreaker
+from budget_core import config
+from budget_core.ops import notifications
+from budget_core.ops.reliability import CircuitBreaker
 from budget_core.services import families, invitations
 from budget_core.services import transactions as tx
 

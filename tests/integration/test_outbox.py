@@ -10,7 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
 from budget_core.db.engine import make_engine
-from budget_core.outbox import Outbox
+from budget_core.ops.outbox import Outbox
 
 
 @pytest.fixture

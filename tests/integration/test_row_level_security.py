@@ -15,7 +15,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from budget_core import analytics, notifications
+from budget_core import analytics
+from budget_core.ops import notifications
 from budget_core.db.roles import APP_ROLE
 from budget_core.db.scope import scope, scoped
 from budget_core.services.transactions import TransactionDraft, add_transaction

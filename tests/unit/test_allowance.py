@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from budget_core.allowance import (
+from budget_core.domain.allowance import (
     KINDS,
     DayTotal,
     KindSummary,

@@ -17,7 +17,7 @@ from fractions import Fraction
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from budget_core.allowance import (
+from budget_core.domain.allowance import (
     DailyBudget,
     DayTotal,
     KindSummary,

@@ -11,8 +11,8 @@ import pytest
 import vl_convert as vlc
 
 from budget_core import analytics, charts
-from budget_core.allowance import DayTotal, Plan, month_overview
-from budget_core.projection import project_overview
+from budget_core.domain.allowance import DayTotal, Plan, month_overview
+from budget_core.domain.projection import project_overview
 
 ON = date(2026, 11, 18)
 PLAN = Plan(monthly_income=520000, fixed_planned=150000, savings_goal=60000, period_start_day=1)

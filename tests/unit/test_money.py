@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from budget_core.errors import ValidationError
-from budget_core.money import (
+from budget_core.domain.money import (
     MAX_MINOR,
     Money,
     check_currency,
@@ -164,7 +164,7 @@ def test_one_decimal_more_than_the_currency_has_is_refused_not_rounded(case):
 
 
 _PARSE_DOLLAR_SYMBOLS = (
-    "from budget_core.money import parse_amount\n"
+    "from budget_core.domain.money import parse_amount\n"
     "print(parse_amount('CA$15.00', 'CAD'), parse_amount('A$15.00', 'AUD'), parse_amount('R$15,00', 'BRL'))\n"
 )
 

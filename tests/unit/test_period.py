@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from budget_core.period import (
+from budget_core.domain.period import (
     days_in_period,
     days_left,
     local_today,

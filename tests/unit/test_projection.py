@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from budget_core.allowance import DayTotal, Plan, month_overview
-from budget_core.projection import Z_80, cone, project, project_overview, run_out_day
+from budget_core.domain.allowance import DayTotal, Plan, month_overview
+from budget_core.domain.projection import Z_80, cone, project, project_overview, run_out_day
 
 START, END = date(2026, 11, 1), date(2026, 11, 30)  # 30 days
 
@@ -131,7 +131,7 @@ def test_refuses_more_days_than_the_period_has_and_floats():
 )
 def test_projection_matches_the_reference_on_synthetic_periods_with_known_pace(
         start_day, year, month, pace, noise, seed, observed_share, budget):
-    from budget_core.period import period_bounds
+    from budget_core.domain.period import period_bounds
 
     start, end = period_bounds(start_day, date(year, month, 15))
     total = (end - start).days + 1
@@ -153,7 +153,7 @@ def test_a_long_steady_period_lands_near_its_known_pace():
 @given(st.lists(st.integers(-2000, 30000), min_size=1, max_size=28), st.integers(1, 28))
 def test_project_overview_agrees_with_the_today_overview(amounts, start_day):
     plan = Plan(monthly_income=500000, fixed_planned=150000, savings_goal=50000, period_start_day=start_day)
-    from budget_core.period import period_bounds
+    from budget_core.domain.period import period_bounds
 
     start, _ = period_bounds(start_day, date(2026, 3, 10))
     on = start + timedelta(days=len(amounts) - 1)
@@ -168,7 +168,7 @@ def test_project_overview_agrees_with_the_today_overview(amounts, start_day):
 def test_a_pace_so_slow_it_would_run_out_centuries_later_does_not_run_out_this_period():
     # Found by hypothesis in CI: 1 cent spent over four days against a budget of $1,213.83 put the
     # run-out day past the last date Python can hold.
-    from budget_core.projection import run_out_day
+    from budget_core.domain.projection import run_out_day
 
     assert run_out_day([0, 0, -1, 0, 1, 0, 1], date(2024, 1, 1), date(2024, 1, 31), 121383) is None
     assert run_out_day([100] * 10, date(2024, 1, 1), date(2024, 1, 31), 1500) == date(2024, 1, 16)  # 1,600 > 1,500

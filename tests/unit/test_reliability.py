@@ -4,7 +4,7 @@ import random
 
 import pytest
 
-from budget_core.reliability import BUCKETS_MS, BreakerOpen, CircuitBreaker, backoff_delays, percentile_from_histogram
+from budget_core.ops.reliability import BUCKETS_MS, BreakerOpen, CircuitBreaker, backoff_delays, percentile_from_histogram
 
 
 class Clock:

@@ -16,9 +16,9 @@ from pathlib import Path
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
-from .db.roles import CREATE_APP_ROLE, GRANTS
-from .db.scope import unfiltered
-from .errors import ValidationError
+from ..db.roles import CREATE_APP_ROLE, GRANTS
+from ..db.scope import unfiltered
+from ..errors import ValidationError
 
 
 def _tool(name: str) -> str:
@@ -79,7 +79,7 @@ def restore(url: str, path: Path) -> None:
     if done.returncode != 0:
         detail = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "pg_restore failed"
         raise ValidationError(f"The restore failed and changed nothing: {detail}")
-    from .db.migrate import upgrade
+    from ..db.migrate import upgrade
 
     upgrade(url)
     _grant_app_role(url)

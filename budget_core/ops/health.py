@@ -19,10 +19,11 @@ from dataclasses import asdict, dataclass, field
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 
-from . import notifications, sync
+from . import notifications
+from .. import sync
 from .outbox import Outbox
 from .reliability import BUCKETS_MS, METRICS, percentile_from_histogram
-from .services import budgets
+from ..services import budgets
 
 WINDOWS = {"1h": 60, "1d": 24 * 60, "7d": 7 * 24 * 60}
 

@@ -11,7 +11,7 @@ import secrets
 import traceback
 from logging.handlers import RotatingFileHandler
 
-from .config import settings
+from ..config import settings
 
 _handlers: dict[str, logging.Handler] = {}
 

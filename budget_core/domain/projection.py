@@ -5,7 +5,7 @@ The method, in the family's words "where will we end up if we keep spending like
 - **Pace.** The days from the period start through ``on`` (inclusive, today counts even if it is
   not over yet) are the observed days, ``n`` of them, with daily variable totals ``x_1..x_n`` in
   minor units (refunds make a day smaller or negative). The pace is their mean ``x̄ = spent / n``.
-  This is the same pace as :attr:`budget_core.allowance.Overview.projected_variable_spend`, so the
+  This is the same pace as :attr:`budget_core.domain.allowance.Overview.projected_variable_spend`, so the
   Today number and this projection agree by construction.
 - **Expected.** ``expected = spent + x̄ · r`` where ``r`` is the number of days after ``on``
   through the period end; computed in integers as ``spent · (n + r) // n`` (floored).

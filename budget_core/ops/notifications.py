@@ -23,8 +23,8 @@ from urllib.parse import parse_qs, unquote, urlparse
 
 from sqlalchemy import Connection, Engine, text
 
-from .config import settings
-from .db.scope import unfiltered
+from ..config import settings
+from ..db.scope import unfiltered
 from .reliability import BreakerOpen, CircuitBreaker
 
 MAX_ATTEMPTS = 8

@@ -32,8 +32,8 @@ from typing import Iterator
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from .config import settings
-from .errors import BudgetError
+from ..config import settings
+from ..errors import BudgetError
 
 
 @dataclass(frozen=True)
@@ -214,8 +214,8 @@ class Outbox:
 
 
 def _deliver(engine: Engine, entry: OutboxEntry):
-    from .money import parse_amount
-    from .services import accounts, families, transactions
+    from ..domain.money import parse_amount
+    from ..services import accounts, families, transactions
 
     user_id = entry.user_id if entry.user_id is not None else accounts.user_by_email(engine, entry.by_email).id
     d = entry.draft

@@ -8,7 +8,7 @@ text that is stored is checked here first, and text that is only looked up drops
 
 from __future__ import annotations
 
-from .errors import ValidationError
+from ..errors import ValidationError
 
 
 def check_storable(text: str, what: str) -> str:

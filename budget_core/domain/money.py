@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 
 from babel.numbers import format_currency, get_currency_precision, get_currency_symbol, is_currency
 
-from .errors import ValidationError
+from ..errors import ValidationError
 
 MAX_MINOR = 10**12
 """Largest absolute amount accepted, in minor units (a typo guard, not an accounting limit)."""

@@ -1,7 +1,7 @@
 """The daily budget: how much the family can still spend today.
 
 For a plan and a local date ``on`` (the family's "today"), within the budget
-period containing ``on`` (see :mod:`budget_core.period`):
+period containing ``on`` (see :mod:`budget_core.domain.period`):
 
 - ``plan_spendable = monthly_income - fixed_planned - savings_goal``.
 - ``extra_income = max(0, income in the period through `on` - monthly_income)``:
@@ -30,7 +30,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from budget_core.period import ONE_DAY, check_start_day, days_in_period, days_left, period_bounds
+from budget_core.domain.period import ONE_DAY, check_start_day, days_in_period, days_left, period_bounds
 
 KINDS = ("fixed", "variable", "savings", "income")
 
@@ -49,7 +49,7 @@ class Plan:
     monthly_income: int
     fixed_planned: int  # sum of the planned fixed expenses (rent, utilities ...)
     savings_goal: int
-    period_start_day: int  # 1..31; see budget_core.period
+    period_start_day: int  # 1..31; see budget_core.domain.period
 
     def __post_init__(self) -> None:
         _check_money(self.monthly_income, "monthly_income", non_negative=True)

@@ -164,7 +164,7 @@ def timed(name: str) -> Iterator[None]:
 def measure(name: str):
     """Decorator: time every call of a service function under ``name``. Typed business errors
     (validation, permission …) count as answered calls, not as errors of the service."""
-    from .errors import BudgetError
+    from ..errors import BudgetError
 
     def wrap(fn):
         @functools.wraps(fn)
