@@ -9,7 +9,7 @@ The pieces, each with one job:
 - ``service``: the import use case. One import is one ``family_write`` transaction and one
   ``import.completed`` event; nothing is half-imported.
 - ``watch``: the inbox folder (watchdog) that imports every file once it is completely written.
-- ``cli``: ``budget import …``.
+- ``budget import …`` lives with the other commands in ``budget_core.cli.imports``.
 
 Amounts in a :class:`StatementRow` are minor units signed as the bank writes them: negative is
 money out of the account, positive is money in. The service turns them into expenses, refunds and

@@ -16,21 +16,10 @@ from pathlib import Path
 
 import click
 
-from ..errors import BudgetError
 from ..domain.money import decimal_string
-from .csv_format import DATE_FORMATS
-
-
-def _engine():
-    from ..db.engine import get_engine
-
-    return get_engine()
-
-
-def _user_id(engine, email: str) -> int:
-    from ..services.accounts import user_by_email
-
-    return user_by_email(engine, email).id
+from ..errors import BudgetError
+from ..importers.csv_format import DATE_FORMATS
+from ._common import get_engine, user_by_email
 
 
 class ImportGroup(click.Group):
@@ -73,10 +62,10 @@ def import_files(family_id, by, files, dry_run, profile, account, date_format, a
 
     Example: budget import file --family 1 --by mom@example.com --dry-run checking.csv
     """
-    from .service import ImportOptions, import_file
+    from ..importers.service import ImportOptions, import_file
 
-    engine = _engine()
-    actor = _user_id(engine, by)
+    engine = get_engine()
+    actor = user_by_email(engine, by).id
     options = ImportOptions(profile=profile, account=account, date_format=date_format, dry_run=dry_run)
     results, totals = [], {"added": 0, "duplicates": 0, "linked": 0, "failed": 0}
     for path in files:
@@ -127,10 +116,10 @@ def watch_cmd(family_id, by, directory, settle) -> None:
 
     Example: budget import watch --family 1 --by mom@example.com ~/BankInbox --settle 2
     """
-    from .watch import Inbox
+    from ..importers.watch import Inbox
 
-    engine = _engine()
-    actor = _user_id(engine, by)
+    engine = get_engine()
+    actor = user_by_email(engine, by).id
     stop = threading.Event()
     previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
     inbox = Inbox(engine, actor, family_id, directory, settle_seconds=settle, on_result=_echo_watch)
@@ -163,11 +152,11 @@ def review_cmd(family_id, by, confirm_all, unlink_id, as_json) -> None:
 
     Example: budget import review --family 1 --by mom@example.com --confirm-all
     """
+    from ..importers.service import confirm_links, links_to_review, unlink
     from ..services.families import get_family
-    from .service import confirm_links, links_to_review, unlink
 
-    engine = _engine()
-    actor = _user_id(engine, by)
+    engine = get_engine()
+    actor = user_by_email(engine, by).id
     currency = get_family(engine, actor, family_id).currency
     if unlink_id:
         tx_id = unlink(engine, actor, family_id, unlink_id)
@@ -216,10 +205,10 @@ def rules_list(family_id, by, as_json) -> None:
 
     Example: budget import rules list --family 1 --by mom@example.com
     """
-    from .rules import list_rules
+    from ..importers.rules import list_rules
 
-    engine = _engine()
-    _print_rules(list_rules(engine, _user_id(engine, by), family_id), as_json)
+    engine = get_engine()
+    _print_rules(list_rules(engine, user_by_email(engine, by).id, family_id), as_json)
 
 
 def _pattern(contains: str | None, regex: str | None) -> tuple[str, bool]:
@@ -241,12 +230,12 @@ def rules_add(family_id, by, contains, regex, category, member, as_json) -> None
 
     Example: budget import rules add --family 1 --by mom@example.com --contains SPOTIFY --category Fun
     """
-    from .rules import RuleDraft, add_rule
+    from ..importers.rules import RuleDraft, add_rule
 
     pattern, is_regex = _pattern(contains, regex)
-    engine = _engine()
-    member_id = _user_id(engine, member) if member else None
-    rule = add_rule(engine, _user_id(engine, by), family_id, RuleDraft(pattern, category, is_regex, member_id))
+    engine = get_engine()
+    member_id = user_by_email(engine, member).id if member else None
+    rule = add_rule(engine, user_by_email(engine, by).id, family_id, RuleDraft(pattern, category, is_regex, member_id))
     click.echo(json.dumps(rule.as_json()) if as_json else f"Rule {rule.id}: {rule.describe()}.")
 
 
@@ -264,15 +253,15 @@ def rules_edit(family_id, by, rule_id, contains, regex, category, member, as_jso
 
     Example: budget import rules edit --family 1 --by mom@example.com --id 3 --category Subscriptions
     """
-    from .rules import RuleDraft, edit_rule, list_rules
+    from ..importers.rules import RuleDraft, edit_rule, list_rules
 
-    engine = _engine()
-    actor = _user_id(engine, by)
+    engine = get_engine()
+    actor = user_by_email(engine, by).id
     current = next((r for r in list_rules(engine, actor, family_id) if r.id == rule_id), None)
     if current is None:
         raise click.UsageError(f"This family has no rule {rule_id}; see 'budget import rules list'.")
     pattern, is_regex = (_pattern(contains, regex) if (contains or regex) else (current.pattern, current.is_regex))
-    member_id = current.user_id if member is None else (None if member == "-" else _user_id(engine, member))
+    member_id = current.user_id if member is None else (None if member == "-" else user_by_email(engine, member).id)
     rule = edit_rule(engine, actor, family_id, rule_id,
                      RuleDraft(pattern, category or current.category_id, is_regex, member_id))
     click.echo(json.dumps(rule.as_json()) if as_json else f"Rule {rule.id}: {rule.describe()}.")
@@ -289,10 +278,10 @@ def rules_move(family_id, by, rule_id, position, as_json) -> None:
 
     Example: budget import rules move --family 1 --by mom@example.com --id 3 --to 1
     """
-    from .rules import move_rule
+    from ..importers.rules import move_rule
 
-    engine = _engine()
-    _print_rules(move_rule(engine, _user_id(engine, by), family_id, rule_id, position), as_json)
+    engine = get_engine()
+    _print_rules(move_rule(engine, user_by_email(engine, by).id, family_id, rule_id, position), as_json)
 
 
 @rules_group.command("delete")
@@ -304,8 +293,8 @@ def rules_delete(family_id, by, rule_id) -> None:
 
     Example: budget import rules delete --family 1 --by mom@example.com --id 3
     """
-    from .rules import delete_rule
+    from ..importers.rules import delete_rule
 
-    engine = _engine()
-    delete_rule(engine, _user_id(engine, by), family_id, rule_id)
+    engine = get_engine()
+    delete_rule(engine, user_by_email(engine, by).id, family_id, rule_id)
     click.echo(f"Rule {rule_id} deleted.")

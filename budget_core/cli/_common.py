@@ -1,0 +1,86 @@
+"""What every ``budget`` command shares: the group that turns errors into one line, the engine,
+``--json`` output, and the option parsers for dates, UUIDs and members' emails."""
+
+from __future__ import annotations
+
+import json
+import sys
+import uuid
+from datetime import date
+
+import click
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from ..errors import BudgetError
+
+
+def get_engine():
+    """The process's engine (``budget_core.db`` is imported when a command runs, not at start)."""
+    from ..db.engine import get_engine as engine
+
+    return engine()
+
+
+def emit(data: dict, as_json: bool, human: str) -> None:
+    """Print ``data`` as one JSON object with ``--json``, else the ``human`` line."""
+    click.echo(json.dumps(data, default=str) if as_json else human)
+
+
+def user_by_email(engine, email: str):
+    """The account with that email; NotFound otherwise."""
+    from ..services.accounts import user_by_email as find
+
+    return find(engine, email)
+
+
+def parse_date(ctx, param, value: str | None) -> date | None:
+    """Click callback: an option's YYYY-MM-DD text as a date (``None`` stays ``None``)."""
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"'{value}' is not a date; write it as YYYY-MM-DD, e.g. 2026-11-25.") from None
+
+
+def parse_uuid(ctx, param, value: str | None) -> uuid.UUID | None:
+    """Click callback: an option's text as a UUID (``None`` stays ``None``)."""
+    if value is None:
+        return None
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise click.BadParameter(f"'{value}' is not a UUID such as 1b4e28ba-2fa1-11d2-883f-0016d3cca427.") from None
+
+
+class BudgetGroup(click.Group):
+    """Turns the typed errors into one line on stderr (the CLI's one place for that)."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except BudgetError as err:
+            click.echo(f"Error: {err.message}", err=True)
+            sys.exit(1)
+        except (OperationalError, DBAPIError) as err:
+            if isinstance(err, OperationalError) or err.connection_invalidated:
+                click.echo("Error: cannot reach the database; check that it is running "
+                           "(see 'budget db url').", err=True)
+                sys.exit(3)
+            self._unexpected(err)
+        except (click.exceptions.Exit, click.ClickException, SystemExit, KeyboardInterrupt):
+            raise
+        except BrokenPipeError:  # the reader went away (`budget activity | head`): not an error
+            sys.stderr.close()
+            sys.exit(0)
+        except Exception as err:  # the CLI's one catch-all: log it, show a reference, no traceback
+            self._unexpected(err)
+
+    @staticmethod
+    def _unexpected(err: BaseException) -> None:
+        from ..ops.errorlog import log_unexpected
+
+        ref = log_unexpected(err)
+        click.echo(f"Error: something unexpected failed (reference {ref}); the details are in the log "
+                   "under that reference.", err=True)
+        sys.exit(4)

@@ -1,0 +1,282 @@
+"""``budget`` commands for the family's money: a family and its plan, transactions, the activity
+feed, the daily budget, the demo family and the analysts' export.
+
+Each command is a few lines that call one service; amounts are typed and printed as decimal
+strings ("15.00").
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import click
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from ..domain.money import decimal_string, format_money, parse_amount
+from ._common import BudgetGroup, emit, get_engine, parse_date, parse_uuid, user_by_email
+
+
+@click.group(cls=BudgetGroup)
+def family() -> None:
+    """Families and their plan."""
+
+
+@family.command("create")
+@click.option("--name", required=True, help="The family's name.")
+@click.option("--owner", required=True, help="Email of the first manager (created if unknown).")
+@click.option("--owner-name", help="The owner's name in the family (default: the account's name).")
+@click.option("--currency", required=True, help="ISO 4217 code, e.g. USD.")
+@click.option("--timezone", "tz", required=True, help="IANA time zone, e.g. America/New_York.")
+@click.option("--income", required=True, help="Monthly income, e.g. 5200.00.")
+@click.option("--savings", default="0", show_default=True, help="Monthly savings goal.")
+@click.option("--start-day", type=int, default=1, show_default=True, help="Day of the month the period starts (1-31).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def family_create(name, owner, owner_name, currency, tz, income, savings, start_day, as_json) -> None:
+    """Create a family; its owner becomes its manager.
+
+    Example: budget family create --name Smiths --owner mom@example.com --currency USD
+    --timezone America/New_York --income 5200.00 --savings 600.00 --start-day 1
+    """
+    from ..domain.money import check_currency
+    from ..services import accounts, families
+
+    engine = get_engine()
+    cur = check_currency(currency)
+    income_minor = 0 if income.strip() in ("0", "0.00") else parse_amount(income, cur)
+    savings_minor = 0 if savings.strip() in ("0", "0.00") else parse_amount(savings, cur)
+    owner_user = accounts.find_user(engine, owner)
+    created_owner = owner_user is None
+    if created_owner:
+        owner_user = accounts.create_user(engine, owner, owner_name or owner.split("@")[0].title(), None)
+    fam = families.create_family(engine, owner_user.id, name=name, currency=cur, timezone=tz,
+                                 monthly_income=income_minor, savings_goal=savings_minor,
+                                 period_start_day=start_day, owner_display_name=owner_name)
+    hint = f" Set {owner}'s password with 'budget user password {owner}'." if created_owner else ""
+    emit({"family_id": fam.id}, as_json, f"Created family {fam.name} (id {fam.id}).{hint}")
+
+
+@click.group(cls=BudgetGroup)
+def fixed() -> None:
+    """Planned fixed expenses (rent, utilities ...)."""
+
+
+@fixed.command("add")
+@click.option("--family", "family_id", type=int, required=True, help="Family id.")
+@click.option("--name", required=True, help="What it is, e.g. Rent.")
+@click.option("--amount", required=True, help="Amount per period, e.g. 1500.00.")
+@click.option("--by", "by", required=True, help="Email of the manager making the change.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def fixed_add(family_id, name, amount, by, as_json) -> None:
+    """Plan a fixed expense for every period.
+
+    Example: budget fixed add --family 1 --name Rent --amount 1500.00 --by mom@example.com
+    """
+    from ..services import families
+
+    engine = get_engine()
+    actor = user_by_email(engine, by)
+    fam = families.get_family(engine, actor.id, family_id)
+    item = families.add_fixed_expense(engine, actor.id, family_id, name, parse_amount(amount, fam.currency))
+    emit({"id": item.id, "name": item.name, "amount": decimal_string(item.amount, fam.currency)}, as_json,
+         f"Planned {item.name}: {format_money(item.amount, fam.currency)} a period.")
+
+
+@click.command("add")
+@click.option("--family", "family_id", type=int, required=True, help="Family id.")
+@click.option("--amount", required=True, help="Amount, e.g. 15.00 (positive; see --refund).")
+@click.option("--description", required=True, help="What it was, e.g. Lunch.")
+@click.option("--category", required=True, help="Category name, e.g. Dining (an income category records income).")
+@click.option("--by", "by", required=True, help="Email of the member who spent it.")
+@click.option("--on", "on", callback=parse_date, help="Date YYYY-MM-DD (default: today in the family's time zone).")
+@click.option("--client-id", callback=parse_uuid, help="A UUID that makes retries harmless.")
+@click.option("--refund", is_flag=True, help="Money coming back: stored as a negative expense.")
+@click.option("--json", "as_json", is_flag=True, help="Print the stored transaction as JSON.")
+def add(family_id, amount, description, category, by, on, client_id, refund, as_json) -> None:
+    """Record an expense, a refund or income. If the database cannot be reached, the entry is
+    kept in the local outbox (status "pending") and delivered by 'budget outbox flush' or the app.
+
+    Example: budget add --family 1 --amount 15.00 --description Lunch --category Dining --by dad@example.com
+    """
+    from ..ops.outbox import Outbox, is_unreachable
+    from ..services import families, transactions
+
+    client_id = client_id or uuid.uuid4()
+    try:
+        engine = get_engine()
+        actor = user_by_email(engine, by)
+        fam = families.get_family(engine, actor.id, family_id)
+        draft = transactions.TransactionDraft(parse_amount(amount, fam.currency), description, category, on,
+                                              client_id, refund)
+        tx = transactions.add_transaction(engine, actor.id, family_id, draft)
+    except (OperationalError, DBAPIError) as exc:
+        if not is_unreachable(exc):
+            raise
+        entry = Outbox().enqueue(family_id, {"amount_text": amount, "description": description, "category": category,
+                                             "occurred_on": on.isoformat() if on else None, "refund": refund},
+                                 by_email=by, client_id=str(client_id))
+        emit({"status": "pending", "client_id": entry.client_id}, as_json,
+             f"The database cannot be reached; saved locally as pending ({entry.client_id}). "
+             "It is delivered by 'budget outbox flush' or by the app once the database is back.")
+        return
+    emit({**tx.as_json(), "status": "confirmed"}, as_json,
+         f"Saved: {tx.description} {format_money(tx.amount, tx.currency)} "
+         f"({tx.category}, {tx.occurred_on}) as transaction {tx.id}.")
+
+
+@click.command("edit")
+@click.option("--family", "family_id", type=int, required=True, help="Family id.")
+@click.option("--id", "tx_id", type=int, required=True, help="Transaction id.")
+@click.option("--row-version", type=int, required=True, help="The row_version you saw (from add/list --json).")
+@click.option("--by", "by", required=True, help="Email of the member making the change.")
+@click.option("--amount", help="New amount (positive; see --refund).")
+@click.option("--description", help="New description.")
+@click.option("--category", help="New category name.")
+@click.option("--on", "on", callback=parse_date, help="New date YYYY-MM-DD.")
+@click.option("--refund/--no-refund", default=None, help="Whether it is a refund.")
+@click.option("--json", "as_json", is_flag=True, help="Print the stored transaction as JSON.")
+def edit(family_id, tx_id, row_version, by, amount, description, category, on, refund, as_json) -> None:
+    """Change a transaction, if nobody changed it since you saw it.
+
+    Example: budget edit --family 1 --id 7 --row-version 1 --amount 18.00 --by dad@example.com
+    """
+    from ..services import transactions
+
+    engine = get_engine()
+    actor = user_by_email(engine, by)
+    tx = transactions.get_transaction(engine, actor.id, family_id, tx_id)
+    is_refund = tx.is_refund if refund is None else refund
+    changes = transactions.TransactionChanges(
+        parse_amount(amount, tx.currency) if amount is not None else abs(tx.amount),
+        description if description is not None else tx.description,
+        category if category is not None else tx.category_id,
+        on or tx.occurred_on, is_refund)
+    new = transactions.edit_transaction(engine, actor.id, family_id, tx_id, row_version, changes)
+    emit(new.as_json(), as_json, f"Changed transaction {new.id} (now version {new.row_version}).")
+
+
+@click.command("delete")
+@click.option("--family", "family_id", type=int, required=True, help="Family id.")
+@click.option("--id", "tx_id", type=int, required=True, help="Transaction id.")
+@click.option("--row-version", type=int, required=True, help="The row_version you saw.")
+@click.option("--by", "by", required=True, help="Email of the member deleting it.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def delete(family_id, tx_id, row_version, by, as_json) -> None:
+    """Delete a transaction, if nobody changed it since you saw it.
+
+    Example: budget delete --family 1 --id 7 --row-version 2 --by dad@example.com
+    """
+    from ..services import transactions
+
+    engine = get_engine()
+    transactions.delete_transaction(engine, user_by_email(engine, by).id, family_id, tx_id, row_version)
+    emit({"deleted": tx_id}, as_json, f"Deleted transaction {tx_id}.")
+
+
+@click.command("activity")
+@click.option("--family", "family_id", type=int, required=True, help="Family id.")
+@click.option("--since", type=int, default=0, show_default=True, help="Only events after this version.")
+@click.option("--by", "by", help="Read as this member (default: the family's first manager).")
+@click.option("--json", "as_json", is_flag=True, help="Print {\"events\": [...]}.")
+def activity_cmd(family_id, since, by, as_json) -> None:
+    """The family's activity feed, oldest first.
+
+    Example: budget activity --family 1 --since 10 --json
+    """
+    from ..services import activity
+
+    engine = get_engine()
+    reader = user_by_email(engine, by).id if by else _first_manager(engine, family_id)
+    events = activity.changes_since(engine, reader, family_id, since)
+    if as_json:
+        click.echo(json.dumps({"events": [e.as_json() for e in events]}, default=str))
+        return
+    for e in events:
+        click.echo(f"{e.version:>5}  {e.at:%Y-%m-%d %H:%M}  {e.text}")
+    if not events:
+        click.echo("No activity after that version.")
+
+
+def _first_manager(engine, family_id: int) -> int:
+    from sqlalchemy import text
+
+    from ..services._uow import not_a_member
+
+    from ..db.scope import scoped
+
+    with scoped(engine, family_id) as conn:
+        uid = conn.execute(text("SELECT user_id FROM members WHERE family_id = :f AND role = 'manager' "
+                                "AND removed_at IS NULL ORDER BY joined_at LIMIT 1"), {"f": family_id}).scalar()
+    if uid is None:
+        raise not_a_member(family_id)
+    return uid
+
+
+@click.command("daily")
+@click.option("--family", "family_id", type=int, required=True, help="Family id.")
+@click.option("--on", "on", callback=parse_date, help="Date YYYY-MM-DD (default: today in the family's time zone).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def daily(family_id, on, as_json) -> None:
+    """How much the family can still spend today.
+
+    Example: budget daily --family 1 --on 2026-11-25 --json
+    """
+    from ..services.budgets import daily_budget
+
+    fb = daily_budget(get_engine(), family_id, on)
+    b, cur = fb.budget, fb.currency
+    money = lambda v: decimal_string(v, cur)  # noqa: E731
+    data = {
+        "family_id": family_id, "date": b.on.isoformat(), "period_start": b.period_start.isoformat(),
+        "period_end": b.period_end.isoformat(), "days_left": b.days_left, "currency": cur,
+        "allowance_today": money(b.allowance_today), "spent_today": money(b.spent_today),
+        "left_today": money(b.left_today), "over_by": money(b.over_by),
+        "plan_spendable": money(b.plan_spendable), "extra_income": money(b.extra_income),
+        "fixed_overrun": money(b.fixed_overrun), "savings_goal": money(b.savings_goal), "saved": money(b.saved),
+        "allowance_tomorrow": money(b.allowance_tomorrow_if(0)),
+        "kinds": {k.kind: {"planned": money(k.planned), "actual": money(k.actual)} for k in b.spent_by_kind},
+    }
+    if as_json:
+        click.echo(json.dumps(data))
+        return
+    fm = lambda v: format_money(v, cur)  # noqa: E731
+    left = f"left today {fm(b.left_today)}" if b.left_today >= 0 else f"over by {fm(b.over_by)}"
+    click.echo(f"{b.on:%A %d %B %Y}: you can spend {fm(b.allowance_today)} today; spent {fm(b.spent_today)}, {left}.")
+    click.echo(f"Period {b.period_start} to {b.period_end}, {b.days_left} day{'s' if b.days_left != 1 else ''} left.")
+    for k in b.spent_by_kind:
+        click.echo(f"  {k.kind:<9} planned {fm(k.planned):>14}   so far {fm(k.actual):>14}")
+
+
+@click.command("demo")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def demo(as_json) -> None:
+    """Create the demo family (four members, a plan, two months of spending).
+
+    Example: budget demo
+    """
+    from ..demo import DEMO_PASSWORD, MEMBERS, create_demo
+
+    family_id, _ = create_demo(get_engine())
+    emails = [m[0] for m in MEMBERS]
+    emit({"family_id": family_id, "emails": emails, "password": DEMO_PASSWORD}, as_json,
+         f"Demo family {family_id} is ready. Sign in as {emails[0]} (or {', '.join(emails[1:])}) "
+         f"with the password {DEMO_PASSWORD}.")
+
+
+@click.command("export")
+@click.option("--family", "family_id", type=int, required=True, help="Family id.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "parquet"]), default="csv", show_default=True)
+@click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False), help="File to write.")
+@click.option("--from", "date_from", callback=parse_date, help="First date, YYYY-MM-DD (inclusive).")
+@click.option("--to", "date_to", callback=parse_date, help="Last date, YYYY-MM-DD (inclusive).")
+def export_cmd(family_id, fmt, output, date_from, date_to) -> None:
+    """Write one row per transaction (amount as an exact decimal and in minor units).
+
+    Example: budget export --family 1 --format parquet -o smiths.parquet --from 2026-11-01 --to 2026-11-30
+    """
+    from ..export import export_transactions
+
+    if date_from and date_to and date_from > date_to:
+        raise click.BadParameter("--from must not be after --to.", param_hint="--from")
+    rows = export_transactions(get_engine(), family_id, output, fmt, date_from, date_to)
+    click.echo(f"Wrote {rows} transaction{'s' if rows != 1 else ''} to {output}.")

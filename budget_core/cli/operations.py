@@ -1,0 +1,162 @@
+"""``budget`` commands for running the product: the database (``budget db``), the local outbox,
+health, backup and restore."""
+
+from __future__ import annotations
+
+import json
+
+import click
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from ._common import BudgetGroup, emit, get_engine
+
+
+@click.group(cls=BudgetGroup)
+def db() -> None:
+    """The database: migrations and where it is."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every pending migration.
+
+    Example: budget db upgrade
+    """
+    from ..db.engine import database_url
+    from ..db.migrate import current, upgrade
+
+    url = database_url()
+    upgrade(url)
+    click.echo(f"Database is at migration {current(url)}.")
+
+
+@db.command("url")
+@click.option("--owner", is_flag=True, help="The owner's URL (migrations, backups) instead of the app's.")
+def db_url(owner: bool) -> None:
+    """Print the database URL the app connects with (role budget_app), or the owner's.
+
+    Example: budget db url --owner
+    """
+    from ..db.engine import app_url, owner_url
+
+    if owner:
+        click.echo(owner_url())
+        return
+    url, needs_role = app_url()
+    click.echo(url + ("   (then SET ROLE budget_app)" if needs_role else ""))
+
+
+@click.group(cls=BudgetGroup)
+def outbox() -> None:
+    """Entries kept locally while the database was unreachable."""
+
+
+@outbox.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def outbox_list(as_json) -> None:
+    """List pending and failed local entries.
+
+    Example: budget outbox list --json
+    """
+    from ..ops.outbox import Outbox
+
+    state = Outbox().state()
+    rows = [{"client_id": e.client_id, "family_id": e.family_id, "status": e.status, "reason": e.reason,
+             "description": e.description, "at": e.at} for e in state.with_status("pending", "failed")]
+    if as_json:
+        click.echo(json.dumps({"entries": rows, "damaged_lines": list(state.damaged_lines)}))
+        return
+    for r in rows:
+        reason = f" — {r['reason']}" if r["reason"] else ""
+        click.echo(f"{r['status']:<8} {r['client_id']}  family {r['family_id']}  {r['description']}{reason}")
+    if state.damaged_lines:
+        click.echo(f"Damaged outbox line(s) skipped: {', '.join(map(str, state.damaged_lines))}", err=True)
+    if not rows:
+        click.echo("The outbox is empty.")
+
+
+@outbox.command("flush")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def outbox_flush(as_json) -> None:
+    """Deliver pending local entries now.
+
+    Example: budget outbox flush --json
+    """
+    from ..ops.outbox import Outbox, is_unreachable
+
+    box = Outbox()
+    try:
+        result = box.flush(get_engine())
+    except (OperationalError, DBAPIError) as exc:
+        if not is_unreachable(exc):
+            raise
+        pending = box.pending_count()
+        emit({"delivered": 0, "failed": 0, "pending": pending}, as_json,
+             f"The database cannot be reached; {pending} entr{'y' if pending == 1 else 'ies'} still pending.")
+        return
+    for err in result.errors:
+        click.echo(f"Warning: {err}", err=True)
+    emit(result.as_json(), as_json,
+         f"Delivered {result.delivered}, failed {result.failed}, still pending {result.pending}.")
+
+
+@click.command("health")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def health_cmd(as_json) -> None:
+    """Database, watcher, outbox, notification queue, breakers, degradation and metrics.
+
+    Example: budget health --json
+    """
+    from ..ops import health
+    from ..db.engine import database_url, make_engine
+
+    try:
+        engine = get_engine()
+    except (OperationalError, DBAPIError):
+        engine = make_engine(database_url(), pool_pre_ping=False)
+    report = health.check(engine)
+    if as_json:
+        click.echo(json.dumps(report.as_json(), default=str))
+        return
+    db = report.database
+    click.echo(f"database      {'reachable, ' + str(db['rtt_ms']) + ' ms round trip' if db['reachable'] else 'UNREACHABLE'}")
+    click.echo(f"outbox        {report.outbox['pending']} pending, {report.outbox['failed']} failed")
+    if report.queue:
+        q = report.queue
+        click.echo(f"notifications e-mail {q['email']['queued']} queued / {q['email']['failed']} failed, "
+                   f"push {q['push']['queued']} queued / {q['push']['failed']} failed")
+    for b in report.breakers:
+        click.echo(f"breaker       {b['name']}: {b['state'] if b['configured'] else 'not configured'}")
+    for feature, level in report.degradation.items():
+        click.echo(f"degradation   {feature}: {level}")
+    for name, m in report.metrics.get("1h", {}).items():
+        click.echo(f"last hour     {name}: {m['count']} calls, {m['error_rate']:.1%} errors, "
+                   f"p50 {m['p50_ms']} ms, p95 {m['p95_ms']} ms")
+
+
+@click.command("backup")
+@click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False), help="File to write.")
+def backup_cmd(output) -> None:
+    """Write a consistent backup of the whole database.
+
+    Example: budget backup -o family-budget.dump
+    """
+    from ..ops.backup import backup
+    from ..db.engine import database_url
+
+    size = backup(database_url(), output)
+    click.echo(f"Backup written to {output} ({size:,} bytes).")
+
+
+@click.command("restore")
+@click.argument("backup_file", type=click.Path(dir_okay=False))
+def restore_cmd(backup_file) -> None:
+    """Restore a backup into an empty database.
+
+    Example: budget restore family-budget.dump
+    """
+    from ..ops.backup import restore
+    from ..db.engine import database_url
+
+    restore(database_url(), backup_file)
+    click.echo(f"Restored {backup_file}.")
