@@ -8,7 +8,8 @@ from budget_app.errors import page_errors, shown_errors
 from budget_app.format import money_html
 from budget_app.frame import frame
 from budget_app.widgets import stat_tiles
-from budget_core import analytics, export
+from budget_core import analytics
+from budget_core.analytics import export
 
 ctx = frame("Insights")
 

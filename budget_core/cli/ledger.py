@@ -274,7 +274,7 @@ def export_cmd(family_id, fmt, output, date_from, date_to) -> None:
 
     Example: budget export --family 1 --format parquet -o smiths.parquet --from 2026-11-01 --to 2026-11-30
     """
-    from ..export import export_transactions
+    from ..analytics.export import export_transactions
 
     if date_from and date_to and date_from > date_to:
         raise click.BadParameter("--from must not be after --to.", param_hint="--from")

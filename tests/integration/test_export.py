@@ -11,7 +11,8 @@ import pandas as pd
 import polars as pl
 import pytest
 
-from budget_core import analytics, export
+from budget_core import analytics
+from budget_core.analytics import export
 from budget_core.errors import ValidationError
 from budget_core.services import budgets, categories, families, transactions
 from budget_core.services.transactions import TransactionDraft

@@ -10,7 +10,8 @@ import polars as pl
 import pytest
 import vl_convert as vlc
 
-from budget_core import analytics, charts
+from budget_core import analytics
+from budget_core.analytics import charts
 from budget_core.domain.allowance import DayTotal, Plan, month_overview
 from budget_core.domain.projection import project_overview
 

@@ -27,10 +27,10 @@ from pathlib import Path
 import polars as pl
 from sqlalchemy import Engine
 
-from .analytics import load_transactions
-from .errors import NotFound, ValidationError
-from .domain.money import decimals
-from .services import budgets
+from ..errors import NotFound, ValidationError
+from ..domain.money import decimals
+from ..services import budgets
+from .load import load_transactions
 
 FORMATS = ("csv", "parquet")
 COLUMNS = ("id", "occurred_on", "kind", "category", "parent_category", "member", "description", "amount",

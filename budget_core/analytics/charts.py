@@ -6,7 +6,7 @@ minor units by :func:`budget_core.domain.money.format_money`; the float columns 
 marks). Widths are ``"container"`` so a chart fills a 390 px phone as well as a desktop column;
 call ``.properties(width=…)`` for a fixed size (PNG export, notebooks).
 
-The frame each builder expects is the one :mod:`budget_core.analytics` returns under the same
+The frame each builder expects is the one :mod:`budget_core.analytics.queries` returns under the same
 name; columns ending in ``_minor`` are integer minor units.
 """
 
@@ -22,8 +22,8 @@ import altair as alt
 import pandas  # noqa: F401
 import polars as pl
 
-from .domain.money import decimals, format_money, symbol
-from .domain.projection import Projection, cone
+from ..domain.money import decimals, format_money, symbol
+from ..domain.projection import Projection, cone
 
 KIND_COLORS = {"variable": "#4C78A8", "fixed": "#B279A2", "savings": "#54A24B", "income": "#F58518"}
 KIND_LABELS = {"variable": "Everyday (variable)", "fixed": "Fixed", "savings": "Savings", "income": "Income"}
@@ -100,7 +100,7 @@ def daily_allowance_chart(daily: pl.DataFrame, projection: Projection, currency:
     """Each day's variable spending against that day's allowance, with the current pace ahead.
 
     ``daily``: one row per day of the period with ``day`` (Date), ``allowance_minor``,
-    ``spent_minor``, ``projected`` (Boolean: after today) — ``analytics.daily_frame`` of the
+    ``spent_minor``, ``projected`` (Boolean: after today) — ``queries.daily_frame`` of the
     budget overview, so the allowance drawn is the one the Today page shows.
     """
     pace_minor = int(projection.pace) if projection.remaining_days else 0
