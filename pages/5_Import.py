@@ -10,10 +10,11 @@ import streamlit as st
 from budget_app.errors import page_errors, shown_errors
 from budget_app.format import md_escape, money
 from budget_app.frame import FLASH, frame
-from budget_core.importers.csv_format import DATE_FORMATS
+from budget_core.importers.csv_cells import DATE_FORMATS
+from budget_core.importers.links import confirm_links, links_to_review, unlink
+from budget_core.importers.profiles import list_profiles
 from budget_core.importers.rules import RuleDraft, add_rule, delete_rule, list_rules, move_rule, suggest_pattern
-from budget_core.importers.service import (ImportOptions, confirm_links, import_file, links_to_review, list_profiles,
-                                           preview_import, unlink)
+from budget_core.importers.service import ImportOptions, import_file, preview_import
 from budget_core.services import categories, members
 
 ctx = frame("Import")

@@ -18,7 +18,7 @@ import click
 
 from ..domain.money import decimal_string
 from ..errors import BudgetError
-from ..importers.csv_format import DATE_FORMATS
+from ..importers.csv_cells import DATE_FORMATS
 from ._common import get_engine, user_by_email
 
 
@@ -152,7 +152,7 @@ def review_cmd(family_id, by, confirm_all, unlink_id, as_json) -> None:
 
     Example: budget import review --family 1 --by mom@example.com --confirm-all
     """
-    from ..importers.service import confirm_links, links_to_review, unlink
+    from ..importers.links import confirm_links, links_to_review, unlink
     from ..services.families import get_family
 
     engine = get_engine()

@@ -2,14 +2,23 @@
 
 The pieces, each with one job:
 
+- ``source``: a bank file's bytes (in memory or a path): the size limit, opening, text encoding.
+- ``csv_cells``: a CSV cell's date or amount, as banks write them (pure).
 - ``csv_format`` / ``ofx_format``: read a bank file into :class:`Statement` rows (pure, no database).
-  CSV layouts are detected (preamble, delimiter, columns, date format, decimal comma, encoding)
+  CSV layouts are detected (preamble, delimiter, columns, date format, decimal comma)
   into a :class:`CsvMapping` that the family saves as a named bank profile.
 - ``rules``: "description contains / matches → category (and member)", first match wins (pure).
+- ``profiles``: the family's saved bank profiles: which to read a file with, what to save it as.
+- ``planning``: each row's fate (new, duplicate, linked), category and member.
+- ``links``: rows linked to transactions typed by hand: review, confirm, unlink.
 - ``service``: the import use case. One import is one ``family_write`` transaction and one
   ``import.completed`` event; nothing is half-imported.
 - ``watch``: the inbox folder (watchdog) that imports every file once it is completely written.
-- ``budget import …`` lives with the other commands in ``budget_core.cli.imports``.
+
+``budget import …`` lives with the other commands in ``budget_core.cli.imports``. This package may
+import ``budget_core.domain``, ``budget_core.db``, ``budget_core.errors`` and
+``budget_core.services``; the readers (``source``, ``csv_*``, ``ofx_format``) import none of the
+database parts.
 
 Amounts in a :class:`StatementRow` are minor units signed as the bank writes them: negative is
 money out of the account, positive is money in. The service turns them into expenses, refunds and
@@ -55,7 +64,7 @@ class CsvMapping:
 
     ``header`` is the header row as the bank writes it (it identifies the layout); columns are
     named by their header text. Either ``amount`` or ``debit``/``credit`` is set.
-    ``date_format`` is one of :data:`csv_format.DATE_FORMATS`' keys; ``decimal`` is "." or ",".
+    ``date_format`` is one of :data:`csv_cells.DATE_FORMATS`' keys; ``decimal`` is "." or ",".
     ``account`` names the bank account in import ids: keep it stable, or re-imports duplicate.
     """
 

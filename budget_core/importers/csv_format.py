@@ -1,57 +1,30 @@
-"""Bank CSV exports: encoding, preamble, delimiter, columns, date format and decimal comma, detected.
+"""Bank CSV layouts: preamble, delimiter, header and each column's role, detected; then the rows read.
 
 Reading streams the file three times (encoding check, column statistics, rows), so memory grows
 with the rows kept, never with a second copy of the text. Formats are decided from the whole
 column, not the first line: "03/04/2026" alone could be either day or month first, and a file
 whose every day is 12 or less is refused with a message asking which it is, instead of guessed.
+The bytes and encoding are :mod:`.source`'s job, the cells' dates and amounts :mod:`.csv_cells`'.
 
 Errors are ``ValidationError`` naming the line (1-based, as an editor shows it).
 """
 
 from __future__ import annotations
 
-import codecs
 import csv
 import hashlib
-import io
 import re
-from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import date
-from decimal import Decimal, InvalidOperation
-from functools import lru_cache
-from pathlib import Path
-from typing import BinaryIO, Iterator
+from typing import Iterator
 
 from ..errors import ValidationError
-from ..domain.money import MAX_MINOR, decimals, to_minor
-from . import (MAX_FILE_BYTES, MAX_ROWS, CsvMapping, OccurrenceCounter, Statement, StatementRow, content_key,
-               normal_text)
-
-Source = bytes | Path
+from . import MAX_ROWS, CsvMapping, OccurrenceCounter, Statement, StatementRow, content_key, normal_text
+from .csv_cells import DATE_FORMATS, amount_text, choose_date_format, date_formats_of, decimal_evidence, \
+    parse_bank_amount, parse_date
+from .source import Source, check_size, detect_encoding, open_text
 
 HEAD_LINES = 40  # the header must be within the first 40 lines (preambles are a few lines)
 DELIMITERS = (",", ";", "\t", "|")
-
-# key -> (regex, order of the groups as (year, month, day) indexes)
-DATE_FORMATS: dict[str, tuple[re.Pattern, tuple[int, int, int]]] = {
-    "Y-m-d": (re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})"), (0, 1, 2)),
-    "Y/m/d": (re.compile(r"(\d{4})/(\d{1,2})/(\d{1,2})"), (0, 1, 2)),
-    "Ymd": (re.compile(r"(\d{4})(\d{2})(\d{2})"), (0, 1, 2)),
-    "d/m/Y": (re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})"), (2, 1, 0)),
-    "m/d/Y": (re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})"), (2, 0, 1)),
-    "d.m.Y": (re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})"), (2, 1, 0)),
-    "d-m-Y": (re.compile(r"(\d{1,2})-(\d{1,2})-(\d{4})"), (2, 1, 0)),
-    "m-d-Y": (re.compile(r"(\d{1,2})-(\d{1,2})-(\d{4})"), (2, 0, 1)),
-    "d/m/y": (re.compile(r"(\d{1,2})/(\d{1,2})/(\d{2})"), (2, 1, 0)),
-    "m/d/y": (re.compile(r"(\d{1,2})/(\d{1,2})/(\d{2})"), (2, 0, 1)),
-    "d.m.y": (re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{2})"), (2, 1, 0)),
-    "d b Y": (re.compile(r"(\d{1,2})[ -]([A-Za-z]{3})[a-z]*\.?[ -](\d{4})"), (2, 1, 0)),
-}
-AMBIGUOUS = (("d/m/Y", "m/d/Y"), ("d-m-Y", "m-d-Y"), ("d/m/y", "m/d/y"))
-MONTHS = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
-                                      "nov", "dec"), start=1)}
-_TIME_SUFFIX = re.compile(r"[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*(Z|[+-]\d{2}:?\d{2})?$")
 
 # Header words, best first within each role (compared case-insensitively, without punctuation).
 DATE_WORDS = ("transaction date", "booking date", "posting date", "posted date", "date posted", "trans date",
@@ -68,226 +41,6 @@ CREDIT_WORDS = ("credit", "credits", "deposit", "deposits", "paid in", "money in
                 "received", "inflow")
 IGNORED_WORDS = ("balance", "saldo", "solde", "kontostand", "running")
 ACCOUNT_WORDS = ("account", "account number", "account name", "account no")
-
-
-# --- opening and encodings ---------------------------------------------------------------------
-def size_of(source: Source) -> int:
-    return len(source) if isinstance(source, (bytes, bytearray)) else Path(source).stat().st_size
-
-
-def check_size(source: Source) -> None:
-    """Refuse a file above MAX_FILE_BYTES before reading it."""
-    size = size_of(source)
-    if size > MAX_FILE_BYTES:
-        raise ValidationError(f"The file is {size / 2**20:.1f} MB; bank files up to {MAX_FILE_BYTES // 2**20} MB "
-                              "are accepted. Download a shorter date range and import it in parts.")
-    if size == 0:
-        raise ValidationError("The file is empty.")
-
-
-@contextmanager
-def open_binary(source: Source) -> Iterator[BinaryIO]:
-    if isinstance(source, (bytes, bytearray)):
-        yield io.BytesIO(source)
-    else:
-        with open(source, "rb") as fh:
-            yield fh
-
-
-@contextmanager
-def open_text(source: Source, encoding: str) -> Iterator[io.TextIOWrapper]:
-    with open_binary(source) as raw:
-        text = io.TextIOWrapper(raw, encoding=encoding, newline="")
-        try:
-            yield text
-        finally:
-            text.detach()
-
-
-def detect_encoding(source: Source) -> str:
-    """'utf-8-sig', 'utf-16', 'utf-8', 'cp1252' or 'latin-1', from a streamed pass over the bytes.
-
-    A file that is valid UTF-8 in places and broken in others is refused (naming the line): it was
-    damaged, and reading it as Latin-1 would silently garble its descriptions.
-    """
-    with open_binary(source) as fh:
-        start = fh.read(4)
-        if start.startswith(codecs.BOM_UTF8):
-            encoding = "utf-8-sig"
-        elif start.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-            _check_utf16(fh)
-            return "utf-16"
-        else:
-            encoding = "utf-8"
-        fh.seek(0)
-        decoder = codecs.getincrementaldecoder("utf-8")("strict")
-        line, saw_multibyte, cp1252_holes = 1, False, False
-        while chunk := fh.read(1 << 20):
-            if b"\x00" in chunk:
-                raise ValidationError("This is not a text file (it contains NUL bytes); export the statement "
-                                      "from your bank as CSV or OFX.")
-            if encoding != "latin":
-                try:
-                    decoder.decode(chunk)
-                    saw_multibyte = saw_multibyte or not chunk.isascii()
-                except UnicodeDecodeError as err:
-                    bad_line = line + chunk.count(b"\n", 0, err.start)
-                    if saw_multibyte or not chunk[:err.start].isascii():
-                        raise ValidationError(
-                            f"Line {bad_line} is not valid UTF-8 although the rest of the file is: the file "
-                            "looks damaged. Download it from your bank again.") from None
-                    encoding = "latin"
-            if encoding == "latin":
-                cp1252_holes = cp1252_holes or any(b in chunk for b in (b"\x81", b"\x8d", b"\x8f", b"\x90", b"\x9d"))
-            line += chunk.count(b"\n")
-        if encoding in ("utf-8", "utf-8-sig"):  # with a BOM too: a last character cut in half
-            try:
-                decoder.decode(b"", final=True)
-            except UnicodeDecodeError:
-                raise ValidationError(f"The last line ({line}) ends in the middle of a character: the file "
-                                      "is cut short. Download it from your bank again.") from None
-    if encoding == "latin":
-        return "latin-1" if cp1252_holes else "cp1252"
-    return encoding
-
-
-def _check_utf16(fh: BinaryIO) -> None:
-    """Refuse UTF-16 text that does not decode (an odd byte, a broken surrogate pair): a damaged file."""
-    fh.seek(0)
-    decoder = codecs.getincrementaldecoder("utf-16")("strict")
-    try:
-        while chunk := fh.read(1 << 20):
-            decoder.decode(chunk)
-        decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        raise ValidationError("The file is UTF-16 text that is damaged or cut short. "
-                              "Download it from your bank again.") from None
-
-
-# --- dates and amounts ---------------------------------------------------------------------------
-@lru_cache(maxsize=8192)
-def date_formats_of(value: str) -> frozenset[str]:
-    """Every format in DATE_FORMATS under which ``value`` is a real calendar date."""
-    text = _TIME_SUFFIX.sub("", value.strip())
-    return frozenset(key for key in DATE_FORMATS if parse_date(text, key) is not None)
-
-
-@lru_cache(maxsize=8192)
-def parse_date(value: str, fmt: str) -> date | None:
-    pattern, order = DATE_FORMATS[fmt]
-    m = pattern.fullmatch(_TIME_SUFFIX.sub("", value.strip()))
-    if not m:
-        return None
-    parts = m.groups()
-    try:
-        year = int(parts[order[0]])
-        if year < 100:
-            year += 2000
-        month_text = parts[order[1]]
-        month = MONTHS.get(month_text[:3].lower()) if month_text.isalpha() else int(month_text)
-        if month is None:
-            return None
-        return date(year, month, int(parts[order[2]]))
-    except ValueError:
-        return None
-
-
-def choose_date_format(candidates: frozenset[str], column: str) -> str:
-    """The one format every value of the column fits; ValidationError when the column is ambiguous."""
-    for a, b in AMBIGUOUS:
-        if a in candidates and b in candidates:
-            raise ValidationError(
-                f"The dates in column '{column}' read both as day/month and as month/day (no day is above 12). "
-                f"Say which it is: --date-format {a} or --date-format {b} (on the Import page: 'Date format').")
-    for key in DATE_FORMATS:
-        if key in candidates:
-            return key
-    raise ValidationError(f"Column '{column}' does not hold dates in one format.")
-
-
-_AMOUNT_JUNK = re.compile(r"[^\d.,'+\-\s\u00a0\u202f()]")
-_PLAIN_AMOUNT = re.compile(r"([+-]?)(\d+(?:[.,]\d+)?)")
-
-
-def _amount_text(value: str) -> tuple[str, bool] | None:
-    """Digits and separators of a bank amount, and whether it is negative; None when empty."""
-    s = value.strip()
-    if not s:
-        return None
-    plain = _PLAIN_AMOUNT.fullmatch(s)  # the common case, '-12.50', without the general rules below
-    if plain:
-        return plain.group(2), plain.group(1) == "-"
-    negative = False
-    upper = s.upper()
-    if upper.endswith((" DR", "DR")) and not upper.endswith("CR"):
-        negative, s = True, s[:-2]
-    elif upper.endswith("CR"):
-        s = s[:-2]
-    s = _AMOUNT_JUNK.sub("", s).replace("\u00a0", "").replace("\u202f", "").replace(" ", "").replace("'", "")
-    if s.startswith("(") and s.endswith(")"):
-        negative, s = True, s[1:-1]
-    if s.endswith("-"):
-        negative, s = not negative, s[:-1]
-    if s[:1] in "+-" and s:
-        negative, s = (not negative if s[0] == "-" else negative), s[1:]
-    if not re.fullmatch(r"\d[\d.,]*", s or ""):
-        raise ValueError(value)
-    return s, negative
-
-
-def decimal_evidence(value: str) -> str | None:
-    """'.' or ',' when ``value`` shows which is the decimal separator ('1.234,56', '12,5'), else None."""
-    try:
-        parsed = _amount_text(value)
-    except ValueError:
-        return None
-    if parsed is None:
-        return None
-    s = parsed[0]
-    if "." in s and "," in s:
-        return "." if s.rfind(".") > s.rfind(",") else ","
-    for sep in ".,":
-        if s.count(sep) == 1 and len(s) - s.index(sep) - 1 in (1, 2):
-            return sep
-        if s.count(sep) > 1:
-            return "," if sep == "." else "."
-    return None
-
-
-def parse_bank_amount(value: str, decimal: str, currency: str, line: int, column: str) -> int | None:
-    """Minor units of a bank amount ('-1.234,56', '(12.50)', '12.50-', '$12.50', '12.50 DR'); None if empty."""
-    try:
-        parsed = _amount_text(value)
-    except ValueError:
-        raise ValidationError(f"Line {line}: '{value}' in column '{column}' is not an amount.") from None
-    if parsed is None:
-        return None
-    s, negative = parsed
-    group = "," if decimal == "." else "."
-    s = s.replace(group, "")
-    if s.count(decimal) > 1:
-        raise ValidationError(f"Line {line}: '{value}' in column '{column}' is not an amount.")
-    try:
-        number = Decimal(s.replace(decimal, "."))
-    except InvalidOperation:
-        raise ValidationError(f"Line {line}: '{value}' in column '{column}' is not an amount.") from None
-    if number == 0:
-        return 0
-    places = _places(currency)
-    # The fast path only where scaleb is exact: no decimals beyond the currency's and at most 13
-    # digits (scaleb rounds to 28 digits: '1.0000000000000000000000000000001' would pass as 1.00).
-    scaled = number.scaleb(places) if number.as_tuple().exponent >= -places and number.adjusted() < 13 else None
-    if scaled is not None and abs(scaled) <= MAX_MINOR:
-        minor = int(scaled)
-    else:  # money.to_minor says what is wrong, in the words used everywhere else
-        try:
-            minor = to_minor(number, currency, shown=value.strip())
-        except ValidationError as err:
-            raise ValidationError(f"Line {line}: {err.message}") from None
-    return -minor if negative else minor
-
-
-_places = lru_cache(maxsize=16)(decimals)
 
 
 # --- the header ------------------------------------------------------------------------------------
@@ -365,7 +118,7 @@ def _amount_columns(cells: list[str]) -> list[int]:
     out = []
     for i, c in enumerate(cells):
         try:
-            if c and _amount_text(c) and re.search(r"[.,-]", c) and not date_formats_of(c):
+            if c and amount_text(c) and re.search(r"[.,-]", c) and not date_formats_of(c):
                 out.append(i)
         except ValueError:
             continue
@@ -563,10 +316,3 @@ def layout_account(layout: Layout) -> str:
     """The default account of a layout: the same header gives the same account, whatever the file name."""
     digest = hashlib.sha256((layout.delimiter + "\x1f".join(layout.header)).encode("utf-8")).hexdigest()
     return "layout-" + digest[:10]
-
-
-def default_profile_name(file_name: str) -> str:
-    """'Checking_2026-11 (1).csv' -> 'checking': the name without dates, numbers and copies."""
-    stem = Path(file_name).stem.casefold()
-    words = re.sub(r"[^a-z]+", " ", stem).split()
-    return " ".join(words) or "csv"

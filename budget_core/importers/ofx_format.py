@@ -19,7 +19,7 @@ from ofxtools.Parser import OFXTree, ParseError
 from ..errors import ValidationError
 from ..domain.money import to_minor
 from . import MAX_ROWS, OccurrenceCounter, Statement, StatementRow, content_key, normal_text
-from .csv_format import Source, check_size, open_binary, size_of
+from .source import Source, check_size, open_binary, size_of
 
 SNIFF_BYTES = 4096
 

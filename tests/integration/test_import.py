@@ -13,9 +13,10 @@ from sqlalchemy import text
 
 from budget_core.cli import main
 from budget_core.errors import PermissionDenied, ValidationError
+from budget_core.importers.links import confirm_links, links_to_review, unlink
+from budget_core.importers.profiles import list_profiles
 from budget_core.importers.rules import RuleDraft, add_rule, delete_rule, edit_rule, list_rules, move_rule
-from budget_core.importers.service import (ImportOptions, confirm_links, import_file, links_to_review,
-                                           list_profiles, preview_import, unlink)
+from budget_core.importers.service import ImportOptions, import_file, preview_import
 from budget_core.services import activity
 from budget_core.services.transactions import TransactionDraft, add_transaction, delete_transaction, get_transaction
 

@@ -12,7 +12,8 @@ import pytest
 
 from budget_core.errors import ValidationError
 from budget_core.importers import MAX_FILE_BYTES
-from budget_core.importers.csv_format import decimal_evidence, parse_bank_amount, read_csv
+from budget_core.importers.csv_cells import decimal_evidence, parse_bank_amount
+from budget_core.importers.csv_format import read_csv
 from budget_core.importers.ofx_format import read_ofx
 from budget_core.importers.rules import Rule, RuleBook, check_pattern, suggest_pattern
 from budget_core.importers.service import read_statement
