@@ -8,19 +8,14 @@ from budget_app.frame import frame
 from budget_app.widgets import allowance_card, chart, kinds_table, stat_tiles
 from budget_core.errors import ValidationError
 from budget_core.domain.money import parse_amount
+from budget_core.analytics.today import today_charts
 from budget_core.services import budgets
-
-try:  # charts by the analytics helper; nothing is drawn until it exists
-    from budget_core.analytics import today_charts
-except ImportError:  # pragma: no cover - depends on what is merged
-    today_charts = None
 
 ctx = frame("Today")
 
 with page_errors():
     with shown_errors():
-        fb = budgets.daily_budget(ctx.engine, ctx.family.id, version=ctx.family.version,
-                                  timezone_name=ctx.family.timezone)
+        fb = budgets.daily_budget(ctx.access, version=ctx.family.version)
         b, cur = fb.budget, fb.currency
         st.markdown("## Today")
         st.caption(f"{b.on:%A %-d %B} · period {b.period_start:%-d %b} – {b.period_end:%-d %b} · "
@@ -44,10 +39,9 @@ with page_errors():
                 st.markdown(f'<p data-testid="fb-what-if">…tomorrow we can spend '
                             f'<b>{money_html(tomorrow, cur)}</b> a day.</p>', unsafe_allow_html=True)
         with right:
-            if today_charts is not None:
-                daily_chart, category_chart = today_charts(ctx.engine, ctx.family.id, b.on, version=fb.version)
-                chart(daily_chart)
-                chart(category_chart)
+            daily_chart, category_chart = today_charts(ctx.access, b.on, version=fb.version)
+            chart(daily_chart)
+            chart(category_chart)
 
         st.markdown("#### This period, planned against actual")
         kinds_table(b, cur)

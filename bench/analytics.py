@@ -47,6 +47,7 @@ from budget_core.db.engine import make_engine, normalise_url  # noqa: E402
 from budget_core.db.migrate import upgrade  # noqa: E402
 from budget_core.domain.projection import project_overview  # noqa: E402
 from budget_core.services import accounts, budgets, categories, families, invitations  # noqa: E402
+from budget_core.services.access import open_family
 
 TODAY = date(2026, 11, 25)
 DAYS = 3 * 365
@@ -86,13 +87,13 @@ def make_family(engine) -> tuple[int, dict[str, tuple[int, str]], list[int]]:
     fam = families.create_family(engine, users[0].id, name="Bench family", currency="USD",
                                  timezone="America/New_York", monthly_income=640000, savings_goal=80000,
                                  period_start_day=1)
-    families.add_fixed_expense(engine, users[0].id, fam.id, "Rent", 185000)
+    families.add_fixed_expense(open_family(engine, users[0].id, fam.id), "Rent", 185000)
     for user in users[1:]:
-        token = invitations.create_invitation(engine, users[0].id, fam.id).token
+        token = invitations.create_invitation(open_family(engine, users[0].id, fam.id)).token
         invitations.redeem_invitation(engine, user.id, token)
-    categories.add_category(engine, users[0].id, fam.id, "Coffee", parent="Dining")
-    categories.add_category(engine, users[0].id, fam.id, "Organic", parent="Groceries")
-    cats = {c.name: (c.id, c.kind) for c in categories.list_categories(engine, users[0].id, fam.id)}
+    categories.add_category(open_family(engine, users[0].id, fam.id), "Coffee", parent="Dining")
+    categories.add_category(open_family(engine, users[0].id, fam.id), "Organic", parent="Groceries")
+    cats = {c.name: (c.id, c.kind) for c in categories.list_categories(open_family(engine, users[0].id, fam.id))}
     return fam.id, cats, [u.id for u in users]
 
 
@@ -180,6 +181,7 @@ def main() -> None:
         upgrade(bench_url)
         engine = make_engine(bench_url)
         family_id, cats, members = make_family(engine)
+        access = open_family(engine, members[0], family_id)  # the analyst is the family's first member
         t = time.perf_counter()
         data = generate(family_id, cats, members, args.rows)
         generated = time.perf_counter() - t
@@ -199,7 +201,7 @@ def main() -> None:
             "pandas": lambda: pd.read_sql(text(select), engine),
             "read_database": lambda: pl.read_database(select, engine),
             "copy_joined": lambda: copy_joined(engine, select),
-            "ours": lambda: analytics.load_transactions(engine, family_id),
+            "ours": lambda: analytics.load_transactions(access),
         }
         runs = {name: [] for name in loads}
         for _ in range(args.repeat):
@@ -210,20 +212,20 @@ def main() -> None:
         assert tx.height == len(pdf) == args.rows
         assert int(tx.get_column("amount_minor").sum()) == int(pdf["amount_minor"].sum())
 
-        inputs = budgets.load_inputs(engine, family_id, TODAY)
+        inputs = budgets.load_inputs(access, TODAY)
         cat_wall, cat_cpu, by_cat = timed(lambda: analytics.spending_by_category(tx), args.repeat)
 
         def projection():
             budgets.clear_cache()
-            return project_overview(budgets.overview(engine, family_id, TODAY)[1])
+            return project_overview(budgets.overview(access, TODAY)[1])
 
         proj_wall, proj_cpu, proj = timed(projection, args.repeat)
-        currency, overview = budgets.overview(engine, family_id, TODAY)
+        currency, overview = budgets.overview(access, TODAY)
         first = tx.get_column("occurred_on").min()
         compute_wall, compute_cpu, result = timed(lambda: analytics.compute_insights(
             tx, family_id=family_id, plan=inputs.plan, currency=currency, overview=overview,
             date_from=first, date_to=TODAY), args.repeat)
-        e2e_wall, e2e_cpu, _ = timed(lambda: analytics.insights(engine, family_id, first, TODAY, on=TODAY),
+        e2e_wall, e2e_cpu, _ = timed(lambda: analytics.insights(access, first, TODAY, on=TODAY),
                                      args.repeat)
         spec_wall, spec_cpu, _ = timed(lambda: [c.to_dict() for c in result.charts.values()], args.repeat)
 

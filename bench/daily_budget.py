@@ -41,6 +41,7 @@ from sqlalchemy.engine import make_url
 
 from budget_core.db.engine import make_engine
 from budget_core.services import budgets
+from budget_core.services.access import open_family
 from budget_core.services.families import DEFAULT_CATEGORIES
 
 TODAY = date(2026, 11, 25)
@@ -230,7 +231,7 @@ def index_only_plan(url: str) -> str:
                         "auto_explain.log_buffers = on", "auto_explain.log_nested_statements = on",
                         "client_min_messages = log"):
             conn.execute(f"SET {setting}")
-        conn.execute("SELECT * FROM budget_inputs(%s, %s)", (BIG, TODAY)).fetchall()
+        conn.execute("SELECT * FROM budget_inputs(%s, %s, %s)", (BIG, BIG, TODAY)).fetchall()  # user g is in family g
     plan = "\n".join(notices).splitlines()
     keep = [line.strip() for line in plan if "transactions" in line or "Heap Fetches" in line]
     return "\n  ".join(keep) or "(auto_explain is not available on this server)"
@@ -239,6 +240,7 @@ def index_only_plan(url: str) -> str:
 def measure(engine, samples: int, cached_samples: int) -> dict[str, list[float]]:
     series: dict[str, list[float]] = {"SELECT 1 (held connection)": [], "uncached, 50,000-row family": [],
                                       "uncached, 50-row family": []}
+    handles = {family: open_family(engine, family, family) for family in (BIG, SMALL)}  # user g is in family g
     with engine.connect() as held:
         ping = select_one(held)
         for _ in range(20):  # warm up: connections, plans, caches
@@ -246,7 +248,7 @@ def measure(engine, samples: int, cached_samples: int) -> dict[str, list[float]]
         for family in (BIG, SMALL):
             for _ in range(10):
                 budgets.clear_cache()
-                budgets.daily_budget(engine, family, TODAY)
+                budgets.daily_budget(handles[family], TODAY)
         for _ in range(samples):
             start = time.perf_counter()
             ping()
@@ -254,13 +256,13 @@ def measure(engine, samples: int, cached_samples: int) -> dict[str, list[float]]
             for family, name in ((BIG, "uncached, 50,000-row family"), (SMALL, "uncached, 50-row family")):
                 budgets.clear_cache()
                 start = time.perf_counter()
-                budgets.daily_budget(engine, family, TODAY)
+                budgets.daily_budget(handles[family], TODAY)
                 series[name].append(time.perf_counter() - start)
-    first = budgets.daily_budget(engine, BIG, TODAY)
+    first = budgets.daily_budget(handles[BIG], TODAY)
     cached = []
     for _ in range(cached_samples):
         start = time.perf_counter()
-        budgets.daily_budget(engine, BIG, TODAY, version=first.version)
+        budgets.daily_budget(handles[BIG], TODAY, version=first.version)
         cached.append(time.perf_counter() - start)
     series["cached (version known)"] = cached
     return series
@@ -270,8 +272,8 @@ def breakdown(engine, samples: int) -> list[list[object]]:
     """Where an uncached call of the big family spends its time, piece by piece (median ms)."""
     from budget_core.domain.allowance import compute_daily_budget
 
-    inputs = budgets.load_inputs(engine, BIG, TODAY)
-    params = {"f": BIG, "on": TODAY}
+    inputs = budgets.load_inputs(open_family(engine, BIG, BIG), TODAY)
+    params = {"f": BIG, "u": BIG, "on": TODAY}
     pieces = {}
 
     def checkout_ping_return():

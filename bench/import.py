@@ -41,6 +41,7 @@ from budget_core.db.migrate import upgrade  # noqa: E402
 from budget_core.importers.rules import RuleDraft, add_rule  # noqa: E402
 from budget_core.importers.service import ImportOptions, import_file, read_statement  # noqa: E402
 from budget_core.services import accounts, families  # noqa: E402
+from budget_core.services.access import open_family
 
 NOW = datetime(2026, 12, 1, 12, tzinfo=timezone.utc)
 START = date(2024, 12, 1)
@@ -105,7 +106,7 @@ def main() -> None:
     fam = families.create_family(engine, mom.id, name="Bench", currency="USD", timezone="America/New_York",
                                  monthly_income=520000, savings_goal=0, period_start_day=1)
     for i in range(20):
-        add_rule(engine, mom.id, fam.id, RuleDraft(f"MERCHANT {i * 7:03d}", rnd.choice(["Dining", "Groceries", "Fun"])))
+        add_rule(open_family(engine, mom.id, fam.id), RuleDraft(f"MERCHANT {i * 7:03d}", rnd.choice(["Dining", "Groceries", "Fun"])))
     with engine.connect() as conn:  # 1,000 expenses typed by hand over the two years
         cat = conn.exec_driver_sql(f"SELECT id FROM categories WHERE family_id = {fam.id} AND name = 'Dining'").scalar()
         raw = conn.connection.driver_connection
@@ -128,8 +129,8 @@ def main() -> None:
 
     _, t_raw = timed(raw_parse)
     statement, t_read = timed(lambda: read_statement(path.name, path, "USD"))
-    first, t_first = timed(lambda: import_file(engine, mom.id, fam.id, path.name, path, ImportOptions(), now=NOW))
-    again, t_again = timed(lambda: import_file(engine, mom.id, fam.id, path.name, path, ImportOptions(), now=NOW))
+    first, t_first = timed(lambda: import_file(open_family(engine, mom.id, fam.id), path.name, path, ImportOptions(), now=NOW))
+    again, t_again = timed(lambda: import_file(open_family(engine, mom.id, fam.id), path.name, path, ImportOptions(), now=NOW))
     tracemalloc.start()
     read_statement(path.name, path, "USD")
     _, peak = tracemalloc.get_traced_memory()

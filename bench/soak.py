@@ -21,6 +21,7 @@ import uuid
 from pathlib import Path
 
 from sqlalchemy import text
+from budget_core.services.access import open_family
 
 
 def p95(values: list[float]) -> float | None:
@@ -54,7 +55,7 @@ def main() -> None:
     fam = families.create_family(engine, people[0].id, name="Soak", currency="USD", timezone="UTC",
                                  monthly_income=500000, savings_goal=0, period_start_day=1)
     for person in people[1:]:
-        invitations.redeem_invitation(engine, person.id, invitations.create_invitation(engine, people[0].id, fam.id).token)
+        invitations.redeem_invitation(engine, person.id, invitations.create_invitation(open_family(engine, people[0].id, fam.id)).token)
 
     duration = args.minutes * 60
     fault_from, fault_to = duration / 3, 2 * duration / 3
@@ -76,7 +77,7 @@ def main() -> None:
             draft = tx.TransactionDraft(rng.randrange(100, 9000), "soak", "Groceries", client_id=cid)
             start, started_in = time.perf_counter(), phase()
             try:
-                retry(lambda: tx.add_transaction(engine, person.id, fam.id, draft), retryable=is_unreachable,
+                retry(lambda: tx.add_transaction(open_family(engine, person.id, fam.id), draft), retryable=is_unreachable,
                       attempts=60, base_s=0.05, cap_s=1.0)
             except Exception as exc:  # not acknowledged: allowed, counted
                 if not is_unreachable(exc):

@@ -54,6 +54,7 @@ import psycopg  # noqa: E402
 
 from budget_app.server_process import CHROMIUM, CHROMIUM_ARGS, AppServer  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
+from budget_core.services.access import open_family
 
 PASSWORD = "bench sync latency password"
 MEMBERS = 4
@@ -116,7 +117,7 @@ def make_people(db_url: str, idle: int) -> tuple[list[str], list[str]]:
                                         monthly_income=1_000_000, savings_goal=0, period_start_day=1)
         for user in users[1:]:
             invitations.redeem_invitation(engine, user.id,
-                                          invitations.create_invitation(engine, users[0].id, family.id).token)
+                                          invitations.create_invitation(open_family(engine, users[0].id, family.id)).token)
         others = []
         for i in range(idle):
             email = f"idle{i}@bench.test"

@@ -13,16 +13,11 @@ from budget_core.services.invitations import Invitation
 from budget_core.services.members import Member
 
 from .errors import shown_errors
+from .keys import done as _done
 from .format import html_escape, relative_time
 from .widgets import table
 
-FLASH = "fb_flash"
 NEW_LINK = "fb_new_invitation"
-
-
-def _done(message: str) -> None:
-    st.session_state[FLASH] = message
-    st.rerun()
 
 
 def members_list(people: list[Member]) -> None:
@@ -42,12 +37,12 @@ def member_manager(ctx, people: list[Member]) -> None:
     other = "member" if person.role == "manager" else "manager"
     if c1.button(f"Make {other}", key=f"role_{pick}"):
         with shown_errors():
-            members.change_role(ctx.engine, ctx.user.id, ctx.family.id, pick, other)
+            members.change_role(ctx.access, pick, other)
             _done(f"{person.display_name} is now a {other}")
     confirm = c2.checkbox(f"Yes, remove {person.display_name}", key=f"confirm_rm_{pick}")
     if st.button("Remove from the family", key=f"remove_{pick}", disabled=not confirm, icon=":material/person_remove:"):
         with shown_errors():
-            members.remove_member(ctx.engine, ctx.user.id, ctx.family.id, pick)
+            members.remove_member(ctx.access, pick)
             _done(f"Removed {person.display_name}")
 
 
@@ -65,7 +60,7 @@ def invite_form(ctx) -> None:
         create = st.form_submit_button("Create invitation link", type="primary")
     if create:
         with shown_errors():
-            made = invitations.create_invitation(ctx.engine, ctx.user.id, ctx.family.id, role=role, hours=int(hours),
+            made = invitations.create_invitation(ctx.access, role=role, hours=int(hours),
                                                  email=email.strip() or None)
             st.session_state[NEW_LINK] = (made.url, made.invitation.expires_at, role, email.strip())
     new = st.session_state.get(NEW_LINK)
@@ -98,6 +93,6 @@ def invitations_list(ctx, invites: list[Invitation]) -> None:
                     unsafe_allow_html=True)
         if status == "open" and c2.button("Revoke", key=f"revoke_{inv.id}"):
             with shown_errors():
-                invitations.revoke_invitation(ctx.engine, ctx.user.id, ctx.family.id, inv.id)
+                invitations.revoke_invitation(ctx.access, inv.id)
                 st.session_state.pop(NEW_LINK, None)
                 _done(f"Revoked invitation #{inv.id}")

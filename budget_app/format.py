@@ -11,6 +11,7 @@ import html
 import re
 from datetime import date, datetime, timezone
 
+from budget_core.domain.allowance import KIND_LABELS  # noqa: F401 - the views take the words from here
 from budget_core.domain.money import format_money
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
@@ -68,4 +69,3 @@ def short_date(day: date, today: date | None = None) -> str:
     return f"{day.day} {day:%b %Y}"
 
 
-KIND_LABELS = {"variable": "Everyday", "fixed": "Fixed", "savings": "Savings", "income": "Income"}

@@ -23,40 +23,57 @@ from budget_core.errors import BudgetError, PermissionDenied
 from budget_core.domain.period import local_today
 from budget_core.services import categories, families, sessions, transactions
 from budget_core.services.accounts import User
-from budget_core.services.families import Family, Membership
+from budget_core.services.access import Family, FamilyAccess
+from budget_core.services.families import Membership
 
 from . import focus, gate, offline, poller, quick_entry, style, versions, wake
 from .errors import DB_DOWN, OFFLINE_SAVED, show_error, shown_errors
 from .format import md_escape, money
+from .keys import FLASH, OFFLINE_KIT
 
 ROOT = Path(__file__).resolve().parents[1]
-FLASH = "fb_flash"
-OFFLINE_KIT = "fb_offline_kit"
 
 
 @dataclass(frozen=True)
 class Context:
-    """Who is looking at which family; what every page needs."""
+    """Who is looking at which family; what every page needs.
 
-    engine: Engine
+    ``access`` is the family handle opened for this page run (membership checked): every
+    ``budget_core`` call about the family takes it.
+    """
+
+    access: FamilyAccess
     user: User
-    family: Family
-    role: str
-    member_name: str
     memberships: tuple[Membership, ...]
 
     @property
+    def engine(self) -> Engine:
+        return self.access.engine
+
+    @property
+    def family(self) -> Family:
+        return self.access.family
+
+    @property
+    def role(self) -> str:
+        return self.access.role
+
+    @property
+    def member_name(self) -> str:
+        return self.access.member_name
+
+    @property
     def is_manager(self) -> bool:
-        return self.role == "manager"
+        return self.access.is_manager
 
     @property
     def currency(self) -> str:
-        return self.family.currency
+        return self.access.currency
 
     @property
     def today(self) -> date:
         """Today in the family's time zone."""
-        return local_today(self.family.timezone, datetime.now(timezone.utc))
+        return self.access.today()
 
 
 @st.cache_resource(show_spinner="Starting the family's database…")
@@ -150,8 +167,8 @@ def _no_family(engine: Engine, user: User) -> None:
 
 def _quick_entry(ctx: Context) -> None:
     """Draw the sidebar form; save a submitted draft; keep the typed text when it is refused."""
-    cats = categories.list_categories(ctx.engine, ctx.user.id, ctx.family.id)
-    last = transactions.last_category_id(ctx.engine, ctx.user.id, ctx.family.id)
+    cats = categories.list_categories(ctx.access)
+    last = transactions.last_category_id(ctx.access)
     st.session_state[OFFLINE_KIT] = (ctx, cats, last)  # what the sidebar needs if the database goes away
     _entry_form(ctx, cats, last)
 
@@ -163,11 +180,11 @@ def _entry_form(ctx: Context, cats, last) -> None:
         draft = quick_entry.quick_expense_form(cats, last, ctx.currency, ctx.today)
         if draft is None:
             return
-        saved = transactions.add_transaction(ctx.engine, ctx.user.id, ctx.family.id, draft)
+        saved = transactions.add_transaction(ctx.access, draft)
     except DB_DOWN:
         if draft is None:
             raise
-        offline.keep_for_later(ctx.engine, ctx.user.id, ctx.family.id, draft)
+        offline.keep_for_later(ctx.access, draft)
         quick_entry.mark_saved()
         st.session_state[FLASH] = OFFLINE_SAVED
         st.rerun()
@@ -189,7 +206,7 @@ def _degraded(err: BaseException) -> None:
         st.warning("Offline: new entries are kept on this device and saved when the database is back.",
                    icon=":material/cloud_off:")
         _entry_form(ctx, cats, last)
-        offline.outbox_panel(ctx.engine, ctx.user.id, ctx.family.id, ctx.currency, categories=cats)
+        offline.outbox_panel(ctx.access, categories=cats)
     flash = st.session_state.pop(FLASH, None)
     if flash:
         st.toast(md_escape(flash), icon=":material/schedule:")
@@ -238,16 +255,17 @@ def frame(title: str) -> Context:
         if not memberships:
             _no_family(engine, user)
         membership = _choose_family(memberships)
-        family = families.get_family(engine, user.id, membership.family_id)
+        access = families.open(engine, user.id, membership.family_id)
+        family = access.family
         versions.watch(family.id)
-        poller.catch_up(engine, user.id, family.id, family.version)
+        poller.catch_up(access, family.version)
     except DB_DOWN as err:
         if st.session_state.get(OFFLINE_KIT):
             _degraded(err)
         _offline_page(err)
     except BudgetError as err:
         _offline_page(err)
-    ctx = Context(engine, user, family, membership.role, membership.display_name, tuple(memberships))
+    ctx = Context(access, user, tuple(memberships))
     with st.sidebar:
         st.markdown(f"**{md_escape(family.name)}**  \n"
                     f"<span class='fb-muted'>{md_escape(ctx.member_name)} · {ctx.role}</span>",
@@ -255,13 +273,12 @@ def frame(title: str) -> Context:
         _page_links(ctx.role)
         with shown_errors():
             _quick_entry(ctx)
-        offline.outbox_panel(engine, user.id, family.id, family.currency,
-                             categories=st.session_state.get(OFFLINE_KIT, (None, ()))[1])
+        offline.outbox_panel(access, categories=st.session_state.get(OFFLINE_KIT, (None, ()))[1])
         if st.session_state.get(FLASH) or not st.session_state.get("fb_focused"):
             st.session_state["fb_focused"] = True
             quick_entry.focus_amount()
         focus.returns()  # a tab coming back into view reruns the page, which catches up at once
-        poller.change_poller(engine, user.id, family.id)
+        poller.change_poller(access)
         if st.button("Sign out", key="sign_out", icon=":material/logout:"):
             _sign_out("You are signed out.")
             st.rerun()

@@ -9,18 +9,15 @@ from __future__ import annotations
 import streamlit as st
 from sqlalchemy import Engine
 
-from budget_core.errors import ValidationError
+from budget_core.demo import create_demo, demo_offered
 from budget_core.domain.money import check_currency
-from budget_core.services import accounts, families, invitations, sessions
+from budget_core.services import invitations, sessions
+from budget_core.services.signup import SignUp, join_as_new, sign_up
 
 from .errors import shown_errors
 from .format import html_escape, md_escape
 from .inputs import currency_choices, fixed_expense_lines, plan_amount, timezone_names
 
-try:  # `budget demo`'s builder, written by the lead; the button is hidden until it exists
-    from budget_core.demo import create_demo
-except ImportError:  # pragma: no cover - depends on what is merged
-    create_demo = None
 
 USER = "user_id"
 FAMILY = "family_id"
@@ -50,14 +47,6 @@ def _browser_timezone() -> str:
     except Exception:  # noqa: BLE001 - no browser context (tests): fall back quietly
         tz = None
     return tz if tz in timezone_names() else "UTC"
-
-
-def _database_is_empty(engine: Engine) -> bool:
-    """True before any family exists. Family ids are identity values starting at 1 and families are
-    never deleted, so family 1 exists exactly when some family was ever created."""
-    from budget_core.services.activity import family_version
-
-    return family_version(engine, 1) is None
 
 
 def _header(subtitle: str) -> None:
@@ -110,22 +99,11 @@ def _create_family_form(engine: Engine) -> None:
         return
     with shown_errors():
         currency = check_currency(currency)
-        accounts.check_display_name(name)
-        accounts.check_email(email)
-        accounts.check_password(password)
-        families.check_family_name(family_name)
-        families.check_timezone(timezone)
-        monthly_income = plan_amount(income, currency, "monthly income")
-        if monthly_income == 0:
-            raise ValidationError("Enter the family's monthly income, for example 5200.")
-        savings_goal = plan_amount(savings, currency, "savings goal")
-        fixed_expenses = fixed_expense_lines(fixed, currency)
-        user = accounts.create_user(engine, email, name, password)
-        family = families.create_family(engine, user.id, name=family_name, currency=currency, timezone=timezone,
-                                        monthly_income=monthly_income, savings_goal=savings_goal,
-                                        period_start_day=int(start_day))
-        for fixed_name, amount in fixed_expenses:
-            families.add_fixed_expense(engine, user.id, family.id, fixed_name, amount)
+        form = SignUp(name, email, password, family_name, currency, timezone,
+                      monthly_income=plan_amount(income, currency, "monthly income"),
+                      savings_goal=plan_amount(savings, currency, "savings goal"),
+                      period_start_day=int(start_day), fixed_expenses=tuple(fixed_expense_lines(fixed, currency)))
+        user, family = sign_up(engine, form)
         sign_in_as(user.id, family.id, token=sessions.start_session(engine, user.id))
         st.rerun()
 
@@ -136,19 +114,15 @@ def _join_as_new_form(engine: Engine, token: str) -> None:
         submitted = st.form_submit_button("Create my account and join", type="primary")
     if submitted:
         with shown_errors():
-            accounts.check_display_name(name)
-            accounts.check_email(email)
-            accounts.check_password(password)
-            invitations.peek_invitation(engine, token)
-            user = accounts.create_user(engine, email, name, password)
-            family_id = sessions.redeem(engine, user.id, token, client=client_address())
+            user, family_id = join_as_new(engine, token, name=name, email=email, password=password,
+                                          client=client_address())
             sign_in_as(user.id, family_id, token=sessions.start_session(engine, user.id))
             st.query_params.clear()
             st.rerun()
 
 
 def _demo_button(engine: Engine) -> None:
-    if create_demo is None or not _database_is_empty(engine):
+    if not demo_offered(engine):
         return
     st.divider()
     st.markdown("Just looking? Open a sample family with two months of made-up spending.")

@@ -48,7 +48,7 @@ def parts(report: Health) -> None:
     cache = report.cache
     rate = "no calls yet" if cache.get("hit_rate") is None else f"{cache['hit_rate']:.0%} of {cache['hits'] + cache['misses']} calls"
     rows.append(("Daily-budget cache hit rate (this server)", rate))
-    st.dataframe(pl.DataFrame(rows, schema=["Part", "State"], orient="row"), hide_index=True, use_container_width=True)
+    st.dataframe(pl.DataFrame(rows, schema=["Part", "State"], orient="row"), hide_index=True, width="stretch")
 
 
 def metrics(report: Health) -> None:
@@ -59,4 +59,4 @@ def metrics(report: Health) -> None:
         return
     frame = pl.DataFrame([{"Service call": name, "Calls": m["count"], "Error rate": f"{m['error_rate']:.1%}",
                            "p50 (ms, ≤)": m["p50_ms"], "p95 (ms, ≤)": m["p95_ms"]} for name, m in data.items()])
-    st.dataframe(frame, hide_index=True, use_container_width=True)
+    st.dataframe(frame, hide_index=True, width="stretch")

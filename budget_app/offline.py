@@ -9,22 +9,27 @@ reason) to discard or send again.
 from __future__ import annotations
 
 import streamlit as st
-from sqlalchemy import Engine
-
+from budget_core.errors import ValidationError
 from budget_core.ops.outbox import Outbox, OutboxEntry, get_deliverer
+from budget_core.services.access import FamilyAccess
 from budget_core.services.transactions import TransactionDraft
 
 from .format import md_escape, money
 
 
-def keep_for_later(engine: Engine, user_id: int, family_id: int, draft: TransactionDraft) -> OutboxEntry:
+def keep_for_later(access: FamilyAccess, draft: TransactionDraft) -> OutboxEntry:
     """Durably keep ``draft`` (fsync'd before this returns) and wake the deliverer."""
-    entry = Outbox().enqueue(family_id, {
-        "amount": draft.amount, "description": draft.description, "category": draft.category,
-        "occurred_on": draft.occurred_on.isoformat() if draft.occurred_on else None, "refund": draft.refund,
-    }, user_id=user_id, client_id=str(draft.client_id))
-    get_deliverer(engine).poke()
+    entry = Outbox().enqueue(access.family_id, draft.as_json(access.currency), user_id=access.user_id,
+                             client_id=str(draft.client_id))
+    get_deliverer(access.engine).poke()
     return entry
+
+
+def _amount(entry: OutboxEntry, currency: str) -> str:
+    try:
+        return money(TransactionDraft.from_json(entry.draft, currency).amount, currency)
+    except ValidationError:
+        return str(entry.draft.get("amount", ""))  # shown as typed; delivery will say what is wrong
 
 
 def _mine(user_id: int, family_id: int) -> tuple[list[OutboxEntry], list[OutboxEntry]]:
@@ -33,11 +38,12 @@ def _mine(user_id: int, family_id: int) -> tuple[list[OutboxEntry], list[OutboxE
     return [e for e in own if e.status == "pending"], [e for e in own if e.status == "failed"]
 
 
-def outbox_panel(engine: Engine, user_id: int, family_id: int, currency: str, categories=()) -> None:
+def outbox_panel(access: FamilyAccess, categories=()) -> None:
     """The sidebar's list of this member's undelivered entries (nothing when there are none).
     A refused entry can be sent again, with another category when that was the problem."""
-    deliverer = get_deliverer(engine)  # started once per process; delivers whatever is pending
-    pending, failed = _mine(user_id, family_id)
+    deliverer = get_deliverer(access.engine)  # started once per process; delivers whatever is pending
+    pending, failed = _mine(access.user_id, access.family_id)
+    currency = access.currency
     if pending:
         deliverer.poke()  # this page ran, so the database answers again: deliver now, not after backoff
     if not pending and not failed:
@@ -47,10 +53,10 @@ def outbox_panel(engine: Engine, user_id: int, family_id: int, currency: str, ca
         box.markdown(f"**Waiting to be saved** ({len(pending)})")
         for e in pending:
             box.caption(f":material/schedule: {md_escape(e.description)} · "
-                        f"{md_escape(money(e.draft.get('amount', 0), currency))} — pending, kept on this device")
+                        f"{md_escape(_amount(e, currency))} — pending, kept on this device")
     for e in failed:
         box.markdown(f":material/error: **Not saved:** {md_escape(e.description)} · "
-                     f"{md_escape(money(e.draft.get('amount', 0), currency))}")
+                     f"{md_escape(_amount(e, currency))}")
         box.caption(md_escape(e.reason or "refused"))
         draft = dict(e.draft)
         ids = [c.id for c in categories]
@@ -62,7 +68,7 @@ def outbox_panel(engine: Engine, user_id: int, family_id: int, currency: str, ca
         left, right = box.columns(2)
         if left.button("Send again", key=f"resend_{e.client_id}"):
             Outbox().resend(e, draft)
-            get_deliverer(engine).poke()
+            deliverer.poke()
             st.rerun()
         if right.button("Discard", key=f"discard_{e.client_id}"):
             Outbox().discard(e.client_id)

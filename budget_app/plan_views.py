@@ -15,21 +15,15 @@ from budget_core.services.families import Family, FixedExpense
 
 from .errors import shown_errors
 from .format import KIND_LABELS, html_escape, money_html
+from .keys import done as _done
 from .inputs import currency_choices, plan_amount, timezone_names
 from .widgets import table
 
-FLASH = "fb_flash"
-
-
-def _done(message: str) -> None:
-    st.session_state[FLASH] = message
-    st.rerun()
 
 
 def plan_summary(ctx) -> None:
     family = ctx.family
-    budget = budgets.daily_budget(ctx.engine, family.id, version=family.version,
-                                  timezone_name=family.timezone).budget
+    budget = budgets.daily_budget(ctx.access, version=family.version).budget
     rows = [["Monthly income", money_html(family.monthly_income, family.currency)],
             ["Fixed expenses", money_html(budget.summary("fixed").planned, family.currency)],
             ["Left for everyday spending", money_html(budget.plan_spendable, family.currency)],
@@ -56,17 +50,13 @@ def plan_form(ctx) -> None:
     if not submitted:
         return
     with shown_errors():
-        wanted = {"name": name, "currency": currency, "timezone": timezone, "period_start_day": int(start_day),
-                  "monthly_income": plan_amount(income, currency, "monthly income"),
-                  "savings_goal": plan_amount(savings, currency, "savings goal")}
-        current = {"name": f.name, "currency": f.currency, "timezone": f.timezone,
-                   "period_start_day": f.period_start_day, "monthly_income": f.monthly_income,
-                   "savings_goal": f.savings_goal}
-        changes = {k: v for k, v in wanted.items() if v != current[k]}
-        if not changes:
+        saved = families.update_plan(ctx.access, name=name, currency=currency, timezone=timezone,
+                                     period_start_day=int(start_day),
+                                     monthly_income=plan_amount(income, currency, "monthly income"),
+                                     savings_goal=plan_amount(savings, currency, "savings goal"))
+        if saved.version == f.version:
             st.info("Nothing changed.")
             return
-        families.update_plan(ctx.engine, ctx.user.id, f.id, **changes)
         _done("Plan saved")
 
 
@@ -84,7 +74,7 @@ def fixed_expenses(ctx, fixed: list[FixedExpense], editable: bool) -> None:
                             format_func=lambda i: by_id[i].name, key="fixed_remove_pick")
         if c2.button("Remove", key="fixed_remove", disabled=gone is None, icon=":material/delete:"):
             with shown_errors():
-                families.remove_fixed_expense(ctx.engine, ctx.user.id, ctx.family.id, gone)
+                families.remove_fixed_expense(ctx.access, gone)
                 _done(f"Removed {by_id[gone].name}")
     if not editable:
         return
@@ -95,7 +85,7 @@ def fixed_expenses(ctx, fixed: list[FixedExpense], editable: bool) -> None:
         add = st.form_submit_button("Add fixed expense")
     if add:
         with shown_errors():
-            families.add_fixed_expense(ctx.engine, ctx.user.id, ctx.family.id, name, parse_amount(amount, cur))
+            families.add_fixed_expense(ctx.access, name, parse_amount(amount, cur))
             _done(f"Added {name}")
 
 
@@ -119,8 +109,7 @@ def categories_manager(ctx, cats: list[Category]) -> None:
         add = st.form_submit_button("Add category")
     if add:
         with shown_errors():
-            categories.add_category(ctx.engine, ctx.user.id, ctx.family.id, name,
-                                    None if parent else kind, parent)
+            categories.add_category(ctx.access, name, None if parent else kind, parent)
             _done(f"Added {name}")
     st.markdown("**Change a category**")
     pick = st.selectbox("Category", list(by_id), index=None, placeholder="Choose a category…",
@@ -135,11 +124,11 @@ def categories_manager(ctx, cats: list[Category]) -> None:
         with shown_errors():
             if new_name.strip() == cat.name:
                 raise ValidationError("Type a new name first.")
-            categories.rename_category(ctx.engine, ctx.user.id, ctx.family.id, cat.id, new_name)
+            categories.rename_category(ctx.access, cat.id, new_name)
             _done(f"Renamed {cat.name} to {new_name}")
     label = "Restore" if cat.archived else "Archive"
     if st.button(label, key=f"cat_archive_{cat.id}",
                  help="Archived categories keep their past transactions but leave the entry forms."):
         with shown_errors():
-            categories.archive_category(ctx.engine, ctx.user.id, ctx.family.id, cat.id, archived=not cat.archived)
+            categories.archive_category(ctx.access, cat.id, archived=not cat.archived)
             _done(f"{'Restored' if cat.archived else 'Archived'} {cat.label}")

@@ -22,17 +22,16 @@ from __future__ import annotations
 from datetime import timedelta
 
 import streamlit as st
-from sqlalchemy import Engine
-
 from budget_core.config import settings
+from budget_core.errors import PermissionDenied
 from budget_core.services import activity
+from budget_core.services.access import FamilyAccess
 
 from . import versions, wake
 from .errors import DB_DOWN
 from .format import md_escape
+from .keys import CURSORS, TOASTS
 
-CURSORS = "fb_cursors"
-TOASTS = "fb_toasts"
 
 
 def _cursors() -> dict:
@@ -41,13 +40,13 @@ def _cursors() -> dict:
     return st.session_state[CURSORS]
 
 
-def catch_up(engine: Engine, user_id: int, family_id: int, latest: int | None) -> bool:
+def catch_up(access: FamilyAccess, latest: int | None) -> bool:
     """Advance the session's cursor to ``latest``; queue toasts for others' events. True if it moved.
 
     The first time a session sees a family its cursor starts at ``latest``: history is on the
     Activity page, not in toasts.
     """
-    cursors = _cursors()
+    cursors, family_id = _cursors(), access.family_id
     cursor = cursors.get(family_id)
     if latest is None:
         return False
@@ -56,10 +55,10 @@ def catch_up(engine: Engine, user_id: int, family_id: int, latest: int | None) -
         return False
     if latest <= cursor:
         return False
-    events = activity.changes_since(engine, user_id, family_id, cursor, limit=200)
+    events = activity.changes_since(access, cursor, limit=200)
     toasts = st.session_state.setdefault(TOASTS, [])
     for event in events:
-        if event.actor_id != user_id:
+        if event.actor_id != access.user_id:
             toasts.append(md_escape(event.text))
     cursors[family_id] = max([latest] + [e.version for e in events])
     return True
@@ -71,7 +70,7 @@ def show_queued_toasts() -> None:
 
 
 @st.fragment(run_every=timedelta(milliseconds=settings().poll_ms))
-def change_poller(engine: Engine, user_id: int, family_id: int) -> None:
+def change_poller(access: FamilyAccess) -> None:
     """Rerun the app when the family changed since this session last looked; else do nothing.
 
     Kept trivial on purpose: it runs every ``poll_ms`` in every open session. The idle path is
@@ -79,15 +78,18 @@ def change_poller(engine: Engine, user_id: int, family_id: int) -> None:
     family this session shows, so a change can wake it at once. (A tab coming back into view is
     caught by ``focus.returns()``, drawn once per page run outside this fragment.)
     """
+    family_id = access.family_id
     versions.watch(family_id)  # the watcher re-reads families with open sessions every few seconds
     wake.register(family_id)  # …and wakes this session as soon as the family changes
     cursor = _cursors().get(family_id)
     try:
-        latest = versions.latest_version(engine, family_id)
+        latest = versions.latest_version(access.engine, family_id)
         if cursor is not None and latest is not None and latest <= cursor:
             return
-        moved = catch_up(engine, user_id, family_id, latest)
+        moved = catch_up(access, latest)
     except DB_DOWN:
         return  # the next full run shows the offline message; the timer keeps trying
+    except PermissionDenied:
+        moved = True  # removed from the family meanwhile: the full run's frame says so
     if moved:
         st.rerun(scope="app")

@@ -68,7 +68,7 @@ def quick_expense_form(categories: list[Category], last_category_id: int | None,
                                    format_func=lambda i: _category_label(by_id[i]))
         occurred_on = st.date_input("Date", value=today, key=widget_key("date"), format="YYYY-MM-DD")
         refund = st.checkbox("Money back (refund)", key=widget_key("refund"))
-        submitted = st.form_submit_button("Save", type="primary", use_container_width=True)
+        submitted = st.form_submit_button("Save", type="primary", width="stretch")
     if not submitted:
         return None
     amount = parse_amount(amount_text, currency)
@@ -104,7 +104,5 @@ def focus_amount() -> None:
     other box has it: the script runs a moment after the page, when the person may already be
     typing elsewhere (an Enter meant for that box would otherwise submit an empty expense).
     """
-    import streamlit.components.v1 as components
-
     # A different document each time, or the browser keeps the old frame and the script does not run again.
-    components.html(f"<!-- form {_generation()} -->" + _FOCUS_JS, height=0)
+    st.iframe(f"<!-- form {_generation()} -->" + _FOCUS_JS, height=1)

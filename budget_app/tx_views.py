@@ -8,7 +8,6 @@ the person's version against the new ``row_version``; "Take theirs" drops it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 
 import streamlit as st
@@ -17,33 +16,22 @@ from budget_core.errors import BudgetError, Conflict
 from budget_core.domain.money import decimal_string, parse_amount
 from budget_core.services import categories, members, transactions
 from budget_core.services.categories import Category
-from budget_core.services.transactions import Transaction, TransactionChanges, TransactionFilter
+from budget_core.services.transactions import EditConflict, Transaction, TransactionChanges, TransactionFilter
 
 from .errors import DB_DOWN, show_error
+from .keys import FLASH
 from .format import KIND_LABELS, html_escape, md_escape, money, money_html, short_date
 from .widgets import table
 
 EDITING = "tx_editing"      # the Transaction as the person saw it when opening it
-CONFLICT = "tx_conflict"    # a PendingConflict
+CONFLICT = "tx_conflict"    # an EditConflict
 PICK_GEN = "tx_pick_gen"    # rotating the picker's key closes the editor
-FLASH = "fb_flash"
-
-
-@dataclass(frozen=True)
-class PendingConflict:
-    """What the person wanted (``mine``: changes, or None for a delete) against what is stored."""
-
-    tx_id: int
-    mine: TransactionChanges | None
-    theirs: Transaction | None
-    current_version: int | None
-    message: str
 
 
 def filters(ctx) -> TransactionFilter:
     """Draw search and filters; return the filter they describe."""
-    people = members.list_members(ctx.engine, ctx.user.id, ctx.family.id)
-    cats = categories.list_categories(ctx.engine, ctx.user.id, ctx.family.id, include_archived=True)
+    people = members.list_members(ctx.access)
+    cats = categories.list_categories(ctx.access, include_archived=True)
     text = st.text_input("Search", placeholder="Description or category", key="tx_search",
                          label_visibility="collapsed")
     with st.expander("Filters", icon=":material/filter_list:"):
@@ -112,8 +100,7 @@ def _run(action, on_conflict_mine: TransactionChanges | None, tx_id: int, done: 
     try:
         action()
     except Conflict as err:
-        st.session_state[CONFLICT] = PendingConflict(tx_id, on_conflict_mine, err.current, err.current_version,
-                                                     err.message)
+        st.session_state[CONFLICT] = EditConflict.from_error(tx_id, on_conflict_mine, err)
         st.rerun()
     except (BudgetError, *DB_DOWN) as err:
         show_error(err, slot)
@@ -125,8 +112,8 @@ def _run(action, on_conflict_mine: TransactionChanges | None, tx_id: int, done: 
 
 def editor(ctx, rows: list[Transaction]) -> None:
     """Pick a transaction to edit or delete; resolve a conflict if the last try hit one."""
-    cats = categories.list_categories(ctx.engine, ctx.user.id, ctx.family.id, include_archived=True)
-    conflict: PendingConflict | None = st.session_state.get(CONFLICT)
+    cats = categories.list_categories(ctx.access, include_archived=True)
+    conflict: EditConflict | None = st.session_state.get(CONFLICT)
     if conflict is not None:
         conflict_panel(ctx, conflict, {c.id: c for c in cats})
         return
@@ -150,13 +137,11 @@ def editor(ctx, rows: list[Transaction]) -> None:
         show_error(err, slot)
         changes = None
     if changes is not None:
-        _run(lambda: transactions.edit_transaction(ctx.engine, ctx.user.id, ctx.family.id, editing.id,
-                                                   editing.row_version, changes),
+        _run(lambda: transactions.edit_transaction(ctx.access, editing.id, editing.row_version, changes),
              changes, editing.id, f"Saved your changes to {editing.description}", slot)
     c1, c2 = st.columns(2)
     if c1.button("Delete this transaction", key=f"del_{editing.id}", icon=":material/delete:"):
-        _run(lambda: transactions.delete_transaction(ctx.engine, ctx.user.id, ctx.family.id, editing.id,
-                                                     editing.row_version),
+        _run(lambda: transactions.delete_transaction(ctx.access, editing.id, editing.row_version),
              None, editing.id, f"Deleted {editing.description}", slot)
     if c2.button("Close", key=f"close_{editing.id}"):
         _close_editor()
@@ -175,7 +160,7 @@ def _side(title: str, amount: int | None, currency: str, description: str, categ
     table(["", ""], rows, numeric=(1,), test_id=test_id)
 
 
-def conflict_panel(ctx, c: PendingConflict, cats: dict[int, Category]) -> None:
+def conflict_panel(ctx, c: EditConflict, cats: dict[int, Category]) -> None:
     """Both versions side by side, and the choice between them."""
     st.warning(c.message, icon=":material/sync_problem:")
     left, right = st.columns(2)
@@ -196,22 +181,8 @@ def conflict_panel(ctx, c: PendingConflict, cats: dict[int, Category]) -> None:
     slot = st.container()
     b1, b2 = st.columns(2)
     if b1.button("Keep mine", type="primary", key="keep_mine"):
-        if c.mine is None and c.theirs is not None:
-            action = lambda: transactions.delete_transaction(ctx.engine, ctx.user.id, ctx.family.id, c.tx_id,
-                                                             c.current_version)
-        elif c.mine is not None and c.theirs is not None:
-            action = lambda: transactions.edit_transaction(ctx.engine, ctx.user.id, ctx.family.id, c.tx_id,
-                                                           c.current_version, c.mine)
-        elif c.mine is not None:  # they deleted it: add mine back as a new entry
-            m = c.mine
-            action = lambda: transactions.add_transaction(ctx.engine, ctx.user.id, ctx.family.id,
-                                                          transactions.TransactionDraft(m.amount, m.description,
-                                                                                        m.category, m.occurred_on,
-                                                                                        refund=m.refund))
-        else:  # both deleted it: nothing left to do
-            action = lambda: None
         st.session_state.pop(CONFLICT, None)
-        _run(action, c.mine, c.tx_id, "Kept your version", slot)
+        _run(lambda: transactions.keep_mine(ctx.access, c), c.mine, c.tx_id, "Kept your version", slot)
     if b2.button("Take theirs", key="take_theirs"):
         _close_editor()
         st.session_state[FLASH] = "Kept the stored version"

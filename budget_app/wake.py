@@ -24,6 +24,8 @@ from __future__ import annotations
 import logging
 import threading
 
+from .keys import CURSORS
+
 log = logging.getLogger(__name__)
 
 RETRY_S = 0.05
@@ -80,7 +82,10 @@ def on_change(family_id: int, version: int) -> None:
     """The watcher's callback: wake every session showing ``family_id`` that is behind ``version``."""
     with _lock:
         sessions = list(_families.get(family_id, ()))
-    if not sessions or not available():
+    if not sessions:
+        return
+    if not available():
+        _falling_back("this Streamlit has no runtime hooks to wake sessions with")
         return
     rt = runtime.get_instance()
     for session_id in sessions:
@@ -113,14 +118,25 @@ def _wake(session, family_id: int, version: int, tries: int) -> None:
         state.CopyFrom(session._client_state)  # the page and query string of the session's last run
         session.request_rerun(state)
         wakes += 1
-    except Exception:  # a closing session, or a Streamlit that changed: the poller catches up
+    except Exception as err:  # a closing session, or a Streamlit that changed: the poller catches up
         log.debug("could not wake session %s", getattr(session, "id", "?"), exc_info=True)
+        _falling_back(f"waking a session failed ({type(err).__name__})")
+
+
+_warned = False
+
+
+def _falling_back(reason: str) -> None:
+    """Say once per process that changes now reach screens at the poll interval only."""
+    global _warned
+    if not _warned:
+        _warned = True
+        log.warning("Session wake-ups are not working (%s); open pages see changes at their next poll "
+                    "(BUDGET_POLL_MS). Check the Streamlit version against budget_app/wake.py.", reason)
 
 
 def _seen(session, family_id: int) -> int:
     """The newest version of the family this session has shown (-1 if unknown)."""
-    from .poller import CURSORS
-
     try:
         return session._session_state[CURSORS].get(family_id, -1)
     except KeyError:

@@ -62,11 +62,10 @@ def kinds_table(budget: DailyBudget, currency: str) -> None:
     """Planned against actual, period to date, for each kind of money."""
     rows = []
     for item in budget.spent_by_kind:
-        left = item.planned - item.actual
         rows.append([html_escape(KIND_LABELS[item.kind]), money_html(item.planned, currency),
                      money_html(item.actual, currency),
-                     money_html(left, currency) if item.kind != "income" else
-                     f'<span class="fb-muted">{"still to come" if left > 0 else "received"}</span>'])
+                     money_html(item.left, currency) if item.kind != "income" else
+                     f'<span class="fb-muted">{"received" if item.income_received else "still to come"}</span>'])
     table(["", "Planned", "So far", "Left"], rows, numeric=(1, 2, 3), test_id="fb-kinds")
 
 
@@ -96,4 +95,4 @@ def chart(figure) -> None:
             if len(_SPECS) > 400:
                 _SPECS.clear()
             _SPECS[id(figure)] = (figure, spec)
-    st.vega_lite_chart(spec, use_container_width=True)
+    st.vega_lite_chart(spec, width="stretch")

@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 
 from .domain.period import local_today, period_bounds
 from .services import accounts, families, invitations, transactions
+from .services.access import open_family
 
 DEMO_PASSWORD = "demo-family-2026"
 DEMO_TIMEZONE = "America/New_York"
@@ -34,6 +35,14 @@ VARIABLE = [  # category, descriptions, typical cents, chance per day
 ]
 
 
+def demo_offered(engine: Engine) -> bool:
+    """The sign-in screen offers the demo while the database holds no family yet. Family ids are
+    identity values from 1 and families are never deleted, so family 1 exists once any family was made."""
+    from .services.activity import family_version
+
+    return family_version(engine, 1) is None
+
+
 def create_demo(engine: Engine, *, today: date | None = None) -> tuple[int, int]:
     """Create the demo family (or find it) and return (family id, Mom's user id)."""
     existing = accounts.find_user(engine, MEMBERS[0][0])
@@ -48,10 +57,11 @@ def create_demo(engine: Engine, *, today: date | None = None) -> tuple[int, int]
     family = families.create_family(
         engine, mom.id, name="The Garcias (demo)", currency="USD", timezone=DEMO_TIMEZONE,
         monthly_income=640000, savings_goal=80000, period_start_day=1)
+    moms = open_family(engine, mom.id, family.id)
     for name, amount, _category, _day in FIXED:
-        families.add_fixed_expense(engine, mom.id, family.id, name, amount)
+        families.add_fixed_expense(moms, name, amount)
     for email, name, role in MEMBERS[1:]:
-        token = invitations.create_invitation(engine, mom.id, family.id, role=role).token
+        token = invitations.create_invitation(moms, role=role).token
         invitations.redeem_invitation(engine, users[name].id, token)
     today = today or local_today(DEMO_TIMEZONE, datetime.now(timezone.utc))
     _fill_history(engine, family.id, users, today)
@@ -60,12 +70,13 @@ def create_demo(engine: Engine, *, today: date | None = None) -> tuple[int, int]
 
 def _fill_history(engine: Engine, family_id: int, users: dict, today: date) -> None:
     rng = random.Random(2026)
+    handles = {name: open_family(engine, user.id, family_id) for name, user in users.items()}
     start, _ = period_bounds(1, today.replace(day=1) - timedelta(days=1))  # the previous period's start
     day = start
     names = list(users)
     while day <= today:
         def add(who: str, cents: int, what: str, category: str) -> None:
-            transactions.add_transaction(engine, users[who].id, family_id, transactions.TransactionDraft(
+            transactions.add_transaction(handles[who], transactions.TransactionDraft(
                 cents, what, category, day, client_id=uuid.uuid5(uuid.NAMESPACE_URL, f"demo:{day}:{what}:{cents}")))
 
         if day.day == 1:
@@ -81,6 +92,6 @@ def _fill_history(engine: Engine, family_id: int, users: dict, today: date) -> N
                 add(rng.choice(names), rng.randrange(low, high), rng.choice(words), category)
         day += timedelta(days=1)
     # one refund, so the demo shows how a refund reads
-    transactions.add_transaction(engine, users["Emma"].id, family_id, transactions.TransactionDraft(
+    transactions.add_transaction(handles["Emma"], transactions.TransactionDraft(
         2500, "Returned sneakers", "Fun", today - timedelta(days=1) if today.day > 1 else today,
         client_id=uuid.uuid5(uuid.NAMESPACE_URL, f"demo-refund:{today}"), refund=True))

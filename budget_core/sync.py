@@ -16,7 +16,6 @@ callback; it runs on the watcher's thread, so it must be quick and must not bloc
 from __future__ import annotations
 
 import logging
-import random
 import threading
 import time
 from collections.abc import Callable
@@ -25,6 +24,7 @@ from dataclasses import dataclass
 import psycopg
 from sqlalchemy import Engine, text
 
+from .ops.reliability import backoff_delay
 from .services._uow import CHANNEL
 
 log = logging.getLogger(__name__)
@@ -177,7 +177,7 @@ class Watcher:
                 return
             attempt += 1
             self.reconnects += 1
-            delay = random.uniform(0, min(5.0, 0.1 * 2 ** attempt))  # full jitter
+            delay = backoff_delay(attempt, base_s=0.1, cap_s=5.0)
             log.warning("change watcher lost its connection (%s); retrying in %.2f s", self.last_error, delay)
             self._stop.wait(delay)
 

@@ -13,6 +13,6 @@ with page_errors():
     st.markdown("## Transactions")
     with shown_errors():
         wanted = filters(ctx)
-        rows = transactions.list_transactions(ctx.engine, ctx.user.id, ctx.family.id, wanted)
+        rows = transactions.list_transactions(ctx.access, wanted)
         editor(ctx, rows)
         transactions_table(rows, ctx.today)

@@ -14,7 +14,7 @@ with page_errors():
     st.markdown("## Activity")
     with shown_errors():
         pages = st.session_state.setdefault("activity_pages", 1)
-        events = activity.recent_activity(ctx.engine, ctx.user.id, ctx.family.id, limit=PAGE * pages + 1)
+        events = activity.recent_activity(ctx.access, limit=PAGE * pages + 1)
         shown, more = events[: PAGE * pages], len(events) > PAGE * pages
         items = "".join(
             f'<li><span>{html_escape(e.text)}</span>'

@@ -14,8 +14,8 @@ with page_errors():
     if not ctx.is_manager:
         st.info("Only managers can change the plan and the categories; here is how it stands.", icon=":material/lock:")
     with shown_errors():
-        fixed = families.list_fixed_expenses(ctx.engine, ctx.user.id, ctx.family.id)
-        cats = categories.list_categories(ctx.engine, ctx.user.id, ctx.family.id, include_archived=ctx.is_manager)
+        fixed = families.list_fixed_expenses(ctx.access)
+        cats = categories.list_categories(ctx.access, include_archived=ctx.is_manager)
         plan_col, fixed_col = st.columns(2, gap="large")
         with plan_col:
             st.markdown("#### The plan")

@@ -12,7 +12,7 @@ ctx = frame("Family")
 with page_errors():
     st.markdown("## Family")
     with shown_errors():
-        people = members.list_members(ctx.engine, ctx.user.id, ctx.family.id)
+        people = members.list_members(ctx.access)
         members_list(people)
         if not ctx.is_manager:
             st.info("Only managers can invite people, change roles or remove members.", icon=":material/lock:")
@@ -21,4 +21,4 @@ with page_errors():
         st.markdown("#### Invite someone")
         invite_form(ctx)
         st.markdown("#### Invitations")
-        invitations_list(ctx, invitations.list_invitations(ctx.engine, ctx.user.id, ctx.family.id))
+        invitations_list(ctx, invitations.list_invitations(ctx.access))

@@ -9,7 +9,8 @@ import streamlit as st
 
 from budget_app.errors import page_errors, shown_errors
 from budget_app.format import md_escape, money
-from budget_app.frame import FLASH, frame
+from budget_app.frame import frame
+from budget_app.keys import FLASH
 from budget_core.importers.csv_cells import DATE_FORMATS
 from budget_core.importers.links import confirm_links, links_to_review, unlink
 from budget_core.importers.profiles import list_profiles
@@ -26,7 +27,7 @@ with page_errors():
     st.markdown("## Import a bank file")
     st.caption("CSV, OFX or QFX as your bank exports it. Rows you imported before are recognised and skipped; "
                "a row matching an expense someone typed by hand is linked to it instead of added twice.")
-    cats = [c for c in categories.list_categories(ctx.engine, ctx.user.id, ctx.family.id) if not c.archived]
+    cats = [c for c in categories.list_categories(ctx.access) if not c.archived]
     cat_id = {c.label: c.id for c in cats}
     upload_key = f"import_upload_{st.session_state.get('import_round', 0)}"
     uploaded = st.file_uploader("Bank file", type=["csv", "ofx", "qfx", "txt"], key=upload_key)
@@ -41,7 +42,7 @@ with page_errors():
     if uploaded is not None:
         data = uploaded.getvalue()
         with shown_errors():
-            preview = preview_import(ctx.engine, ctx.user.id, ctx.family.id, uploaded.name, data, options)
+            preview = preview_import(ctx.access, uploaded.name, data, options)
             st.markdown(f"**{preview.added}** new · **{preview.duplicates}** already imported · "
                         f"**{preview.linked}** linked to expenses typed by hand")
             if preview.mapping is not None:
@@ -71,8 +72,7 @@ with page_errors():
                         new_rules.append(RuleDraft(pattern, cat_id[after["Category"]]))
             if st.button(f"Import: add {preview.added}, link {preview.linked}", type="primary",
                          disabled=not (preview.added or preview.linked)):
-                done = import_file(ctx.engine, ctx.user.id, ctx.family.id, uploaded.name, data,
-                                   ImportOptions(profile=options.profile, account=options.account,
+                done = import_file(ctx.access, uploaded.name, data, ImportOptions(profile=options.profile, account=options.account,
                                                  date_format=options.date_format, categories=corrections,
                                                  new_rules=tuple(new_rules)))
                 st.session_state["import_round"] = st.session_state.get("import_round", 0) + 1
@@ -81,7 +81,7 @@ with page_errors():
 
     st.markdown("#### Linked to expenses typed by hand")
     with shown_errors():
-        links = links_to_review(ctx.engine, ctx.user.id, ctx.family.id)
+        links = links_to_review(ctx.access)
         if not links:
             st.caption("Nothing to review.")
         for link in links:
@@ -89,15 +89,15 @@ with page_errors():
             left.markdown(md_escape(f"{link.occurred_on} · {link.description} · {money(link.bank_amount, ctx.currency)}"
                                     f" = {link.member}'s '{link.transaction_description}' on {link.transaction_on}"))
             if right.button("Not the same", key=f"unlink_{link.import_id}", help="Add the bank row on its own"):
-                unlink(ctx.engine, ctx.user.id, ctx.family.id, link.import_id)
+                unlink(ctx.access, link.import_id)
                 st.rerun()
         if links and st.button("Confirm all links"):
-            confirm_links(ctx.engine, ctx.user.id, ctx.family.id, [x.import_id for x in links])
+            confirm_links(ctx.access, [x.import_id for x in links])
             st.rerun()
 
     st.markdown("#### Rules")
     with shown_errors():
-        rules = list_rules(ctx.engine, ctx.user.id, ctx.family.id)
+        rules = list_rules(ctx.access)
         if not rules:
             st.caption("No rules yet: correct a category in a preview and say 'always'.")
         for rule in rules:
@@ -105,25 +105,25 @@ with page_errors():
             text_col.markdown(md_escape(f"{rule.position}. {rule.describe()}"))
             if ctx.is_manager:
                 if up.button("↑", key=f"up_{rule.id}", disabled=rule.position == 1):
-                    move_rule(ctx.engine, ctx.user.id, ctx.family.id, rule.id, rule.position - 1)
+                    move_rule(ctx.access, rule.id, rule.position - 1)
                     st.rerun()
                 if down.button("↓", key=f"down_{rule.id}", disabled=rule.position == len(rules)):
-                    move_rule(ctx.engine, ctx.user.id, ctx.family.id, rule.id, rule.position + 1)
+                    move_rule(ctx.access, rule.id, rule.position + 1)
                     st.rerun()
                 if drop.button("✕", key=f"del_{rule.id}"):
-                    delete_rule(ctx.engine, ctx.user.id, ctx.family.id, rule.id)
+                    delete_rule(ctx.access, rule.id)
                     st.rerun()
         with st.form("add_rule", clear_on_submit=True):
-            people = {m.display_name: m.user_id for m in members.list_members(ctx.engine, ctx.user.id, ctx.family.id)}
+            people = {m.display_name: m.user_id for m in members.list_members(ctx.access)}
             pattern_col, cat_col, member_col = st.columns(3)
             pattern = pattern_col.text_input("Description contains")
             category = cat_col.selectbox("Category", list(cat_id))
             member = member_col.selectbox("Member", ["whoever imports"] + list(people))
             is_regex = st.checkbox("It is a regular expression")
             if st.form_submit_button("Add rule"):
-                add_rule(ctx.engine, ctx.user.id, ctx.family.id,
+                add_rule(ctx.access,
                          RuleDraft(pattern, cat_id[category], is_regex, people.get(member)))
                 st.rerun()
-        profiles = list_profiles(ctx.engine, ctx.user.id, ctx.family.id)
+        profiles = list_profiles(ctx.access)
         if profiles:
             st.caption("Bank profiles: " + md_escape("; ".join(f"{p.name} ({p.mapping.describe()})" for p in profiles)))

@@ -27,7 +27,7 @@ with page_errors():
         date_from, date_to = presets[choice]
 
     with shown_errors():
-        result = analytics.insights(ctx.engine, ctx.family.id, date_from, date_to)
+        result = analytics.insights(ctx.access, date_from, date_to)
         t = result.totals
         stat_tiles([
             ("Spent", money_html(t.spending, ctx.currency), "fb-insights-spent"),
@@ -61,6 +61,6 @@ with page_errors():
         for column, fmt in ((left, "csv"), (right, "parquet")):
             column.download_button(
                 f"Download {fmt.upper()}", key=f"insights_{fmt}", on_click="ignore",
-                data=partial(export.export_bytes, ctx.engine, ctx.family.id, fmt, date_from, date_to),
+                data=partial(export.export_bytes, ctx.access, fmt, date_from, date_to),
                 file_name=export.file_name(ctx.family.name, fmt, date_from, date_to),
                 mime=export.MEDIA_TYPES[fmt])

@@ -3,8 +3,8 @@
 The Insights page, the Today page's charts, the export and the analyst notebooks all use these
 modules; none of them re-implements a figure.
 
-- ``load``: Postgres → Polars (``COPY … TO STDOUT`` into a frame with a fixed schema); the
-  analysts' list of families.
+- ``load``: Postgres → Polars (``COPY … TO STDOUT`` into a frame with a fixed schema), read as
+  a member through the family handle.
 - ``queries``: pure queries over that frame, a frame in and a frame out.
 - ``charts``: Altair charts, a frame in and a chart out (no Streamlit, no database).
 - ``report``: the Insights page's figures and charts for one family and range.
@@ -17,7 +17,7 @@ The public names of ``load``, ``queries``, ``report`` and ``today`` are re-expor
 ``from budget_core import analytics; analytics.load_transactions(…)`` works.
 """
 
-from .load import KIND, SELECT_SQL, TRANSACTION_SCHEMA, copy_csv, list_families, load_transactions, query_params
+from .load import KIND, SELECT_SQL, TRANSACTION_SCHEMA, copy_csv, load_transactions, query_params
 from .queries import (WEEKDAYS, Totals, by_period, daily_frame, periods, savings_progress, spending_by_category,
                       spending_by_member, spending_by_subcategory, spending_by_weekday, sql_query,
                       top_descriptions, totals, weekday_counts)
@@ -25,7 +25,7 @@ from .report import Insights, compute_insights, insights, range_presets
 from .today import today_charts
 
 __all__ = [
-    "KIND", "SELECT_SQL", "TRANSACTION_SCHEMA", "copy_csv", "list_families", "load_transactions", "query_params",
+    "KIND", "SELECT_SQL", "TRANSACTION_SCHEMA", "copy_csv", "load_transactions", "query_params",
     "WEEKDAYS", "Totals", "by_period", "daily_frame", "periods", "savings_progress", "spending_by_category",
     "spending_by_member", "spending_by_subcategory", "spending_by_weekday", "sql_query", "top_descriptions",
     "totals", "weekday_counts",

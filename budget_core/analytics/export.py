@@ -25,11 +25,11 @@ from datetime import date
 from pathlib import Path
 
 import polars as pl
-from sqlalchemy import Engine
 
-from ..errors import NotFound, ValidationError
 from ..domain.money import decimals
-from ..services import budgets
+from ..errors import ValidationError
+from ..ops.files import PRIVATE, check_target, new_file
+from ..services.access import FamilyAccess
 from .load import load_transactions
 
 FORMATS = ("csv", "parquet")
@@ -64,12 +64,12 @@ def neutralise(column: str) -> pl.Expr:
     return pl.when(risky).then(pl.lit("'") + col).otherwise(col).alias(column)
 
 
-def export_frame(engine: Engine, family_id: int, fmt: str = "csv", date_from: date | None = None,
+def export_frame(access: FamilyAccess, fmt: str = "csv", date_from: date | None = None,
                  date_to: date | None = None) -> pl.DataFrame:
     """The rows of the export, typed for ``fmt`` (see the module docstring)."""
     fmt = _check_format(fmt)
-    tx = load_transactions(engine, family_id, date_from, date_to)
-    currency = _currency(engine, family_id, tx)
+    tx = load_transactions(access, date_from, date_to)
+    currency = access.currency
     places = decimals(currency)
     amount = decimal_text(pl.col("amount_minor"), places)
     if fmt == "parquet":  # text to decimal is exact; no float on the way
@@ -80,15 +80,6 @@ def export_frame(engine: Engine, family_id: int, fmt: str = "csv", date_from: da
     return frame
 
 
-def _currency(engine: Engine, family_id: int, tx: pl.DataFrame) -> str:
-    if tx.height:
-        return str(tx.get_column("currency")[0]).strip()
-    try:
-        return budgets.load_inputs(engine, family_id).currency
-    except NotFound:
-        raise NotFound(f"There is no family {family_id}.") from None
-
-
 def _write(frame: pl.DataFrame, target, fmt: str) -> None:
     if fmt == "csv":
         frame.write_csv(target, date_format="%Y-%m-%d")
@@ -96,31 +87,28 @@ def _write(frame: pl.DataFrame, target, fmt: str) -> None:
         frame.write_parquet(target, compression="zstd", statistics=True)
 
 
-def export_transactions(engine: Engine, family_id: int, path: str | Path, fmt: str = "csv",
-                        date_from: date | None = None, date_to: date | None = None) -> int:
+def export_transactions(access: FamilyAccess, path: str | Path, fmt: str = "csv", date_from: date | None = None,
+                        date_to: date | None = None, *, force: bool = False, mode: int = PRIVATE) -> int:
     """Write the family's transactions dated ``date_from`` through ``date_to`` (inclusive; ``None``:
     unbounded) to ``path`` as ``fmt`` ('csv' or 'parquet'); return the number of rows written.
 
-    The file is written next to ``path`` first and renamed into place, so a reader never sees half a file.
+    The file gets ``mode`` (0600: private), an existing ``path`` is refused unless ``force``, and it is
+    written beside ``path`` first and moved into place, so a reader never sees half a file.
     """
     fmt = _check_format(fmt)
-    frame = export_frame(engine, family_id, fmt, date_from, date_to)
-    target = Path(path)
-    partial = target.with_name(f".{target.name}.partial")
-    try:
+    check_target(path, force=force)  # refused before the family's rows are read
+    frame = export_frame(access, fmt, date_from, date_to)
+    with new_file(path, force=force, mode=mode) as partial:
         _write(frame, partial, fmt)
-        partial.replace(target)
-    finally:
-        partial.unlink(missing_ok=True)
     return frame.height
 
 
-def export_bytes(engine: Engine, family_id: int, fmt: str = "csv", date_from: date | None = None,
+def export_bytes(access: FamilyAccess, fmt: str = "csv", date_from: date | None = None,
                  date_to: date | None = None) -> bytes:
     """The same file as :func:`export_transactions`, in memory (for a download button)."""
     fmt = _check_format(fmt)
     buffer = io.BytesIO()
-    _write(export_frame(engine, family_id, fmt, date_from, date_to), buffer, fmt)
+    _write(export_frame(access, fmt, date_from, date_to), buffer, fmt)
     return buffer.getvalue()
 
 

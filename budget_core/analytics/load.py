@@ -1,12 +1,12 @@
-"""Postgres → Polars: one family's transactions as a frame (COPY), and the analysts' family list.
+"""Postgres → Polars: one family's transactions as a frame (COPY), read through the family handle.
 
 :func:`load_transactions` reads one family's transactions with ``COPY … TO STDOUT (FORMAT csv)``
 straight into ``pl.read_csv`` with a fixed schema (measured against ``pandas.read_sql`` and
 ``pl.read_database`` in ``bench/analytics.py``). Money is ``amount_minor`` (Int64, minor units);
 ``amount`` is a float in major units for display only.
 
-All date ranges are local dates in the family's time zone, inclusive at both ends. Callers must
-have checked that the person may see the family (the UI frame does at sign-in).
+All date ranges are local dates in the family's time zone, inclusive at both ends. The reader is
+a member: every load takes the family handle and enters the family through the database's door.
 """
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ from datetime import date, datetime
 
 import polars as pl
 import psycopg
-from sqlalchemy import Engine, text
 
-from ..db.scope import unfiltered
+from ..db.door import door_errors
 from ..domain.money import decimals
 from ..errors import ValidationError
+from ..services.access import FamilyAccess
 
 KIND = pl.Enum(["fixed", "variable", "savings", "income"])
 
@@ -82,6 +82,7 @@ _CATEGORIES_SQL = ("SELECT c.id, c.name, p.name FROM categories c LEFT JOIN cate
                    "ON p.family_id = c.family_id AND p.id = c.parent_id WHERE c.family_id = %(family_id)s")
 _MEMBERS_SQL = "SELECT user_id, display_name FROM members WHERE family_id = %(family_id)s"
 _CURRENCY_SQL = "SELECT trim(currency) FROM families WHERE id = %(family_id)s"
+ENTER_SQL = "SELECT 1 FROM family_enter(%s, %s, NULL, false)"  # membership checked, transaction scoped
 
 
 def copy_csv(conn: psycopg.Connection, select: str) -> bytes:
@@ -91,7 +92,7 @@ def copy_csv(conn: psycopg.Connection, select: str) -> bytes:
         return b"".join(bytes(chunk) for chunk in copy)
 
 
-def load_transactions(engine: Engine, family_id: int, date_from: date | None = None,
+def load_transactions(access: FamilyAccess, date_from: date | None = None,
                       date_to: date | None = None) -> pl.DataFrame:
     """The family's transactions dated ``date_from`` through ``date_to`` (both inclusive; ``None``:
     unbounded), ordered by date then id, with the columns of :data:`TRANSACTION_SCHEMA` plus
@@ -104,14 +105,16 @@ def load_transactions(engine: Engine, family_id: int, date_from: date | None = N
     and sending every name with every row; see ``bench/analytics.py``). COPY takes no server-side
     parameters, so the values are type-checked by :func:`query_params` and rendered as SQL
     literals by psycopg's own client-side adaptation (``ClientCursor.mogrify``). One snapshot:
-    everything is read in one repeatable-read transaction.
+    everything is read in one repeatable-read transaction, entered through the family's door
+    (``family_enter``: the database re-checks the membership and scopes row-level security).
     """
-    params = query_params(family_id, date_from, date_to)
-    raw = engine.raw_connection()
+    params = query_params(access.family_id, date_from, date_to)
+    raw = access.engine.raw_connection()
     try:
         conn = raw.driver_connection
         conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")  # first in the implicit BEGIN
-        conn.execute("SELECT set_config('app.family_id', %s, true)", (str(params["family_id"]),))  # RLS scope
+        with door_errors():
+            conn.execute(ENTER_SQL, (access.family_id, access.user_id))
         currency = conn.execute(_CURRENCY_SQL, params).fetchone()
         categories = conn.execute(_CATEGORIES_SQL, params).fetchall()
         members = conn.execute(_MEMBERS_SQL, params).fetchall()
@@ -131,20 +134,3 @@ def load_transactions(engine: Engine, family_id: int, date_from: date | None = N
             .with_columns(pl.lit(currency[0], dtype=pl.Categorical).alias("currency"))
             .select(TRANSACTION_SCHEMA.keys()).sort("occurred_on", "id")
             .with_columns((pl.col("amount_minor") / 10 ** places).round(places).alias("amount")))
-
-
-def list_families(engine: Engine) -> pl.DataFrame:
-    """Every family with its size, for analysts choosing one: ``id``, ``name``, ``currency``,
-    ``members``, ``transactions``, ``first_on``, ``last_on``. Not for the app: it crosses families."""
-    query = text("""
-        SELECT f.id, f.name, trim(f.currency) AS currency,
-               (SELECT count(*) FROM members m WHERE m.family_id = f.id AND m.removed_at IS NULL) AS members,
-               count(t.id) AS transactions, min(t.occurred_on) AS first_on, max(t.occurred_on) AS last_on
-        FROM families f LEFT JOIN transactions t ON t.family_id = f.id
-        GROUP BY f.id ORDER BY f.id""")
-    with engine.connect() as conn:
-        unfiltered(conn)  # every family (the owner's engine), or an error, never a filtered subset
-        rows = conn.execute(query).all()
-    return pl.DataFrame([tuple(r) for r in rows], orient="row", schema={
-        "id": pl.Int64, "name": pl.String, "currency": pl.String, "members": pl.Int64,
-        "transactions": pl.Int64, "first_on": pl.Date, "last_on": pl.Date})

@@ -23,7 +23,8 @@ from ..domain.period import ONE_DAY, period_bounds
 from ..domain.projection import Projection, project_overview
 from ..services import budgets
 from . import charts
-from .load import checked_family_id, checked_range, load_transactions
+from ..services.access import FamilyAccess
+from .load import checked_range, load_transactions
 from .queries import (Totals, by_period, daily_frame, savings_progress, spending_by_category, spending_by_member,
                       spending_by_subcategory, spending_by_weekday, top_descriptions, totals)
 
@@ -85,14 +86,14 @@ def compute_insights(tx: pl.DataFrame, *, family_id: int, plan: Plan, currency: 
                     weekdays, period_table, top, savings, daily, projection, drawn)
 
 
-def insights(engine: Engine, family_id: int, date_from: date, date_to: date, *, on: date | None = None) -> Insights:
-    """The Insights of ``family_id`` for ``date_from`` through ``date_to`` (inclusive, local dates);
-    the projection is for the period containing ``on`` (default: the family's today)."""
+def insights(access: FamilyAccess, date_from: date, date_to: date, *, on: date | None = None) -> Insights:
+    """The family's Insights for ``date_from`` through ``date_to`` (inclusive, local dates); the
+    projection is for the period containing ``on`` (default: the family's today)."""
     date_from, date_to = checked_range(date_from, date_to)
-    inputs = budgets.load_inputs(engine, checked_family_id(family_id), on)
-    currency, overview = budgets.overview(engine, family_id, inputs.on)
-    tx = load_transactions(engine, family_id, date_from, date_to)
-    return compute_insights(tx, family_id=family_id, plan=inputs.plan, currency=currency, overview=overview,
+    inputs = budgets.load_inputs(access, on)
+    currency, overview = budgets.overview(access, inputs.on)
+    tx = load_transactions(access, date_from, date_to)
+    return compute_insights(tx, family_id=access.family_id, plan=inputs.plan, currency=currency, overview=overview,
                             date_from=date_from, date_to=date_to)
 
 

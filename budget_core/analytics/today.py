@@ -1,31 +1,28 @@
 """The Today page's two charts, cached by (family, version, date) and built once per key.
 
 Both charts use the same budget overview as the Today number (``services.budgets.overview``), so
-the chart and the figure agree by construction. The cache (the 500 most recent keys) and its lock
-are this module's own.
+the chart and the figure agree by construction. The cache (the 500 most recent keys) is the
+shared ``services.cache.VersionCache``, like the daily budget's.
 """
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from datetime import date
 
 import altair as alt
-from sqlalchemy import Engine
 
 from ..domain.projection import project_overview
 from ..services import budgets
+from ..services.access import FamilyAccess
+from ..services.cache import VersionCache
 from . import charts
 from .load import load_transactions
 from .queries import daily_frame, spending_by_category
 
-_cache: OrderedDict = OrderedDict()
-_lock = threading.Lock()
-_building: dict[tuple, threading.Lock] = {}
+_charts = VersionCache(500)
 
 
-def today_charts(engine: Engine, family_id: int, on: date | None = None, *,
+def today_charts(access: FamilyAccess, on: date | None = None, *,
                  version: int | None = None) -> tuple[alt.LayerChart, alt.Chart]:
     """The Today page's two charts for the period containing ``on`` (default: the family's today):
     daily variable spending against the allowance with the projection, and spending by category
@@ -38,36 +35,14 @@ def today_charts(engine: Engine, family_id: int, on: date | None = None, *,
     never stale because any change bumps it.
     """
     if version is None:
-        version = budgets.load_inputs(engine, family_id, on).version
-    key = (family_id, version, on)
-    with _lock:
-        hit = _cache.get(key)
-        if hit is not None:
-            return hit
-        building = _building.setdefault(key, threading.Lock())
-    with building:
-        with _lock:
-            hit = _cache.get(key)
-        if hit is not None:
-            return hit
-        try:
-            result = _build_today_charts(engine, family_id, on)
-        except BaseException:
-            with _lock:
-                _building.pop(key, None)
-            raise
-        with _lock:
-            _cache[key] = result
-            _building.pop(key, None)
-            while len(_cache) > 500:
-                _cache.popitem(last=False)
-        return result
+        version = budgets.load_inputs(access, on).version
+    return _charts.get_or_build((access.family_id, version, on), lambda: _build_today_charts(access, on))
 
 
-def _build_today_charts(engine: Engine, family_id: int, on: date | None) -> tuple[alt.LayerChart, alt.Chart]:
-    currency, overview = budgets.overview(engine, family_id, on)
+def _build_today_charts(access: FamilyAccess, on: date | None) -> tuple[alt.LayerChart, alt.Chart]:
+    currency, overview = budgets.overview(access, on)
     projection = project_overview(overview)
     daily = charts.daily_allowance_chart(daily_frame(overview), projection, currency)
-    tx = load_transactions(engine, family_id, overview.period_start, overview.on)
+    tx = load_transactions(access, overview.period_start, overview.on)
     return daily, charts.category_chart(spending_by_category(tx), currency, title="Spending by category",
                                         subtitle=f"This period, {charts.span(overview.period_start, overview.on)}")

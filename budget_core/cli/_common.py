@@ -33,6 +33,13 @@ def user_by_email(engine, email: str):
     return find(engine, email)
 
 
+def family_as(engine, family_id: int, email: str):
+    """The family handle of the member with that email (the one door; PermissionDenied for anyone else)."""
+    from ..services.access import open_family
+
+    return open_family(engine, user_by_email(engine, email).id, family_id)
+
+
 def parse_date(ctx, param, value: str | None) -> date | None:
     """Click callback: an option's YYYY-MM-DD text as a date (``None`` stays ``None``)."""
     if value is None:

@@ -19,7 +19,7 @@ import click
 from ..domain.money import decimal_string
 from ..errors import BudgetError
 from ..importers.csv_cells import DATE_FORMATS
-from ._common import get_engine, user_by_email
+from ._common import family_as, get_engine, user_by_email
 
 
 class ImportGroup(click.Group):
@@ -65,12 +65,12 @@ def import_files(family_id, by, files, dry_run, profile, account, date_format, a
     from ..importers.service import ImportOptions, import_file
 
     engine = get_engine()
-    actor = user_by_email(engine, by).id
+    access = family_as(engine, family_id, by)
     options = ImportOptions(profile=profile, account=account, date_format=date_format, dry_run=dry_run)
     results, totals = [], {"added": 0, "duplicates": 0, "linked": 0, "failed": 0}
     for path in files:
         try:
-            result = import_file(engine, actor, family_id, path.name, path, options)
+            result = import_file(access, path.name, path, options)
         except BudgetError as err:
             totals["failed"] += 1
             results.append({"file": path.name, "error": err.message})
@@ -119,10 +119,10 @@ def watch_cmd(family_id, by, directory, settle) -> None:
     from ..importers.watch import Inbox
 
     engine = get_engine()
-    actor = user_by_email(engine, by).id
+    access = family_as(engine, family_id, by)
     stop = threading.Event()
     previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    inbox = Inbox(engine, actor, family_id, directory, settle_seconds=settle, on_result=_echo_watch)
+    inbox = Inbox(access, directory, settle_seconds=settle, on_result=_echo_watch)
     click.echo(f"Watching {directory.resolve()} for bank files (Ctrl-C stops).")
     try:
         inbox.run(stop)
@@ -153,17 +153,15 @@ def review_cmd(family_id, by, confirm_all, unlink_id, as_json) -> None:
     Example: budget import review --family 1 --by mom@example.com --confirm-all
     """
     from ..importers.links import confirm_links, links_to_review, unlink
-    from ..services.families import get_family
-
     engine = get_engine()
-    actor = user_by_email(engine, by).id
-    currency = get_family(engine, actor, family_id).currency
+    access = family_as(engine, family_id, by)
+    currency = access.currency
     if unlink_id:
-        tx_id = unlink(engine, actor, family_id, unlink_id)
+        tx_id = unlink(access, unlink_id)
         click.echo(json.dumps({"transaction_id": tx_id}) if as_json else f"Added it as transaction {tx_id}.")
         return
-    links = links_to_review(engine, actor, family_id)
-    confirmed = confirm_links(engine, actor, family_id, [x.import_id for x in links]) if confirm_all else 0
+    links = links_to_review(access)
+    confirmed = confirm_links(access, [x.import_id for x in links]) if confirm_all else 0
     if as_json:
         click.echo(json.dumps({"links": [{"import_id": x.import_id, "date": x.occurred_on.isoformat(),
                                           "amount": decimal_string(x.bank_amount, currency),
@@ -207,8 +205,7 @@ def rules_list(family_id, by, as_json) -> None:
     """
     from ..importers.rules import list_rules
 
-    engine = get_engine()
-    _print_rules(list_rules(engine, user_by_email(engine, by).id, family_id), as_json)
+    _print_rules(list_rules(family_as(get_engine(), family_id, by)), as_json)
 
 
 def _pattern(contains: str | None, regex: str | None) -> tuple[str, bool]:
@@ -234,8 +231,9 @@ def rules_add(family_id, by, contains, regex, category, member, as_json) -> None
 
     pattern, is_regex = _pattern(contains, regex)
     engine = get_engine()
+    access = family_as(engine, family_id, by)
     member_id = user_by_email(engine, member).id if member else None
-    rule = add_rule(engine, user_by_email(engine, by).id, family_id, RuleDraft(pattern, category, is_regex, member_id))
+    rule = add_rule(access, RuleDraft(pattern, category, is_regex, member_id))
     click.echo(json.dumps(rule.as_json()) if as_json else f"Rule {rule.id}: {rule.describe()}.")
 
 
@@ -256,14 +254,13 @@ def rules_edit(family_id, by, rule_id, contains, regex, category, member, as_jso
     from ..importers.rules import RuleDraft, edit_rule, list_rules
 
     engine = get_engine()
-    actor = user_by_email(engine, by).id
-    current = next((r for r in list_rules(engine, actor, family_id) if r.id == rule_id), None)
+    access = family_as(engine, family_id, by)
+    current = next((r for r in list_rules(access) if r.id == rule_id), None)
     if current is None:
         raise click.UsageError(f"This family has no rule {rule_id}; see 'budget import rules list'.")
     pattern, is_regex = (_pattern(contains, regex) if (contains or regex) else (current.pattern, current.is_regex))
     member_id = current.user_id if member is None else (None if member == "-" else user_by_email(engine, member).id)
-    rule = edit_rule(engine, actor, family_id, rule_id,
-                     RuleDraft(pattern, category or current.category_id, is_regex, member_id))
+    rule = edit_rule(access, rule_id, RuleDraft(pattern, category or current.category_id, is_regex, member_id))
     click.echo(json.dumps(rule.as_json()) if as_json else f"Rule {rule.id}: {rule.describe()}.")
 
 
@@ -280,8 +277,7 @@ def rules_move(family_id, by, rule_id, position, as_json) -> None:
     """
     from ..importers.rules import move_rule
 
-    engine = get_engine()
-    _print_rules(move_rule(engine, user_by_email(engine, by).id, family_id, rule_id, position), as_json)
+    _print_rules(move_rule(family_as(get_engine(), family_id, by), rule_id, position), as_json)
 
 
 @rules_group.command("delete")
@@ -295,6 +291,5 @@ def rules_delete(family_id, by, rule_id) -> None:
     """
     from ..importers.rules import delete_rule
 
-    engine = get_engine()
-    delete_rule(engine, user_by_email(engine, by).id, family_id, rule_id)
+    delete_rule(family_as(get_engine(), family_id, by), rule_id)
     click.echo(f"Rule {rule_id} deleted.")

@@ -14,7 +14,7 @@ import click
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from ..domain.money import decimal_string, format_money, parse_amount
-from ._common import BudgetGroup, emit, get_engine, parse_date, parse_uuid, user_by_email
+from ._common import BudgetGroup, emit, family_as, get_engine, parse_date, parse_uuid
 
 
 @click.group(cls=BudgetGroup)
@@ -74,12 +74,11 @@ def fixed_add(family_id, name, amount, by, as_json) -> None:
     """
     from ..services import families
 
-    engine = get_engine()
-    actor = user_by_email(engine, by)
-    fam = families.get_family(engine, actor.id, family_id)
-    item = families.add_fixed_expense(engine, actor.id, family_id, name, parse_amount(amount, fam.currency))
-    emit({"id": item.id, "name": item.name, "amount": decimal_string(item.amount, fam.currency)}, as_json,
-         f"Planned {item.name}: {format_money(item.amount, fam.currency)} a period.")
+    access = family_as(get_engine(), family_id, by)
+    cur = access.currency
+    item = families.add_fixed_expense(access, name, parse_amount(amount, cur))
+    emit({"id": item.id, "name": item.name, "amount": decimal_string(item.amount, cur)}, as_json,
+         f"Planned {item.name}: {format_money(item.amount, cur)} a period.")
 
 
 @click.command("add")
@@ -99,21 +98,18 @@ def add(family_id, amount, description, category, by, on, client_id, refund, as_
     Example: budget add --family 1 --amount 15.00 --description Lunch --category Dining --by dad@example.com
     """
     from ..ops.outbox import Outbox, is_unreachable
-    from ..services import families, transactions
+    from ..services import transactions
 
     client_id = client_id or uuid.uuid4()
     try:
-        engine = get_engine()
-        actor = user_by_email(engine, by)
-        fam = families.get_family(engine, actor.id, family_id)
-        draft = transactions.TransactionDraft(parse_amount(amount, fam.currency), description, category, on,
+        access = family_as(get_engine(), family_id, by)
+        draft = transactions.TransactionDraft(parse_amount(amount, access.currency), description, category, on,
                                               client_id, refund)
-        tx = transactions.add_transaction(engine, actor.id, family_id, draft)
+        tx = transactions.add_transaction(access, draft)
     except (OperationalError, DBAPIError) as exc:
         if not is_unreachable(exc):
             raise
-        entry = Outbox().enqueue(family_id, {"amount_text": amount, "description": description, "category": category,
-                                             "occurred_on": on.isoformat() if on else None, "refund": refund},
+        entry = Outbox().enqueue(family_id, transactions.outbox_draft(amount, description, category, on, refund),
                                  by_email=by, client_id=str(client_id))
         emit({"status": "pending", "client_id": entry.client_id}, as_json,
              f"The database cannot be reached; saved locally as pending ({entry.client_id}). "
@@ -142,16 +138,15 @@ def edit(family_id, tx_id, row_version, by, amount, description, category, on, r
     """
     from ..services import transactions
 
-    engine = get_engine()
-    actor = user_by_email(engine, by)
-    tx = transactions.get_transaction(engine, actor.id, family_id, tx_id)
+    access = family_as(get_engine(), family_id, by)
+    tx = transactions.get_transaction(access, tx_id)
     is_refund = tx.is_refund if refund is None else refund
     changes = transactions.TransactionChanges(
         parse_amount(amount, tx.currency) if amount is not None else abs(tx.amount),
         description if description is not None else tx.description,
         category if category is not None else tx.category_id,
         on or tx.occurred_on, is_refund)
-    new = transactions.edit_transaction(engine, actor.id, family_id, tx_id, row_version, changes)
+    new = transactions.edit_transaction(access, tx_id, row_version, changes)
     emit(new.as_json(), as_json, f"Changed transaction {new.id} (now version {new.row_version}).")
 
 
@@ -168,26 +163,23 @@ def delete(family_id, tx_id, row_version, by, as_json) -> None:
     """
     from ..services import transactions
 
-    engine = get_engine()
-    transactions.delete_transaction(engine, user_by_email(engine, by).id, family_id, tx_id, row_version)
+    transactions.delete_transaction(family_as(get_engine(), family_id, by), tx_id, row_version)
     emit({"deleted": tx_id}, as_json, f"Deleted transaction {tx_id}.")
 
 
 @click.command("activity")
 @click.option("--family", "family_id", type=int, required=True, help="Family id.")
 @click.option("--since", type=int, default=0, show_default=True, help="Only events after this version.")
-@click.option("--by", "by", help="Read as this member (default: the family's first manager).")
+@click.option("--by", "by", required=True, help="Email of the member reading it.")
 @click.option("--json", "as_json", is_flag=True, help="Print {\"events\": [...]}.")
 def activity_cmd(family_id, since, by, as_json) -> None:
     """The family's activity feed, oldest first.
 
-    Example: budget activity --family 1 --since 10 --json
+    Example: budget activity --family 1 --since 10 --by mom@example.com --json
     """
     from ..services import activity
 
-    engine = get_engine()
-    reader = user_by_email(engine, by).id if by else _first_manager(engine, family_id)
-    events = activity.changes_since(engine, reader, family_id, since)
+    events = activity.changes_since(family_as(get_engine(), family_id, by), since)
     if as_json:
         click.echo(json.dumps({"events": [e.as_json() for e in events]}, default=str))
         return
@@ -197,33 +189,19 @@ def activity_cmd(family_id, since, by, as_json) -> None:
         click.echo("No activity after that version.")
 
 
-def _first_manager(engine, family_id: int) -> int:
-    from sqlalchemy import text
-
-    from ..services._uow import not_a_member
-
-    from ..db.scope import scoped
-
-    with scoped(engine, family_id) as conn:
-        uid = conn.execute(text("SELECT user_id FROM members WHERE family_id = :f AND role = 'manager' "
-                                "AND removed_at IS NULL ORDER BY joined_at LIMIT 1"), {"f": family_id}).scalar()
-    if uid is None:
-        raise not_a_member(family_id)
-    return uid
-
-
 @click.command("daily")
 @click.option("--family", "family_id", type=int, required=True, help="Family id.")
 @click.option("--on", "on", callback=parse_date, help="Date YYYY-MM-DD (default: today in the family's time zone).")
+@click.option("--by", "by", required=True, help="Email of the member asking.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def daily(family_id, on, as_json) -> None:
+def daily(family_id, on, by, as_json) -> None:
     """How much the family can still spend today.
 
-    Example: budget daily --family 1 --on 2026-11-25 --json
+    Example: budget daily --family 1 --on 2026-11-25 --by mom@example.com --json
     """
     from ..services.budgets import daily_budget
 
-    fb = daily_budget(get_engine(), family_id, on)
+    fb = daily_budget(family_as(get_engine(), family_id, by), on)
     b, cur = fb.budget, fb.currency
     money = lambda v: decimal_string(v, cur)  # noqa: E731
     data = {
@@ -269,14 +247,17 @@ def demo(as_json) -> None:
 @click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False), help="File to write.")
 @click.option("--from", "date_from", callback=parse_date, help="First date, YYYY-MM-DD (inclusive).")
 @click.option("--to", "date_to", callback=parse_date, help="Last date, YYYY-MM-DD (inclusive).")
-def export_cmd(family_id, fmt, output, date_from, date_to) -> None:
-    """Write one row per transaction (amount as an exact decimal and in minor units).
+@click.option("--by", "by", required=True, help="Email of the member exporting.")
+@click.option("--force", is_flag=True, help="Replace the file if it exists.")
+def export_cmd(family_id, fmt, output, date_from, date_to, by, force) -> None:
+    """Write one row per transaction (amount as an exact decimal and in minor units). The file is
+    private to you (mode 0600) and an existing file is kept unless --force is given.
 
-    Example: budget export --family 1 --format parquet -o smiths.parquet --from 2026-11-01 --to 2026-11-30
+    Example: budget export --family 1 --by mom@example.com --format parquet -o smiths.parquet --from 2026-11-01
     """
     from ..analytics.export import export_transactions
 
     if date_from and date_to and date_from > date_to:
         raise click.BadParameter("--from must not be after --to.", param_hint="--from")
-    rows = export_transactions(get_engine(), family_id, output, fmt, date_from, date_to)
+    rows = export_transactions(family_as(get_engine(), family_id, by), output, fmt, date_from, date_to, force=force)
     click.echo(f"Wrote {rows} transaction{'s' if rows != 1 else ''} to {output}.")

@@ -136,15 +136,17 @@ def health_cmd(as_json) -> None:
 
 @click.command("backup")
 @click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False), help="File to write.")
-def backup_cmd(output) -> None:
-    """Write a consistent backup of the whole database.
+@click.option("--force", is_flag=True, help="Replace the file if it exists.")
+def backup_cmd(output, force) -> None:
+    """Write a consistent backup of the whole database (mode 0600; an existing file is kept
+    unless --force is given).
 
     Example: budget backup -o family-budget.dump
     """
     from ..ops.backup import backup
     from ..db.engine import database_url
 
-    size = backup(database_url(), output)
+    size = backup(database_url(), output, force=force)
     click.echo(f"Backup written to {output} ({size:,} bytes).")
 
 

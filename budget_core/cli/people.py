@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from ._common import BudgetGroup, emit, get_engine, user_by_email
+from ._common import BudgetGroup, emit, family_as, get_engine, user_by_email
 
 
 @click.group(cls=BudgetGroup)
@@ -66,8 +66,7 @@ def invite_create(family_id, by, role, hours, as_json) -> None:
     """
     from ..services import invitations
 
-    engine = get_engine()
-    made = invitations.create_invitation(engine, user_by_email(engine, by).id, family_id, role=role, hours=hours)
+    made = invitations.create_invitation(family_as(get_engine(), family_id, by), role=role, hours=hours)
     data = {"id": made.invitation.id, "token": made.token, "url": made.url, "role": role,
             "expires_at": made.invitation.expires_at.isoformat()}
     emit(data, as_json, f"Invitation {made.invitation.id} ({role}), valid until "
@@ -102,6 +101,5 @@ def invite_revoke(family_id, invitation_id, by) -> None:
     """
     from ..services import invitations
 
-    engine = get_engine()
-    invitations.revoke_invitation(engine, user_by_email(engine, by).id, family_id, invitation_id)
+    invitations.revoke_invitation(family_as(get_engine(), family_id, by), invitation_id)
     click.echo(f"Invitation {invitation_id} revoked.")

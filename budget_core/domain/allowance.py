@@ -33,6 +33,7 @@ from datetime import date
 from budget_core.domain.period import ONE_DAY, check_start_day, days_in_period, days_left, period_bounds
 
 KINDS = ("fixed", "variable", "savings", "income")
+KIND_LABELS = {"variable": "Everyday", "fixed": "Fixed", "savings": "Savings", "income": "Income"}  # the screen's words
 
 
 def _check_money(value: object, name: str, *, non_negative: bool = False) -> None:
@@ -88,6 +89,16 @@ class KindSummary:
     kind: str
     planned: int
     actual: int
+
+    @property
+    def left(self) -> int:
+        """Planned minus actual: what is still to spend (or, for income, still to come); negative when over."""
+        return self.planned - self.actual
+
+    @property
+    def income_received(self) -> bool:
+        """For income: the planned income has all come in."""
+        return self.kind == "income" and self.left <= 0
 
 
 @dataclass(frozen=True, slots=True)

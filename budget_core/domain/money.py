@@ -8,7 +8,6 @@ Currency facts (valid codes, decimals, symbols) come from Babel's CLDR data.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from babel.numbers import format_currency, get_currency_precision, get_currency_symbol, is_currency
@@ -36,17 +35,6 @@ def decimals(currency: str) -> int:
 
 def symbol(currency: str) -> str:
     return get_currency_symbol(check_currency(currency), locale="en_US")
-
-
-@dataclass(frozen=True, slots=True)
-class Money:
-    """An amount in integer minor units of ``currency``."""
-
-    minor: int
-    currency: str
-
-    def __str__(self) -> str:
-        return format_money(self.minor, self.currency)
 
 
 def _normalise_separators(text: str, places: int) -> str:

@@ -17,20 +17,17 @@ import calendar
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from ..errors import ValidationError
+
 ONE_DAY = timedelta(days=1)
 
 
-def check_start_day(start_day: int) -> None:
-    """Raise ValueError unless ``start_day`` is an int from 1 to 31."""
-    if isinstance(start_day, bool) or not isinstance(start_day, int):
-        raise ValueError(
-            f"The period start day must be a whole number from 1 to 31, got {start_day!r}."
-        )
-    if not 1 <= start_day <= 31:
-        raise ValueError(
-            f"The period start day must be from 1 to 31 (the day of the month the "
-            f"budget restarts), got {start_day}."
-        )
+def check_start_day(start_day: int) -> int:
+    """``start_day`` if it is an int from 1 to 31; ValidationError otherwise (the one check)."""
+    if isinstance(start_day, bool) or not isinstance(start_day, int) or not 1 <= start_day <= 31:
+        raise ValidationError(f"The period start day (the day the budget restarts) must be a day of the month "
+                              f"from 1 to 31, not {start_day!r}.")
+    return start_day
 
 
 def _check_date(value: date, name: str) -> None:

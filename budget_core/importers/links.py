@@ -6,17 +6,15 @@ Each change is one ``family_write`` transaction with one event.
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Engine, text
+from sqlalchemy import text
 
-from ..db.scope import scoped
 from ..errors import ValidationError
 from ..services._uow import NothingToWrite, family_write
-from ..services.families import get_family
-from ..services.transactions import MAX_DESCRIPTION
+from ..services.access import FamilyAccess
+from ..services.transactions import NewRow, write_rows
 from . import StatementRow
 from .planning import categorise_alone
 
@@ -37,28 +35,27 @@ class LinkedRow:
     member: str | None
 
 
-def links_to_review(engine: Engine, user_id: int, family_id: int) -> list[LinkedRow]:
+def links_to_review(access: FamilyAccess) -> list[LinkedRow]:
     """Linked bank rows nobody has confirmed yet, newest first."""
-    get_family(engine, user_id, family_id)
-    with scoped(engine, family_id, user_id) as conn:
+    with access.read() as conn:
         rows = conn.execute(text(
             "SELECT i.import_id, i.occurred_on, i.amount, i.description, i.file_name, t.id, t.description, "
             "t.amount, t.occurred_on, m.display_name FROM imported_rows i "
             "LEFT JOIN transactions t ON t.family_id = i.family_id AND t.id = i.transaction_id "
             "LEFT JOIN members m ON m.family_id = t.family_id AND m.user_id = t.user_id "
             "WHERE i.family_id = :f AND i.outcome = 'linked' AND i.reviewed_at IS NULL "
-            "ORDER BY i.occurred_on DESC, i.import_id"), {"f": family_id}).all()
+            "ORDER BY i.occurred_on DESC, i.import_id"), {"f": access.family_id}).all()
     return [LinkedRow(*r) for r in rows]
 
 
-def confirm_links(engine: Engine, actor_id: int, family_id: int, import_ids: list[str]) -> int:
+def confirm_links(access: FamilyAccess, import_ids: list[str]) -> int:
     """Mark linked rows as reviewed ("yes, the bank row is the expense we typed"); returns how many."""
     try:
-        with family_write(engine, family_id, actor_id, role="member", action="review imported rows") as w:
+        with family_write(access, role="member", action="review imported rows") as w:
             done = w.conn.execute(text(
                 "UPDATE imported_rows SET reviewed_at = now() WHERE family_id = :f AND outcome = 'linked' "
                 "AND reviewed_at IS NULL AND import_id = ANY(:ids)"),
-                {"f": family_id, "ids": list(import_ids)}).rowcount
+                {"f": access.family_id, "ids": list(import_ids)}).rowcount
             if not done:
                 raise NothingToWrite(0)
             w.emit("import.links_confirmed", {"actor": w.actor_name, "count": done})
@@ -67,12 +64,13 @@ def confirm_links(engine: Engine, actor_id: int, family_id: int, import_ids: lis
     return done
 
 
-def unlink(engine: Engine, actor_id: int, family_id: int, import_id: str) -> int:
+def unlink(access: FamilyAccess, import_id: str) -> int:
     """The bank row was not the typed expense after all: add it as a transaction of its own.
 
     Returns the new transaction's id. Its category comes from the rules, else the default.
     """
-    with family_write(engine, family_id, actor_id, role="member", action="review imported rows") as w:
+    family_id, actor_id = access.family_id, access.user_id
+    with family_write(access, role="member", action="review imported rows") as w:
         row = w.conn.execute(text(
             "SELECT import_id, occurred_on, amount, description, account, content_key, file_name "
             "FROM imported_rows WHERE family_id = :f AND import_id = :i AND outcome = 'linked' FOR UPDATE"),
@@ -83,12 +81,8 @@ def unlink(engine: Engine, actor_id: int, family_id: int, import_id: str) -> int
                             row.account)
         category_id, label, kind, user_id = categorise_alone(w.conn, family_id, actor_id, bank)
         amount = bank.amount if kind == "income" else -bank.amount
-        tx_id = w.conn.execute(text(
-            "INSERT INTO transactions (family_id, user_id, category_id, kind, amount, description, occurred_on, "
-            "client_id, import_id) VALUES (:f, :u, :c, :k, :a, :d, :o, :ci, :i) RETURNING id"),
-            {"f": family_id, "u": user_id, "c": category_id, "k": kind, "a": amount,
-             "d": bank.description[:MAX_DESCRIPTION], "o": bank.occurred_on, "ci": uuid.uuid4(),
-             "i": import_id}).scalar_one()
+        (tx_id,) = write_rows(w.conn, family_id, [NewRow(user_id, category_id, kind, amount, bank.description,
+                                                         bank.occurred_on, import_id)]).values()
         w.conn.execute(text("UPDATE imported_rows SET outcome = 'added', transaction_id = NULL, reviewed_at = now() "
                             "WHERE family_id = :f AND import_id = :i"), {"f": family_id, "i": import_id})
         w.emit("transaction.added", {

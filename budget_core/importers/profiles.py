@@ -13,9 +13,8 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine, text
 
-from ..db.scope import scoped
 from ..errors import ValidationError
-from ..services.families import get_family
+from ..services.access import FamilyAccess
 from . import CsvMapping, Statement
 
 
@@ -32,10 +31,9 @@ def load_profiles(conn: Connection, family_id: int) -> list[BankProfile]:
     return [BankProfile(i, n, CsvMapping.from_json(m)) for i, n, m in rows]
 
 
-def list_profiles(engine: Engine, user_id: int, family_id: int) -> list[BankProfile]:
-    get_family(engine, user_id, family_id)
-    with scoped(engine, family_id, user_id) as conn:
-        return load_profiles(conn, family_id)
+def list_profiles(access: FamilyAccess) -> list[BankProfile]:
+    with access.read() as conn:
+        return load_profiles(conn, access.family_id)
 
 
 def layouts_to_read_with(profiles: list[BankProfile], profile: str | None,

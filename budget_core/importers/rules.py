@@ -13,11 +13,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine, text
 
-from ..db.scope import scoped
 from ..errors import NotFound, ValidationError
 from ..services._uow import family_write
 from ..services.categories import find_category
-from ..services.families import get_family
+from ..services.access import FamilyAccess
 from ..domain.storable import check_storable
 
 MAX_PATTERN = 200
@@ -131,10 +130,9 @@ def load_rules(conn: Connection, family_id: int, *, live_only: bool = True) -> l
     return [Rule(*r) for r in rows]
 
 
-def list_rules(engine: Engine, user_id: int, family_id: int) -> list[Rule]:
-    get_family(engine, user_id, family_id)
-    with scoped(engine, family_id, user_id) as conn:
-        return load_rules(conn, family_id, live_only=False)
+def list_rules(access: FamilyAccess) -> list[Rule]:
+    with access.read() as conn:
+        return load_rules(conn, access.family_id, live_only=False)
 
 
 def _check_member(conn: Connection, family_id: int, user_id: int | None) -> None:
@@ -173,18 +171,19 @@ def insert_rule(conn: Connection, family_id: int, actor_id: int | None, draft: R
     return _get(conn, family_id, rule_id)
 
 
-def add_rule(engine: Engine, actor_id: int, family_id: int, draft: RuleDraft) -> Rule:
+def add_rule(access: FamilyAccess, draft: RuleDraft) -> Rule:
     """Add a rule that is tried first. Any member may (rules come from their own corrections)."""
-    with family_write(engine, family_id, actor_id, role="member", action="add rules") as w:
-        rule = insert_rule(w.conn, family_id, actor_id, draft)
+    with family_write(access, role="member", action="add rules") as w:
+        rule = insert_rule(w.conn, access.family_id, access.user_id, draft)
         w.emit("rule.added", _payload(w, rule.pattern, rule.category, text=rule.describe()))
     return rule
 
 
-def edit_rule(engine: Engine, actor_id: int, family_id: int, rule_id: int, draft: RuleDraft) -> Rule:
+def edit_rule(access: FamilyAccess, rule_id: int, draft: RuleDraft) -> Rule:
     """Change a rule's pattern, category and member (its position stays). Managers only."""
     pattern = check_pattern(draft.pattern, draft.is_regex)
-    with family_write(engine, family_id, actor_id, role="manager", action="change rules") as w:
+    family_id = access.family_id
+    with family_write(access, role="manager", action="change rules") as w:
         before = _get(w.conn, family_id, rule_id)
         category = find_category(w.conn, family_id, draft.category)
         _check_member(w.conn, family_id, draft.user_id)
@@ -198,9 +197,10 @@ def edit_rule(engine: Engine, actor_id: int, family_id: int, rule_id: int, draft
     return rule
 
 
-def move_rule(engine: Engine, actor_id: int, family_id: int, rule_id: int, position: int) -> list[Rule]:
+def move_rule(access: FamilyAccess, rule_id: int, position: int) -> list[Rule]:
     """Put a rule at ``position`` (1 = tried first; beyond the end = last) and renumber. Managers only."""
-    with family_write(engine, family_id, actor_id, role="manager", action="reorder rules") as w:
+    family_id = access.family_id
+    with family_write(access, role="manager", action="reorder rules") as w:
         rules = load_rules(w.conn, family_id, live_only=False)
         moving = next((r for r in rules if r.id == rule_id), None)
         if moving is None:
@@ -212,12 +212,13 @@ def move_rule(engine: Engine, actor_id: int, family_id: int, rule_id: int, posit
                 w.conn.execute(text("UPDATE category_rules SET position = :p WHERE family_id = :f AND id = :r"),
                                {"p": i, "f": family_id, "r": r.id})
         w.emit("rule.moved", _payload(w, moving.pattern, moving.category, position=order.index(moving) + 1))
-    return list_rules(engine, actor_id, family_id)
+        return load_rules(w.conn, family_id, live_only=False)
 
 
-def delete_rule(engine: Engine, actor_id: int, family_id: int, rule_id: int) -> None:
+def delete_rule(access: FamilyAccess, rule_id: int) -> None:
     """Delete a rule; transactions it categorised keep their category. Managers only."""
-    with family_write(engine, family_id, actor_id, role="manager", action="delete rules") as w:
+    family_id = access.family_id
+    with family_write(access, role="manager", action="delete rules") as w:
         rule = _get(w.conn, family_id, rule_id)
         w.conn.execute(text("DELETE FROM category_rules WHERE family_id = :f AND id = :r"),
                        {"f": family_id, "r": rule_id})

@@ -15,14 +15,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Mapping
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection
 
-from ..db.scope import scoped
-from ..domain.period import local_today
 from ..errors import ValidationError
 from ..services._uow import NothingToWrite, family_write
-from ..services.families import get_family
-from ..services.transactions import MAX_DESCRIPTION
+from ..services.access import FamilyAccess
+from ..services.transactions import NewRow, write_rows
 from . import CsvMapping, Statement
 from .csv_format import read_csv
 from .ofx_format import SNIFF_BYTES, looks_like_ofx, read_ofx
@@ -115,43 +113,42 @@ def read_statement(file_name: str, source: Source, currency: str, profiles: list
     return read_csv(source, file_name, currency, profiles=mappings, date_format=options.date_format, account=account)
 
 
-def _prepare(engine: Engine, actor_id: int, family_id: int, file_name: str, source: Source,
-             options: ImportOptions) -> tuple:
-    family = get_family(engine, actor_id, family_id)
-    with scoped(engine, family_id, actor_id) as conn:
-        profiles = load_profiles(conn, family_id)
-    statement = read_statement(Path(file_name).name, source, family.currency, profiles, options)
-    return family, profiles, statement
+def _prepare(access: FamilyAccess, file_name: str, source: Source, options: ImportOptions) -> tuple:
+    with access.read() as conn:
+        profiles = load_profiles(conn, access.family_id)
+    statement = read_statement(Path(file_name).name, source, access.currency, profiles, options)
+    return profiles, statement
 
 
-def preview_import(engine: Engine, actor_id: int, family_id: int, file_name: str, source: Source,
-                   options: ImportOptions = ImportOptions(), *, now: datetime | None = None) -> ImportResult:
+def preview_import(access: FamilyAccess, file_name: str, source: Source, options: ImportOptions = ImportOptions(),
+                   *, now: datetime | None = None) -> ImportResult:
     """What importing the file would do, row by row; writes nothing and takes no lock."""
-    family, profiles, statement = _prepare(engine, actor_id, family_id, file_name, source, options)
-    today = local_today(family.timezone, now or datetime.now(timezone.utc))
-    with scoped(engine, family_id, actor_id) as conn:
-        planned = plan_rows(conn, family_id, actor_id, statement, options.corrections, today)
-    return ImportResult(statement.file_name, statement.format, family.currency, planned, statement.skipped_lines,
+    profiles, statement = _prepare(access, file_name, source, options)
+    today = access.today(now)
+    with access.read() as conn:
+        planned = plan_rows(conn, access.family_id, access.user_id, statement, options.corrections, today)
+    return ImportResult(statement.file_name, statement.format, access.currency, planned, statement.skipped_lines,
                         statement.mapping, profile_name(statement, profiles, options.profile), False, True)
 
 
-def import_file(engine: Engine, actor_id: int, family_id: int, file_name: str, source: Source,
-                options: ImportOptions = ImportOptions(), *, now: datetime | None = None) -> ImportResult:
+def import_file(access: FamilyAccess, file_name: str, source: Source, options: ImportOptions = ImportOptions(),
+                *, now: datetime | None = None) -> ImportResult:
     """Import a bank file in one transaction with one event; with ``options.dry_run`` roll it back.
 
     Raises ValidationError (naming the line) for a file that cannot be read; nothing is written then.
     """
-    family, profiles, statement = _prepare(engine, actor_id, family_id, file_name, source, options)
+    profiles, statement = _prepare(access, file_name, source, options)
+    family_id, actor_id = access.family_id, access.user_id
     try:
-        with family_write(engine, family_id, actor_id, role="member", action="import transactions") as w:
+        with family_write(access, role="member", action="import transactions") as w:
             for draft in options.new_rules:
                 insert_rule(w.conn, family_id, actor_id, draft)
-            today = local_today(w.family["timezone"], now or datetime.now(timezone.utc))
+            today = access.today(now)
             planned = plan_rows(w.conn, family_id, actor_id, statement, options.corrections, today,
                                 create_defaults=True)
             _write_rows(w.conn, family_id, actor_id, statement, planned)
             name, saved = save_profile(w.conn, family_id, statement, options.profile)
-            result = ImportResult(statement.file_name, statement.format, family.currency, planned,
+            result = ImportResult(statement.file_name, statement.format, access.currency, planned,
                                   statement.skipped_lines, statement.mapping, name, saved, options.dry_run, w.version)
             if options.dry_run or not (result.added or result.linked or saved or options.new_rules):
                 raise NothingToWrite(replace(result, version=None, profile_saved=False))
@@ -166,24 +163,15 @@ def import_file(engine: Engine, actor_id: int, family_id: int, file_name: str, s
 
 def _write_rows(conn: Connection, family_id: int, actor_id: int, statement: Statement,
                 planned: list[PlannedRow]) -> None:
-    """Insert the new transactions and the ledger of imported rows (inside the caller's transaction).
-
-    Rows go in as arrays through ``unnest`` in blocks: COPY would be faster but PostgreSQL refuses
-    COPY FROM into tables under row-level security. ``client_id`` is a fresh UUID: the import id
-    is what makes an imported row unique.
+    """Insert the new transactions (through the one writer, ``transactions.write_rows``) and the
+    ledger of imported rows (inside the caller's transaction). ``client_id`` is a fresh UUID: the
+    import id is what makes an imported row unique.
     """
     fresh = [p for p in planned if p.status in ("new", "linked")]
+    write_rows(conn, family_id, [NewRow(p.user_id, p.category_id, p.kind, p.amount, p.row.description,
+                                        p.row.occurred_on, p.row.import_id) for p in fresh if p.status == "new"])
     raw = conn.connection.driver_connection
     with raw.cursor() as cur:
-        for block in _blocks([p for p in fresh if p.status == "new"]):
-            cur.execute(
-                "INSERT INTO transactions (family_id, user_id, category_id, kind, amount, description, occurred_on, "
-                "client_id, import_id) SELECT %s, u, c, k, a, d, o, gen_random_uuid(), i "
-                "FROM unnest(%s::bigint[], %s::bigint[], %s::text[], %s::bigint[], %s::text[], %s::date[], "
-                "%s::text[]) AS t(u, c, k, a, d, o, i)",
-                (family_id, [p.user_id for p in block], [p.category_id for p in block], [p.kind for p in block],
-                 [p.amount for p in block], [p.row.description[:MAX_DESCRIPTION] for p in block],
-                 [p.row.occurred_on for p in block], [p.row.import_id for p in block]))
         for block in _blocks(fresh):
             cur.execute(
                 "INSERT INTO imported_rows (family_id, import_id, account, content_key, occurred_on, amount, "

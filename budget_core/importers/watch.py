@@ -22,12 +22,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
 from ..errors import BudgetError, Unavailable
+from ..ops.reliability import backoff_delay
+from ..services.access import FamilyAccess
 from .service import ImportOptions, ImportResult, import_file
 
 log = logging.getLogger(__name__)
@@ -85,10 +86,10 @@ class _Handler(FileSystemEventHandler):
 class Inbox:
     """Watches ``directory`` for one family and one importing member."""
 
-    def __init__(self, engine: Engine, actor_id: int, family_id: int, directory: Path, *,
+    def __init__(self, access: FamilyAccess, directory: Path, *,
                  settle_seconds: float = 2.0, poll_seconds: float = 0.2, options: ImportOptions = ImportOptions(),
                  on_result: OnResult | None = None):
-        self.engine, self.actor_id, self.family_id = engine, actor_id, family_id
+        self.access = access
         self.directory = Path(directory).resolve()
         self.settle_seconds, self.poll_seconds = settle_seconds, poll_seconds
         self.options = options
@@ -131,7 +132,7 @@ class Inbox:
     def process(self, path: Path) -> None:
         """Import one settled file and move it; on a database outage keep it and retry later."""
         try:
-            result = import_file(self.engine, self.actor_id, self.family_id, path.name, path, self.options)
+            result = import_file(self.access, path.name, path, self.options)
         except (OperationalError, Unavailable) as err:
             self._retry_later(path, err)
             return
@@ -151,7 +152,7 @@ class Inbox:
             p = self._pending.get(path)
             if p is not None:
                 p.retries += 1
-                p.retry_at = time.monotonic() + min(MAX_RETRY_SECONDS, 2.0 ** p.retries)
+                p.retry_at = time.monotonic() + backoff_delay(p.retries, base_s=2.0, cap_s=MAX_RETRY_SECONDS)
         log.warning("database unavailable, will retry %s: %s", path.name, err)
 
     def _fail(self, path: Path, reason: str) -> None:

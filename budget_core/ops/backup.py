@@ -19,6 +19,7 @@ from sqlalchemy.engine import make_url
 from ..db.roles import CREATE_APP_ROLE, GRANTS
 from ..db.scope import unfiltered
 from ..errors import ValidationError
+from .files import new_file
 
 
 def _tool(name: str) -> str:
@@ -40,19 +41,16 @@ def libpq_url(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-def backup(url: str, path: Path) -> int:
-    """Write a consistent dump of the database at ``url`` to ``path``; returns its size in bytes."""
-    path = Path(path)
-    if path.parent and not path.parent.exists():
-        raise ValidationError(f"The folder {path.parent} does not exist.")
-    tmp = path.with_name(path.name + ".partial")
-    done = subprocess.run([_tool("pg_dump"), "--format=custom", "--no-owner", "--no-privileges",
-                           f"--file={tmp}", f"--dbname={libpq_url(url)}"], capture_output=True, text=True)
-    if done.returncode != 0:
-        tmp.unlink(missing_ok=True)
-        raise ValidationError(f"The backup failed: {done.stderr.strip().splitlines()[-1] if done.stderr else 'pg_dump failed'}")
-    tmp.replace(path)
-    return path.stat().st_size
+def backup(url: str, path: str | Path, *, force: bool = False) -> int:
+    """Write a consistent dump of the database at ``url`` to ``path`` (0600; an existing file only
+    with ``force``; nothing left behind on failure); returns its size in bytes."""
+    with new_file(path, force=force) as tmp:
+        done = subprocess.run([_tool("pg_dump"), "--format=custom", "--no-owner", "--no-privileges",
+                               f"--file={tmp}", f"--dbname={libpq_url(url)}"], capture_output=True, text=True)
+        if done.returncode != 0:
+            reason = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "pg_dump failed"
+            raise ValidationError(f"The backup failed: {reason}")
+    return Path(path).stat().st_size
 
 
 def restore(url: str, path: Path) -> None:

@@ -13,7 +13,6 @@ sent.
 
 from __future__ import annotations
 
-import random
 import smtplib
 import threading
 import urllib.request
@@ -25,7 +24,7 @@ from sqlalchemy import Connection, Engine, text
 
 from ..config import settings
 from ..db.scope import unfiltered
-from .reliability import BreakerOpen, CircuitBreaker
+from .reliability import BreakerOpen, CircuitBreaker, backoff_delay
 
 MAX_ATTEMPTS = 8
 BREAKERS = {"email": CircuitBreaker("e-mail (SMTP)", failure_threshold=3, reset_s=20),
@@ -105,7 +104,7 @@ def dispatch_due(engine: Engine, *, limit: int = 50) -> DispatchResult:
             except (OSError, smtplib.SMTPException) as exc:
                 attempts = row.attempts + 1
                 gave_up = attempts >= MAX_ATTEMPTS
-                delay = random.uniform(0, min(600.0, 2.0 * 2 ** attempts))
+                delay = backoff_delay(attempts, base_s=2.0, cap_s=600.0)
                 conn.execute(
                     text("UPDATE notifications SET attempts = :a, last_error = :e, "
                          "status = CASE WHEN :g THEN 'failed' ELSE 'queued' END, "

@@ -20,7 +20,6 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-import random
 import threading
 import uuid
 from contextlib import contextmanager
@@ -34,6 +33,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from ..config import settings
 from ..errors import BudgetError
+from .reliability import backoff_delay
 
 
 @dataclass(frozen=True)
@@ -214,18 +214,12 @@ class Outbox:
 
 
 def _deliver(engine: Engine, entry: OutboxEntry):
-    from ..domain.money import parse_amount
     from ..services import accounts, families, transactions
 
     user_id = entry.user_id if entry.user_id is not None else accounts.user_by_email(engine, entry.by_email).id
-    d = entry.draft
-    amount = d.get("amount")
-    if amount is None:
-        amount = parse_amount(d["amount_text"], families.get_family(engine, user_id, entry.family_id).currency)
-    occurred_on = date.fromisoformat(d["occurred_on"]) if d.get("occurred_on") else None
-    draft = transactions.TransactionDraft(amount, d.get("description", ""), d.get("category", ""), occurred_on,
-                                          uuid.UUID(entry.client_id), bool(d.get("refund")))
-    return transactions.add_transaction(engine, user_id, entry.family_id, draft)
+    access = families.open(engine, user_id, entry.family_id)
+    draft = transactions.TransactionDraft.from_json(entry.draft, access.currency, uuid.UUID(entry.client_id))
+    return transactions.add_transaction(access, draft)
 
 
 class Deliverer:
@@ -258,7 +252,7 @@ class Deliverer:
                     self.attempt = self.attempt + 1 if self.last.pending else 0
             except (OperationalError, DBAPIError):
                 self.attempt += 1
-            delay = random.uniform(0, min(self.cap_s, self.base_s * 2 ** self.attempt)) if self.attempt else 5.0
+            delay = backoff_delay(self.attempt, self.base_s, self.cap_s) if self.attempt else 5.0
             self._wake.wait(delay)
             self._wake.clear()
 

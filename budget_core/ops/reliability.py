@@ -16,7 +16,6 @@ import random
 import threading
 import time
 from collections import defaultdict
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
@@ -24,13 +23,18 @@ from typing import Callable, Iterator
 BUCKETS_MS = (0.5, 1, 2, 3, 5, 7.5, 10, 15, 20, 30, 50, 75, 100, 150, 200, 300, 500, 750, 1000, 2000, 5000, 10000)
 
 
+def backoff_delay(attempt: int, base_s: float = 0.2, cap_s: float = 30.0, rng: random.Random | None = None) -> float:
+    """Seconds to wait before retry number ``attempt`` (0, 1, …): uniform(0, min(cap, base * 2**attempt))."""
+    return (rng or random).uniform(0, min(cap_s, base_s * 2 ** min(attempt, 64)))
+
+
 def backoff_delays(base_s: float = 0.2, cap_s: float = 30.0, attempts: int | None = None,
                    rng: random.Random | None = None) -> Iterator[float]:
-    """Delays before each retry: uniform(0, min(cap, base * 2**attempt))."""
+    """``backoff_delay`` for attempts 0, 1, … (``attempts`` of them, or without end)."""
     rng = rng or random.Random()
     attempt = 0
     while attempts is None or attempt < attempts:
-        yield rng.uniform(0, min(cap_s, base_s * 2 ** attempt))
+        yield backoff_delay(attempt, base_s, cap_s, rng)
         attempt += 1
 
 
@@ -148,17 +152,6 @@ class Metrics:
 
 
 METRICS = Metrics()
-
-
-@contextmanager
-def timed(name: str) -> Iterator[None]:
-    start = time.perf_counter()
-    ok = False
-    try:
-        yield
-        ok = True
-    finally:
-        METRICS.record(name, (time.perf_counter() - start) * 1000, ok)
 
 
 def measure(name: str):

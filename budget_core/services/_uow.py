@@ -13,17 +13,16 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from sqlalchemy import Connection, Engine, text
 
+from ..db.door import enter
 from ..db.scope import scope
-from ..errors import PermissionDenied, ValidationError
+from .access import FamilyAccess, check_family_id, not_a_member
 
 CHANNEL = "family_changes"
 NOTIFY_INSIDE_TRANSACTION = False  # measured in bench/write_path.py; after commit is faster
-
-ROLE_RANK = {"member": 1, "manager": 2}
 
 
 @dataclass
@@ -54,55 +53,55 @@ class NothingToWrite(Exception):
         self.result = result
 
 
-def not_a_member(family_id: int) -> PermissionDenied:
-    # The same words whether the family exists or not: ids reveal nothing.
-    return PermissionDenied(f"You are not a member of family {family_id}; ask one of its managers for an invitation.")
+@contextmanager
+def family_write(access: FamilyAccess, *, role: str = "member", action: str = "do this") -> Iterator[FamilyWrite]:
+    """Open one family's write transaction as the handle's member.
+
+    ``role`` is the least role the actor needs (``"member"`` or ``"manager"``), checked by the
+    database after the version lock is taken, so a removal or demotion that committed first wins.
+    The body must call ``emit`` once. Raising ``NothingToWrite(result)`` rolls everything back.
+    """
+    access.require(role, action)
+    with _write(access.engine, access.family_id, lambda conn: enter(
+            conn, access.family_id, access.user_id, role=role, bump=True, action=action), access.user_id) as work:
+        yield work
 
 
 @contextmanager
-def family_write(engine: Engine, family_id: int, actor_id: int | None, *, role: str | None = "member",
-                 action: str = "do this") -> Iterator[FamilyWrite]:
-    """Open one family's write transaction.
+def joining_write(engine: Engine, family_id: int, user_id: int) -> Iterator[FamilyWrite]:
+    """A write by someone who may not be a member yet (redeeming an invitation): the caller checks
+    that they may join; ``actor_role`` is their current role or None. Bumps the version like every change."""
+    check_family_id(family_id)
 
-    ``role`` is the least role the actor needs (``"member"`` or ``"manager"``); ``None`` skips the
-    membership check (redeeming an invitation, creating the family). The body must call
-    ``emit`` once. Raising ``NothingToWrite(result)`` rolls everything back.
-    """
-    if not isinstance(family_id, int) or isinstance(family_id, bool):
-        raise ValidationError(f"'{family_id}' is not a family id.")
+    def bump(conn: Connection):
+        scope(conn, family_id, user_id)
+        row = conn.execute(text(
+            "UPDATE families f SET version = f.version + 1 FROM (SELECT 1) one LEFT JOIN members m "
+            "ON m.family_id = :f AND m.user_id = :u AND m.removed_at IS NULL WHERE f.id = :f "
+            "RETURNING f.id, f.version, f.name, trim(f.currency) AS currency, f.timezone, f.monthly_income, "
+            "f.savings_goal, f.period_start_day, f.big_expense_threshold, m.role, m.display_name"),
+            {"f": family_id, "u": user_id}).mappings().first()
+        if row is None:
+            raise not_a_member(family_id)
+        return row
+
+    with _write(engine, family_id, bump, user_id) as work:
+        yield work
+
+
+@contextmanager
+def _write(engine: Engine, family_id: int, begin: Callable[[Connection], Any], actor_id: int) -> Iterator[FamilyWrite]:
     notify_version = None
     with engine.connect() as conn:
         trans = conn.begin()
         try:
-            scope(conn, family_id, actor_id)
-            row = conn.execute(
-                text("UPDATE families SET version = version + 1 WHERE id = :f "
-                     "RETURNING id, version, name, currency, timezone, monthly_income, savings_goal, "
-                     "period_start_day, big_expense_threshold"),
-                {"f": family_id},
-            ).mappings().first()
-            if row is None:
-                raise not_a_member(family_id)
-            actor_name = actor_role = None
-            if actor_id is not None:
-                member = conn.execute(
-                    text("SELECT role, display_name FROM members "
-                         "WHERE family_id = :f AND user_id = :u AND removed_at IS NULL"),
-                    {"f": family_id, "u": actor_id},
-                ).first()
-                if member is not None:
-                    actor_role, actor_name = member
-            if role is not None:
-                if actor_role is None:
-                    raise not_a_member(family_id)
-                if ROLE_RANK[actor_role] < ROLE_RANK[role]:
-                    raise PermissionDenied(f"Only a manager of this family can {action}.")
-            work = FamilyWrite(conn, family_id, row["version"], dict(row), actor_id, actor_name, actor_role)
+            row = begin(conn)
+            work = FamilyWrite(conn, family_id, row["version"], dict(row), actor_id, row["display_name"], row["role"])
             yield work
             if work.event is None:
                 raise RuntimeError("a family change must record an event")
             kind, payload = work.event
-            record_event(conn, family_id, work.version, actor_id, kind, payload)
+            record_event(conn, family_id, work.version, work.actor_id, kind, payload)
             trans.commit()
             notify_version = work.version
         except BaseException:

@@ -7,10 +7,9 @@ from datetime import datetime
 
 from sqlalchemy import Engine, text
 
-from ..db.scope import scoped
 from ..ops.reliability import measure
 from ..domain.money import format_money
-from .families import get_family
+from .access import FamilyAccess
 
 PLAN_WORDS = {
     "name": "the family name", "monthly_income": "the monthly income", "savings_goal": "the savings goal",
@@ -134,28 +133,25 @@ def describe(kind: str, p: dict) -> str:
 
 
 @measure("activity.changes_since")
-def changes_since(engine: Engine, user_id: int, family_id: int, cursor: int = 0, *, limit: int = 1000) -> list[Event]:
+def changes_since(access: FamilyAccess, cursor: int = 0, *, limit: int = 1000) -> list[Event]:
     """Events after version ``cursor``, oldest first (the sync feed)."""
-    get_family(engine, user_id, family_id)
-    with scoped(engine, family_id, user_id) as conn:
+    with access.read() as conn:
         rows = conn.execute(
             text("SELECT family_id, version, actor_id, kind, payload, at FROM events "
                  "WHERE family_id = :f AND version > :c ORDER BY version LIMIT :l"),
-            {"f": family_id, "c": cursor, "l": limit},
+            {"f": access.family_id, "c": cursor, "l": limit},
         ).all()
     return [Event(*r) for r in rows]
 
 
-def recent_activity(engine: Engine, user_id: int, family_id: int, *, before: int | None = None,
-                    limit: int = 50) -> list[Event]:
+def recent_activity(access: FamilyAccess, *, before: int | None = None, limit: int = 50) -> list[Event]:
     """The newest events first; ``before`` pages back through older ones (the Activity page)."""
-    get_family(engine, user_id, family_id)
-    with scoped(engine, family_id, user_id) as conn:
+    with access.read() as conn:
         rows = conn.execute(
             text("SELECT family_id, version, actor_id, kind, payload, at FROM events "
                  "WHERE family_id = :f AND (CAST(:b AS bigint) IS NULL OR version < :b) "
                  "ORDER BY version DESC LIMIT :l"),
-            {"f": family_id, "b": before, "l": limit},
+            {"f": access.family_id, "b": before, "l": limit},
         ).all()
     return [Event(*r) for r in rows]
 

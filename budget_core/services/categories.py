@@ -7,11 +7,10 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import IntegrityError
 
-from ..db.scope import scoped
 from ..errors import NotFound, ValidationError
 from ..domain.storable import check_storable
 from ._uow import family_write
-from .families import get_family
+from .access import FamilyAccess
 
 KINDS = ("fixed", "variable", "savings", "income")
 
@@ -36,14 +35,13 @@ _SELECT = ("SELECT c.id, c.name, c.kind, c.parent_id, p.name AS parent_name, c.a
            "WHERE c.family_id = :f")
 
 
-def list_categories(engine: Engine, user_id: int, family_id: int, *, include_archived: bool = False) -> list[Category]:
-    get_family(engine, user_id, family_id)
-    with scoped(engine, family_id, user_id) as conn:
+def list_categories(access: FamilyAccess, *, include_archived: bool = False) -> list[Category]:
+    with access.read() as conn:
         rows = conn.execute(
             text(_SELECT + ("" if include_archived else " AND c.archived_at IS NULL")
                  + " ORDER BY array_position(ARRAY['variable','fixed','savings','income'], c.kind), "
                    "coalesce(p.name, c.name), c.parent_id NULLS FIRST, c.name"),
-            {"f": family_id},
+            {"f": access.family_id},
         ).all()
     return [Category(*r) for r in rows]
 
@@ -80,11 +78,12 @@ def _check_name(name: str) -> str:
     return check_storable(normal, "category name")
 
 
-def add_category(engine: Engine, actor_id: int, family_id: int, name: str, kind: str | None = None,
+def add_category(access: FamilyAccess, name: str, kind: str | None = None,
                  parent: int | str | None = None) -> Category:
     """Add a category, or a subcategory of ``parent`` (which then fixes its kind). Managers only."""
     name = _check_name(name)
-    with family_write(engine, family_id, actor_id, role="manager", action="change categories") as w:
+    family_id = access.family_id
+    with family_write(access, role="manager", action="change categories") as w:
         parent_cat = find_category(w.conn, family_id, parent) if parent not in (None, "") else None
         if parent_cat is not None:
             if parent_cat.archived:
@@ -110,9 +109,10 @@ def add_category(engine: Engine, actor_id: int, family_id: int, name: str, kind:
                     parent_cat.name if parent_cat else None, False)
 
 
-def rename_category(engine: Engine, actor_id: int, family_id: int, category_id: int, new_name: str) -> Category:
+def rename_category(access: FamilyAccess, category_id: int, new_name: str) -> Category:
     new_name = _check_name(new_name)
-    with family_write(engine, family_id, actor_id, role="manager", action="change categories") as w:
+    family_id = access.family_id
+    with family_write(access, role="manager", action="change categories") as w:
         old = find_category(w.conn, family_id, category_id)
         try:
             with w.conn.begin_nested():
@@ -121,13 +121,13 @@ def rename_category(engine: Engine, actor_id: int, family_id: int, category_id: 
         except IntegrityError:
             raise ValidationError(f"There is already a category called '{new_name}' there.") from None
         w.emit("category.renamed", {"actor": w.actor_name, "old": old.name, "name": new_name})
-    return find_category_by_id(engine, family_id, category_id)
+        return find_category(w.conn, family_id, category_id)
 
 
-def archive_category(engine: Engine, actor_id: int, family_id: int, category_id: int, *,
-                     archived: bool = True) -> Category:
+def archive_category(access: FamilyAccess, category_id: int, *, archived: bool = True) -> Category:
     """Archive (or restore) a category and its subcategories; past transactions keep it."""
-    with family_write(engine, family_id, actor_id, role="manager", action="change categories") as w:
+    family_id = access.family_id
+    with family_write(access, role="manager", action="change categories") as w:
         cat = find_category(w.conn, family_id, category_id)
         try:
             with w.conn.begin_nested():
@@ -139,9 +139,10 @@ def archive_category(engine: Engine, actor_id: int, family_id: int, category_id:
         except IntegrityError:
             raise ValidationError(f"Another live category is called '{cat.name}'; rename one first.") from None
         w.emit("category.archived" if archived else "category.restored", {"actor": w.actor_name, "name": cat.label})
-    return find_category_by_id(engine, family_id, category_id)
+        return find_category(w.conn, family_id, category_id)
 
 
-def find_category_by_id(engine: Engine, family_id: int, category_id: int) -> Category:
-    with scoped(engine, family_id) as conn:
-        return find_category(conn, family_id, category_id)
+def get_category(access: FamilyAccess, category: int | str) -> Category:
+    """One of the family's categories by id or name (see ``find_category``)."""
+    with access.read() as conn:
+        return find_category(conn, access.family_id, category)

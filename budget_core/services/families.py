@@ -9,11 +9,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from sqlalchemy import Engine, text
 
 from ..db.scope import scope, scoped
+from .access import Family, FamilyAccess, open_family
 from ..ops.reliability import measure
 from ..errors import NotFound, ValidationError
 from ..domain.money import MAX_MINOR, check_currency
+from ..domain.period import check_start_day
 from ..domain.storable import check_storable
-from ._uow import family_write, not_a_member, notify_after_commit, record_event
+from ._uow import NothingToWrite, family_write, notify_after_commit, record_event
+
+open = open_family  # families.open(engine, user_id, family_id): the one door (see access.py)
 from .accounts import check_display_name
 
 DEFAULT_CATEGORIES = {
@@ -22,19 +26,6 @@ DEFAULT_CATEGORIES = {
     "savings": ["Savings"],
     "income": ["Salary", "Other income"],
 }
-
-
-@dataclass(frozen=True, slots=True)
-class Family:
-    id: int
-    name: str
-    currency: str
-    timezone: str
-    monthly_income: int
-    savings_goal: int
-    period_start_day: int
-    version: int
-    big_expense_threshold: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,17 +60,14 @@ def check_timezone(name: str) -> str:
     return tz
 
 
-def check_start_day(day: int) -> int:
-    if not isinstance(day, int) or isinstance(day, bool) or not 1 <= day <= 31:
-        raise ValidationError(f"The period start day must be a day of the month from 1 to 31, not {day!r}.")
-    return day
-
-
-def check_plan_amount(value: int, what: str) -> int:
+def check_plan_amount(value: int, what: str, *, positive: bool = False) -> int:
+    """A plan amount in minor units: 0 or more (more than 0 with ``positive``), within range."""
     if not isinstance(value, int) or isinstance(value, bool):
         raise ValidationError(f"The {what} must be a whole number of minor units.")
     if value < 0:
         raise ValidationError(f"The {what} cannot be negative.")
+    if positive and value == 0:
+        raise ValidationError(f"Enter the family's {what}, for example 5200: the daily budget is shared out of it.")
     if value > MAX_MINOR:
         raise ValidationError(f"The {what} is larger than any household amount we accept; check the number.")
     return value
@@ -102,7 +90,7 @@ def create_family(engine: Engine, owner_id: int, *, name: str, currency: str, ti
     name = check_family_name(name)
     currency = check_currency(currency)
     timezone = check_timezone(timezone)
-    check_plan_amount(monthly_income, "monthly income")
+    check_plan_amount(monthly_income, "monthly income", positive=True)
     check_plan_amount(savings_goal, "savings goal")
     check_start_day(period_start_day)
     with engine.connect() as conn, conn.begin():
@@ -130,26 +118,7 @@ def create_family(engine: Engine, owner_id: int, *, name: str, currency: str, ti
         record_event(conn, family_id, 1, owner_id, "family.created", {"actor": display, "name": name})
     with engine.connect() as conn:
         notify_after_commit(conn, family_id, 1)
-    return get_family(engine, owner_id, family_id)
-
-
-def _family_row(conn, family_id: int, user_id: int):
-    return conn.execute(
-        text("SELECT f.id, f.name, f.currency, f.timezone, f.monthly_income, f.savings_goal, "
-             "f.period_start_day, f.version, f.big_expense_threshold "
-             "FROM families f JOIN members m ON m.family_id = f.id "
-             "WHERE f.id = :f AND m.user_id = :u AND m.removed_at IS NULL"),
-        {"f": family_id, "u": user_id},
-    ).first()
-
-
-def get_family(engine: Engine, user_id: int, family_id: int) -> Family:
-    """The family as its member ``user_id`` sees it; PermissionDenied for anyone else."""
-    with scoped(engine, family_id, user_id) as conn:
-        row = _family_row(conn, family_id, user_id)
-    if row is None:
-        raise not_a_member(family_id)
-    return Family(*row)
+    return open_family(engine, owner_id, family_id).family
 
 
 def my_families(engine: Engine, user_id: int) -> list[Membership]:
@@ -174,8 +143,9 @@ PLAN_FIELDS = {
 
 
 @measure("plan.update")
-def update_plan(engine: Engine, actor_id: int, family_id: int, **changes) -> Family:
-    """Change any of ``PLAN_FIELDS`` (managers only). Amounts are minor units.
+def update_plan(access: FamilyAccess, **changes) -> Family:
+    """Change any of ``PLAN_FIELDS`` (managers only) and return the family as it is now; fields
+    given with their current value are no change (no event, the version stays). Amounts are minor units.
 
     Changing the currency does not convert recorded amounts; it is meant for fixing a wrong
     choice early, and the event records it.
@@ -185,7 +155,7 @@ def update_plan(engine: Engine, actor_id: int, family_id: int, **changes) -> Fam
         raise ValidationError(f"These are not parts of the plan: {', '.join(sorted(unknown))}.")
     checks = {
         "name": check_family_name,
-        "monthly_income": lambda v: check_plan_amount(v, "monthly income"),
+        "monthly_income": lambda v: check_plan_amount(v, "monthly income", positive=True),
         "savings_goal": lambda v: check_plan_amount(v, "savings goal"),
         "period_start_day": check_start_day,
         "currency": check_currency,
@@ -193,48 +163,57 @@ def update_plan(engine: Engine, actor_id: int, family_id: int, **changes) -> Fam
         "big_expense_threshold": lambda v: None if v is None else check_plan_amount(v, "big-expense alert"),
     }
     clean = {k: checks[k](v) for k, v in changes.items()}
-    with family_write(engine, family_id, actor_id, role="manager", action="change the plan") as w:
-        diff = {k: [w.family[k], v] for k, v in clean.items() if w.family[k] != v}
-        if diff:
+    try:
+        with family_write(access, role="manager", action="change the plan") as w:
+            diff = {k: [w.family[k], v] for k, v in clean.items() if w.family[k] != v}
+            if not diff:
+                raise NothingToWrite(None)  # nothing changed: no event, no new version
             sets = ", ".join(f"{k} = :{k}" for k in diff)
             w.conn.execute(text(f"UPDATE families SET {sets} WHERE id = :f"),
-                           {**{k: v[1] for k, v in diff.items()}, "f": family_id})
-        currency = clean.get("currency", w.family["currency"])
-        w.emit("plan.updated", {"actor": w.actor_name, "changes": diff, "currency": currency})
-    return get_family(engine, actor_id, family_id)
+                           {**{k: v[1] for k, v in diff.items()}, "f": access.family_id})
+            currency = clean.get("currency", w.family["currency"])
+            w.emit("plan.updated", {"actor": w.actor_name, "changes": diff, "currency": currency})
+    except NothingToWrite:
+        pass
+    return open_family(access.engine, access.user_id, access.family_id).family
 
 
-def list_fixed_expenses(engine: Engine, user_id: int, family_id: int) -> list[FixedExpense]:
-    get_family(engine, user_id, family_id)
-    with scoped(engine, family_id, user_id) as conn:
+def list_fixed_expenses(access: FamilyAccess) -> list[FixedExpense]:
+    with access.read() as conn:
         rows = conn.execute(text("SELECT id, name, amount FROM fixed_expenses WHERE family_id = :f ORDER BY id"),
-                            {"f": family_id}).all()
+                            {"f": access.family_id}).all()
     return [FixedExpense(*r) for r in rows]
 
 
-def add_fixed_expense(engine: Engine, actor_id: int, family_id: int, name: str, amount: int) -> FixedExpense:
-    """Plan a fixed expense (rent, utilities …) of ``amount`` minor units a period (managers only)."""
+def check_fixed_expense(name: str, amount: int) -> str:
+    """The tidied name of a fixed expense of ``amount`` minor units; ValidationError if either is wrong."""
     clean_name = " ".join((name or "").split())
     if not clean_name or len(clean_name) > 80:
         raise ValidationError("Name the fixed expense (up to 80 characters), for example 'Rent'.")
     check_storable(clean_name, "name of the fixed expense")
     if check_plan_amount(amount, "fixed expense") == 0:
         raise ValidationError("A fixed expense must be more than zero.")
-    with family_write(engine, family_id, actor_id, role="manager", action="change fixed expenses") as w:
+    return clean_name
+
+
+def add_fixed_expense(access: FamilyAccess, name: str, amount: int) -> FixedExpense:
+    """Plan a fixed expense (rent, utilities …) of ``amount`` minor units a period (managers only)."""
+    clean_name = check_fixed_expense(name, amount)
+    with family_write(access, role="manager", action="change fixed expenses") as w:
         fid = w.conn.execute(
             text("INSERT INTO fixed_expenses (family_id, name, amount) VALUES (:f, :n, :a) RETURNING id"),
-            {"f": family_id, "n": clean_name, "a": amount},
+            {"f": access.family_id, "n": clean_name, "a": amount},
         ).scalar_one()
         w.emit("fixed.added", {"actor": w.actor_name, "name": clean_name, "amount": amount,
                                "currency": w.family["currency"]})
     return FixedExpense(fid, clean_name, amount)
 
 
-def remove_fixed_expense(engine: Engine, actor_id: int, family_id: int, fixed_id: int) -> None:
-    with family_write(engine, family_id, actor_id, role="manager", action="change fixed expenses") as w:
+def remove_fixed_expense(access: FamilyAccess, fixed_id: int) -> None:
+    with family_write(access, role="manager", action="change fixed expenses") as w:
         row = w.conn.execute(
             text("DELETE FROM fixed_expenses WHERE family_id = :f AND id = :i RETURNING name, amount"),
-            {"f": family_id, "i": fixed_id},
+            {"f": access.family_id, "i": fixed_id},
         ).first()
         if row is None:
             raise NotFound(f"This family has no fixed expense {fixed_id}.")

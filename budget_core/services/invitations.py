@@ -9,13 +9,12 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import Engine, text
 
-from ..db.scope import scoped
 from ..ops.reliability import measure
 from ..config import settings
 from ..errors import NotFound, PermissionDenied, ValidationError
 from ..domain.storable import check_storable
-from ._uow import family_write
-from .families import get_family
+from ._uow import family_write, joining_write
+from .access import FamilyAccess
 from .members import ROLES
 
 TOKEN_BYTES = 24  # 192 bits from the OS's CSPRNG
@@ -58,8 +57,8 @@ def hash_token(token: str) -> bytes:
 
 
 @measure("invitations.create")
-def create_invitation(engine: Engine, actor_id: int, family_id: int, *, role: str = "member",
-                      hours: int | None = None, email: str | None = None) -> NewInvitation:
+def create_invitation(access: FamilyAccess, *, role: str = "member", hours: int | None = None,
+                      email: str | None = None) -> NewInvitation:
     """Managers invite someone as ``role``; the link expires after ``hours`` (default 48, at most 7 days).
 
     With ``email`` (and ``BUDGET_SMTP_URL`` set) the link is also e-mailed, through the
@@ -76,12 +75,13 @@ def create_invitation(engine: Engine, actor_id: int, family_id: int, *, role: st
     if not isinstance(hours, int) or isinstance(hours, bool) or not 1 <= hours <= cfg.max_invitation_hours:
         raise ValidationError(f"An invitation lasts from 1 hour to {cfg.max_invitation_hours} hours (7 days).")
     token = secrets.token_urlsafe(TOKEN_BYTES)
-    with family_write(engine, family_id, actor_id, role="manager", action="invite people") as w:
+    family_id = access.family_id
+    with family_write(access, role="manager", action="invite people") as w:
         row = w.conn.execute(
             text("INSERT INTO invitations (family_id, token_hash, role, created_by, expires_at) "
                  "VALUES (:f, :h, :r, :u, now() + make_interval(hours => :hrs)) "
                  "RETURNING id, created_at, expires_at"),
-            {"f": family_id, "h": hash_token(token), "r": role, "u": actor_id, "hrs": hours},
+            {"f": family_id, "h": hash_token(token), "r": role, "u": access.user_id, "hrs": hours},
         ).one()
         w.emit("invitation.created", {"actor": w.actor_name, "role": role, "invitation_id": row.id,
                                       "expires_at": row.expires_at.isoformat()})
@@ -96,25 +96,24 @@ def create_invitation(engine: Engine, actor_id: int, family_id: int, *, role: st
     return made
 
 
-def list_invitations(engine: Engine, user_id: int, family_id: int) -> list[Invitation]:
-    get_family(engine, user_id, family_id)
-    with scoped(engine, family_id, user_id) as conn:
+def list_invitations(access: FamilyAccess) -> list[Invitation]:
+    with access.read() as conn:
         rows = conn.execute(
             text("SELECT i.id, i.family_id, i.role, coalesce(m.display_name, '?'), i.created_at, i.expires_at, "
                  "i.used_at, i.revoked_at FROM invitations i "
                  "LEFT JOIN members m ON m.family_id = i.family_id AND m.user_id = i.created_by "
                  "WHERE i.family_id = :f ORDER BY i.created_at DESC"),
-            {"f": family_id},
+            {"f": access.family_id},
         ).all()
     return [Invitation(*r) for r in rows]
 
 
-def revoke_invitation(engine: Engine, actor_id: int, family_id: int, invitation_id: int) -> None:
-    with family_write(engine, family_id, actor_id, role="manager", action="revoke invitations") as w:
+def revoke_invitation(access: FamilyAccess, invitation_id: int) -> None:
+    with family_write(access, role="manager", action="revoke invitations") as w:
         row = w.conn.execute(
             text("UPDATE invitations SET revoked_at = now() WHERE family_id = :f AND id = :i "
                  "AND used_at IS NULL AND revoked_at IS NULL RETURNING role"),
-            {"f": family_id, "i": invitation_id},
+            {"f": access.family_id, "i": invitation_id},
         ).first()
         if row is None:
             raise NotFound("There is no open invitation with that number; it may be used or revoked already.")
@@ -141,7 +140,7 @@ def redeem_invitation(engine: Engine, user_id: int, token: str, *, display_name:
     if inv is None:
         raise PermissionDenied(INVALID)
     family_id = inv.family_id
-    with family_write(engine, family_id, user_id, role=None) as w:
+    with joining_write(engine, family_id, user_id) as w:
         row = w.conn.execute(
             text("SELECT id, role, used_at, revoked_at, expires_at FROM invitations "
                  "WHERE family_id = :f AND token_hash = :h FOR UPDATE"),

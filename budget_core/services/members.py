@@ -5,12 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Engine, text
+from sqlalchemy import text
 
-from ..db.scope import scoped
 from ..errors import NotFound, ValidationError
 from ._uow import family_write
-from .families import get_family
+from .access import FamilyAccess
 
 ROLES = ("manager", "member")
 
@@ -24,14 +23,13 @@ class Member:
     joined_at: datetime
 
 
-def list_members(engine: Engine, user_id: int, family_id: int) -> list[Member]:
-    get_family(engine, user_id, family_id)
-    with scoped(engine, family_id, user_id) as conn:
+def list_members(access: FamilyAccess) -> list[Member]:
+    with access.read() as conn:
         rows = conn.execute(
             text("SELECT m.user_id, m.display_name, u.email, m.role, m.joined_at FROM members m "
                  "JOIN users u ON u.id = m.user_id WHERE m.family_id = :f AND m.removed_at IS NULL "
                  "ORDER BY m.role, m.display_name"),
-            {"f": family_id},
+            {"f": access.family_id},
         ).all()
     return [Member(*r) for r in rows]
 
@@ -55,10 +53,11 @@ def _current_member(conn, family_id: int, user_id: int):
     return row
 
 
-def change_role(engine: Engine, actor_id: int, family_id: int, user_id: int, role: str) -> None:
+def change_role(access: FamilyAccess, user_id: int, role: str) -> None:
     if role not in ROLES:
         raise ValidationError(f"A role is 'manager' or 'member', not '{role}'.")
-    with family_write(engine, family_id, actor_id, role="manager", action="change roles") as w:
+    family_id = access.family_id
+    with family_write(access, role="manager", action="change roles") as w:
         row = _current_member(w.conn, family_id, user_id)
         if row.role == "manager" and role == "member" and _managers_left(w.conn, family_id, user_id) == 0:
             raise ValidationError("A family needs at least one manager; make someone else a manager first.")
@@ -67,9 +66,10 @@ def change_role(engine: Engine, actor_id: int, family_id: int, user_id: int, rol
         w.emit("member.role_changed", {"actor": w.actor_name, "member": row.display_name, "role": role})
 
 
-def remove_member(engine: Engine, actor_id: int, family_id: int, user_id: int) -> None:
+def remove_member(access: FamilyAccess, user_id: int) -> None:
     """Remove a member (managers only). Their past transactions stay, still signed with their name."""
-    with family_write(engine, family_id, actor_id, role="manager", action="remove members") as w:
+    family_id = access.family_id
+    with family_write(access, role="manager", action="remove members") as w:
         row = _current_member(w.conn, family_id, user_id)
         if row.role == "manager" and _managers_left(w.conn, family_id, user_id) == 0:
             raise ValidationError("A family needs at least one manager; make someone else a manager first.")

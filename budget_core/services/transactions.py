@@ -7,20 +7,23 @@ refund and stored negative; income is positive and goes in with an income catego
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
+from typing import Any, Mapping, Sequence
 
 from sqlalchemy import Connection, Engine, text
 
-from ..db.scope import scoped
+from ..db.door import SavedMeanwhile, door_errors
 from ..ops.reliability import measure
 from ..errors import Conflict, NotFound, ValidationError
-from ..domain.money import MAX_MINOR, decimal_string
+from ..domain.money import MAX_MINOR, decimal_string, parse_amount
 from ..domain.period import local_today
 from ..domain.storable import check_storable, lookup_text
-from ._uow import NothingToWrite, family_write
+from ..ops import notifications
+from . import _uow
+from ._uow import family_write, notify_after_commit
+from .access import FamilyAccess
 from .categories import find_category
-from .families import get_family
 
 MAX_DESCRIPTION = 499
 MAX_DAYS_AHEAD = 366
@@ -36,6 +39,34 @@ class TransactionDraft:
     occurred_on: date | None = None
     client_id: uuid.UUID | None = None
     refund: bool = False
+
+    def as_json(self, currency: str) -> dict:
+        """The draft as the outbox keeps it (``outbox_draft``), its amount the exact decimal string of ``currency``."""
+        return outbox_draft(decimal_string(self.amount, currency), self.description, self.category,
+                            self.occurred_on, self.refund)
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any], currency: str, client_id: uuid.UUID | None = None) -> "TransactionDraft":
+        """Read back what ``as_json`` (or the CLI, with the amount as typed) kept; ValidationError if it
+        no longer reads. The amount text is parsed with the family's currency at delivery."""
+        amount = data.get("amount", data.get("amount_text"))  # "amount_text": outboxes written before 0.2
+        if not isinstance(amount, int) or isinstance(amount, bool):
+            amount = parse_amount(str(amount or ""), currency)
+        try:
+            occurred_on = date.fromisoformat(data["occurred_on"]) if data.get("occurred_on") else None
+        except (TypeError, ValueError):
+            raise ValidationError(f"'{data.get('occurred_on')}' is not a date such as 2026-11-25.") from None
+        return cls(amount, str(data.get("description") or ""), data.get("category") or "", occurred_on,
+                   client_id, bool(data.get("refund")))
+
+
+def outbox_draft(amount_text: str, description: str, category: int | str, occurred_on: date | None,
+                 refund: bool) -> dict:
+    """An entry as the outbox keeps it — one shape for the web app and the CLI: the amount as text,
+    parsed with the family's currency when it is delivered (the CLI may not know the currency while
+    the database is away); ``client_id`` is kept beside it. ``TransactionDraft.from_json`` reads it back."""
+    return {"amount": amount_text, "description": description, "category": category, "refund": refund,
+            "occurred_on": occurred_on.isoformat() if occurred_on else None}
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,74 +162,106 @@ def _event_payload(w, tx: dict, category: str, kind: str) -> dict:
             "occurred_on": tx["occurred_on"].isoformat()}
 
 
+@dataclass(frozen=True, slots=True)
+class NewRow:
+    """A transaction as stored by a bulk writer (an import, an unlinked bank row): ``amount`` is
+    signed minor units (expense > 0, refund < 0, income > 0) and ``kind`` is its category's."""
+
+    user_id: int
+    category_id: int
+    kind: str
+    amount: int
+    description: str
+    occurred_on: date
+    import_id: str | None = None
+    client_id: uuid.UUID = field(default_factory=uuid.uuid4)
+
+
+_INSERT = ("SELECT id, client_id FROM ledger_insert(%s, %s::bigint[], %s::bigint[], %s::text[], %s::bigint[], "
+           "%s::text[], %s::date[], %s::uuid[], %s::text[])")
+
+
+def write_rows(conn: Connection, family_id: int, rows: Sequence[NewRow], *, block: int = 20_000) -> dict[uuid.UUID, int]:
+    """Insert ``rows`` inside the caller's family write (scoped to ``family_id``) through
+    ``ledger_insert``, the one ``INSERT INTO transactions`` (migration 0007), in blocks of arrays
+    (COPY FROM is refused on tables under row-level security). Returns client_id → new id.
+    Descriptions are cut to the longest a transaction keeps."""
+    ids: dict[uuid.UUID, int] = {}
+    raw = conn.connection.driver_connection
+    with raw.cursor() as cur:
+        for start in range(0, len(rows), block):
+            part = rows[start:start + block]
+            cur.execute(_INSERT, (family_id, [r.user_id for r in part], [r.category_id for r in part],
+                                  [r.kind for r in part], [r.amount for r in part],
+                                  [r.description[:MAX_DESCRIPTION] for r in part], [r.occurred_on for r in part],
+                                  [r.client_id for r in part], [r.import_id for r in part]))
+            ids.update((client_id, tx_id) for tx_id, client_id in cur.fetchall())
+    return ids
+
+
+_ADD = text("SELECT * FROM ledger_add(:f, :u, :c, :a, :r, :d, :o, :ci, :given, :inside)")
+
+
 @measure("transactions.add")
-def add_transaction(engine: Engine, actor_id: int, family_id: int, draft: TransactionDraft,
-                    *, now: datetime | None = None) -> Transaction:
-    """Record an expense, refund or income for ``actor_id`` in ``family_id``.
+def add_transaction(access: FamilyAccess, draft: TransactionDraft, *, now: datetime | None = None) -> Transaction:
+    """Record an expense, refund or income for the handle's member.
 
     Idempotent: a draft whose ``client_id`` is already stored returns the stored transaction and
-    writes nothing; the same ``client_id`` with different content is refused.
+    writes nothing; the same ``client_id`` with different content is refused. One statement
+    (``ledger_add``, migration 0007) enters the family, checks, writes and records the event;
+    the NOTIFY follows the commit. With push notifications configured, the notices an expense
+    calls for are queued in the same transaction.
     """
     description = _check_description(draft.description)
-    client_id = draft.client_id or uuid.uuid4()
-    try:
-        with family_write(engine, family_id, actor_id, role="member", action="add transactions") as w:
-            category = find_category(w.conn, family_id, draft.category)
-            if category.archived:
-                raise ValidationError(f"The category '{category.label}' is archived; choose another one.")
-            amount = _signed_amount(draft, category.kind)
-            today = local_today(w.family["timezone"], now or datetime.now(timezone.utc))
-            occurred_on = _check_date(draft.occurred_on or today, today)
-            existing = w.conn.execute(
-                text("SELECT id FROM transactions WHERE family_id = :f AND client_id = :c"),
-                {"f": family_id, "c": client_id},
-            ).scalar()
-            if existing is not None:
-                stored = _load(w.conn, family_id, existing)
-                # An undated draft means "the day it was first saved": a retry after midnight is the same entry.
-                same = (stored.amount, stored.description, stored.category_id, stored.occurred_on, stored.user_id) == \
-                       (amount, description, category.id, draft.occurred_on or stored.occurred_on, actor_id)
-                if not same:
-                    raise ValidationError("This entry was already saved with different details; "
-                                          "reload the form to enter a new one.")
-                raise NothingToWrite(stored)
-            row = w.conn.execute(
-                text("INSERT INTO transactions (family_id, user_id, category_id, kind, amount, description, "
-                     "occurred_on, client_id) VALUES (:f, :u, :c, :k, :a, :d, :o, :ci) "
-                     "RETURNING id, amount, description, occurred_on"),
-                {"f": family_id, "u": actor_id, "c": category.id, "k": category.kind, "a": amount,
-                 "d": description, "o": occurred_on, "ci": client_id},
-            ).mappings().one()
-            w.conn.execute(text("UPDATE members SET last_category_id = :c WHERE family_id = :f AND user_id = :u"),
-                           {"c": category.id, "f": family_id, "u": actor_id})
-            w.emit("transaction.added", _event_payload(w, row, category.label, category.kind))
-            _notify_expense(w, amount, description, category.kind, occurred_on, today)
-            tx_id = row["id"]
-    except NothingToWrite as replay:
-        return replay.result
-    return get_transaction(engine, actor_id, family_id, tx_id)
+    amount = _check_amount(draft.amount)
+    today = access.today(now)
+    occurred_on = _check_date(draft.occurred_on or today, today)
+    category_id = draft.category
+    if not isinstance(category_id, int) or isinstance(category_id, bool):
+        with access.read() as conn:
+            category_id = find_category(conn, access.family_id, draft.category).id
+    params = {"f": access.family_id, "u": access.user_id, "c": category_id, "a": amount, "r": draft.refund,
+              "d": description, "o": occurred_on, "ci": draft.client_id or uuid.uuid4(),
+              "given": draft.occurred_on is not None, "inside": _uow.NOTIFY_INSIDE_TRANSACTION}
+    push = notifications.channel_configured("push")
+    for _ in range(2):  # a concurrent save of the same client_id: the second call is a replay
+        try:
+            with access.engine.connect() as conn:
+                if not push:
+                    conn = conn.execution_options(isolation_level="AUTOCOMMIT")  # one statement, its own transaction
+                with door_errors("add transactions"):
+                    row = conn.execute(_ADD, params).mappings().one()
+                tx = Transaction(*(row[k] for k in Transaction.__slots__))
+                if push and not row["replay"]:
+                    _notify_expense(conn, access, tx, today)
+                conn.commit()
+                if not row["replay"]:
+                    notify_after_commit(conn, access.family_id, row["family_version"])
+                return tx
+        except SavedMeanwhile:
+            continue
+    raise SavedMeanwhile()  # pragma: no cover - a third writer of one client_id within one call
 
 
-def _notify_expense(w, amount: int, description: str, kind: str, occurred_on: date, today: date) -> None:
+def _notify_expense(conn: Connection, access: FamilyAccess, tx: Transaction, today: date) -> None:
     """Queue the push notifications an expense may call for (in the same transaction)."""
-    from ..ops import notifications
     from ..domain.allowance import compute_daily_budget
     from ..domain.money import format_money
     from .budgets import load_inputs_on
 
-    if not notifications.channel_configured("push") or kind == "income" or amount <= 0:
+    if tx.kind == "income" or tx.amount <= 0:
         return
-    cur, who, fid = w.family["currency"], w.actor_name, w.family_id
-    threshold = w.family.get("big_expense_threshold")
+    cur, who, fid, amount = tx.currency, tx.member, access.family_id, tx.amount
+    threshold = access.family.big_expense_threshold
     if threshold and amount >= threshold:
-        notifications.enqueue(w.conn, fid, "push", "big_expense", "Big expense",
-                              f"{who} spent {format_money(amount, cur)} on {description}")
-    if kind == "variable" and occurred_on == today:
-        inputs = load_inputs_on(w.conn, fid, today)
+        notifications.enqueue(conn, fid, "push", "big_expense", "Big expense",
+                              f"{who} spent {format_money(amount, cur)} on {tx.description}")
+    if tx.kind == "variable" and tx.occurred_on == today:
+        inputs = load_inputs_on(conn, access, today)
         budget = compute_daily_budget(inputs.plan, inputs.totals, today)
         if budget.left_today < 0 <= budget.left_today + amount:
-            notifications.enqueue(w.conn, fid, "push", "over_allowance", "Over today's allowance",
-                                  f"{who} spent {format_money(amount, cur)} on {description}; the family is "
+            notifications.enqueue(conn, fid, "push", "over_allowance", "Over today's allowance",
+                                  f"{who} spent {format_money(amount, cur)} on {tx.description}; the family is "
                                   f"{format_money(budget.over_by, cur)} over today's allowance")
 
 
@@ -241,11 +304,12 @@ def _stale(conn: Connection, stored: Transaction, expected: int) -> Conflict:
 
 
 @measure("transactions.edit")
-def edit_transaction(engine: Engine, actor_id: int, family_id: int, tx_id: int, row_version: int,
-                     changes: TransactionChanges, *, now: datetime | None = None) -> Transaction:
+def edit_transaction(access: FamilyAccess, tx_id: int, row_version: int, changes: TransactionChanges,
+                     *, now: datetime | None = None) -> Transaction:
     """Replace a transaction's content if it is still at ``row_version``; else raise Conflict."""
     description = _check_description(changes.description)
-    with family_write(engine, family_id, actor_id, role="member", action="edit transactions") as w:
+    family_id = access.family_id
+    with family_write(access, role="member", action="edit transactions") as w:
         stored = _load(w.conn, family_id, tx_id)
         if stored is None:
             raise _missing(w.conn, family_id, tx_id, row_version)
@@ -270,13 +334,15 @@ def edit_transaction(engine: Engine, actor_id: int, family_id: int, tx_id: int, 
         payload = _event_payload(w, {"id": tx_id, "amount": amount, "description": description,
                                      "occurred_on": occurred_on}, category.label, category.kind)
         w.emit("transaction.edited", {**payload, "before": before, "row_version": stored.row_version + 1})
-    return get_transaction(engine, actor_id, family_id, tx_id)
+        edited = _load(w.conn, family_id, tx_id)
+    return edited
 
 
 @measure("transactions.delete")
-def delete_transaction(engine: Engine, actor_id: int, family_id: int, tx_id: int, row_version: int) -> None:
+def delete_transaction(access: FamilyAccess, tx_id: int, row_version: int) -> None:
     """Delete a transaction if it is still at ``row_version``; else raise Conflict. The event keeps its content."""
-    with family_write(engine, family_id, actor_id, role="member", action="delete transactions") as w:
+    family_id = access.family_id
+    with family_write(access, role="member", action="delete transactions") as w:
         stored = _load(w.conn, family_id, tx_id)
         if stored is None:
             raise _missing(w.conn, family_id, tx_id, row_version)
@@ -288,10 +354,9 @@ def delete_transaction(engine: Engine, actor_id: int, family_id: int, tx_id: int
                 "occurred_on": stored.occurred_on}, stored.category, stored.kind))
 
 
-def get_transaction(engine: Engine, user_id: int, family_id: int, tx_id: int) -> Transaction:
-    get_family(engine, user_id, family_id)
-    with scoped(engine, family_id, user_id) as conn:
-        tx = _load(conn, family_id, tx_id)
+def get_transaction(access: FamilyAccess, tx_id: int) -> Transaction:
+    with access.read() as conn:
+        tx = _load(conn, access.family_id, tx_id)
     if tx is None:
         raise NotFound(f"This family has no transaction {tx_id}; it may have been deleted.")
     return tx
@@ -311,11 +376,9 @@ class TransactionFilter:
 
 
 @measure("transactions.list")
-def list_transactions(engine: Engine, user_id: int, family_id: int,
-                      flt: TransactionFilter = TransactionFilter()) -> list[Transaction]:
+def list_transactions(access: FamilyAccess, flt: TransactionFilter = TransactionFilter()) -> list[Transaction]:
     """Newest first (by date, then entry time)."""
-    get_family(engine, user_id, family_id)
-    where, params = ["t.family_id = :f"], {"f": family_id, "lim": max(1, min(flt.limit, 5000))}
+    where, params = ["t.family_id = :f"], {"f": access.family_id, "lim": max(1, min(flt.limit, 5000))}
     if flt.date_from:
         where.append("t.occurred_on >= :df"); params["df"] = flt.date_from
     if flt.date_to:
@@ -330,20 +393,50 @@ def list_transactions(engine: Engine, user_id: int, family_id: int,
         where.append("(t.description ILIKE :q OR c.name ILIKE :q OR p.name ILIKE :q)")
         params["q"] = "%" + lookup_text(flt.text).strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     sql = _SELECT + "WHERE " + " AND ".join(where) + " ORDER BY t.occurred_on DESC, t.id DESC LIMIT :lim"
-    with scoped(engine, family_id, user_id) as conn:
+    with access.read() as conn:
         return [Transaction(*r) for r in conn.execute(text(sql), params).all()]
 
 
-def last_category_id(engine: Engine, user_id: int, family_id: int) -> int | None:
+def last_category_id(access: FamilyAccess) -> int | None:
     """The category this member used last (the quick-entry form preselects it)."""
-    with scoped(engine, family_id, user_id) as conn:
+    with access.read() as conn:
         return conn.execute(
             text("SELECT m.last_category_id FROM members m JOIN categories c ON c.family_id = m.family_id "
                  "AND c.id = m.last_category_id AND c.archived_at IS NULL "
                  "WHERE m.family_id = :f AND m.user_id = :u"),
-            {"f": family_id, "u": user_id},
+            {"f": access.family_id, "u": access.user_id},
         ).scalar()
 
 
-def with_category(draft: TransactionDraft, category: int | str) -> TransactionDraft:
-    return replace(draft, category=category)
+@dataclass(frozen=True, slots=True)
+class EditConflict:
+    """A change that met someone else's first: what the person wanted (``mine``: the new content,
+    or None for a delete) against what is stored now (``theirs``: None when it was deleted)."""
+
+    tx_id: int
+    mine: TransactionChanges | None
+    theirs: Transaction | None
+    message: str
+
+    @classmethod
+    def from_error(cls, tx_id: int, mine: TransactionChanges | None, err: Conflict) -> "EditConflict":
+        theirs = err.current if isinstance(err.current, Transaction) else None
+        return cls(tx_id, mine, theirs, err.message)
+
+
+def keep_mine(access: FamilyAccess, conflict: EditConflict) -> Transaction | None:
+    """Apply the person's change over the stored one they have now seen.
+
+    An edit replaces their version; a delete deletes it; an edit of a row they deleted comes back
+    as a new entry; a delete of a row they deleted needs nothing. Each goes through the usual
+    optimistic check against the version now shown, so a third change meanwhile is a new Conflict.
+    """
+    mine, theirs = conflict.mine, conflict.theirs
+    if mine is None:
+        if theirs is not None:
+            delete_transaction(access, conflict.tx_id, theirs.row_version)
+        return None
+    if theirs is not None:
+        return edit_transaction(access, conflict.tx_id, theirs.row_version, mine)
+    return add_transaction(access, TransactionDraft(mine.amount, mine.description, mine.category, mine.occurred_on,
+                                                    refund=mine.refund))

@@ -48,6 +48,23 @@ from budget_core.domain.money import MAX_MINOR
 from budget_core.services import accounts, activity, budgets, categories, families, invitations, members
 from budget_core.services import transactions as tx_service
 from budget_core.services.transactions import TransactionChanges, TransactionDraft, TransactionFilter
+from budget_core.services.access import open_family
+
+def door(fn):
+    """``fn(handle, …)`` called the way the adversary calls everything: with the (engine, person,
+    family) it has, through the one door — so a non-member is refused at ``open_family``."""
+
+    def through_door(engine, user_id, family_id, *args, **kwargs):
+        return fn(open_family(engine, user_id, family_id), *args, **kwargs)
+
+    through_door.__name__ = fn.__name__
+    through_door.through_door = True  # type: ignore[attr-defined]
+    return through_door
+
+
+def family_of(access):
+    return access.family
+
 
 TARGET_STEPS = int(os.environ.get("ADVERSARIAL_STEPS", "100000"))
 STEPS_PER_EXAMPLE = 250
@@ -345,6 +362,10 @@ class FamilyIsolation(RuleBasedStateMachine):
         """
         STATS.steps += 1
         self.clean = False
+        if getattr(fn, "through_door", False):  # open_family refuses a non-member before anything else
+            user, fid = args[1], args[2]
+            if self.role(next((x for x in self.fams if x.id == fid), None), user) is None:
+                verdict = PermissionDenied
         self.trace.append(f"{label} -> expect {verdict.__name__ if verdict else 'success'}")
         try:
             result = fn(*args, **kwargs)
@@ -386,7 +407,7 @@ class FamilyIsolation(RuleBasedStateMachine):
         joins = [(0, "mem0", "member"), (1, "mem1", "member"), (2, "mem2", "member"), (0, "mgr2", "member")]
         for i, who, role in joins:
             fam = self.fams[i]
-            made = invitations.create_invitation(engine, self.uid(SETUP[i][0]), fam.id, role=role)
+            made = invitations.create_invitation(open_family(engine, self.uid(SETUP[i][0]), fam.id), role=role)
             fam.invs[made.invitation.id] = InvM(fam.id, made.token, role)
             self.wrote(fam, "invitation.created")
             invitations.redeem_invitation(engine, self.uid(who), made.token)
@@ -431,7 +452,7 @@ class FamilyIsolation(RuleBasedStateMachine):
 
         verdict, replay_of = self._judge_add(f, user, draft)
         label = f"add_transaction({actor}, {fam}={fid}, {draft})"
-        result = self.call(label, verdict, tx_service.add_transaction, self.engine, user, fid, draft)
+        result = self.call(label, verdict, door(tx_service.add_transaction), self.engine, user, fid, draft)
         if verdict is not None:
             return
         signed = -amount if refund else amount
@@ -451,16 +472,15 @@ class FamilyIsolation(RuleBasedStateMachine):
     def _judge_add(self, f: FamM | None, user: int, d: TransactionDraft):
         """(the error the service must raise or None, the stored entry a replay returns)."""
         desc = norm(d.description)
-        if not desc or len(desc) > 499 or not storable(desc):
-            return ValidationError, None
         if self.role(f, user) is None:
-            return PermissionDenied, None
+            return PermissionDenied, None  # the door comes first
+        if not desc or len(desc) > 499 or not storable(desc) or not valid_amount(d.amount) \
+                or not date_ok(d.occurred_on):
+            return ValidationError, None  # what was typed is checked before the family's rows are read
         cat = f.cats.get(d.category)
         if cat is None:
             return NotFound, None
-        if cat.archived or not valid_amount(d.amount) or (d.refund and cat.kind == "income"):
-            return ValidationError, None
-        if not date_ok(d.occurred_on):
+        if cat.archived or (d.refund and cat.kind == "income"):
             return ValidationError, None
         if d.client_id in f.client_ids:
             stored = f.tx[f.client_ids[d.client_id]]
@@ -492,7 +512,7 @@ class FamilyIsolation(RuleBasedStateMachine):
 
         verdict = self._judge_edit(f, user, tx_id, version, changes)
         label = f"edit_transaction({actor}, {fam}={fid}, tx {tx_id}, v{version}, {changes})"
-        result = self.call(label, verdict, tx_service.edit_transaction, self.engine, user, fid, tx_id, version, changes)
+        result = self.call(label, verdict, door(tx_service.edit_transaction), self.engine, user, fid, tx_id, version, changes)
         if verdict is not None:
             return
         stored = f.tx[tx_id]
@@ -543,7 +563,7 @@ class FamilyIsolation(RuleBasedStateMachine):
         else:
             verdict = None
         label = f"delete_transaction({actor}, {fam}={fid}, tx {tx_id}, v{version})"
-        self.call(label, verdict, tx_service.delete_transaction, self.engine, user, fid, tx_id, version)
+        self.call(label, verdict, door(tx_service.delete_transaction), self.engine, user, fid, tx_id, version)
         if verdict is None:
             gone = f.tx.pop(tx_id)
             f.deleted[tx_id] = gone.row_version
@@ -558,7 +578,7 @@ class FamilyIsolation(RuleBasedStateMachine):
         clean, valid = {}, True
         for key, value in changes.items():
             if key in ("monthly_income", "savings_goal"):
-                valid &= valid_plan_amount(value)
+                valid &= valid_plan_amount(value) and (key != "monthly_income" or value != 0)
             elif key == "big_expense_threshold":
                 valid &= value is None or valid_plan_amount(value)
             elif key == "period_start_day":
@@ -580,11 +600,12 @@ class FamilyIsolation(RuleBasedStateMachine):
             verdict = PermissionDenied
         else:
             verdict = None
-        result = self.call(f"update_plan({actor}, {fam}={fid}, {changes})", verdict, families.update_plan,
+        result = self.call(f"update_plan({actor}, {fam}={fid}, {changes})", verdict, door(families.update_plan),
                            self.engine, user, fid, **changes)
         if verdict is None:
-            f.plan.update(clean)
-            self.wrote(f, "plan.updated")
+            if any(f.plan.get(k) != v for k, v in clean.items()):  # the same values again are no change
+                f.plan.update(clean)
+                self.wrote(f, "plan.updated")
             assert (result.id, result.version) == (f.id, f.version)
 
     @rule(fam=FAMILIES, who=WHO, name=FIXED_NAMES, amount=FIXED_AMOUNTS)
@@ -598,7 +619,7 @@ class FamilyIsolation(RuleBasedStateMachine):
         else:
             verdict = None
         result = self.call(f"add_fixed_expense({actor}, {fam}={fid}, {name!r}, {amount!r})", verdict,
-                           families.add_fixed_expense, self.engine, user, fid, name, amount)
+                           door(families.add_fixed_expense), self.engine, user, fid, name, amount)
         if verdict is None:
             f.fixed.add(result.id)
             self.wrote(f, "fixed.added")
@@ -615,7 +636,7 @@ class FamilyIsolation(RuleBasedStateMachine):
         else:
             verdict = None
         self.call(f"remove_fixed_expense({actor}, {fam}={fid}, {fixed_id})", verdict,
-                  families.remove_fixed_expense, self.engine, user, fid, fixed_id)
+                  door(families.remove_fixed_expense), self.engine, user, fid, fixed_id)
         if verdict is None:
             f.fixed.remove(fixed_id)
             f.gone_fixed.add(fixed_id)
@@ -646,7 +667,7 @@ class FamilyIsolation(RuleBasedStateMachine):
                 elif CatM(norm(name), final_kind, parent_id).key() in f.live_keys():
                     verdict = ValidationError
         result = self.call(f"add_category({actor}, {fam}={fid}, {name!r}, {kind}, parent {parent_id})", verdict,
-                           categories.add_category, self.engine, user, fid, name, kind, parent_id)
+                           door(categories.add_category), self.engine, user, fid, name, kind, parent_id)
         if verdict is None:
             assert (result.name, result.kind, result.parent_id) == (norm(name), final_kind, parent_id)
             f.cats[result.id] = CatM(norm(name), final_kind, parent_id)
@@ -670,7 +691,7 @@ class FamilyIsolation(RuleBasedStateMachine):
             clash = not cat.archived and CatM(norm(name), cat.kind, cat.parent_id).key() in f.live_keys(others)
             verdict = ValidationError if clash else None
         self.call(f"rename_category({actor}, {fam}={fid}, {cid}, {name!r})", verdict,
-                  categories.rename_category, self.engine, user, fid, cid, name)
+                  door(categories.rename_category), self.engine, user, fid, cid, name)
         if verdict is None:
             f.cats[cid].name = norm(name)
             self.wrote(f, "category.renamed")
@@ -692,7 +713,7 @@ class FamilyIsolation(RuleBasedStateMachine):
             keys = f.live_keys(after)
             verdict = ValidationError if len(keys) != len(set(keys)) else None
         self.call(f"archive_category({actor}, {fam}={fid}, {cid}, archived={archived})", verdict,
-                  categories.archive_category, self.engine, user, fid, cid, archived=archived)
+                  door(categories.archive_category), self.engine, user, fid, cid, archived=archived)
         if verdict is None:
             f.cats = after
             self.wrote(f, "category.archived" if archived else "category.restored")
@@ -714,7 +735,7 @@ class FamilyIsolation(RuleBasedStateMachine):
             verdict = ValidationError
         else:
             verdict = None
-        self.call(f"change_role({actor}, {fam}={fid}, {whom}, {role})", verdict, members.change_role,
+        self.call(f"change_role({actor}, {fam}={fid}, {whom}, {role})", verdict, door(members.change_role),
                   self.engine, user, fid, target, role)
         if verdict is None:
             f.roles[target] = role
@@ -733,7 +754,7 @@ class FamilyIsolation(RuleBasedStateMachine):
             verdict = ValidationError
         else:
             verdict = None
-        self.call(f"remove_member({actor}, {fam}={fid}, {whom})", verdict, members.remove_member,
+        self.call(f"remove_member({actor}, {fam}={fid}, {whom})", verdict, door(members.remove_member),
                   self.engine, user, fid, target)
         if verdict is None:
             del f.roles[target]
@@ -750,7 +771,7 @@ class FamilyIsolation(RuleBasedStateMachine):
         else:
             verdict = None
         made = self.call(f"create_invitation({actor}, {fam}={fid}, {role}, {hours}h)", verdict,
-                         invitations.create_invitation, self.engine, user, fid, role=role, hours=hours)
+                         door(invitations.create_invitation), self.engine, user, fid, role=role, hours=hours)
         if verdict is None:
             assert (made.invitation.family_id, made.invitation.role) == (fid, role)
             assert len(made.token) >= 22  # at least 128 bits, URL-safe base64
@@ -768,7 +789,7 @@ class FamilyIsolation(RuleBasedStateMachine):
             verdict = NotFound
         else:
             verdict = None
-        self.call(f"revoke_invitation({actor}, {fam}={fid}, {inv_id})", verdict, invitations.revoke_invitation,
+        self.call(f"revoke_invitation({actor}, {fam}={fid}, {inv_id})", verdict, door(invitations.revoke_invitation),
                   self.engine, user, fid, inv_id)
         if verdict is None:
             f.invs[inv_id].state = "revoked"
@@ -825,11 +846,11 @@ class FamilyIsolation(RuleBasedStateMachine):
         member = self.role(f, user) is not None
         label = f"{what}({actor}, {fam}={fid})"
         if what == "get_family":
-            got = self.call(label, None if member else PermissionDenied, families.get_family, self.engine, user, fid)
+            got = self.call(label, None if member else PermissionDenied, door(family_of), self.engine, user, fid)
             if member:
                 assert (got.id, got.version, got.name) == (fid, f.version, f.plan["name"])
         elif what == "list_transactions":
-            got = self.call(label, None if member else PermissionDenied, tx_service.list_transactions,
+            got = self.call(label, None if member else PermissionDenied, door(tx_service.list_transactions),
                             self.engine, user, fid)
             if member:
                 assert {t.id: t.row_version for t in got} == {i: t.row_version for i, t in f.tx.items()}, \
@@ -840,7 +861,7 @@ class FamilyIsolation(RuleBasedStateMachine):
                                     category_id=self.pick_id(f, own, pick, "category") if pick % 3 else None,
                                     text=["x", "%", "_", "\\", None, "a\x00b", "\udcff"][pick % 7],
                                     limit=[500, 0, -1][pick % 3])
-            got = self.call(f"{label} {flt}", None if member else PermissionDenied, tx_service.list_transactions,
+            got = self.call(f"{label} {flt}", None if member else PermissionDenied, door(tx_service.list_transactions),
                             self.engine, user, fid, flt)
             if member:
                 assert all(t.family_id == fid and t.id in f.tx and t.user_id == flt.member_id for t in got), \
@@ -848,11 +869,11 @@ class FamilyIsolation(RuleBasedStateMachine):
         elif what == "get_transaction":
             tx_id = self.pick_tx(f, own, pick)
             verdict = PermissionDenied if not member else None if tx_id in f.tx else NotFound
-            got = self.call(f"{label} tx {tx_id}", verdict, tx_service.get_transaction, self.engine, user, fid, tx_id)
+            got = self.call(f"{label} tx {tx_id}", verdict, door(tx_service.get_transaction), self.engine, user, fid, tx_id)
             if verdict is None:
                 assert (got.family_id, got.id, got.row_version) == (fid, tx_id, f.tx[tx_id].row_version)
         elif what == "changes_since":
-            got = self.call(f"{label} after {cursor}", None if member else PermissionDenied, activity.changes_since,
+            got = self.call(f"{label} after {cursor}", None if member else PermissionDenied, door(activity.changes_since),
                             self.engine, user, fid, cursor)
             if member:
                 assert [e.version for e in got] == list(range(max(cursor, 0) + 1, f.version + 1))
@@ -860,28 +881,28 @@ class FamilyIsolation(RuleBasedStateMachine):
         elif what == "recent_activity":
             before = None if cursor < 0 else cursor
             got = self.call(f"{label} before {before}", None if member else PermissionDenied,
-                            activity.recent_activity, self.engine, user, fid, before=before, limit=20)
+                            door(activity.recent_activity), self.engine, user, fid, before=before, limit=20)
             if member:
                 top = f.version if before is None else min(f.version, before - 1)
                 assert [e.version for e in got] == list(range(top, max(top - 20, 0), -1))
                 assert all(e.family_id == fid for e in got) and all(isinstance(e.text, str) for e in got)
         elif what == "list_categories":
-            got = self.call(label, None if member else PermissionDenied, categories.list_categories,
+            got = self.call(label, None if member else PermissionDenied, door(categories.list_categories),
                             self.engine, user, fid, include_archived=own != "own")
             if member:
                 assert {c.id for c in got} == {i for i, c in f.cats.items() if own != "own" or not c.archived}
         elif what == "list_members":
-            got = self.call(label, None if member else PermissionDenied, members.list_members, self.engine, user, fid)
+            got = self.call(label, None if member else PermissionDenied, door(members.list_members), self.engine, user, fid)
             if member:
                 assert {m.user_id: m.role for m in got} == f.roles
         elif what == "list_invitations":
-            got = self.call(label, None if member else PermissionDenied, invitations.list_invitations,
+            got = self.call(label, None if member else PermissionDenied, door(invitations.list_invitations),
                             self.engine, user, fid)
             if member:
                 assert {i.id for i in got} == set(f.invs) and all(i.family_id == fid for i in got)
                 assert not any(hasattr(i, "token") for i in got)
         elif what == "list_fixed":
-            got = self.call(label, None if member else PermissionDenied, families.list_fixed_expenses,
+            got = self.call(label, None if member else PermissionDenied, door(families.list_fixed_expenses),
                             self.engine, user, fid)
             if member:
                 assert {x.id for x in got} == f.fixed
@@ -892,10 +913,9 @@ class FamilyIsolation(RuleBasedStateMachine):
                 self.explain("my_families differs from the model")
             self.assert_members_everywhere(user, [m.family_id for m in got])
         elif what == "daily_budget":
-            # The UI frame checks membership before it asks for the budget; so does the adversary.
-            self.call(label, None if member else PermissionDenied, families.get_family, self.engine, user, fid)
+            got = self.call(label, None if member else PermissionDenied, door(budgets.daily_budget),
+                            self.engine, user, fid)
             if member:
-                got = self.call(f"daily_budget({fam}={fid})", None, budgets.daily_budget, self.engine, fid)
                 assert (got.family_id, got.version, got.currency) == (fid, f.version, f.plan["currency"])
         elif what == "peek_invitation":
             token, inv = self.pick_token(["open", "padded", "spent", "garbage", "empty"][pick % 5], pick // 5)
@@ -906,9 +926,9 @@ class FamilyIsolation(RuleBasedStateMachine):
                 owner_fam = next(x for x in self.fams if x.id == inv.family_id)
                 assert got == (inv.family_id, owner_fam.plan["name"], inv.role)
         elif what == "last_category":
-            got = self.call(label, None, tx_service.last_category_id, self.engine, user, fid)
-            assert got is None or (f is not None and user in f.ever and got in f.cats), \
-                self.explain(f"last_category_id gave {got}")
+            got = self.call(label, None if member else PermissionDenied, door(tx_service.last_category_id),
+                            self.engine, user, fid)
+            assert not member or got is None or got in f.cats, self.explain(f"last_category_id gave {got}")
 
     def assert_members_everywhere(self, user: int, family_ids: list[int]) -> None:
         """Every family my_families lists (older examples' too) has this person as an active member."""

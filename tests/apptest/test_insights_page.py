@@ -6,15 +6,16 @@ from datetime import timedelta
 
 from budget_core.services import categories, transactions
 from budget_core.services.transactions import TransactionDraft
+from budget_core.services.access import open_family
 
 from .conftest import by_label, markdown_text, no_exception, open_page
 
 
 def _spend(home):
-    categories.add_category(home.engine, home.mom.id, home.family.id, "Coffee", parent="Dining")
-    transactions.add_transaction(home.engine, home.dad.id, home.family.id,
+    categories.add_category(open_family(home.engine, home.mom.id, home.family.id), "Coffee", parent="Dining")
+    transactions.add_transaction(open_family(home.engine, home.dad.id, home.family.id),
                                  TransactionDraft(1234, "Latte", "Dining › Coffee"))
-    transactions.add_transaction(home.engine, home.mom.id, home.family.id,
+    transactions.add_transaction(open_family(home.engine, home.mom.id, home.family.id),
                                  TransactionDraft(8800, "Weekly shop", "Groceries"))
 
 

@@ -6,13 +6,14 @@ import re
 
 from budget_core.services import accounts, categories, families, invitations, members, transactions
 from budget_core.services.transactions import TransactionDraft
+from budget_core.services.access import open_family
 
 from .conftest import PASSWORD, by_label, markdown_text, no_exception, open_page
 
 
 # --- Activity ---------------------------------------------------------------------------------
 def test_activity_tells_what_happened_newest_first_and_escapes_typed_text(home):
-    transactions.add_transaction(home.engine, home.dad.id, home.family.id,
+    transactions.add_transaction(open_family(home.engine, home.dad.id, home.family.id),
                                  TransactionDraft(1500, "<b>Lunch</b> $5 *now*", "Dining"))
     at = open_page("pages/2_Activity.py", user_id=home.mom.id, family_id=home.family.id)
     no_exception(at)
@@ -23,7 +24,7 @@ def test_activity_tells_what_happened_newest_first_and_escapes_typed_text(home):
 
 def test_activity_loads_older_events_on_demand(home):
     for i in range(35):
-        transactions.add_transaction(home.engine, home.dad.id, home.family.id,
+        transactions.add_transaction(open_family(home.engine, home.dad.id, home.family.id),
                                      TransactionDraft(100 + i, f"Snack {i}", "Dining"))
     at = open_page("pages/2_Activity.py", user_id=home.mom.id, family_id=home.family.id)
     feed = next(m.value for m in at.markdown if 'data-testid="fb-feed"' in m.value)
@@ -40,7 +41,7 @@ def test_a_manager_changes_the_savings_goal(home):
     by_label(at.main.text_input, "Savings goal per period").input("700")
     at = by_label(at.main.button, "Save plan").click().run()
     no_exception(at)
-    assert families.get_family(home.engine, home.mom.id, home.family.id).savings_goal == 70000
+    assert open_family(home.engine, home.mom.id, home.family.id).family.savings_goal == 70000
 
 
 def test_a_manager_adds_and_removes_a_fixed_expense(home):
@@ -48,23 +49,23 @@ def test_a_manager_adds_and_removes_a_fixed_expense(home):
     at.text_input(key="fixed_name").input("Internet")
     at.text_input(key="fixed_amount").input("45,90")
     at = by_label(at.main.button, "Add fixed expense").click().run()
-    fixed = families.list_fixed_expenses(home.engine, home.mom.id, home.family.id)
+    fixed = families.list_fixed_expenses(open_family(home.engine, home.mom.id, home.family.id))
     assert [(f.name, f.amount) for f in fixed] == [("Rent", 150000), ("Internet", 4590)]
     at.selectbox(key="fixed_remove_pick").set_value(fixed[0].id).run()
     at.button(key="fixed_remove").click().run()
     no_exception(at)
-    assert [f.name for f in families.list_fixed_expenses(home.engine, home.mom.id, home.family.id)] == ["Internet"]
+    assert [f.name for f in families.list_fixed_expenses(open_family(home.engine, home.mom.id, home.family.id))] == ["Internet"]
 
 
 def test_a_manager_adds_a_subcategory_renames_and_archives_it(home):
     at = open_page("pages/3_Plan.py", user_id=home.mom.id, family_id=home.family.id)
-    dining = next(c for c in categories.list_categories(home.engine, home.mom.id, home.family.id)
+    dining = next(c for c in categories.list_categories(open_family(home.engine, home.mom.id, home.family.id))
                   if c.name == "Dining")
     at.text_input(key="cat_new_name").input("Coffee")
     at.selectbox(key="cat_new_parent").set_value(dining.id)
     at = by_label(at.main.button, "Add category").click().run()
     no_exception(at)
-    coffee = next(c for c in categories.list_categories(home.engine, home.mom.id, home.family.id)
+    coffee = next(c for c in categories.list_categories(open_family(home.engine, home.mom.id, home.family.id))
                   if c.name == "Coffee")
     assert (coffee.label, coffee.kind) == ("Dining › Coffee", "variable")
     at.selectbox(key="cat_pick").set_value(coffee.id).run()
@@ -73,7 +74,7 @@ def test_a_manager_adds_a_subcategory_renames_and_archives_it(home):
     at.selectbox(key="cat_pick").set_value(coffee.id).run()
     at = at.button(key=f"cat_archive_{coffee.id}").click().run()
     no_exception(at)
-    stored = categories.find_category_by_id(home.engine, home.family.id, coffee.id)
+    stored = categories.get_category(home.access(), coffee.id)
     assert (stored.name, stored.archived) == ("Cafés", True)
 
 
@@ -98,23 +99,23 @@ def test_a_manager_creates_an_invitation_and_sees_the_link_then_revokes_it(home)
     assert "/?invite=" in link
     token = link.split("invite=")[1]
     assert invitations.peek_invitation(home.engine, token)[2] == "manager"
-    newest = invitations.list_invitations(home.engine, home.mom.id, home.family.id)[0]
+    newest = invitations.list_invitations(open_family(home.engine, home.mom.id, home.family.id))[0]
     at = at.button(key=f"revoke_{newest.id}").click().run()
     no_exception(at)
-    assert invitations.list_invitations(home.engine, home.mom.id, home.family.id)[0].revoked_at is not None
+    assert invitations.list_invitations(open_family(home.engine, home.mom.id, home.family.id))[0].revoked_at is not None
 
 
 def test_a_manager_changes_a_role_and_removes_a_member(home):
     at = open_page("pages/4_Family.py", user_id=home.mom.id, family_id=home.family.id)
     at.selectbox(key="member_pick").set_value(home.dad.id).run()
     at = at.button(key=f"role_{home.dad.id}").click().run()
-    assert {m.display_name: m.role for m in members.list_members(home.engine, home.mom.id, home.family.id)} == \
+    assert {m.display_name: m.role for m in members.list_members(open_family(home.engine, home.mom.id, home.family.id))} == \
         {"Mom": "manager", "Dad": "manager"}
     at.selectbox(key="member_pick").set_value(home.dad.id).run()
     at.checkbox(key=f"confirm_rm_{home.dad.id}").check().run()
     at = at.button(key=f"remove_{home.dad.id}").click().run()
     no_exception(at)
-    assert [m.display_name for m in members.list_members(home.engine, home.mom.id, home.family.id)] == ["Mom"]
+    assert [m.display_name for m in members.list_members(open_family(home.engine, home.mom.id, home.family.id))] == ["Mom"]
 
 
 def test_a_member_sees_the_family_but_cannot_manage_it(home):
@@ -159,10 +160,10 @@ def test_creating_a_family_signs_up_and_sets_the_plan(engine):
     at = by_label(at.button, "Create our family").click().run()
     no_exception(at)
     user = accounts.find_user(engine, "alex@example.com")
-    family = families.get_family(engine, user.id, at.session_state["family_id"])
+    family = open_family(engine, user.id, at.session_state["family_id"]).family
     assert (family.name, family.currency, family.monthly_income, family.savings_goal, family.period_start_day,
             family.timezone) == ("The Lees", "EUR", 420000, 50000, 25, "Europe/Berlin")
-    assert [(f.name, f.amount) for f in families.list_fixed_expenses(engine, user.id, family.id)] == \
+    assert [(f.name, f.amount) for f in families.list_fixed_expenses(open_family(engine, user.id, family.id))] == \
         [("Rent", 120000), ("Internet", 3999)]
     assert "You can spend today" in markdown_text(at)
 
@@ -181,7 +182,7 @@ def test_a_refused_sign_up_writes_nothing_and_keeps_the_form(engine):
 
 
 def test_a_new_person_joins_through_an_invitation_link(home):
-    token = invitations.create_invitation(home.engine, home.mom.id, home.family.id).token
+    token = invitations.create_invitation(open_family(home.engine, home.mom.id, home.family.id)).token
     at = open_page("app.py")
     at.query_params["invite"] = token
     at.run()
@@ -191,12 +192,12 @@ def test_a_new_person_joins_through_an_invitation_link(home):
     at.text_input(key="join_password").input("knitting needles 7")
     at = by_label(at.button, "Create my account and join").click().run()
     no_exception(at)
-    assert "Grandma" in [m.display_name for m in members.list_members(home.engine, home.mom.id, home.family.id)]
+    assert "Grandma" in [m.display_name for m in members.list_members(open_family(home.engine, home.mom.id, home.family.id))]
     assert at.session_state["family_id"] == home.family.id
 
 
 def test_a_member_of_two_families_switches_between_them(home):
-    token = invitations.create_invitation(home.engine, home.eve.id, home.other.id).token
+    token = invitations.create_invitation(open_family(home.engine, home.eve.id, home.other.id)).token
     invitations.redeem_invitation(home.engine, home.mom.id, token)
     at = open_page("app.py", user_id=home.mom.id, family_id=home.family.id)
     at.sidebar.selectbox(key="family_switch").set_value(home.other.id).run()
@@ -214,7 +215,7 @@ def test_signing_out_forgets_the_person_and_shows_the_gate(home):
 
 
 def test_a_signed_in_person_opening_an_invitation_joins_that_family_too(home):
-    token = invitations.create_invitation(home.engine, home.eve.id, home.other.id, role="manager").token
+    token = invitations.create_invitation(open_family(home.engine, home.eve.id, home.other.id), role="manager").token
     at = open_page(user_id=home.mom.id, family_id=home.family.id, invite=token)
     assert "You're invited to join **Others** as a manager." in markdown_text(at)
     at = by_label(at.button, "Join").click().run()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from budget_core.services import budgets, transactions
+from budget_core.services.access import open_family
 
 from .conftest import by_label, markdown_text, no_exception, open_page
 
@@ -20,7 +21,7 @@ def _fill(at, amount: str, description: str = "", refund: bool = False):
 
 def _spent_today(home) -> int:
     budgets.clear_cache()
-    return budgets.daily_budget(home.engine, home.family.id).budget.spent_today
+    return budgets.daily_budget(home.access()).budget.spent_today
 
 
 @pytest.mark.parametrize("typed, minor", [("15", 1500), ("15.5", 1550), ("15,50", 1550)])
@@ -30,7 +31,7 @@ def test_an_expense_typed_in_the_sidebar_is_saved_and_today_updates(home, typed,
     at = _fill(at, typed, "Lunch")
     no_exception(at)
     assert _spent_today(home) == before + minor
-    saved = transactions.list_transactions(home.engine, home.dad.id, home.family.id)
+    saved = transactions.list_transactions(open_family(home.engine, home.dad.id, home.family.id))
     assert [(t.description, t.amount) for t in saved] == [("Lunch", minor)]
     shown = next(m.value for m in at.markdown if 'data-testid="fb-spent-today"' in m.value)
     assert f"{minor / 100:.2f}" in shown
@@ -45,24 +46,24 @@ def test_a_refused_amount_shows_the_reason_and_keeps_what_was_typed(home):
     assert any("at most 2 decimals" in e.value for e in at.sidebar.error)
     assert by_label(at.sidebar.text_input, "Amount").value == "12.345"
     assert by_label(at.sidebar.text_input, "Description").value == "Coffee"
-    assert transactions.list_transactions(home.engine, home.dad.id, home.family.id) == []
+    assert transactions.list_transactions(open_family(home.engine, home.dad.id, home.family.id)) == []
 
 
 def test_a_resubmitted_form_is_saved_once(home):
     at = open_page("app.py", user_id=home.dad.id, family_id=home.family.id)
     client_id = at.session_state["qe_client_id"]
     draft = transactions.TransactionDraft(2000, "Taxi", "Transport", client_id=__import__("uuid").UUID(client_id))
-    transactions.add_transaction(home.engine, home.dad.id, home.family.id, draft)  # the first click landed
+    transactions.add_transaction(open_family(home.engine, home.dad.id, home.family.id), draft)  # the first click landed
     by_label(at.sidebar.selectbox, "Category").set_value(
         next(c.id for c in __import__("budget_core.services.categories", fromlist=["x"]).list_categories(
-            home.engine, home.dad.id, home.family.id) if c.name == "Transport"))
+            open_family(home.engine, home.dad.id, home.family.id)) if c.name == "Transport"))
     at = _fill(at, "20", "Taxi")  # the second click replays the same client_id
     no_exception(at)
-    assert len(transactions.list_transactions(home.engine, home.dad.id, home.family.id)) == 1
+    assert len(transactions.list_transactions(open_family(home.engine, home.dad.id, home.family.id))) == 1
 
 
 def test_the_category_is_preselected_to_the_members_last_one(home):
-    transactions.add_transaction(home.engine, home.dad.id, home.family.id,
+    transactions.add_transaction(open_family(home.engine, home.dad.id, home.family.id),
                                  transactions.TransactionDraft(900, "Bus", "Transport"))
     at = open_page("pages/1_Transactions.py", user_id=home.dad.id, family_id=home.family.id)
     no_exception(at)
@@ -71,12 +72,12 @@ def test_the_category_is_preselected_to_the_members_last_one(home):
 
 
 def test_a_refund_lowers_spending(home):
-    transactions.add_transaction(home.engine, home.dad.id, home.family.id,
+    transactions.add_transaction(open_family(home.engine, home.dad.id, home.family.id),
                                  transactions.TransactionDraft(5000, "Shoes", "Fun"))
     at = open_page("app.py", user_id=home.dad.id, family_id=home.family.id)
     at = _fill(at, "20", "Shoes back", refund=True)
     no_exception(at)
-    amounts = sorted(t.amount for t in transactions.list_transactions(home.engine, home.dad.id, home.family.id))
+    amounts = sorted(t.amount for t in transactions.list_transactions(open_family(home.engine, home.dad.id, home.family.id)))
     assert amounts == [-2000, 5000]
 
 

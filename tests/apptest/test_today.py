@@ -18,7 +18,7 @@ def test_signed_out_visitor_sees_sign_in_and_nothing_of_any_family(home):
 def test_today_shows_the_allowance_of_the_family(home):
     at = open_page("app.py", user_id=home.mom.id, family_id=home.family.id)
     no_exception(at)
-    b = budgets.daily_budget(home.engine, home.family.id).budget
+    b = budgets.daily_budget(home.access()).budget
     text = markdown_text(at)
     assert "You can spend today" in text
     assert f"{b.allowance_today // 100:,}" in text.replace("&#36;", "$")
@@ -32,7 +32,7 @@ def test_what_if_shows_tomorrows_allowance_for_an_exact_typed_amount_and_refuses
     from budget_app.format import money
 
     at = open_page("app.py", user_id=home.mom.id, family_id=home.family.id)
-    b = budgets.daily_budget(home.engine, home.family.id).budget
+    b = budgets.daily_budget(home.access()).budget
     assert money(b.allowance_tomorrow_if(0), "USD") in _what_if(at)  # nothing typed: as things stand
 
     at = by_label(at.main.text_input, "If we spend this much more today (USD)").input("19,99").run()

@@ -6,12 +6,13 @@ from datetime import date
 
 from budget_core.services import transactions
 from budget_core.services.transactions import TransactionChanges, TransactionDraft
+from budget_core.services.access import open_family
 
 from .conftest import by_label, markdown_text, no_exception, open_page
 
 
 def _add(home, who, amount, description, category="Groceries"):
-    return transactions.add_transaction(home.engine, who.id, home.family.id,
+    return transactions.add_transaction(open_family(home.engine, who.id, home.family.id),
                                         TransactionDraft(amount, description, category))
 
 
@@ -53,7 +54,7 @@ def test_editing_a_transaction_saves_the_new_amount(home):
     by_label(at.main.text_input, "Amount").input("13,75")
     at = by_label(at.main.button, "Save changes").click().run()
     no_exception(at)
-    stored = transactions.get_transaction(home.engine, home.dad.id, home.family.id, tx.id)
+    stored = transactions.get_transaction(open_family(home.engine, home.dad.id, home.family.id), tx.id)
     assert (stored.amount, stored.row_version) == (1375, tx.row_version + 1)
     assert "&#36;13.75" in _table(at)
 
@@ -64,7 +65,7 @@ def test_deleting_a_transaction_removes_it(home):
     at = _open_editor(at, tx.id)
     at = by_label(at.main.button, "Delete this transaction").click().run()
     no_exception(at)
-    assert transactions.list_transactions(home.engine, home.dad.id, home.family.id) == []
+    assert transactions.list_transactions(open_family(home.engine, home.dad.id, home.family.id)) == []
 
 
 def _conflict(home):
@@ -72,7 +73,7 @@ def _conflict(home):
     tx = _add(home, home.dad, 1250, "Pizza", "Dining")
     at = open_page("pages/1_Transactions.py", user_id=home.dad.id, family_id=home.family.id)
     at = _open_editor(at, tx.id)
-    transactions.edit_transaction(home.engine, home.mom.id, home.family.id, tx.id, tx.row_version,
+    transactions.edit_transaction(open_family(home.engine, home.mom.id, home.family.id), tx.id, tx.row_version,
                                   TransactionChanges(2000, "Pizza night", "Dining", tx.occurred_on))
     by_label(at.main.text_input, "Amount").input("13")
     at = by_label(at.main.button, "Save changes").click().run()
@@ -85,7 +86,7 @@ def test_a_conflicting_edit_shows_both_versions_and_overwrites_nothing(home):
     assert any("Mom changed this transaction" in w.value for w in at.warning)
     text = markdown_text(at)
     assert "&#36;13.00" in text and "&#36;20.00" in text and "Pizza night" in text
-    stored = transactions.get_transaction(home.engine, home.dad.id, home.family.id, tx.id)
+    stored = transactions.get_transaction(open_family(home.engine, home.dad.id, home.family.id), tx.id)
     assert stored.amount == 2000
 
 
@@ -93,7 +94,7 @@ def test_keep_mine_resubmits_against_the_new_version(home):
     tx, at = _conflict(home)
     at = by_label(at.main.button, "Keep mine").click().run()
     no_exception(at)
-    stored = transactions.get_transaction(home.engine, home.dad.id, home.family.id, tx.id)
+    stored = transactions.get_transaction(open_family(home.engine, home.dad.id, home.family.id), tx.id)
     assert (stored.amount, stored.description, stored.row_version) == (1300, "Pizza", tx.row_version + 2)
 
 
@@ -101,7 +102,7 @@ def test_take_theirs_keeps_the_stored_version(home):
     tx, at = _conflict(home)
     at = by_label(at.main.button, "Take theirs").click().run()
     no_exception(at)
-    stored = transactions.get_transaction(home.engine, home.dad.id, home.family.id, tx.id)
+    stored = transactions.get_transaction(open_family(home.engine, home.dad.id, home.family.id), tx.id)
     assert (stored.amount, stored.description) == (2000, "Pizza night")
     assert not at.warning
 
@@ -110,11 +111,11 @@ def test_deleting_a_row_someone_changed_first_asks_before_deleting(home):
     tx = _add(home, home.dad, 1250, "Pizza", "Dining")
     at = open_page("pages/1_Transactions.py", user_id=home.dad.id, family_id=home.family.id)
     at = _open_editor(at, tx.id)
-    transactions.edit_transaction(home.engine, home.mom.id, home.family.id, tx.id, tx.row_version,
+    transactions.edit_transaction(open_family(home.engine, home.mom.id, home.family.id), tx.id, tx.row_version,
                                   TransactionChanges(2000, "Pizza night", "Dining", tx.occurred_on))
     at = by_label(at.main.button, "Delete this transaction").click().run()
     assert any("Mom changed" in w.value for w in at.warning)
-    assert len(transactions.list_transactions(home.engine, home.dad.id, home.family.id)) == 1
+    assert len(transactions.list_transactions(open_family(home.engine, home.dad.id, home.family.id))) == 1
     at = by_label(at.main.button, "Keep mine").click().run()
     no_exception(at)
-    assert transactions.list_transactions(home.engine, home.dad.id, home.family.id) == []
+    assert transactions.list_transactions(open_family(home.engine, home.dad.id, home.family.id)) == []

@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 
 from budget_core.services import accounts, families, transactions
 from budget_core.services.transactions import TransactionDraft
+from budget_core.services.access import open_family
 
 from .conftest import PASSWORD
 from .helpers import add_expense, sidebar, sign_in, tile, wait_idle
@@ -85,13 +86,13 @@ def test_add_edit_and_delete_expenses_and_the_figures_follow(server, new_page, s
 
     _go(page, "Today")
     expect(page.locator('[data-testid="fb-spent-today"]')).to_contain_text("$18.00")
-    assert [(t.description, t.amount) for t in transactions.list_transactions(engine, mom.id, family.id)] == \
+    assert [(t.description, t.amount) for t in transactions.list_transactions(open_family(engine, mom.id, family.id))] == \
         [("Pizza", 1800)]
 
 
 def test_a_conflict_between_two_browsers_shows_both_versions_and_keep_mine_wins(server, new_page, smiths):
     engine, mom, family = smiths
-    tx = transactions.add_transaction(engine, mom.id, family.id, TransactionDraft(1250, "Pizza", "Dining"))
+    tx = transactions.add_transaction(open_family(engine, mom.id, family.id), TransactionDraft(1250, "Pizza", "Dining"))
     first, second = new_page(), new_page()
     for page in (first, second):
         sign_in(page, server.url, "mom@example.com", PASSWORD)
@@ -110,11 +111,11 @@ def test_a_conflict_between_two_browsers_shows_both_versions_and_keep_mine_wins(
     expect(second.get_by_text("changed this transaction while you were editing it")).to_be_visible()
     expect(second.locator('[data-testid="fb-mine"]')).to_contain_text("$13.00")
     expect(second.locator('[data-testid="fb-theirs"]')).to_contain_text("$20.00")
-    assert transactions.get_transaction(engine, mom.id, family.id, tx.id).amount == 2000  # nothing overwritten
+    assert transactions.get_transaction(open_family(engine, mom.id, family.id), tx.id).amount == 2000  # nothing overwritten
     if os.environ.get("BUDGET_SCREENSHOTS"):
         second.screenshot(path=os.path.join(os.environ["BUDGET_SCREENSHOTS"], "conflict-1280.png"))
     wait_idle(second)
     second.get_by_role("button", name="Keep mine").click()
     expect(second.locator('[data-testid="fb-transactions"]')).to_contain_text("$13.00")
-    assert transactions.get_transaction(engine, mom.id, family.id, tx.id).amount == 1300
+    assert transactions.get_transaction(open_family(engine, mom.id, family.id), tx.id).amount == 1300
     expect(first.locator('[data-testid="fb-transactions"]')).to_contain_text("$13.00", timeout=5_000)

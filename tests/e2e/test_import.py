@@ -14,6 +14,7 @@ from sqlalchemy import text
 
 from budget_core.services import accounts, families, transactions
 from budget_core.services.transactions import TransactionDraft
+from budget_core.services.access import open_family
 
 from .conftest import PASSWORD
 from .helpers import sidebar, sign_in
@@ -44,7 +45,7 @@ def _upload(page, name: str, content: str) -> None:
 def test_a_bank_file_is_previewed_imported_linked_to_a_typed_expense_and_not_imported_twice(server, new_page, smiths):
     engine, owner, mom, family = smiths
     today = datetime.now(ZoneInfo("America/New_York")).date()
-    transactions.add_transaction(engine, mom.id, family.id, TransactionDraft(4210, "Corner grocer", "Groceries", today))
+    transactions.add_transaction(open_family(engine, mom.id, family.id), TransactionDraft(4210, "Corner grocer", "Groceries", today))
     bank_file = ("Date,Description,Amount\n"
                  f"{today},CORNER GROCER #12,-42.10\n"
                  f"{today},CITY PARKING,-6.50\n"

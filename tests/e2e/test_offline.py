@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 from sqlalchemy import text
 
 from budget_core.services import accounts, families, invitations
+from budget_core.services.access import open_family
 
 from .conftest import PASSWORD
 from .helpers import sidebar, sign_in, tile
@@ -20,7 +21,7 @@ def test_entries_made_while_the_database_is_down_are_pending_then_arrive_once_fo
     dad = accounts.create_user(engine, "dad@example.com", "Dad", PASSWORD)
     family = families.create_family(engine, mom.id, name="Smiths", currency="USD", timezone="America/New_York",
                                     monthly_income=520000, savings_goal=60000, period_start_day=1)
-    invitations.redeem_invitation(engine, dad.id, invitations.create_invitation(engine, mom.id, family.id).token)
+    invitations.redeem_invitation(engine, dad.id, invitations.create_invitation(open_family(engine, mom.id, family.id)).token)
     mom_page, dad_page = new_page(), new_page()
     sign_in(mom_page, server.url, "mom@example.com", PASSWORD)
     sign_in(dad_page, server.url, "dad@example.com", PASSWORD)

@@ -8,6 +8,7 @@ from sqlalchemy import create_engine
 
 from budget_core.db.engine import make_engine
 from budget_core.services import accounts, families, transactions
+from budget_core.services.access import open_family
 
 from .conftest import PASSWORD
 from .helpers import add_expense, sidebar, sign_in, tile
@@ -38,7 +39,7 @@ def test_sign_up_create_a_family_and_the_first_sidebar_submit_after_a_fresh_star
     try:
         user = accounts.find_user(engine, "alex@example.com")
         family_id = families.my_families(engine, user.id)[0].family_id
-        stored = transactions.list_transactions(engine, user.id, family_id)
+        stored = transactions.list_transactions(open_family(engine, user.id, family_id))
         assert [(t.description, t.amount) for t in stored] == [("Lunch", 1550)]
     finally:
         engine.dispose()
@@ -55,4 +56,4 @@ def test_a_deep_link_to_transactions_on_a_fresh_server_signs_in_and_works(server
     page.locator('[data-testid="stExpandSidebarButton"], [data-testid="stSidebarCollapsedControl"] button').first.click()
     add_expense(page, "9", "Bus ticket")
     expect(page.locator('[data-testid="fb-transactions"]')).to_contain_text("Bus ticket")
-    assert [t.amount for t in transactions.list_transactions(engine, mom.id, family.id)] == [900]
+    assert [t.amount for t in transactions.list_transactions(open_family(engine, mom.id, family.id))] == [900]

@@ -15,6 +15,7 @@ from playwright.sync_api import expect
 
 from budget_core.services import accounts, families, invitations, transactions
 from budget_core.services.transactions import TransactionDraft
+from budget_core.services.access import open_family
 
 from .conftest import PASSWORD, Server
 from .helpers import add_expense, sidebar, sign_in
@@ -31,7 +32,7 @@ def smiths(engine):
     dad = accounts.create_user(engine, "dad@example.com", "Dad", PASSWORD)
     family = families.create_family(engine, mom.id, name="Smiths", currency="USD", timezone="America/New_York",
                                     monthly_income=520000, savings_goal=60000, period_start_day=1)
-    invitations.redeem_invitation(engine, dad.id, invitations.create_invitation(engine, mom.id, family.id).token)
+    invitations.redeem_invitation(engine, dad.id, invitations.create_invitation(open_family(engine, mom.id, family.id)).token)
     return engine, mom, dad, family
 
 
@@ -112,7 +113,7 @@ def test_a_change_wakes_an_open_page_at_once_instead_of_waiting_for_its_poll(db_
         expect(toast(dad_page, "Mom spent $4.20 on Ice cream")).to_be_visible(timeout=SEEN_WITHIN_MS)
         expect(spent_today(dad_page)).to_contain_text("$4.20")
 
-        transactions.add_transaction(engine, mom.id, family.id, TransactionDraft(1000, "Museum", "Fun"))  # ... or not
+        transactions.add_transaction(open_family(engine, mom.id, family.id), TransactionDraft(1000, "Museum", "Fun"))  # ... or not
         expect(toast(dad_page, "Mom spent $10.00 on Museum")).to_be_visible(timeout=SEEN_WITHIN_MS)
         expect(toast(mom_page, "Mom spent $10.00 on Museum")).to_have_count(0)
         expect(spent_today(mom_page)).to_contain_text("$14.20")  # Mom's own page follows a change made elsewhere
@@ -131,7 +132,7 @@ def test_pages_stay_whole_when_changes_arrive_while_a_member_moves_between_them(
 
     def mom_keeps_spending():
         while not stop.is_set() and len(added) < 60:
-            transactions.add_transaction(engine, mom.id, family.id, TransactionDraft(100, f"Gum {len(added)}", "Dining"))
+            transactions.add_transaction(open_family(engine, mom.id, family.id), TransactionDraft(100, f"Gum {len(added)}", "Dining"))
             added.append(100)
             time.sleep(0.08)
 
@@ -184,7 +185,7 @@ def test_a_hidden_tab_catches_up_as_soon_as_it_is_shown_again(db_url, tmp_path, 
         expect(dad_page.locator('iframe[title*="focus"]')).to_have_count(1)
         _set_visibility(dad_page, "hidden")
 
-        transactions.add_transaction(engine, mom.id, family.id, TransactionDraft(1999, "Cinema", "Fun"))
+        transactions.add_transaction(open_family(engine, mom.id, family.id), TransactionDraft(1999, "Cinema", "Fun"))
         dad_page.wait_for_timeout(1_500)
         expect(toast(dad_page, "Cinema")).to_have_count(0)  # hidden, and its timer is far away
 

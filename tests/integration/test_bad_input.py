@@ -21,6 +21,7 @@ from budget_core.services.transactions import (
     add_transaction,
     edit_transaction,
 )
+from budget_core.services.access import open_family
 
 from .conftest import fingerprint
 
@@ -59,19 +60,19 @@ def world(module_engines) -> World:
     other = families.create_family(engine, eve.id, name="Others", currency="EUR", timezone="Europe/Berlin", **plan)
     yen = families.create_family(engine, mom.id, name="Tanakas", currency="JPY", timezone="Asia/Tokyo", **plan)
     dinar = families.create_family(engine, mom.id, name="Sabahs", currency="KWD", timezone="Asia/Kuwait", **plan)
-    fixed = families.add_fixed_expense(engine, mom.id, family.id, "Rent", 150000)
-    invitations.redeem_invitation(engine, dad.id, invitations.create_invitation(engine, mom.id, family.id).token)
-    gym = categories.add_category(engine, mom.id, family.id, "Gym", "variable")
-    categories.archive_category(engine, mom.id, family.id, gym.id)
-    categories.add_category(engine, mom.id, family.id, "Coffee", parent="Dining")
-    lunch = add_transaction(engine, dad.id, family.id, TransactionDraft(1500, "Lunch", "Dining", APRIL_5))
-    fun = next(c for c in categories.list_categories(engine, mom.id, family.id) if c.name == "Fun")
+    fixed = families.add_fixed_expense(open_family(engine, mom.id, family.id), "Rent", 150000)
+    invitations.redeem_invitation(engine, dad.id, invitations.create_invitation(open_family(engine, mom.id, family.id)).token)
+    gym = categories.add_category(open_family(engine, mom.id, family.id), "Gym", "variable")
+    categories.archive_category(open_family(engine, mom.id, family.id), gym.id)
+    categories.add_category(open_family(engine, mom.id, family.id), "Coffee", parent="Dining")
+    lunch = add_transaction(open_family(engine, dad.id, family.id), TransactionDraft(1500, "Lunch", "Dining", APRIL_5))
+    fun = next(c for c in categories.list_categories(open_family(engine, mom.id, family.id)) if c.name == "Fun")
     return World(engine, owner, mom, dad, eve, family, other, yen, dinar, lunch.id, fixed.id, gym.id, fun.id)
 
 
 def add(w: World, amount=1500, description="Lunch", category="Dining", *, by=None, family=None, **kw):
     draft = TransactionDraft(amount, description, category, kw.pop("occurred_on", APRIL_5), **kw)
-    return add_transaction(w.engine, by or w.dad.id, family or w.family.id, draft)
+    return add_transaction(open_family(w.engine, by or w.dad.id, family or w.family.id), draft)
 
 
 def add_typed(w: World, typed: str, family: families.Family | None = None):
@@ -82,7 +83,7 @@ def add_typed(w: World, typed: str, family: families.Family | None = None):
 
 def edit(w: World, amount=1500, description="Lunch", category="Dining", **kw):
     changes = TransactionChanges(amount, description, category, kw.pop("occurred_on", APRIL_5), **kw)
-    return edit_transaction(w.engine, w.dad.id, w.family.id, w.lunch_id, 1, changes)
+    return edit_transaction(open_family(w.engine, w.dad.id, w.family.id), w.lunch_id, 1, changes)
 
 
 def new_family(w: World, **changes):
@@ -92,7 +93,7 @@ def new_family(w: World, **changes):
 
 
 def plan(w: World, **changes):
-    return families.update_plan(w.engine, w.mom.id, w.family.id, **changes)
+    return families.update_plan(open_family(w.engine, w.mom.id, w.family.id), **changes)
 
 
 V, N, P = ValidationError, NotFound, PermissionDenied
@@ -143,7 +144,7 @@ CASES = [
     ("edit to an archived category", lambda w: edit(w, category="Gym"), V, "'Gym' is archived"),
     ("edit to an unknown category", lambda w: edit(w, category="Yachts"), N, "no category 'Yachts'"),
     ("edit of an unknown transaction",
-     lambda w: edit_transaction(w.engine, w.dad.id, w.family.id, 987654321, 1,
+     lambda w: edit_transaction(open_family(w.engine, w.dad.id, w.family.id), 987654321, 1,
                                 TransactionChanges(100, "x", "Dining", APRIL_5)), N, "no transaction 987654321"),
     # creating a family
     ("unknown currency on create", lambda w: new_family(w, currency="XYZ"), V, "'XYZ' is not a currency code"),
@@ -163,43 +164,43 @@ CASES = [
     ("unknown part of the plan", lambda w: plan(w, allowance=5), V, "not parts of the plan: allowance"),
     # fixed expenses
     ("zero fixed expense",
-     lambda w: families.add_fixed_expense(w.engine, w.mom.id, w.family.id, "Gym", 0), V, "more than zero"),
+     lambda w: families.add_fixed_expense(open_family(w.engine, w.mom.id, w.family.id), "Gym", 0), V, "more than zero"),
     ("negative fixed expense",
-     lambda w: families.add_fixed_expense(w.engine, w.mom.id, w.family.id, "Gym", -5), V, "cannot be negative"),
+     lambda w: families.add_fixed_expense(open_family(w.engine, w.mom.id, w.family.id), "Gym", -5), V, "cannot be negative"),
     ("absurd fixed expense",
-     lambda w: families.add_fixed_expense(w.engine, w.mom.id, w.family.id, "Gym", MAX_MINOR + 1), V,
+     lambda w: families.add_fixed_expense(open_family(w.engine, w.mom.id, w.family.id), "Gym", MAX_MINOR + 1), V,
      "larger than any"),
     ("unnamed fixed expense",
-     lambda w: families.add_fixed_expense(w.engine, w.mom.id, w.family.id, "", 100), V, "Name the fixed expense"),
+     lambda w: families.add_fixed_expense(open_family(w.engine, w.mom.id, w.family.id), "", 100), V, "Name the fixed expense"),
     ("removing an unknown fixed expense",
-     lambda w: families.remove_fixed_expense(w.engine, w.mom.id, w.family.id, 987654321), N, "no fixed expense"),
+     lambda w: families.remove_fixed_expense(open_family(w.engine, w.mom.id, w.family.id), 987654321), N, "no fixed expense"),
     # categories
-    ("unnamed category", lambda w: categories.add_category(w.engine, w.mom.id, w.family.id, " ", "variable"), V,
+    ("unnamed category", lambda w: categories.add_category(open_family(w.engine, w.mom.id, w.family.id), " ", "variable"), V,
      "Give the category a name"),
-    ("unknown category kind", lambda w: categories.add_category(w.engine, w.mom.id, w.family.id, "Art", "luxury"),
+    ("unknown category kind", lambda w: categories.add_category(open_family(w.engine, w.mom.id, w.family.id), "Art", "luxury"),
      V, "one of: fixed, variable, savings, income"),
-    ("duplicate category", lambda w: categories.add_category(w.engine, w.mom.id, w.family.id, "dining", "variable"),
+    ("duplicate category", lambda w: categories.add_category(open_family(w.engine, w.mom.id, w.family.id), "dining", "variable"),
      V, "already a category called 'dining'"),
     ("subcategory of a subcategory",
-     lambda w: categories.add_category(w.engine, w.mom.id, w.family.id, "Latte", parent="Dining › Coffee"), V,
+     lambda w: categories.add_category(open_family(w.engine, w.mom.id, w.family.id), "Latte", parent="Dining › Coffee"), V,
      "one level deep"),
     ("subcategory of an archived category",
-     lambda w: categories.add_category(w.engine, w.mom.id, w.family.id, "Yoga", parent=w.gym_id), V,
+     lambda w: categories.add_category(open_family(w.engine, w.mom.id, w.family.id), "Yoga", parent=w.gym_id), V,
      "'Gym' is archived"),
     ("renaming onto an existing name",
-     lambda w: categories.rename_category(w.engine, w.mom.id, w.family.id, w.fun_id, "Groceries"), V,
+     lambda w: categories.rename_category(open_family(w.engine, w.mom.id, w.family.id), w.fun_id, "Groceries"), V,
      "already a category called 'Groceries'"),
     # members
-    ("unknown role", lambda w: members.change_role(w.engine, w.mom.id, w.family.id, w.dad.id, "owner"), V,
+    ("unknown role", lambda w: members.change_role(open_family(w.engine, w.mom.id, w.family.id), w.dad.id, "owner"), V,
      "'manager' or 'member', not 'owner'"),
     ("the last manager stepping down",
-     lambda w: members.change_role(w.engine, w.mom.id, w.family.id, w.mom.id, "member"), V,
+     lambda w: members.change_role(open_family(w.engine, w.mom.id, w.family.id), w.mom.id, "member"), V,
      "needs at least one manager"),
     ("the last manager removing herself",
-     lambda w: members.remove_member(w.engine, w.mom.id, w.family.id, w.mom.id), V, "needs at least one manager"),
+     lambda w: members.remove_member(open_family(w.engine, w.mom.id, w.family.id), w.mom.id), V, "needs at least one manager"),
     # invitations
     ("invitation for an unknown role",
-     lambda w: invitations.create_invitation(w.engine, w.mom.id, w.family.id, role="owner"), V,
+     lambda w: invitations.create_invitation(open_family(w.engine, w.mom.id, w.family.id), role="owner"), V,
      "'member' or a 'manager', not 'owner'"),
     # accounts
     ("malformed email", lambda w: accounts.create_user(w.engine, "dad-at-home", "Dad", PASSWORD), V,
@@ -224,7 +225,7 @@ def test_bad_input_is_refused_with_a_reason_and_writes_nothing(world, attempt, e
 
 
 def test_the_largest_amount_and_a_499_character_description_are_accepted(home):
-    tx = add_transaction(home.engine, home.dad.id, home.family.id,
+    tx = add_transaction(open_family(home.engine, home.dad.id, home.family.id),
                          TransactionDraft(MAX_MINOR, "x" * 499, "Dining", APRIL_5))
     assert (tx.amount, len(tx.description)) == (MAX_MINOR, 499)
 
@@ -235,13 +236,13 @@ def test_typed_amounts_in_each_currency_are_stored_in_its_minor_unit(home):
     for currency, zone, typed in [("USD", "America/Chicago", "15.50"), ("JPY", "Asia/Tokyo", "1,500"),
                                   ("KWD", "Asia/Kuwait", "1.234")]:
         fam = families.create_family(engine, mom, name=currency, currency=currency, timezone=zone,
-                                     monthly_income=0, savings_goal=0, period_start_day=1)
+                                     monthly_income=100000, savings_goal=0, period_start_day=1)
         draft = TransactionDraft(parse_amount(typed, currency), "Tea", "Dining", APRIL_5)
-        stored[currency] = add_transaction(engine, mom, fam.id, draft).amount
+        stored[currency] = add_transaction(open_family(engine, mom, fam.id), draft).amount
     assert stored == {"USD": 1550, "JPY": 1500, "KWD": 1234}
 
 
 def test_descriptions_are_stored_with_their_whitespace_tidied(home):
-    tx = add_transaction(home.engine, home.dad.id, home.family.id,
+    tx = add_transaction(open_family(home.engine, home.dad.id, home.family.id),
                          TransactionDraft(100, "  Lunch \n with   Eve ", "Dining", APRIL_5))
     assert tx.description == "Lunch with Eve"

@@ -52,15 +52,15 @@ def test_the_walkthrough_from_family_to_daily_budget(budget, family_id):
     edited = json.loads(budget("edit", "--family", family_id, "--id", added["id"], "--row-version", 1,
                                "--amount", "18.00", "--by", "dad@example.com", "--json").stdout)
     assert edited["amount"] == "18.00" and edited["row_version"] == 2
-    day = json.loads(budget("daily", "--family", family_id, "--on", "2026-11-11", "--json").stdout)
+    day = json.loads(budget("daily", "--family", family_id, "--on", "2026-11-11", "--by", "dad@example.com", "--json").stdout)
     # (520000 - 150000 - 60000 - 1800) // 20 days left (11th..30th)
     assert day["allowance_today"] == f"{(520000 - 150000 - 60000 - 1800) // 20 / 100:.2f}"
     assert (day["period_start"], day["period_end"], day["days_left"]) == ("2026-11-01", "2026-11-30", 20)
-    feed = json.loads(budget("activity", "--family", family_id, "--json").stdout)["events"]
+    feed = json.loads(budget("activity", "--family", family_id, "--by", "mom@example.com", "--json").stdout)["events"]
     assert "Dad spent $15.00 on Lunch" in [e["text"] for e in feed]
     assert [e["version"] for e in feed] == list(range(1, len(feed) + 1))
     budget("delete", "--family", family_id, "--id", added["id"], "--row-version", 2, "--by", "dad@example.com")
-    human = budget("daily", "--family", family_id, "--on", "2026-11-11").stdout
+    human = budget("daily", "--family", family_id, "--on", "2026-11-11", "--by", "mom@example.com").stdout
     assert "you can spend $" in human and "20 days left" in human
 
 
@@ -128,8 +128,47 @@ def test_every_command_has_an_example_and_is_in_the_readme():
 
 def test_the_installed_command_prints_no_traceback_when_the_database_is_unreachable(tmp_path):
     env = {**os.environ, "BUDGET_DATABASE_URL": "postgresql://nobody@127.0.0.1:9/none?connect_timeout=2"}
-    result = subprocess.run([sys.executable, "-m", "budget_core.cli", "daily", "--family", "1"],
+    result = subprocess.run([sys.executable, "-m", "budget_core.cli", "daily", "--family", "1", "--by", "mom@example.com"],
                             capture_output=True, text=True, env=env, timeout=60)
     assert result.returncode != 0
     assert "Traceback" not in result.stderr
     assert "cannot reach the database" in result.stderr
+
+
+READS = {
+    "daily": ["daily", "--json"],
+    "activity": ["activity", "--json"],
+    "export": ["export", "-o", "{tmp}/out.csv"],
+    "import rules list": ["import", "rules", "list", "--json"],
+    "import review": ["import", "review", "--json"],
+}
+
+
+@pytest.mark.parametrize("read", READS)
+def test_every_read_refuses_a_non_member_in_one_line_and_prints_nothing_of_the_family(budget, family_id, read,
+                                                                                      tmp_path):
+    budget("add", "--family", family_id, "--amount", "15.00", "--description", "Secret lunch",
+           "--category", "Dining", "--by", "mom@example.com")
+    budget("user", "add", "eve@example.com", "--name", "Eve", input="another good secret\n")
+    command, *rest = READS[read][0].split(), *READS[read][1:]
+    args = [*command, *[a.format(tmp=tmp_path) for a in rest], "--family", family_id, "--by", "eve@example.com"]
+    result = budget(*args, ok=False)
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr.count("\n") == 1 and "not a member of family" in result.stderr
+    assert "Secret" not in result.stderr and "Smiths" not in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_backup_or_export_never_replaces_a_file_unless_forced(budget, family_id, tmp_path):
+    target = tmp_path / "notes.txt"
+    target.write_text("mine\n")
+    for args in (["backup", "-o", target], ["export", "--family", family_id, "--by", "mom@example.com", "-o", target]):
+        result = budget(*args, ok=False)
+        assert result.exit_code == 1 and "already exists" in result.stderr and "--force" in result.stderr
+        assert target.read_text() == "mine\n"
+    budget("export", "--family", family_id, "--by", "mom@example.com", "-o", target, "--force")
+    assert target.read_text().startswith("id,") and target.stat().st_mode & 0o777 == 0o600
+    budget("backup", "-o", tmp_path / "all.dump")
+    assert (tmp_path / "all.dump").stat().st_mode & 0o777 == 0o600
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["all.dump", "notes.txt"]

@@ -13,6 +13,7 @@ from budget_core.db.engine import make_app_engine
 from budget_core.ops.outbox import is_unreachable
 from budget_core.ops.reliability import retry
 from budget_core.services import transactions as tx
+from budget_core.services.access import open_family
 
 WRITERS = 32
 SECONDS = 30
@@ -33,7 +34,7 @@ def test_32_writers_with_backends_killed_at_random_lose_and_double_nothing(home,
             cid = uuid.uuid4()
             draft = tx.TransactionDraft(rng.randrange(100, 5000), f"writer {n}", "Groceries", client_id=cid)
             try:
-                retry(lambda: tx.add_transaction(engine, who, home.family.id, draft),
+                retry(lambda: tx.add_transaction(open_family(engine, who, home.family.id), draft),
                       retryable=is_unreachable, attempts=10, base_s=0.02, cap_s=0.5)
             except Exception as exc:  # a write that never got an answer is not acknowledged
                 if not is_unreachable(exc):

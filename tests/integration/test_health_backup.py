@@ -16,14 +16,15 @@ from budget_core.errors import ValidationError
 from budget_core.ops.reliability import METRICS
 from budget_core.services import activity, budgets
 from budget_core.services import transactions as tx
+from budget_core.services.access import open_family
 
 
 def test_health_reports_measured_service_calls_and_no_degradation(home, tmp_path, monkeypatch):
     monkeypatch.setenv("BUDGET_DATA_DIR", str(tmp_path))
     METRICS.drain()
     for i in range(5):
-        tx.add_transaction(home.engine, home.dad.id, home.family.id, tx.TransactionDraft(100 + i, "Tea", "Dining"))
-    budgets.daily_budget(home.engine, home.family.id)
+        tx.add_transaction(open_family(home.engine, home.dad.id, home.family.id), tx.TransactionDraft(100 + i, "Tea", "Dining"))
+    budgets.daily_budget(home.access())
     report = health.check(home.engine)
     assert report.database["reachable"] and report.database["rtt_ms"] > 0
     adds = report.metrics["1h"]["transactions.add"]
@@ -52,8 +53,8 @@ def test_budget_health_json_is_one_object(home, tmp_path, monkeypatch):
 
 def _figures(engine, owner, family_id, reader):
     """What the app shows (through ``engine``, the app's) and every stored transaction (``owner``)."""
-    b = budgets.daily_budget(engine, family_id, date(2026, 11, 20)).budget
-    feed = [e.text for e in activity.changes_since(engine, reader, family_id, 0)]
+    b = budgets.daily_budget(open_family(engine, reader, family_id), date(2026, 11, 20)).budget
+    feed = [e.text for e in activity.changes_since(open_family(engine, reader, family_id), 0)]
     with owner.connect() as conn:
         rows = conn.execute(text("SELECT id, amount, description, occurred_on, row_version, client_id "
                                  "FROM transactions ORDER BY id")).all()
@@ -62,7 +63,7 @@ def _figures(engine, owner, family_id, reader):
 
 def test_backup_restores_into_an_empty_database_with_every_figure_the_same(home, databases, tmp_path):
     for day, cents in [(3, 2599), (10, 12000), (19, 875)]:
-        tx.add_transaction(home.engine, home.dad.id, home.family.id,
+        tx.add_transaction(open_family(home.engine, home.dad.id, home.family.id),
                            tx.TransactionDraft(cents, "Shop", "Groceries", date(2026, 11, day)))
     before = _figures(home.engine, home.owner, home.family.id, home.mom.id)
     dump = tmp_path / "family.dump"

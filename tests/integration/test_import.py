@@ -19,6 +19,7 @@ from budget_core.importers.rules import RuleDraft, add_rule, delete_rule, edit_r
 from budget_core.importers.service import ImportOptions, import_file, preview_import
 from budget_core.services import activity
 from budget_core.services.transactions import TransactionDraft, add_transaction, delete_transaction, get_transaction
+from budget_core.services.access import open_family
 
 NOW = datetime(2026, 12, 1, 15, 0, tzinfo=timezone.utc)
 
@@ -48,7 +49,7 @@ def ofx(*txs, acctid="123456789") -> bytes:
 
 
 def imported(home, name: str, data: bytes, who=None, **options):
-    return import_file(home.engine, (who or home.mom).id, home.family.id, name, data, ImportOptions(**options),
+    return import_file(open_family(home.engine, (who or home.mom).id, home.family.id), name, data, ImportOptions(**options),
                        now=NOW)
 
 
@@ -66,7 +67,7 @@ def version(home) -> int:
 
 
 def import_events(home):
-    return [e for e in activity.changes_since(home.engine, home.mom.id, home.family.id) if e.kind.startswith("import")]
+    return [e for e in activity.changes_since(open_family(home.engine, home.mom.id, home.family.id)) if e.kind.startswith("import")]
 
 
 # --- the first import ----------------------------------------------------------------------------------
@@ -85,11 +86,11 @@ def test_a_file_is_one_transaction_and_one_event_in_the_activity_feed(home):
 
 def test_the_detected_mapping_is_saved_as_a_bank_profile_and_used_next_time(home):
     imported(home, "Chase1234_Activity_20261130.CSV", chase(*NOVEMBER[3:]))
-    [profile] = list_profiles(home.engine, home.mom.id, home.family.id)
+    [profile] = list_profiles(open_family(home.engine, home.mom.id, home.family.id))
     assert profile.name == "chase activity" and profile.mapping.date_format == "m/d/Y"
     again = imported(home, "export.csv", chase(*NOVEMBER))
     assert again.profile == "chase activity" and (again.added, again.duplicates) == (3, 2)
-    assert len(list_profiles(home.engine, home.mom.id, home.family.id)) == 1
+    assert len(list_profiles(open_family(home.engine, home.mom.id, home.family.id))) == 1
 
 
 # --- duplicates ------------------------------------------------------------------------------------------
@@ -115,7 +116,7 @@ def test_a_deleted_imported_transaction_does_not_come_back_with_the_next_file(ho
     imported(home, "chase.csv", chase(*NOVEMBER[:1]))
     with home.owner.connect() as conn:
         tx_id = conn.execute(text("SELECT id FROM transactions WHERE family_id = :f"), {"f": home.family.id}).scalar()
-    delete_transaction(home.engine, home.mom.id, home.family.id, tx_id, 1)
+    delete_transaction(open_family(home.engine, home.mom.id, home.family.id), tx_id, 1)
     again = imported(home, "chase.csv", chase(*NOVEMBER[:2]))
     assert (again.added, again.duplicates) == (1, 1)
     assert [r[2] for r in ledger(home)] == ["WHOLE FOODS MKT #10234"]
@@ -142,9 +143,9 @@ def test_ofx_re_import_renumbered_fitids_and_genuine_twins(home):
 
 # --- linking to expenses typed by hand ------------------------------------------------------------------------
 def test_an_expense_typed_by_hand_is_linked_not_added_and_listed_for_review(home):
-    typed = add_transaction(home.engine, home.dad.id, home.family.id,
+    typed = add_transaction(open_family(home.engine, home.dad.id, home.family.id),
                             TransactionDraft(999, "Spotify", "Fun", date(2026, 11, 13)), now=NOW)
-    far = add_transaction(home.engine, home.dad.id, home.family.id,
+    far = add_transaction(open_family(home.engine, home.dad.id, home.family.id),
                           TransactionDraft(8412, "Groceries", "Groceries", date(2026, 11, 11)), now=NOW)
     result = imported(home, "chase.csv", chase(*NOVEMBER))
     assert (result.added, result.linked) == (4, 1)
@@ -152,16 +153,16 @@ def test_an_expense_typed_by_hand_is_linked_not_added_and_listed_for_review(home
     assert link.transaction_id == typed.id and link.row.description.startswith("SPOTIFY")
     assert sum(1 for r in ledger(home) if r[1] == 8412) == 2  # 5 days apart: not the same purchase
     assert far.id != link.transaction_id
-    [review] = links_to_review(home.engine, home.mom.id, home.family.id)
+    [review] = links_to_review(open_family(home.engine, home.mom.id, home.family.id))
     assert (review.transaction_id, review.member, review.bank_amount) == (typed.id, "Dad", -999)
     # re-importing does not link or add it again
     assert imported(home, "chase.csv", chase(*NOVEMBER)).added == 0
-    assert confirm_links(home.engine, home.mom.id, home.family.id, [review.import_id]) == 1
-    assert links_to_review(home.engine, home.mom.id, home.family.id) == []
+    assert confirm_links(open_family(home.engine, home.mom.id, home.family.id), [review.import_id]) == 1
+    assert links_to_review(open_family(home.engine, home.mom.id, home.family.id)) == []
 
 
 def test_one_typed_expense_links_one_bank_row_the_closest_in_date(home):
-    typed = add_transaction(home.engine, home.dad.id, home.family.id,
+    typed = add_transaction(open_family(home.engine, home.dad.id, home.family.id),
                             TransactionDraft(475, "Coffee", "Dining", date(2026, 11, 17)), now=NOW)
     result = imported(home, "chase.csv", chase(*NOVEMBER))
     coffees = [p for p in result.rows if p.row.description == "STARBUCKS #4411"]
@@ -169,20 +170,20 @@ def test_one_typed_expense_links_one_bank_row_the_closest_in_date(home):
 
 
 def test_a_wrong_link_can_be_undone_and_the_bank_row_is_added(home):
-    add_transaction(home.engine, home.dad.id, home.family.id,
+    add_transaction(open_family(home.engine, home.dad.id, home.family.id),
                     TransactionDraft(999, "Gift card", "Fun", date(2026, 11, 15)), now=NOW)
     imported(home, "chase.csv", chase(NOVEMBER[0]))
-    [review] = links_to_review(home.engine, home.mom.id, home.family.id)
-    tx_id = unlink(home.engine, home.mom.id, home.family.id, review.import_id)
-    assert get_transaction(home.engine, home.mom.id, home.family.id, tx_id).description.startswith("SPOTIFY")
+    [review] = links_to_review(open_family(home.engine, home.mom.id, home.family.id))
+    tx_id = unlink(open_family(home.engine, home.mom.id, home.family.id), review.import_id)
+    assert get_transaction(open_family(home.engine, home.mom.id, home.family.id), tx_id).description.startswith("SPOTIFY")
     assert imported(home, "chase.csv", chase(NOVEMBER[0])).duplicates == 1
     assert len(ledger(home)) == 2
 
 
 # --- rules --------------------------------------------------------------------------------------------------
 def test_rules_categorise_at_import_first_match_wins_and_can_name_the_member(home):
-    add_rule(home.engine, home.mom.id, home.family.id, RuleDraft("starbucks", "Dining", user_id=home.dad.id))
-    add_rule(home.engine, home.mom.id, home.family.id, RuleDraft(r"^SPOTIFY\b", "Fun", is_regex=True))
+    add_rule(open_family(home.engine, home.mom.id, home.family.id), RuleDraft("starbucks", "Dining", user_id=home.dad.id))
+    add_rule(open_family(home.engine, home.mom.id, home.family.id), RuleDraft(r"^SPOTIFY\b", "Fun", is_regex=True))
     result = imported(home, "chase.csv", chase(*NOVEMBER))
     by_desc = {p.row.description: p for p in result.rows}
     assert by_desc["SPOTIFY USA 877-778-1161"].category == "Fun"
@@ -191,7 +192,7 @@ def test_rules_categorise_at_import_first_match_wins_and_can_name_the_member(hom
 
 
 def test_a_correction_becomes_a_rule_in_the_same_import_and_money_in_can_be_a_refund(home):
-    preview = preview_import(home.engine, home.mom.id, home.family.id, "chase.csv",
+    preview = preview_import(open_family(home.engine, home.mom.id, home.family.id), "chase.csv",
                              chase(*NOVEMBER, "CREDIT,11/20/2026,WHOLE FOODS RETURN,12.00,,,,"), now=NOW)
     assert preview.dry_run and len(ledger(home)) == 0
     ids = {p.row.description: p.row.import_id for p in preview.rows}
@@ -202,26 +203,26 @@ def test_a_correction_becomes_a_rule_in_the_same_import_and_money_in_can_be_a_re
     rows = {r[2]: r for r in ledger(home)}
     assert rows["WHOLE FOODS RETURN"][1:4] == (-1200, "WHOLE FOODS RETURN", "Groceries")  # a refund
     assert rows["WHOLE FOODS MKT #10234"][3] == "Groceries"  # the new rule applied to the rest of the file
-    assert [r.pattern for r in list_rules(home.engine, home.mom.id, home.family.id)] == ["WHOLE FOODS"]
+    assert [r.pattern for r in list_rules(open_family(home.engine, home.mom.id, home.family.id))] == ["WHOLE FOODS"]
     assert import_events(home)[0].payload["rules_added"] == 1 and result.added == 6
 
 
 def test_managers_edit_reorder_and_delete_rules_members_only_add(home):
-    a = add_rule(home.engine, home.dad.id, home.family.id, RuleDraft("SPOTIFY", "Fun"))
-    b = add_rule(home.engine, home.mom.id, home.family.id, RuleDraft("NETFLIX", "Fun"))
-    assert [r.id for r in list_rules(home.engine, home.dad.id, home.family.id)] == [b.id, a.id]
-    for attempt in (lambda: move_rule(home.engine, home.dad.id, home.family.id, a.id, 1),
-                    lambda: delete_rule(home.engine, home.dad.id, home.family.id, a.id),
-                    lambda: edit_rule(home.engine, home.dad.id, home.family.id, a.id, RuleDraft("X", "Fun"))):
+    a = add_rule(open_family(home.engine, home.dad.id, home.family.id), RuleDraft("SPOTIFY", "Fun"))
+    b = add_rule(open_family(home.engine, home.mom.id, home.family.id), RuleDraft("NETFLIX", "Fun"))
+    assert [r.id for r in list_rules(open_family(home.engine, home.dad.id, home.family.id))] == [b.id, a.id]
+    for attempt in (lambda: move_rule(open_family(home.engine, home.dad.id, home.family.id), a.id, 1),
+                    lambda: delete_rule(open_family(home.engine, home.dad.id, home.family.id), a.id),
+                    lambda: edit_rule(open_family(home.engine, home.dad.id, home.family.id), a.id, RuleDraft("X", "Fun"))):
         with pytest.raises(PermissionDenied, match="Only a manager"):
             attempt()
-    assert [r.id for r in move_rule(home.engine, home.mom.id, home.family.id, a.id, 1)] == [a.id, b.id]
-    edited = edit_rule(home.engine, home.mom.id, home.family.id, a.id, RuleDraft("spotify", "Dining"))
+    assert [r.id for r in move_rule(open_family(home.engine, home.mom.id, home.family.id), a.id, 1)] == [a.id, b.id]
+    edited = edit_rule(open_family(home.engine, home.mom.id, home.family.id), a.id, RuleDraft("spotify", "Dining"))
     assert (edited.pattern, edited.category, edited.position) == ("spotify", "Dining", 1)
-    delete_rule(home.engine, home.mom.id, home.family.id, a.id)
-    assert [(r.id, r.position) for r in list_rules(home.engine, home.mom.id, home.family.id)] == [(b.id, 1)]
+    delete_rule(open_family(home.engine, home.mom.id, home.family.id), a.id)
+    assert [(r.id, r.position) for r in list_rules(open_family(home.engine, home.mom.id, home.family.id))] == [(b.id, 1)]
     with pytest.raises(PermissionDenied):
-        list_rules(home.engine, home.eve.id, home.family.id)
+        list_rules(open_family(home.engine, home.eve.id, home.family.id))
 
 
 # --- bad files -----------------------------------------------------------------------------------------------
@@ -229,8 +230,7 @@ def test_a_file_with_one_bad_row_imports_nothing_and_names_the_row(home):
     before = version(home)
     with pytest.raises(ValidationError, match=r"Line 4: 'fourty' in column 'Amount' is not an amount"):
         imported(home, "chase.csv", chase(NOVEMBER[0], NOVEMBER[1], "DEBIT,11/07/2026,X,fourty,,,,"))
-    assert ledger(home) == [] and version(home) == before and list_profiles(home.engine, home.mom.id,
-                                                                            home.family.id) == []
+    assert ledger(home) == [] and version(home) == before and list_profiles(open_family(home.engine, home.mom.id, home.family.id)) == []
 
 
 def test_an_outsider_cannot_import_and_a_dry_run_writes_nothing(home):
@@ -239,8 +239,7 @@ def test_an_outsider_cannot_import_and_a_dry_run_writes_nothing(home):
     before = version(home)
     dry = imported(home, "chase.csv", chase(*NOVEMBER), dry_run=True)
     assert dry.added == 5 and dry.dry_run and dry.version is None
-    assert ledger(home) == [] and version(home) == before and list_profiles(home.engine, home.mom.id,
-                                                                            home.family.id) == []
+    assert ledger(home) == [] and version(home) == before and list_profiles(open_family(home.engine, home.mom.id, home.family.id)) == []
 
 
 def test_two_imports_of_the_same_file_at_once_add_it_once(home):
@@ -337,12 +336,12 @@ def test_everything_works_as_the_app_role_under_row_level_security(home):
     with app.connect() as conn:
         assert conn.execute(text("SELECT current_user")).scalar() == "budget_app"
     fam, mom = home.family.id, home.mom.id
-    add_rule(app, mom, fam, RuleDraft("SPOTIFY", "Fun"))
-    add_transaction(app, home.dad.id, fam, TransactionDraft(475, "Coffee", "Dining", date(2026, 11, 16)), now=NOW)
-    preview = preview_import(app, mom, fam, "chase.csv", chase(*NOVEMBER), now=NOW)
+    add_rule(open_family(app, mom, fam), RuleDraft("SPOTIFY", "Fun"))
+    add_transaction(open_family(app, home.dad.id, fam), TransactionDraft(475, "Coffee", "Dining", date(2026, 11, 16)), now=NOW)
+    preview = preview_import(open_family(app, mom, fam), "chase.csv", chase(*NOVEMBER), now=NOW)
     assert (preview.added, preview.linked) == (4, 1) and preview.rows[0].category == "Fun"
-    first = import_file(app, mom, fam, "chase.csv", chase(*NOVEMBER), now=NOW)
+    first = import_file(open_family(app, mom, fam), "chase.csv", chase(*NOVEMBER), now=NOW)
     assert (first.added, first.linked) == (4, 1)
-    assert import_file(app, mom, fam, "chase.csv", chase(*NOVEMBER), now=NOW).duplicates == 5
-    assert [p.name for p in list_profiles(app, mom, fam)] == ["chase"]
-    assert len(links_to_review(app, mom, fam)) == 1 and len(list_rules(app, mom, fam)) == 1
+    assert import_file(open_family(app, mom, fam), "chase.csv", chase(*NOVEMBER), now=NOW).duplicates == 5
+    assert [p.name for p in list_profiles(open_family(app, mom, fam))] == ["chase"]
+    assert len(links_to_review(open_family(app, mom, fam))) == 1 and len(list_rules(open_family(app, mom, fam))) == 1

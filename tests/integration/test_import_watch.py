@@ -49,7 +49,7 @@ def inbox(home, tmp_path):
     threads = []
 
     def start(settle=0.6):
-        watcher = Inbox(home.engine, home.mom.id, home.family.id, folder, settle_seconds=settle, poll_seconds=0.05,
+        watcher = Inbox(home.access(), folder, settle_seconds=settle, poll_seconds=0.05,
                         on_result=lambda name, result, error: results.append((name, result, error)))
         t = threading.Thread(target=watcher.run, args=(stop,), daemon=True)
         t.start()

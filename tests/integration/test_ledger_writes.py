@@ -23,6 +23,7 @@ from budget_core.services.transactions import (
     edit_transaction,
     get_transaction,
 )
+from budget_core.services.access import open_family
 
 from .conftest import fingerprint
 
@@ -55,7 +56,7 @@ def test_eight_writers_adding_200_expenses_each_leave_1600_rows_and_versions_wit
     def writer(n: int) -> list[int]:
         actor = home.mom.id if n % 2 else home.dad.id
         barrier.wait()
-        return [add_transaction(engine, actor, family, lunch(100 + i, description=f"writer {n} item {i}",
+        return [add_transaction(open_family(engine, actor, family), lunch(100 + i, description=f"writer {n} item {i}",
                                                              category="Groceries")).id
                 for i in range(200)]
 
@@ -77,12 +78,12 @@ def test_eight_writers_adding_200_expenses_each_leave_1600_rows_and_versions_wit
 def test_every_change_bumps_the_family_version_by_one_and_appends_one_event(home):
     engine, family = home.engine, home.family.id
     v0 = family_version(home.owner, family)
-    tx = add_transaction(engine, home.dad.id, family, lunch())
-    edited = edit_transaction(engine, home.mom.id, family, tx.id, tx.row_version,
+    tx = add_transaction(open_family(engine, home.dad.id, family), lunch())
+    edited = edit_transaction(open_family(engine, home.mom.id, family), tx.id, tx.row_version,
                               TransactionChanges(1800, "Lunch with Eve", "Dining", APRIL_5))
-    delete_transaction(engine, home.dad.id, family, tx.id, edited.row_version)
+    delete_transaction(open_family(engine, home.dad.id, family), tx.id, edited.row_version)
 
-    events = activity.changes_since(engine, home.mom.id, family, v0)
+    events = activity.changes_since(open_family(engine, home.mom.id, family), v0)
     assert [(e.version, e.kind, e.actor) for e in events] == [
         (v0 + 1, "transaction.added", "Dad"),
         (v0 + 2, "transaction.edited", "Mom"),
@@ -98,20 +99,20 @@ def test_changes_since_returns_only_the_events_after_the_cursor_oldest_first(hom
     engine, family = home.engine, home.family.id
     cursor = family_version(home.owner, family)
     for amount in (100, 200, 300):
-        add_transaction(engine, home.dad.id, family, lunch(amount))
-    events = activity.changes_since(engine, home.dad.id, family, cursor)
+        add_transaction(open_family(engine, home.dad.id, family), lunch(amount))
+    events = activity.changes_since(open_family(engine, home.dad.id, family), cursor)
     assert [e.version for e in events] == [cursor + 1, cursor + 2, cursor + 3]
     assert [e.payload["amount"] for e in events] == [100, 200, 300]
-    assert activity.changes_since(engine, home.dad.id, family, cursor + 3) == []
+    assert activity.changes_since(open_family(engine, home.dad.id, family), cursor + 3) == []
 
 
 def test_replaying_a_client_id_stores_nothing_new_and_returns_the_stored_row(home):
     engine, family = home.engine, home.family.id
     draft = lunch(client_id=uuid.uuid4())
-    first = add_transaction(engine, home.dad.id, family, draft)
+    first = add_transaction(open_family(engine, home.dad.id, family), draft)
     before, version = fingerprint(home.owner), family_version(home.owner, family)
 
-    again = add_transaction(engine, home.dad.id, family, draft)
+    again = add_transaction(open_family(engine, home.dad.id, family), draft)
 
     assert again == first
     assert family_version(home.owner, family) == version
@@ -126,7 +127,7 @@ def test_eight_simultaneous_deliveries_of_one_client_id_store_one_row(home):
 
     def deliver(_):
         barrier.wait()
-        return add_transaction(engine, home.dad.id, family, draft).id
+        return add_transaction(open_family(engine, home.dad.id, family), draft).id
 
     with ThreadPoolExecutor(8) as pool:
         ids = set(pool.map(deliver, range(8)))
@@ -142,10 +143,10 @@ def test_replaying_an_undated_entry_after_midnight_returns_the_row_stored_the_da
     engine, family = home.engine, home.family.id
     evening = datetime(2026, 4, 5, 23, 59, tzinfo=timezone(timedelta(hours=-4)))  # New York, EDT
     draft = TransactionDraft(1500, "Late snack", "Dining", client_id=uuid.uuid4())
-    first = add_transaction(engine, home.dad.id, family, draft, now=evening)
+    first = add_transaction(open_family(engine, home.dad.id, family), draft, now=evening)
     before = fingerprint(home.owner)
 
-    again = add_transaction(engine, home.dad.id, family, draft, now=evening + timedelta(minutes=2))
+    again = add_transaction(open_family(engine, home.dad.id, family), draft, now=evening + timedelta(minutes=2))
 
     assert first.occurred_on == APRIL_5
     assert again == first
@@ -162,32 +163,32 @@ def test_replaying_an_undated_entry_after_midnight_returns_the_row_stored_the_da
 def test_the_same_client_id_with_different_content_is_refused_and_stores_nothing(home, change):
     engine, family = home.engine, home.family.id
     cid = uuid.uuid4()
-    add_transaction(engine, home.dad.id, family, lunch(client_id=cid))
+    add_transaction(open_family(engine, home.dad.id, family), lunch(client_id=cid))
     before = fingerprint(home.owner)
     with pytest.raises(ValidationError, match="already saved with different details"):
-        add_transaction(engine, home.dad.id, family, lunch(client_id=cid, **change))
+        add_transaction(open_family(engine, home.dad.id, family), lunch(client_id=cid, **change))
     assert fingerprint(home.owner) == before
 
 
 def test_another_member_replaying_someone_elses_client_id_is_refused(home):
     engine, family = home.engine, home.family.id
     draft = lunch(client_id=uuid.uuid4())
-    add_transaction(engine, home.dad.id, family, draft)
+    add_transaction(open_family(engine, home.dad.id, family), draft)
     before = fingerprint(home.owner)
     with pytest.raises(ValidationError, match="already saved with different details"):
-        add_transaction(engine, home.mom.id, family, draft)
+        add_transaction(open_family(engine, home.mom.id, family), draft)
     assert fingerprint(home.owner) == before
 
 
 def test_a_stale_edit_raises_a_conflict_carrying_both_versions_and_changes_nothing(home):
     engine, family = home.engine, home.family.id
-    tx = add_transaction(engine, home.dad.id, family, lunch())
-    moms = edit_transaction(engine, home.mom.id, family, tx.id, tx.row_version,
+    tx = add_transaction(open_family(engine, home.dad.id, family), lunch())
+    moms = edit_transaction(open_family(engine, home.mom.id, family), tx.id, tx.row_version,
                             TransactionChanges(2500, "Lunch for two", "Dining", APRIL_5))
     before = fingerprint(home.owner)
 
     with pytest.raises(Conflict) as conflict:
-        edit_transaction(engine, home.dad.id, family, tx.id, tx.row_version,
+        edit_transaction(open_family(engine, home.dad.id, family), tx.id, tx.row_version,
                          TransactionChanges(1200, "Lunch", "Dining", APRIL_5))
 
     assert (conflict.value.expected_version, conflict.value.current_version) == (1, 2)
@@ -195,34 +196,34 @@ def test_a_stale_edit_raises_a_conflict_carrying_both_versions_and_changes_nothi
     assert "Mom changed this transaction" in str(conflict.value)
     assert "you saw version 1, it is now version 2" in str(conflict.value)
     assert fingerprint(home.owner) == before
-    assert get_transaction(engine, home.dad.id, family, tx.id).amount == 2500
+    assert get_transaction(open_family(engine, home.dad.id, family), tx.id).amount == 2500
 
 
 def test_a_stale_delete_raises_a_conflict_carrying_both_versions_and_keeps_the_row(home):
     engine, family = home.engine, home.family.id
-    tx = add_transaction(engine, home.dad.id, family, lunch())
-    edited = edit_transaction(engine, home.mom.id, family, tx.id, tx.row_version,
+    tx = add_transaction(open_family(engine, home.dad.id, family), lunch())
+    edited = edit_transaction(open_family(engine, home.mom.id, family), tx.id, tx.row_version,
                               TransactionChanges(2500, "Lunch for two", "Dining", APRIL_5))
     before = fingerprint(home.owner)
 
     with pytest.raises(Conflict) as conflict:
-        delete_transaction(engine, home.dad.id, family, tx.id, tx.row_version)
+        delete_transaction(open_family(engine, home.dad.id, family), tx.id, tx.row_version)
 
     assert (conflict.value.expected_version, conflict.value.current_version) == (1, 2)
     assert fingerprint(home.owner) == before
-    assert get_transaction(engine, home.dad.id, family, tx.id) == edited
+    assert get_transaction(open_family(engine, home.dad.id, family), tx.id) == edited
 
 
 def test_two_edits_from_the_same_version_at_once_one_wins_and_the_other_conflicts(home):
     engine, family = home.engine, home.family.id
-    tx = add_transaction(engine, home.dad.id, family, lunch())
+    tx = add_transaction(open_family(engine, home.dad.id, family), lunch())
     barrier = threading.Barrier(2)
 
     def edit(who_amount):
         who, amount = who_amount
         barrier.wait()
         try:
-            return edit_transaction(engine, who, family, tx.id, tx.row_version,
+            return edit_transaction(open_family(engine, who, family), tx.id, tx.row_version,
                                     TransactionChanges(amount, "Lunch", "Dining", APRIL_5))
         except Conflict as exc:
             return exc
@@ -233,15 +234,15 @@ def test_two_edits_from_the_same_version_at_once_one_wins_and_the_other_conflict
     losers = [o for o in outcomes if isinstance(o, Conflict)]
     assert len(winners) == 1 and len(losers) == 1
     assert (losers[0].expected_version, losers[0].current_version) == (1, 2)
-    assert get_transaction(engine, home.dad.id, family, tx.id).amount == winners[0].amount
+    assert get_transaction(open_family(engine, home.dad.id, family), tx.id).amount == winners[0].amount
 
 
 def test_an_edit_at_the_current_version_bumps_the_row_version_and_records_before_and_after(home):
     engine, family = home.engine, home.family.id
-    tx = add_transaction(engine, home.dad.id, family, lunch())
-    edited = edit_transaction(engine, home.dad.id, family, tx.id, 1,
+    tx = add_transaction(open_family(engine, home.dad.id, family), lunch())
+    edited = edit_transaction(open_family(engine, home.dad.id, family), tx.id, 1,
                               TransactionChanges(1500, "Lunch", "Groceries", APRIL_5))
-    last = activity.recent_activity(engine, home.dad.id, family, limit=1)[0]
+    last = activity.recent_activity(open_family(engine, home.dad.id, family), limit=1)[0]
     assert (edited.row_version, edited.category, edited.kind) == (2, "Groceries", "variable")
     assert last.payload["before"]["category"] == "Dining"
     assert last.payload["row_version"] == 2
@@ -249,14 +250,14 @@ def test_an_edit_at_the_current_version_bumps_the_row_version_and_records_before
 
 def test_editing_or_deleting_a_transaction_someone_deleted_says_it_was_deleted(home):
     engine, family = home.engine, home.family.id
-    tx = add_transaction(engine, home.dad.id, family, lunch())
-    delete_transaction(engine, home.mom.id, family, tx.id, tx.row_version)
+    tx = add_transaction(open_family(engine, home.dad.id, family), lunch())
+    delete_transaction(open_family(engine, home.mom.id, family), tx.id, tx.row_version)
     before = fingerprint(home.owner)
     with pytest.raises(Conflict, match="Mom deleted this transaction while you were looking at it") as edit:
-        edit_transaction(engine, home.dad.id, family, tx.id, tx.row_version,
+        edit_transaction(open_family(engine, home.dad.id, family), tx.id, tx.row_version,
                          TransactionChanges(1500, "Lunch", "Dining", APRIL_5))
     with pytest.raises(Conflict, match="Mom deleted this transaction while you were looking at it") as delete:
-        delete_transaction(engine, home.dad.id, family, tx.id, tx.row_version)
+        delete_transaction(open_family(engine, home.dad.id, family), tx.id, tx.row_version)
     for refused in (edit.value, delete.value):
         assert (refused.expected_version, refused.current_version) == (tx.row_version, None)
     assert fingerprint(home.owner) == before
@@ -264,10 +265,10 @@ def test_editing_or_deleting_a_transaction_someone_deleted_says_it_was_deleted(h
 
 def test_a_refund_is_stored_negative_and_the_feed_says_refund(home):
     engine, family = home.engine, home.family.id
-    refund = add_transaction(engine, home.dad.id, family, lunch(800, description="Returned shoes",
+    refund = add_transaction(open_family(engine, home.dad.id, family), lunch(800, description="Returned shoes",
                                                                 category="Fun", refund=True))
     assert (refund.amount, refund.is_refund) == (-800, True)
-    assert activity.recent_activity(engine, home.dad.id, family, limit=1)[0].text == \
+    assert activity.recent_activity(open_family(engine, home.dad.id, family), limit=1)[0].text == \
         "Dad got a refund of $8.00 for Returned shoes"
 
 
@@ -282,10 +283,10 @@ def test_each_committed_change_notifies_family_and_version_and_a_refused_one_doe
     engine, family = home.engine, home.family.id
     with psycopg.connect(_listen_conninfo(db_url), autocommit=True) as listener:
         listener.execute("LISTEN family_changes")
-        tx = add_transaction(engine, home.dad.id, family, lunch())
+        tx = add_transaction(open_family(engine, home.dad.id, family), lunch())
         heard = [n.payload for n in listener.notifies(timeout=2, stop_after=1)]
         assert heard == [f"{family}:{family_version(home.owner, family)}"]
 
         with pytest.raises(Conflict):
-            delete_transaction(engine, home.dad.id, family, tx.id, tx.row_version + 1)
+            delete_transaction(open_family(engine, home.dad.id, family), tx.id, tx.row_version + 1)
         assert [n.payload for n in listener.notifies(timeout=0.3)] == []

@@ -15,6 +15,7 @@ from budget_core.ops import notifications
 from budget_core.ops.reliability import CircuitBreaker
 from budget_core.services import families, invitations
 from budget_core.services import transactions as tx
+from budget_core.services.access import open_family
 
 
 def free_port() -> int:
@@ -50,7 +51,7 @@ def test_smtp_down_opens_the_breaker_the_invitation_still_works_and_mail_goes_ou
     port = free_port()
     monkeypatch.setenv("BUDGET_SMTP_URL", f"smtp://127.0.0.1:{port}")
     config.reset_settings()
-    made = invitations.create_invitation(home.engine, home.mom.id, home.family.id, email="gran@example.com")
+    made = invitations.create_invitation(open_family(home.engine, home.mom.id, home.family.id), email="gran@example.com")
     assert made.token in made.url  # the link to copy exists whatever the mail server does
 
     for _ in range(3):
@@ -97,8 +98,8 @@ def test_a_big_expense_and_going_over_the_allowance_are_pushed(home, monkeypatch
     monkeypatch.setenv("BUDGET_PUSH_URL", f"http://127.0.0.1:{server.server_port}/smiths")
     config.reset_settings()
     try:
-        families.update_plan(home.engine, home.mom.id, home.family.id, big_expense_threshold=20000)
-        tx.add_transaction(home.engine, home.dad.id, home.family.id, tx.TransactionDraft(400000, "New TV", "Fun"))
+        families.update_plan(open_family(home.engine, home.mom.id, home.family.id), big_expense_threshold=20000)
+        tx.add_transaction(open_family(home.engine, home.dad.id, home.family.id), tx.TransactionDraft(400000, "New TV", "Fun"))
         assert notifications.dispatch_due(home.owner).sent == 2
     finally:
         server.shutdown()
@@ -108,6 +109,6 @@ def test_a_big_expense_and_going_over_the_allowance_are_pushed(home, monkeypatch
 
 
 def test_without_configuration_nothing_is_queued(home):
-    invitations.create_invitation(home.engine, home.mom.id, home.family.id, email="x@example.com")
+    invitations.create_invitation(open_family(home.engine, home.mom.id, home.family.id), email="x@example.com")
     with home.owner.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM notifications")).scalar() == 0

@@ -11,6 +11,7 @@ from sqlalchemy.exc import OperationalError
 
 from budget_core.db.engine import make_engine
 from budget_core.ops.outbox import Outbox
+from budget_core.services.access import open_family
 
 
 @pytest.fixture
@@ -66,9 +67,9 @@ def test_a_refused_entry_becomes_failed_with_the_reason_and_can_be_fixed_and_res
     home_archive = home  # the category is archived after the entry was typed offline
     from budget_core.services import categories
 
-    dining = [c for c in categories.list_categories(home.engine, home.mom.id, home.family.id) if c.name == "Dining"][0]
+    dining = [c for c in categories.list_categories(open_family(home.engine, home.mom.id, home.family.id)) if c.name == "Dining"][0]
     entry = box.enqueue(home.family.id, _draft(), user_id=home.dad.id)
-    categories.archive_category(home.engine, home.mom.id, home.family.id, dining.id)
+    categories.archive_category(open_family(home.engine, home.mom.id, home.family.id), dining.id)
     result = box.flush(home_archive.engine)
     assert result.failed == 1
     failed = box.state().with_status("failed")

@@ -8,6 +8,7 @@ from sqlalchemy import text
 from budget_core.errors import PermissionDenied
 from budget_core.services import invitations, members, sessions
 from budget_core.services.accounts import SIGN_IN_FAILED
+from budget_core.services.access import open_family
 
 PASSWORD = "correct horse battery"  # as in tests/integration/conftest.py
 
@@ -80,7 +81,7 @@ def test_guessing_invitation_tokens_is_limited(home):
     for i in range(10):
         with pytest.raises(PermissionDenied, match="not valid"):
             sessions.redeem(home.engine, home.eve.id, f"guess-{i}")
-    real = invitations.create_invitation(home.engine, home.mom.id, home.family.id).token
+    real = invitations.create_invitation(open_family(home.engine, home.mom.id, home.family.id)).token
     with pytest.raises(sessions.RateLimited):
         sessions.redeem(home.engine, home.eve.id, real)
 
@@ -89,11 +90,11 @@ def test_a_removed_member_loses_the_family_at_once(home):
     from budget_core.services import families
 
     _, token = sessions.sign_in(home.engine, "dad@example.com", PASSWORD)
-    members.remove_member(home.engine, home.mom.id, home.family.id, home.dad.id)
+    members.remove_member(open_family(home.engine, home.mom.id, home.family.id), home.dad.id)
     user = sessions.check_session(home.engine, token)
     assert [m.family_id for m in families.my_families(home.engine, user.id)] == []
     with pytest.raises(PermissionDenied):
-        families.get_family(home.engine, user.id, home.family.id)
+        open_family(home.engine, user.id, home.family.id).family
 
 
 def test_setting_a_password_from_the_cli_signs_the_account_out_everywhere(home):

@@ -9,6 +9,7 @@ from sqlalchemy import text
 
 from budget_core.services import transactions as tx
 from budget_core.sync import APPLICATION_NAME, Watcher
+from budget_core.services.access import open_family
 
 
 def _wait_for(predicate, timeout: float = 5.0) -> bool:
@@ -29,7 +30,7 @@ def watcher(engine):
 
 
 def _spend(home, what="Lunch"):
-    return tx.add_transaction(home.engine, home.dad.id, home.family.id, tx.TransactionDraft(1500, what, "Dining"))
+    return tx.add_transaction(open_family(home.engine, home.dad.id, home.family.id), tx.TransactionDraft(1500, what, "Dining"))
 
 
 def test_a_write_reaches_the_watcher_through_notify(home, watcher):

@@ -7,6 +7,8 @@ from datetime import date
 
 import pytest
 
+from budget_core.errors import ValidationError
+
 from budget_core.domain.allowance import (
     KINDS,
     DayTotal,
@@ -219,7 +221,7 @@ def test_totals_may_be_a_one_shot_iterator():
     ],
 )
 def test_floats_unknown_kinds_and_bad_start_days_are_rejected(make):
-    with pytest.raises((TypeError, ValueError)):
+    with pytest.raises((TypeError, ValueError, ValidationError)):  # the start day: the one check_start_day
         make()
 
 

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from budget_core.errors import ValidationError
 from budget_core.domain.period import (
     days_in_period,
     days_left,
@@ -153,7 +154,7 @@ def test_next_period_bounds_is_the_following_period():
 
 @pytest.mark.parametrize("bad", [0, 32, -1, 1.0, "1", True, None])
 def test_start_day_outside_1_to_31_is_rejected_with_a_readable_message(bad):
-    with pytest.raises(ValueError, match="start day"):
+    with pytest.raises(ValidationError, match="start day"):
         period_bounds(bad, D(2027, 1, 1))
 
 
