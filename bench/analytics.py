@@ -59,8 +59,11 @@ DESCRIPTIONS = {
     "Transport": ["Gas", "Subway card", "Parking", "Uber"],
     "Household": ["Hardware store", "Target"],
     "Fun": ["Movies", "Books", "Bowling"],
-    "Housing": ["Rent"], "Utilities": ["Electricity", "Internet"], "Insurance": ["Insurance"],
-    "Savings": ["Transfer to savings"], "Salary": ["Salary"],
+    "Housing": ["Rent"],
+    "Utilities": ["Electricity", "Internet"],
+    "Insurance": ["Insurance"],
+    "Savings": ["Transfer to savings"],
+    "Salary": ["Salary"],
 }
 
 
@@ -82,11 +85,19 @@ def admin(url: str) -> str:
 
 def make_family(engine) -> tuple[int, dict[str, tuple[int, str]], list[int]]:
     password = "bench horse battery staple"
-    users = [accounts.create_user(engine, f"{n}@bench.example", n.title(), password)
-             for n in ("mom", "dad", "emma", "leo")]
-    fam = families.create_family(engine, users[0].id, name="Bench family", currency="USD",
-                                 timezone="America/New_York", monthly_income=640000, savings_goal=80000,
-                                 period_start_day=1)
+    users = [
+        accounts.create_user(engine, f"{n}@bench.example", n.title(), password) for n in ("mom", "dad", "emma", "leo")
+    ]
+    fam = families.create_family(
+        engine,
+        users[0].id,
+        name="Bench family",
+        currency="USD",
+        timezone="America/New_York",
+        monthly_income=640000,
+        savings_goal=80000,
+        period_start_day=1,
+    )
     families.add_fixed_expense(open_family(engine, users[0].id, fam.id), "Rent", 185000)
     for user in users[1:]:
         token = invitations.create_invitation(open_family(engine, users[0].id, fam.id)).token
@@ -112,16 +123,18 @@ def generate(family_id: int, cats: dict[str, tuple[int, str]], members: list[int
     desc_pick = rng.integers(0, 1000, rows)
     descriptions = [DESCRIPTIONS[names[i]][d % len(DESCRIPTIONS[names[i]])] for i, d in zip(pick, desc_pick)]
     day0 = TODAY - timedelta(days=DAYS - 1)
-    frame = pl.DataFrame({
-        "family_id": np.full(rows, family_id, dtype=np.int64),
-        "user_id": np.array(members, dtype=np.int64)[rng.integers(0, len(members), rows)],
-        "category_id": np.array([cats[n][0] for n in names], dtype=np.int64)[pick],
-        "kind": kinds,
-        "amount": amount,
-        "description": descriptions,
-        "occurred_on": np.datetime64(day0.isoformat(), "D") + rng.integers(0, DAYS, rows).astype("timedelta64[D]"),
-        "client_id": [str(uuid.UUID(bytes=b)) for b in np.frombuffer(rng.bytes(16 * rows), dtype="V16").tolist()],
-    })
+    frame = pl.DataFrame(
+        {
+            "family_id": np.full(rows, family_id, dtype=np.int64),
+            "user_id": np.array(members, dtype=np.int64)[rng.integers(0, len(members), rows)],
+            "category_id": np.array([cats[n][0] for n in names], dtype=np.int64)[pick],
+            "kind": kinds,
+            "amount": amount,
+            "description": descriptions,
+            "occurred_on": np.datetime64(day0.isoformat(), "D") + rng.integers(0, DAYS, rows).astype("timedelta64[D]"),
+            "client_id": [str(uuid.UUID(bytes=b)) for b in np.frombuffer(rng.bytes(16 * rows), dtype="V16").tolist()],
+        }
+    )
     buffer = io.BytesIO()
     frame.write_csv(buffer, include_header=False)
     return buffer.getvalue()
@@ -130,10 +143,12 @@ def generate(family_id: int, cats: dict[str, tuple[int, str]], members: list[int
 def copy_in(url: str, data: bytes) -> None:
     conninfo = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
     with psycopg.connect(conninfo) as conn:
-        with conn.cursor().copy("COPY transactions (family_id, user_id, category_id, kind, amount, description, "
-                                "occurred_on, client_id) FROM STDIN (FORMAT csv)") as copy:
+        with conn.cursor().copy(
+            "COPY transactions (family_id, user_id, category_id, kind, amount, description, "
+            "occurred_on, client_id) FROM STDIN (FORMAT csv)"
+        ) as copy:
             for start in range(0, len(data), 1 << 20):
-                copy.write(data[start:start + (1 << 20)])
+                copy.write(data[start : start + (1 << 20)])
         conn.commit()
         conn.autocommit = True
         conn.execute("VACUUM ANALYZE transactions")
@@ -188,12 +203,15 @@ def main() -> None:
         t = time.perf_counter()
         copy_in(bench_url, data)
         copied = time.perf_counter() - t
-        print(f"{args.rows:,} transactions generated in {generated:.1f} s, COPY FROM STDIN + ANALYZE "
-              f"{copied:.1f} s; median of {args.repeat} runs below.\n")
+        print(
+            f"{args.rows:,} transactions generated in {generated:.1f} s, COPY FROM STDIN + ANALYZE "
+            f"{copied:.1f} s; median of {args.repeat} runs below.\n"
+        )
 
         raw = engine.raw_connection()
         select = psycopg.ClientCursor(raw.driver_connection).mogrify(
-            analytics.SELECT_SQL, analytics.query_params(family_id))
+            analytics.SELECT_SQL, analytics.query_params(family_id)
+        )
         raw.close()
 
         # Alternate the contenders round by round so a busy neighbour hurts them alike.
@@ -207,8 +225,12 @@ def main() -> None:
         for _ in range(args.repeat):
             for name, fn in loads.items():
                 runs[name].append(timed(fn, 1))
-        (pandas_wall, pandas_cpu, pdf), (rdb_wall, rdb_cpu, _), (join_wall, join_cpu, _), \
-            (polars_wall, polars_cpu, tx) = (median_run(runs[name]) for name in loads)
+        (
+            (pandas_wall, pandas_cpu, pdf),
+            (rdb_wall, rdb_cpu, _),
+            (join_wall, join_cpu, _),
+            (polars_wall, polars_cpu, tx),
+        ) = (median_run(runs[name]) for name in loads)
         assert tx.height == len(pdf) == args.rows
         assert int(tx.get_column("amount_minor").sum()) == int(pdf["amount_minor"].sum())
 
@@ -222,20 +244,26 @@ def main() -> None:
         proj_wall, proj_cpu, proj = timed(projection, args.repeat)
         currency, overview = budgets.overview(access, TODAY)
         first = tx.get_column("occurred_on").min()
-        compute_wall, compute_cpu, result = timed(lambda: analytics.compute_insights(
-            tx, family_id=family_id, plan=inputs.plan, currency=currency, overview=overview,
-            date_from=first, date_to=TODAY), args.repeat)
-        e2e_wall, e2e_cpu, _ = timed(lambda: analytics.insights(access, first, TODAY, on=TODAY),
-                                     args.repeat)
+        compute_wall, compute_cpu, result = timed(
+            lambda: analytics.compute_insights(
+                tx,
+                family_id=family_id,
+                plan=inputs.plan,
+                currency=currency,
+                overview=overview,
+                date_from=first,
+                date_to=TODAY,
+            ),
+            args.repeat,
+        )
+        e2e_wall, e2e_cpu, _ = timed(lambda: analytics.insights(access, first, TODAY, on=TODAY), args.repeat)
         spec_wall, spec_cpu, _ = timed(lambda: [c.to_dict() for c in result.charts.values()], args.repeat)
 
         rows = [
             ("load: pandas.read_sql (baseline)", pandas_wall, pandas_cpu, "1.0×"),
             ("load: pl.read_database", rdb_wall, rdb_cpu, f"{pandas_wall / rdb_wall:.1f}×"),
-            ("load: COPY of the joined SELECT -> pl.read_csv", join_wall, join_cpu,
-             f"{pandas_wall / join_wall:.1f}×"),
-            ("load: analytics.load_transactions (COPY)", polars_wall, polars_cpu,
-             f"{pandas_wall / polars_wall:.1f}×"),
+            ("load: COPY of the joined SELECT -> pl.read_csv", join_wall, join_cpu, f"{pandas_wall / join_wall:.1f}×"),
+            ("load: analytics.load_transactions (COPY)", polars_wall, polars_cpu, f"{pandas_wall / polars_wall:.1f}×"),
             ("category breakdown (DuckDB)", cat_wall, cat_cpu, ""),
             ("projection (overview query + pure)", proj_wall, proj_cpu, ""),
             ("insights on the loaded frame", compute_wall, compute_cpu, ""),
@@ -247,12 +275,16 @@ def main() -> None:
         print("-" * (width + 31))
         for name, wall, cpu, ratio in rows:
             print(f"{name:<{width}}  {wall:8.3f}  {cpu:8.3f}  {ratio:>9}")
-        print(f"\nload speed-up over pandas.read_sql: {pandas_wall / polars_wall:.1f}× wall, "
-              f"{pandas_cpu / polars_cpu:.1f}× client CPU (target ≥ 3×)")
+        print(
+            f"\nload speed-up over pandas.read_sql: {pandas_wall / polars_wall:.1f}× wall, "
+            f"{pandas_cpu / polars_cpu:.1f}× client CPU (target ≥ 3×)"
+        )
         print(f"insights CPU on {args.rows:,} rows: {compute_cpu:.3f} s (target < 1 s)")
         print(f"\n{by_cat.height} categories; largest: {by_cat.row(0)}")
-        print(f"projection: expected {proj.expected}, range {proj.low}–{proj.high}, budget {proj.budget}, "
-              f"runs out {proj.runs_out_on}")
+        print(
+            f"projection: expected {proj.expected}, range {proj.low}–{proj.high}, budget {proj.budget}, "
+            f"runs out {proj.runs_out_on}"
+        )
         print(f"cores: {os.cpu_count()}, polars {pl.__version__}, pandas {pd.__version__}")
     finally:
         if engine is not None:

@@ -33,9 +33,8 @@ import threading
 import time
 from datetime import date, timedelta
 
-from _common import median, ms, p95, print_table, select_one, throwaway_database, us
-
 import psycopg
+from _common import median, ms, p95, print_table, select_one, throwaway_database, us
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
@@ -63,8 +62,11 @@ def plan_rows(families: int, transactions: int, big: int, small: int) -> list[tu
     """(first id, last id, family of the first, rows per family, days of history) blocks, ids in (family, id) order."""
     rest = transactions - big - small
     others = max(1, families - 2)
-    return [(1, big, BIG, big, 3650), (big + 1, big + small, SMALL, small, 60),
-            (big + small + 1, transactions, 3, -(-rest // others), 730)]
+    return [
+        (1, big, BIG, big, 3650),
+        (big + 1, big + small, SMALL, small, 60),
+        (big + small + 1, transactions, 3, -(-rest // others), 730),
+    ]
 
 
 def _conninfo(url: str) -> str:
@@ -85,24 +87,41 @@ def load_parents(conninfo: str, families: int) -> None:
     with psycopg.connect(conninfo, autocommit=True) as conn:
         _loading_session(conn)
         with conn.transaction():
-            conn.execute("INSERT INTO users (id, email, display_name) OVERRIDING SYSTEM VALUE "
-                         "SELECT g, 'member' || g || '@bench.example', 'Member ' || g FROM generate_series(1, %s) g",
-                         (families,))
-            conn.execute("INSERT INTO families (id, name, currency, timezone, monthly_income, savings_goal, "
-                         "period_start_day, version) OVERRIDING SYSTEM VALUE "
-                         "SELECT g, 'Family ' || g, 'USD', 'America/New_York', 520000, 60000, 1, 1 "
-                         "FROM generate_series(1, %s) g", (families,))
-            conn.execute("INSERT INTO members (family_id, user_id, role, display_name) "
-                         "SELECT g, g, 'manager', 'Member ' || g FROM generate_series(1, %s) g", (families,))
-            conn.execute(f"INSERT INTO categories (family_id, id, name, kind) OVERRIDING SYSTEM VALUE "
-                         f"SELECT g, (g - 1) * {PER_FAMILY} + c.k, c.name, c.kind "
-                         f"FROM generate_series(1, %s) g CROSS JOIN (VALUES {categories}) c(k, name, kind) "
-                         f"ORDER BY 1, 2", (families,))
-            conn.execute("INSERT INTO fixed_expenses (family_id, id, name, amount) OVERRIDING SYSTEM VALUE "
-                         "SELECT g, g, 'Rent', 150000 FROM generate_series(1, %s) g", (families,))
-            conn.execute("INSERT INTO events (family_id, version, actor_id, kind, payload) "
-                         "SELECT g, 1, g, 'family.created', jsonb_build_object('actor', 'Member ' || g, "
-                         "'name', 'Family ' || g) FROM generate_series(1, %s) g", (families,))
+            conn.execute(
+                "INSERT INTO users (id, email, display_name) OVERRIDING SYSTEM VALUE "
+                "SELECT g, 'member' || g || '@bench.example', 'Member ' || g FROM generate_series(1, %s) g",
+                (families,),
+            )
+            conn.execute(
+                "INSERT INTO families (id, name, currency, timezone, monthly_income, savings_goal, "
+                "period_start_day, version) OVERRIDING SYSTEM VALUE "
+                "SELECT g, 'Family ' || g, 'USD', 'America/New_York', 520000, 60000, 1, 1 "
+                "FROM generate_series(1, %s) g",
+                (families,),
+            )
+            conn.execute(
+                "INSERT INTO members (family_id, user_id, role, display_name) "
+                "SELECT g, g, 'manager', 'Member ' || g FROM generate_series(1, %s) g",
+                (families,),
+            )
+            conn.execute(
+                f"INSERT INTO categories (family_id, id, name, kind) OVERRIDING SYSTEM VALUE "
+                f"SELECT g, (g - 1) * {PER_FAMILY} + c.k, c.name, c.kind "
+                f"FROM generate_series(1, %s) g CROSS JOIN (VALUES {categories}) c(k, name, kind) "
+                f"ORDER BY 1, 2",
+                (families,),
+            )
+            conn.execute(
+                "INSERT INTO fixed_expenses (family_id, id, name, amount) OVERRIDING SYSTEM VALUE "
+                "SELECT g, g, 'Rent', 150000 FROM generate_series(1, %s) g",
+                (families,),
+            )
+            conn.execute(
+                "INSERT INTO events (family_id, version, actor_id, kind, payload) "
+                "SELECT g, 1, g, 'family.created', jsonb_build_object('actor', 'Member ' || g, "
+                "'name', 'Family ' || g) FROM generate_series(1, %s) g",
+                (families,),
+            )
 
 
 def _sql_block(conninfo: str, first: int, last: int, family0: int, per_family: int, days: int) -> None:
@@ -117,7 +136,8 @@ def _sql_block(conninfo: str, first: int, last: int, family0: int, per_family: i
                    md5(g::text)::uuid
             FROM (SELECT g, {family0} + (g - {first}) / {per_family} AS fam, {PICK_SQL} AS k
                   FROM (SELECT g, (g * 40503) % 100 AS h
-                        FROM generate_series({first}::bigint, {last}::bigint) g) s) r""")  # no params: % is modulo
+                        FROM generate_series({first}::bigint, {last}::bigint) g) s) r"""
+        )  # no params: % is modulo
 
 
 def _copy_block(conninfo: str, first: int, last: int, family0: int, per_family: int, days: int) -> None:
@@ -133,18 +153,23 @@ def _copy_block(conninfo: str, first: int, last: int, family0: int, per_family: 
                     k = pick((g * 40503) % 100)
                     amount = 100000 + g % 300000 if k >= 10 else 100 + (g * 7919) % 20000
                     day = TODAY - timedelta(days=(g * 2654435761) % days)
-                    lines.append(f"{fam}\t{g}\t{fam}\t{(fam - 1) * PER_FAMILY + k}\t{kinds[k - 1]}\t{amount}\t"
-                                 f"{DESCRIPTIONS[g % len(DESCRIPTIONS)]}\t{day.isoformat()}\t"
-                                 f"{g:032x}\n")
+                    lines.append(
+                        f"{fam}\t{g}\t{fam}\t{(fam - 1) * PER_FAMILY + k}\t{kinds[k - 1]}\t{amount}\t"
+                        f"{DESCRIPTIONS[g % len(DESCRIPTIONS)]}\t{day.isoformat()}\t"
+                        f"{g:032x}\n"
+                    )
                 copy.write("".join(lines))
 
 
-def load_transactions(conninfo: str, families: int, transactions: int, big: int, small: int,
-                      method: str, jobs: int) -> None:
+def load_transactions(
+    conninfo: str, families: int, transactions: int, big: int, small: int, method: str, jobs: int
+) -> None:
     """Fill ``transactions`` with its secondary indexes dropped, then rebuild them."""
     with psycopg.connect(conninfo, autocommit=True) as conn:
-        indexes = conn.execute("SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.tablename = 'transactions' "
-                               "AND i.indexname NOT IN (SELECT conname FROM pg_constraint)").fetchall()
+        indexes = conn.execute(
+            "SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.tablename = 'transactions' "
+            "AND i.indexname NOT IN (SELECT conname FROM pg_constraint)"
+        ).fetchall()
         for name, _ in indexes:
             conn.execute(f'DROP INDEX "{name}"')
 
@@ -212,9 +237,13 @@ def describe_families(engine) -> list[list[object]]:
     rows = []
     with engine.connect() as conn:
         for family in (BIG, SMALL):
-            total, in_window = conn.execute(text(
-                "SELECT count(*), count(*) FILTER (WHERE occurred_on > :d - 32 AND occurred_on <= :d) "
-                "FROM transactions WHERE family_id = :f"), {"f": family, "d": TODAY}).one()
+            total, in_window = conn.execute(
+                text(
+                    "SELECT count(*), count(*) FILTER (WHERE occurred_on > :d - 32 AND occurred_on <= :d) "
+                    "FROM transactions WHERE family_id = :f"
+                ),
+                {"f": family, "d": TODAY},
+            ).one()
             rows.append([family, f"{total:,}", f"{in_window:,}"])
     return rows
 
@@ -227,9 +256,13 @@ def index_only_plan(url: str) -> str:
     with psycopg.connect(dsn, autocommit=True) as conn:
         conn.add_notice_handler(lambda diag: notices.append(diag.message_primary or ""))
         conn.execute("LOAD 'auto_explain'")
-        for setting in ("auto_explain.log_min_duration = 0", "auto_explain.log_analyze = on",
-                        "auto_explain.log_buffers = on", "auto_explain.log_nested_statements = on",
-                        "client_min_messages = log"):
+        for setting in (
+            "auto_explain.log_min_duration = 0",
+            "auto_explain.log_analyze = on",
+            "auto_explain.log_buffers = on",
+            "auto_explain.log_nested_statements = on",
+            "client_min_messages = log",
+        ):
             conn.execute(f"SET {setting}")
         conn.execute("SELECT * FROM budget_inputs(%s, %s, %s)", (BIG, BIG, TODAY)).fetchall()  # user g is in family g
     plan = "\n".join(notices).splitlines()
@@ -238,8 +271,11 @@ def index_only_plan(url: str) -> str:
 
 
 def measure(engine, samples: int, cached_samples: int) -> dict[str, list[float]]:
-    series: dict[str, list[float]] = {"SELECT 1 (held connection)": [], "uncached, 50,000-row family": [],
-                                      "uncached, 50-row family": []}
+    series: dict[str, list[float]] = {
+        "SELECT 1 (held connection)": [],
+        "uncached, 50,000-row family": [],
+        "uncached, 50-row family": [],
+    }
     handles = {family: open_family(engine, family, family) for family in (BIG, SMALL)}  # user g is in family g
     with engine.connect() as held:
         ping = select_one(held)
@@ -282,11 +318,13 @@ def breakdown(engine, samples: int) -> list[list[object]]:
 
     with engine.connect() as held:
         pieces["SELECT 1 on a held connection"] = lambda: held.execute(text("SELECT 1")).scalar()
-        pieces["the budget_inputs() statement on a held connection"] = \
-            lambda: held.execute(budgets._QUERY, params).all()
+        pieces["the budget_inputs() statement on a held connection"] = lambda: held.execute(
+            budgets._QUERY, params
+        ).all()
         pieces["check out (pre-ping) + SELECT 1 + give back"] = checkout_ping_return
-        pieces["compute_daily_budget (pure, no I/O)"] = lambda: compute_daily_budget(inputs.plan, inputs.totals,
-                                                                                      inputs.on)
+        pieces["compute_daily_budget (pure, no I/O)"] = lambda: compute_daily_budget(
+            inputs.plan, inputs.totals, inputs.on
+        )
         timings = {name: [] for name in pieces}
         for _ in range(samples):
             for name, fn in pieces.items():
@@ -303,23 +341,34 @@ def main() -> None:
     parser.add_argument("--transactions", type=int, default=5_000_000)
     parser.add_argument("--big", type=int, default=50_000, help="transactions of family 1")
     parser.add_argument("--small", type=int, default=50, help="transactions of family 2")
-    parser.add_argument("--method", choices=("sql", "copy"), default="sql",
-                        help="generate rows inside the server (sql) or in Python and COPY them (copy)")
+    parser.add_argument(
+        "--method",
+        choices=("sql", "copy"),
+        default="sql",
+        help="generate rows inside the server (sql) or in Python and COPY them (copy)",
+    )
     parser.add_argument("--jobs", type=int, default=2, help="parallel loading connections")
     parser.add_argument("--samples", type=int, default=400, help="uncached samples per family")
     parser.add_argument("--cached-samples", type=int, default=20_000)
-    parser.add_argument("--owner", action="store_true",
-                        help="measure as the table owner (no row-level security) instead of the app's budget_app")
+    parser.add_argument(
+        "--owner",
+        action="store_true",
+        help="measure as the table owner (no row-level security) instead of the app's budget_app",
+    )
     args = parser.parse_args()
     if args.families < 3 or args.transactions < args.big + args.small + args.families - 2:
         parser.error("need at least 3 families and enough transactions for one per family")
 
     with throwaway_database("bench_daily") as url:
         took = build(url, args)
-        print_table(["step", "seconds"], [[k, f"{v:.1f}"] for k, v in took.items()],
-                    title=f"Loading {args.families:,} families and {args.transactions:,} transactions")
-        measure_url = url if args.owner else \
-            make_url(url).set(username="budget_app").render_as_string(hide_password=False)
+        print_table(
+            ["step", "seconds"],
+            [[k, f"{v:.1f}"] for k, v in took.items()],
+            title=f"Loading {args.families:,} families and {args.transactions:,} transactions",
+        )
+        measure_url = (
+            url if args.owner else make_url(url).set(username="budget_app").render_as_string(hide_password=False)
+        )
         engine = make_engine(measure_url, pool_size=2, max_overflow=0)
         try:
             owner = make_engine(url, pool_size=1)
@@ -327,8 +376,9 @@ def main() -> None:
                 described = describe_families(owner)  # the owner sees every family's rows
             finally:
                 owner.dispose()
-            print_table(["family", "transactions", "in the 32-day window read"], described,
-                        title="The two families measured")
+            print_table(
+                ["family", "transactions", "in the 32-day window read"], described, title="The two families measured"
+            )
             print(f"\nplan of the daily-budget query for family {BIG}:\n  {index_only_plan(url)}")
             series = measure(engine, args.samples, args.cached_samples)
             pieces = breakdown(engine, args.samples)
@@ -338,25 +388,48 @@ def main() -> None:
     base_med, base_p95 = median(series["SELECT 1 (held connection)"]), p95(series["SELECT 1 (held connection)"])
     rows = []
     for name, samples in series.items():
-        rows.append([name, len(samples), ms(median(samples)), ms(p95(samples)),
-                     f"{median(samples) / base_med:.1f}×", f"{p95(samples) / base_p95:.1f}×"])
-    print_table(["call", "samples", "median ms", "p95 ms", "median / SELECT 1", "p95 / SELECT 1 p95"], rows,
-                title="daily_budget next to a bare SELECT 1" + (" (as the owner, no RLS)" if args.owner else
-                                                           " (as budget_app, under row-level security)"))
+        rows.append(
+            [
+                name,
+                len(samples),
+                ms(median(samples)),
+                ms(p95(samples)),
+                f"{median(samples) / base_med:.1f}×",
+                f"{p95(samples) / base_p95:.1f}×",
+            ]
+        )
+    print_table(
+        ["call", "samples", "median ms", "p95 ms", "median / SELECT 1", "p95 / SELECT 1 p95"],
+        rows,
+        title="daily_budget next to a bare SELECT 1"
+        + (" (as the owner, no RLS)" if args.owner else " (as budget_app, under row-level security)"),
+    )
 
     print_table(["piece", "median ms", "p95 ms"], pieces, title="Where an uncached call spends its time")
 
     big, small = series["uncached, 50,000-row family"], series["uncached, 50-row family"]
     cached = series["cached (version known)"]
     checks = [
-        ["uncached p95 (50,000 rows) within 5× SELECT 1 p95", f"{p95(big) / base_p95:.1f}×",
-         "yes" if p95(big) <= 5 * base_p95 else "no"],
-        ["uncached p95 (50,000 rows) within 5× SELECT 1 median", f"{p95(big) / base_med:.1f}×",
-         "yes" if p95(big) <= 5 * base_med else "no"],
-        ["50,000-row family within 2× of the 50-row one (median)", f"{median(big) / median(small):.2f}×",
-         "yes" if median(big) <= 2 * median(small) else "no"],
-        ["50,000-row family within 2× of the 50-row one (p95)", f"{p95(big) / p95(small):.2f}×",
-         "yes" if p95(big) <= 2 * p95(small) else "no"],
+        [
+            "uncached p95 (50,000 rows) within 5× SELECT 1 p95",
+            f"{p95(big) / base_p95:.1f}×",
+            "yes" if p95(big) <= 5 * base_p95 else "no",
+        ],
+        [
+            "uncached p95 (50,000 rows) within 5× SELECT 1 median",
+            f"{p95(big) / base_med:.1f}×",
+            "yes" if p95(big) <= 5 * base_med else "no",
+        ],
+        [
+            "50,000-row family within 2× of the 50-row one (median)",
+            f"{median(big) / median(small):.2f}×",
+            "yes" if median(big) <= 2 * median(small) else "no",
+        ],
+        [
+            "50,000-row family within 2× of the 50-row one (p95)",
+            f"{p95(big) / p95(small):.2f}×",
+            "yes" if p95(big) <= 2 * p95(small) else "no",
+        ],
         ["cached call under 50 µs (median)", f"{us(median(cached))} µs", "yes" if median(cached) < 50e-6 else "no"],
         ["cached call under 50 µs (p95)", f"{us(p95(cached))} µs", "yes" if p95(cached) < 50e-6 else "no"],
     ]

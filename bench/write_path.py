@@ -27,16 +27,15 @@ import time
 import uuid
 from datetime import date
 
-from _common import median, ms, p95, print_table, select_one, throwaway_database
-
 import psycopg
+from _common import median, ms, p95, print_table, select_one, throwaway_database
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from budget_core.db.engine import make_app_engine, make_engine
 from budget_core.services import _uow, accounts, categories, families
-from budget_core.services.transactions import TransactionDraft, add_transaction
 from budget_core.services.access import open_family
+from budget_core.services.transactions import TransactionDraft, add_transaction
 
 DAY = date(2026, 11, 25)
 MODES = {False: "after commit", True: "inside transaction"}
@@ -125,8 +124,11 @@ def statements_per_add(engine, actor: int, family: int) -> tuple[int, list[str]]
             pgconn.untrace()
         trace.seek(0)
         # a simple-protocol Query, or an extended-protocol statement (Parse/Bind/Execute … Sync)
-        sent = [line.split("\t", 3)[-1] for line in trace.read().splitlines()
-                if "\tF\t" in line and ("\tQuery\t" in line or line.endswith("\tSync"))]
+        sent = [
+            line.split("\t", 3)[-1]
+            for line in trace.read().splitlines()
+            if "\tF\t" in line and ("\tQuery\t" in line or line.endswith("\tSync"))
+        ]
     return len(sent), sent
 
 
@@ -167,8 +169,9 @@ def main() -> None:
     with throwaway_database("bench_write") as url:
         engine = make_app_engine(url, pool_size=max(thread_counts) + 2, max_overflow=0)
         owner = accounts.create_user(engine, "bench@example.com", "Bench", None).id
-        plan = dict(currency="USD", timezone="America/New_York", monthly_income=520000, savings_goal=60000,
-                    period_start_day=1)
+        plan = dict(
+            currency="USD", timezone="America/New_York", monthly_income=520000, savings_goal=60000, period_start_day=1
+        )
         solo = families.create_family(engine, owner, name="Solo", **plan).id
         many = [families.create_family(engine, owner, name=f"Family {i}", **plan).id for i in range(args.families)]
         listener = Listener(url)
@@ -199,9 +202,12 @@ def main() -> None:
         owner_engine = make_engine(url, pool_size=1)  # the check reads every family's rows
         with owner_engine.connect() as conn:
             stored = conn.execute(text("SELECT count(*) FROM transactions")).scalar()
-            gaps = conn.execute(text(
-                "SELECT count(*) FROM families f WHERE f.version <> "
-                "(SELECT count(*) FROM events e WHERE e.family_id = f.id)")).scalar()
+            gaps = conn.execute(
+                text(
+                    "SELECT count(*) FROM families f WHERE f.version <> "
+                    "(SELECT count(*) FROM events e WHERE e.family_id = f.id)"
+                )
+            ).scalar()
         owner_engine.dispose()
         engine.dispose()
 
@@ -209,27 +215,44 @@ def main() -> None:
     for (inside, threads, target), rates in sorted(throughput.items(), key=lambda kv: (kv[0][1], kv[0][2], kv[0][0])):
         each = add_times[(inside, threads, target)]
         rows.append([MODES[inside], threads, target, f"{median(rates):,.0f}", ms(median(each)), ms(p95(each))])
-    print_table(["pg_notify", "writers", "families", "adds/s", "add median ms", "add p95 ms"], rows,
-                title=f"Expenses added per second (median of {args.rounds} rounds of {args.adds} adds)")
+    print_table(
+        ["pg_notify", "writers", "families", "adds/s", "add median ms", "add p95 ms"],
+        rows,
+        title=f"Expenses added per second (median of {args.rounds} rounds of {args.adds} adds)",
+    )
 
     rows = []
     for inside, (adds, pings, statements) in single.items():
-        rows.append([MODES[inside], ms(median(adds)), ms(p95(adds)), ms(median(pings)),
-                     f"{median(adds) / median(pings):.1f}×", statements])
-    print_table(["pg_notify", "add median ms", "add p95 ms", "SELECT 1 median ms", "add / SELECT 1",
-                 "statements per add"], rows,
-                title=f"One add next to a bare SELECT 1 on the same connection ({args.samples} samples each)")
+        rows.append(
+            [
+                MODES[inside],
+                ms(median(adds)),
+                ms(p95(adds)),
+                ms(median(pings)),
+                f"{median(adds) / median(pings):.1f}×",
+                statements,
+            ]
+        )
+    print_table(
+        ["pg_notify", "add median ms", "add p95 ms", "SELECT 1 median ms", "add / SELECT 1", "statements per add"],
+        rows,
+        title=f"One add next to a bare SELECT 1 on the same connection ({args.samples} samples each)",
+    )
 
-    print(f"\ncheck: {stored:,} rows stored of {total:,} adds; families whose version differs from their "
-          f"event count: {gaps}; notifications heard by one listener: {listener.heard:,}")
+    print(
+        f"\ncheck: {stored:,} rows stored of {total:,} adds; families whose version differs from their "
+        f"event count: {gaps}; notifications heard by one listener: {listener.heard:,}"
+    )
     verdict = []
     for threads in thread_counts:
         for target in ("1", str(args.families)):
             after = median(throughput[(False, threads, target)])
             inside = median(throughput[(True, threads, target)])
             faster = "after commit" if after >= inside else "inside the transaction"
-            verdict.append(f"{threads} writer(s) into {target} famil{'y' if target == '1' else 'ies'}: "
-                           f"{faster} ({max(after, inside) / min(after, inside):.2f}×)")
+            verdict.append(
+                f"{threads} writer(s) into {target} famil{'y' if target == '1' else 'ies'}: "
+                f"{faster} ({max(after, inside) / min(after, inside):.2f}×)"
+            )
     print("faster pg_notify placement per scenario:\n  " + "\n  ".join(verdict))
 
 

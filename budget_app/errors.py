@@ -8,16 +8,18 @@ tracebacks out of the browser).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 import streamlit as st
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from budget_core.errors import BudgetError, Unavailable
 
-OFFLINE = ("We can't reach the family's database right now. Nothing you typed is lost: "
-           "it stays in the form — try again in a moment.")
+OFFLINE = (
+    "We can't reach the family's database right now. Nothing you typed is lost: "
+    "it stays in the form — try again in a moment."
+)
 OFFLINE_SAVED = "Saved on this device; it will reach the family's budget when the database is back."
 DB_DOWN = (OperationalError, InterfaceError, Unavailable)
 
@@ -46,8 +48,11 @@ def page_errors() -> Iterator[None]:
         from budget_core.ops.errorlog import log_unexpected
 
         ref = log_unexpected(err)
-        st.error(f"Something went wrong on our side; nothing you typed was lost. If it happens again, "
-                 f"tell us the reference {ref}.", icon=":material/error:")
+        st.error(
+            f"Something went wrong on our side; nothing you typed was lost. If it happens again, "
+            f"tell us the reference {ref}.",
+            icon=":material/error:",
+        )
 
 
 @contextmanager

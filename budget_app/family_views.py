@@ -2,34 +2,47 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import streamlit as st
 
-from budget_core.ops import notifications
 from budget_core.config import settings
+from budget_core.ops import notifications
 from budget_core.services import invitations, members
 from budget_core.services.invitations import Invitation
 from budget_core.services.members import Member
 
 from .errors import shown_errors
-from .keys import done as _done
 from .format import html_escape, relative_time
+from .keys import done as _done
 from .widgets import table
 
 NEW_LINK = "fb_new_invitation"
 
 
 def members_list(people: list[Member]) -> None:
-    rows = [[html_escape(p.display_name), f"<span class='fb-hide-narrow'>{html_escape(p.email)}</span>",
-             html_escape(p.role), html_escape(f"{p.joined_at:%-d %b %Y}")] for p in people]
+    rows = [
+        [
+            html_escape(p.display_name),
+            f"<span class='fb-hide-narrow'>{html_escape(p.email)}</span>",
+            html_escape(p.role),
+            html_escape(f"{p.joined_at:%-d %b %Y}"),
+        ]
+        for p in people
+    ]
     table(["Name", "Email", "Role", "Joined"], rows, narrow_hidden=(1, 3), test_id="fb-members")
 
 
 def member_manager(ctx, people: list[Member]) -> None:
     by_id = {p.user_id: p for p in people}
-    pick = st.selectbox("Change a member", list(by_id), index=None, placeholder="Choose a member…",
-                        format_func=lambda i: f"{by_id[i].display_name} ({by_id[i].role})", key="member_pick")
+    pick = st.selectbox(
+        "Change a member",
+        list(by_id),
+        index=None,
+        placeholder="Choose a member…",
+        format_func=lambda i: f"{by_id[i].display_name} ({by_id[i].role})",
+        key="member_pick",
+    )
     if pick is None:
         return
     person = by_id[pick]
@@ -51,36 +64,46 @@ def invite_form(ctx) -> None:
     with st.form("invite", enter_to_submit=False):
         c1, c2 = st.columns(2)
         role = c1.selectbox("Joins as", ["member", "manager"], key="invite_role")
-        hours = c2.number_input("Link works for (hours)", 1, cfg.max_invitation_hours, cfg.invitation_hours,
-                                key="invite_hours")
-        email = st.text_input("E-mail it to (optional)", key="invite_email", placeholder="name@example.com",
-                              disabled=not notifications.channel_configured("email"),
-                              help=None if notifications.channel_configured("email") else
-                              "E-mail is not set up on this server (BUDGET_SMTP_URL); copy the link instead.")
+        hours = c2.number_input(
+            "Link works for (hours)", 1, cfg.max_invitation_hours, cfg.invitation_hours, key="invite_hours"
+        )
+        email = st.text_input(
+            "E-mail it to (optional)",
+            key="invite_email",
+            placeholder="name@example.com",
+            disabled=not notifications.channel_configured("email"),
+            help=None
+            if notifications.channel_configured("email")
+            else "E-mail is not set up on this server (BUDGET_SMTP_URL); copy the link instead.",
+        )
         create = st.form_submit_button("Create invitation link", type="primary")
     if create:
         with shown_errors():
-            made = invitations.create_invitation(ctx.access, role=role, hours=int(hours),
-                                                 email=email.strip() or None)
+            made = invitations.create_invitation(ctx.access, role=role, hours=int(hours), email=email.strip() or None)
             st.session_state[NEW_LINK] = (made.url, made.invitation.expires_at, role, email.strip())
     new = st.session_state.get(NEW_LINK)
     if new:
         url, expires, role, emailed = new
-        st.success(f"Send this link to the person joining as a {role}. It works once, until "
-                   f"{expires:%-d %b %H:%M} UTC. Copy it now: it is not shown again.", icon=":material/link:")
+        st.success(
+            f"Send this link to the person joining as a {role}. It works once, until "
+            f"{expires:%-d %b %H:%M} UTC. Copy it now: it is not shown again.",
+            icon=":material/link:",
+        )
         st.code(url, language=None)
         if emailed:
             breaker = notifications.BREAKERS["email"].snapshot()
             if breaker.state == "closed":
                 st.caption(f"It is also on its way by e-mail to {html_escape(emailed)}.")
             else:  # degraded, visibly: the link above still works
-                st.warning(f"E-mail is not going out right now; it will be sent to {html_escape(emailed)} "
-                           "once the mail server answers. Copy the link above to send it yourself.",
-                           icon=":material/mail_lock:")
+                st.warning(
+                    f"E-mail is not going out right now; it will be sent to {html_escape(emailed)} "
+                    "once the mail server answers. Copy the link above to send it yourself.",
+                    icon=":material/mail_lock:",
+                )
 
 
 def invitations_list(ctx, invites: list[Invitation]) -> None:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     if not invites:
         st.caption("No invitations yet.")
         return
@@ -88,9 +111,11 @@ def invitations_list(ctx, invites: list[Invitation]) -> None:
         status = inv.status(now)
         c1, c2 = st.columns([4, 1.3], vertical_alignment="center")
         when = f"expires {inv.expires_at:%-d %b %H:%M} UTC" if status == "open" else relative_time(inv.created_at, now)
-        c1.markdown(f"#{inv.id} · as {html_escape(inv.role)} · by {html_escape(inv.created_by)} · "
-                    f"<span class='fb-pill'>{status}</span> <span class='fb-muted'>{html_escape(when)}</span>",
-                    unsafe_allow_html=True)
+        c1.markdown(
+            f"#{inv.id} · as {html_escape(inv.role)} · by {html_escape(inv.created_by)} · "
+            f"<span class='fb-pill'>{status}</span> <span class='fb-muted'>{html_escape(when)}</span>",
+            unsafe_allow_html=True,
+        )
         if status == "open" and c2.button("Revoke", key=f"revoke_{inv.id}"):
             with shown_errors():
                 invitations.revoke_invitation(ctx.access, inv.id)

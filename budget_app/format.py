@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from budget_core.domain.allowance import KIND_LABELS  # noqa: F401 - the views take the words from here
 from budget_core.domain.money import format_money
@@ -40,7 +40,7 @@ def money_html(minor: int, currency: str, *, css: str = "") -> str:
 
 def relative_time(at: datetime, now: datetime | None = None) -> str:
     """'just now', '5 min ago', '3 h ago', 'yesterday', '4 days ago', then the date."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     seconds = (now - at).total_seconds()
     if seconds < 45:
         return "just now"
@@ -67,5 +67,3 @@ def short_date(day: date, today: date | None = None) -> str:
     if today is None or day.year == today.year:
         return f"{day:%a} {day.day} {day:%b}"
     return f"{day.day} {day:%b %Y}"
-
-

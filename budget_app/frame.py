@@ -10,20 +10,19 @@ a fresh server runs ``pages/X.py`` without ``app.py``), so nothing here relies o
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 from pathlib import Path
 
 import streamlit as st
 from sqlalchemy import Engine
 
-from budget_core.ops import notifications
 from budget_core.config import settings
 from budget_core.db.engine import get_engine, get_owner_engine
 from budget_core.errors import BudgetError, PermissionDenied
-from budget_core.domain.period import local_today
+from budget_core.ops import notifications
 from budget_core.services import categories, families, sessions, transactions
-from budget_core.services.accounts import User
 from budget_core.services.access import Family, FamilyAccess
+from budget_core.services.accounts import User
 from budget_core.services.families import Membership
 
 from . import focus, gate, offline, poller, quick_entry, style, versions, wake
@@ -133,8 +132,9 @@ def _choose_family(memberships: list[Membership]) -> Membership:
         st.session_state[gate.FAMILY] = wanted
     if len(memberships) > 1:
         names = {m.family_id: m.family_name for m in memberships}
-        chosen = st.sidebar.selectbox("Family", ids, index=ids.index(wanted), format_func=names.get,
-                                      key="family_switch")
+        chosen = st.sidebar.selectbox(
+            "Family", ids, index=ids.index(wanted), format_func=names.get, key="family_switch"
+        )
         if chosen != wanted:
             st.session_state[gate.FAMILY] = chosen
             wanted = chosen
@@ -157,8 +157,10 @@ def _sign_out(message: str | None = None) -> None:
 
 def _no_family(engine: Engine, user: User) -> None:
     st.markdown("## Family Budget")
-    st.info(f"{md_escape(user.display_name)}, you are not in any family right now. Ask a manager for an invitation link, "
-            "or sign out and create a new family.")
+    st.info(
+        f"{md_escape(user.display_name)}, you are not in any family right now. Ask a manager for an invitation link, "
+        "or sign out and create a new family."
+    )
     if st.button("Sign out"):
         _sign_out()
         st.rerun()
@@ -203,8 +205,10 @@ def _degraded(err: BaseException) -> None:
     ctx, cats, last = st.session_state[OFFLINE_KIT]
     with st.sidebar:
         st.markdown(f"**{md_escape(ctx.family.name)}**")
-        st.warning("Offline: new entries are kept on this device and saved when the database is back.",
-                   icon=":material/cloud_off:")
+        st.warning(
+            "Offline: new entries are kept on this device and saved when the database is back.",
+            icon=":material/cloud_off:",
+        )
         _entry_form(ctx, cats, last)
         offline.outbox_panel(ctx.access, categories=cats)
     flash = st.session_state.pop(FLASH, None)
@@ -234,8 +238,12 @@ def frame(title: str) -> Context:
 
     Signed-out visitors get the gate and the script stops; so does a lost database connection.
     """
-    st.set_page_config(page_title=f"{title} · Family Budget", page_icon=":material/savings:", layout="wide",
-                       initial_sidebar_state="auto")
+    st.set_page_config(
+        page_title=f"{title} · Family Budget",
+        page_icon=":material/savings:",
+        layout="wide",
+        initial_sidebar_state="auto",
+    )
     style.apply()
     token = st.query_params.get("invite")
     try:
@@ -267,9 +275,10 @@ def frame(title: str) -> Context:
         _offline_page(err)
     ctx = Context(access, user, tuple(memberships))
     with st.sidebar:
-        st.markdown(f"**{md_escape(family.name)}**  \n"
-                    f"<span class='fb-muted'>{md_escape(ctx.member_name)} · {ctx.role}</span>",
-                    unsafe_allow_html=True)
+        st.markdown(
+            f"**{md_escape(family.name)}**  \n<span class='fb-muted'>{md_escape(ctx.member_name)} · {ctx.role}</span>",
+            unsafe_allow_html=True,
+        )
         _page_links(ctx.role)
         with shown_errors():
             _quick_entry(ctx)

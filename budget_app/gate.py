@@ -18,7 +18,6 @@ from .errors import shown_errors
 from .format import html_escape, md_escape
 from .inputs import currency_choices, fixed_expense_lines, plan_amount, timezone_names
 
-
 USER = "user_id"
 FAMILY = "family_id"
 SESSION = "session_token"
@@ -57,8 +56,7 @@ def _header(subtitle: str) -> None:
 def _sign_in_form(engine: Engine, token: str | None) -> None:
     with st.form("sign_in", enter_to_submit=True):
         email = st.text_input("Email", key="signin_email", autocomplete="email")
-        password = st.text_input("Password", type="password", key="signin_password",
-                                 autocomplete="current-password")
+        password = st.text_input("Password", type="password", key="signin_password", autocomplete="current-password")
         submitted = st.form_submit_button("Sign in", type="primary")
     if submitted:
         with shown_errors():
@@ -73,8 +71,13 @@ def _sign_in_form(engine: Engine, token: str | None) -> None:
 def _account_fields(prefix: str) -> tuple[str, str, str]:
     name = st.text_input("Your name", key=f"{prefix}_name", placeholder="How the family calls you, e.g. Mom")
     email = st.text_input("Email", key=f"{prefix}_email", autocomplete="email")
-    password = st.text_input("Password", type="password", key=f"{prefix}_password", autocomplete="new-password",
-                             help="At least 8 characters, not a common one.")
+    password = st.text_input(
+        "Password",
+        type="password",
+        key=f"{prefix}_password",
+        autocomplete="new-password",
+        help="At least 8 characters, not a common one.",
+    )
     return name, email, password
 
 
@@ -87,22 +90,40 @@ def _create_family_form(engine: Engine) -> None:
         family_name = st.text_input("Family name", key="signup_family", placeholder="The Smiths")
         c1, c2 = st.columns(2)
         currency = c1.selectbox("Currency", currency_choices(), key="signup_currency")
-        start_day = c2.number_input("Period starts on day", 1, 31, 1, key="signup_start_day",
-                                    help="The day your month's budget restarts, usually payday.")
+        start_day = c2.number_input(
+            "Period starts on day",
+            1,
+            31,
+            1,
+            key="signup_start_day",
+            help="The day your month's budget restarts, usually payday.",
+        )
         income = c1.text_input("Monthly income", key="signup_income", placeholder="5200")
         savings = c2.text_input("Savings goal per period", key="signup_savings", placeholder="600")
         timezone = st.selectbox("Time zone", zones, index=zones.index(_browser_timezone()), key="signup_timezone")
-        fixed = st.text_area("Fixed expenses, one per line", key="signup_fixed", placeholder="Rent 1500\nUtilities 220",
-                             help="Bills you pay every period. You can change them later on the Plan page.")
+        fixed = st.text_area(
+            "Fixed expenses, one per line",
+            key="signup_fixed",
+            placeholder="Rent 1500\nUtilities 220",
+            help="Bills you pay every period. You can change them later on the Plan page.",
+        )
         submitted = st.form_submit_button("Create our family", type="primary")
     if not submitted:
         return
     with shown_errors():
         currency = check_currency(currency)
-        form = SignUp(name, email, password, family_name, currency, timezone,
-                      monthly_income=plan_amount(income, currency, "monthly income"),
-                      savings_goal=plan_amount(savings, currency, "savings goal"),
-                      period_start_day=int(start_day), fixed_expenses=tuple(fixed_expense_lines(fixed, currency)))
+        form = SignUp(
+            name,
+            email,
+            password,
+            family_name,
+            currency,
+            timezone,
+            monthly_income=plan_amount(income, currency, "monthly income"),
+            savings_goal=plan_amount(savings, currency, "savings goal"),
+            period_start_day=int(start_day),
+            fixed_expenses=tuple(fixed_expense_lines(fixed, currency)),
+        )
         user, family = sign_up(engine, form)
         sign_in_as(user.id, family.id, token=sessions.start_session(engine, user.id))
         st.rerun()
@@ -114,8 +135,9 @@ def _join_as_new_form(engine: Engine, token: str) -> None:
         submitted = st.form_submit_button("Create my account and join", type="primary")
     if submitted:
         with shown_errors():
-            user, family_id = join_as_new(engine, token, name=name, email=email, password=password,
-                                          client=client_address())
+            user, family_id = join_as_new(
+                engine, token, name=name, email=email, password=password, client=client_address()
+            )
             sign_in_as(user.id, family_id, token=sessions.start_session(engine, user.id))
             st.query_params.clear()
             st.rerun()

@@ -10,8 +10,7 @@ from budget_core.ops.health import Health
 
 from . import wake
 
-LEVEL_ICONS = {"none": ":material/check_circle:", "partial": ":material/warning:",
-               "significant": ":material/error:"}
+LEVEL_ICONS = {"none": ":material/check_circle:", "partial": ":material/warning:", "significant": ":material/error:"}
 LEVEL_WORDS = {"none": "working normally", "partial": "partly degraded", "significant": "seriously degraded"}
 
 
@@ -28,25 +27,48 @@ def parts(report: Health) -> None:
     if w is None:
         rows.append(("Change watcher", "not started in this server process"))
     else:
-        rows.append(("Change watcher", ("connected" if w["connected"] else "reconnecting")
-                     + f"; {w['notifications']} notifications, {w['reconnects']} reconnects, "
-                       f"{w['watched_families']} families open"))
+        rows.append(
+            (
+                "Change watcher",
+                ("connected" if w["connected"] else "reconnecting")
+                + f"; {w['notifications']} notifications, {w['reconnects']} reconnects, "
+                f"{w['watched_families']} families open",
+            )
+        )
     if wake.available():
-        rows.append(("Live updates (this server)",
-                     f"{wake.registered_sessions()} signed-in sessions; {wake.wakes} page runs started by a change"
-                     + ("" if settings().wake_sessions else "; waking is off, sessions rely on their poll")))
+        rows.append(
+            (
+                "Live updates (this server)",
+                f"{wake.registered_sessions()} signed-in sessions; {wake.wakes} page runs started by a change"
+                + ("" if settings().wake_sessions else "; waking is off, sessions rely on their poll"),
+            )
+        )
     o = report.outbox
-    rows.append(("Offline entries on this server", f"{o['pending']} pending, {o['failed']} refused"
-                 + (f", damaged lines {o['damaged_lines']}" if o["damaged_lines"] else "")))
+    rows.append(
+        (
+            "Offline entries on this server",
+            f"{o['pending']} pending, {o['failed']} refused"
+            + (f", damaged lines {o['damaged_lines']}" if o["damaged_lines"] else ""),
+        )
+    )
     if report.queue:
         q = report.queue
-        rows.append(("Notification queue", f"e-mail {q['email']['queued']} waiting / {q['email']['failed']} failed; "
-                                           f"push {q['push']['queued']} waiting / {q['push']['failed']} failed"))
+        rows.append(
+            (
+                "Notification queue",
+                f"e-mail {q['email']['queued']} waiting / {q['email']['failed']} failed; "
+                f"push {q['push']['queued']} waiting / {q['push']['failed']} failed",
+            )
+        )
     for b in report.breakers:
         state = b["state"] if b["configured"] else "not configured"
         rows.append((f"Circuit breaker: {b['name']}", state + (f" ({b['last_error']})" if b["last_error"] else "")))
     cache = report.cache
-    rate = "no calls yet" if cache.get("hit_rate") is None else f"{cache['hit_rate']:.0%} of {cache['hits'] + cache['misses']} calls"
+    rate = (
+        "no calls yet"
+        if cache.get("hit_rate") is None
+        else f"{cache['hit_rate']:.0%} of {cache['hits'] + cache['misses']} calls"
+    )
     rows.append(("Daily-budget cache hit rate (this server)", rate))
     st.dataframe(pl.DataFrame(rows, schema=["Part", "State"], orient="row"), hide_index=True, width="stretch")
 
@@ -57,6 +79,16 @@ def metrics(report: Health) -> None:
     if not data:
         st.caption("No service calls measured in this window yet.")
         return
-    frame = pl.DataFrame([{"Service call": name, "Calls": m["count"], "Error rate": f"{m['error_rate']:.1%}",
-                           "p50 (ms, ≤)": m["p50_ms"], "p95 (ms, ≤)": m["p95_ms"]} for name, m in data.items()])
+    frame = pl.DataFrame(
+        [
+            {
+                "Service call": name,
+                "Calls": m["count"],
+                "Error rate": f"{m['error_rate']:.1%}",
+                "p50 (ms, ≤)": m["p50_ms"],
+                "p95 (ms, ≤)": m["p95_ms"],
+            }
+            for name, m in data.items()
+        ]
+    )
     st.dataframe(frame, hide_index=True, width="stretch")

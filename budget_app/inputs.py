@@ -10,11 +10,35 @@ import re
 from functools import lru_cache
 from zoneinfo import available_timezones
 
-from budget_core.errors import ValidationError
 from budget_core.domain.money import parse_amount
+from budget_core.errors import ValidationError
 
-COMMON_CURRENCIES = ("USD", "EUR", "GBP", "CAD", "AUD", "NZD", "CHF", "JPY", "SEK", "NOK", "DKK", "PLN",
-                     "CZK", "HUF", "INR", "BRL", "MXN", "ZAR", "SGD", "HKD", "CNY", "KRW", "ILS", "TRY")
+COMMON_CURRENCIES = (
+    "USD",
+    "EUR",
+    "GBP",
+    "CAD",
+    "AUD",
+    "NZD",
+    "CHF",
+    "JPY",
+    "SEK",
+    "NOK",
+    "DKK",
+    "PLN",
+    "CZK",
+    "HUF",
+    "INR",
+    "BRL",
+    "MXN",
+    "ZAR",
+    "SGD",
+    "HKD",
+    "CNY",
+    "KRW",
+    "ILS",
+    "TRY",
+)
 _ZERO = re.compile(r"^\s*0+([.,]0*)?\s*$")
 _FIXED_LINE = re.compile(r"^(?P<name>.*?\S)\s*[:=\-–]?\s+(?P<amount>[^\s]+)\s*$")
 
@@ -49,9 +73,12 @@ def fixed_expense_lines(text: str, currency: str) -> list[tuple[str, int]]:
 @lru_cache(maxsize=1)
 def timezone_names() -> tuple[str, ...]:
     """IANA names people pick from (Area/City ones plus UTC), sorted."""
-    names = {n for n in available_timezones()
-             if "/" in n and not n.startswith(("Etc/", "SystemV/", "posix/", "right/", "US/", "Canada/",
-                                                "Mexico/", "Brazil/", "Chile/"))}
+    names = {
+        n
+        for n in available_timezones()
+        if "/" in n
+        and not n.startswith(("Etc/", "SystemV/", "posix/", "right/", "US/", "Canada/", "Mexico/", "Brazil/", "Chile/"))
+    }
     return tuple(sorted(names | {"UTC"}))
 
 

@@ -9,6 +9,7 @@ reason) to discard or send again.
 from __future__ import annotations
 
 import streamlit as st
+
 from budget_core.errors import ValidationError
 from budget_core.ops.outbox import Outbox, OutboxEntry, get_deliverer
 from budget_core.services.access import FamilyAccess
@@ -19,8 +20,9 @@ from .format import md_escape, money
 
 def keep_for_later(access: FamilyAccess, draft: TransactionDraft) -> OutboxEntry:
     """Durably keep ``draft`` (fsync'd before this returns) and wake the deliverer."""
-    entry = Outbox().enqueue(access.family_id, draft.as_json(access.currency), user_id=access.user_id,
-                             client_id=str(draft.client_id))
+    entry = Outbox().enqueue(
+        access.family_id, draft.as_json(access.currency), user_id=access.user_id, client_id=str(draft.client_id)
+    )
     get_deliverer(access.engine).poke()
     return entry
 
@@ -52,19 +54,25 @@ def outbox_panel(access: FamilyAccess, categories=()) -> None:
     if pending:
         box.markdown(f"**Waiting to be saved** ({len(pending)})")
         for e in pending:
-            box.caption(f":material/schedule: {md_escape(e.description)} · "
-                        f"{md_escape(_amount(e, currency))} — pending, kept on this device")
+            box.caption(
+                f":material/schedule: {md_escape(e.description)} · "
+                f"{md_escape(_amount(e, currency))} — pending, kept on this device"
+            )
     for e in failed:
-        box.markdown(f":material/error: **Not saved:** {md_escape(e.description)} · "
-                     f"{md_escape(_amount(e, currency))}")
+        box.markdown(f":material/error: **Not saved:** {md_escape(e.description)} · {md_escape(_amount(e, currency))}")
         box.caption(md_escape(e.reason or "refused"))
         draft = dict(e.draft)
         ids = [c.id for c in categories]
         if ids:
             labels = {c.id: c.label for c in categories}
             current = draft.get("category")
-            draft["category"] = box.selectbox("Category", ids, index=ids.index(current) if current in ids else 0,
-                                              format_func=labels.get, key=f"fix_cat_{e.client_id}")
+            draft["category"] = box.selectbox(
+                "Category",
+                ids,
+                index=ids.index(current) if current in ids else 0,
+                format_func=labels.get,
+                key=f"fix_cat_{e.client_id}",
+            )
         left, right = box.columns(2)
         if left.button("Send again", key=f"resend_{e.client_id}"):
             Outbox().resend(e, draft)

@@ -7,29 +7,31 @@ from __future__ import annotations
 
 import streamlit as st
 
-from budget_core.errors import ValidationError
 from budget_core.domain.money import decimal_string, parse_amount
+from budget_core.errors import ValidationError
 from budget_core.services import budgets, categories, families
 from budget_core.services.categories import Category
-from budget_core.services.families import Family, FixedExpense
+from budget_core.services.families import FixedExpense
 
 from .errors import shown_errors
 from .format import KIND_LABELS, html_escape, money_html
-from .keys import done as _done
 from .inputs import currency_choices, plan_amount, timezone_names
+from .keys import done as _done
 from .widgets import table
-
 
 
 def plan_summary(ctx) -> None:
     family = ctx.family
     budget = budgets.daily_budget(ctx.access, version=family.version).budget
-    rows = [["Monthly income", money_html(family.monthly_income, family.currency)],
-            ["Fixed expenses", money_html(budget.summary("fixed").planned, family.currency)],
-            ["Left for everyday spending", money_html(budget.plan_spendable, family.currency)],
-            ["Savings goal", money_html(family.savings_goal, family.currency)],
-            ["Period starts on day", str(family.period_start_day)],
-            ["Currency", html_escape(family.currency)], ["Time zone", html_escape(family.timezone)]]
+    rows = [
+        ["Monthly income", money_html(family.monthly_income, family.currency)],
+        ["Fixed expenses", money_html(budget.summary("fixed").planned, family.currency)],
+        ["Left for everyday spending", money_html(budget.plan_spendable, family.currency)],
+        ["Savings goal", money_html(family.savings_goal, family.currency)],
+        ["Period starts on day", str(family.period_start_day)],
+        ["Currency", html_escape(family.currency)],
+        ["Time zone", html_escape(family.timezone)],
+    ]
     table(["", ""], rows, numeric=(1,), test_id="fb-plan")
 
 
@@ -43,17 +45,26 @@ def plan_form(ctx) -> None:
         savings = c2.text_input("Savings goal per period", value=decimal_string(f.savings_goal, f.currency))
         start_day = c1.number_input("Period starts on day", 1, 31, f.period_start_day)
         currencies = currency_choices(f.currency)
-        currency = c2.selectbox("Currency", currencies, index=currencies.index(f.currency),
-                                help="Changing it does not convert amounts already recorded.")
+        currency = c2.selectbox(
+            "Currency",
+            currencies,
+            index=currencies.index(f.currency),
+            help="Changing it does not convert amounts already recorded.",
+        )
         timezone = st.selectbox("Time zone", zones, index=zones.index(f.timezone) if f.timezone in zones else 0)
         submitted = st.form_submit_button("Save plan", type="primary")
     if not submitted:
         return
     with shown_errors():
-        saved = families.update_plan(ctx.access, name=name, currency=currency, timezone=timezone,
-                                     period_start_day=int(start_day),
-                                     monthly_income=plan_amount(income, currency, "monthly income"),
-                                     savings_goal=plan_amount(savings, currency, "savings goal"))
+        saved = families.update_plan(
+            ctx.access,
+            name=name,
+            currency=currency,
+            timezone=timezone,
+            period_start_day=int(start_day),
+            monthly_income=plan_amount(income, currency, "monthly income"),
+            savings_goal=plan_amount(savings, currency, "savings goal"),
+        )
         if saved.version == f.version:
             st.info("Nothing changed.")
             return
@@ -65,13 +76,23 @@ def fixed_expenses(ctx, fixed: list[FixedExpense], editable: bool) -> None:
     if not fixed:
         st.caption("No fixed expenses planned yet.")
     else:
-        table(["Fixed expense", "Per period"],
-              [[html_escape(f.name), money_html(f.amount, cur)] for f in fixed], numeric=(1,), test_id="fb-fixed")
+        table(
+            ["Fixed expense", "Per period"],
+            [[html_escape(f.name), money_html(f.amount, cur)] for f in fixed],
+            numeric=(1,),
+            test_id="fb-fixed",
+        )
     if editable and fixed:
         by_id = {f.id: f for f in fixed}
         c1, c2 = st.columns([3, 1.2], vertical_alignment="bottom")
-        gone = c1.selectbox("Remove a fixed expense", list(by_id), index=None, placeholder="Choose one…",
-                            format_func=lambda i: by_id[i].name, key="fixed_remove_pick")
+        gone = c1.selectbox(
+            "Remove a fixed expense",
+            list(by_id),
+            index=None,
+            placeholder="Choose one…",
+            format_func=lambda i: by_id[i].name,
+            key="fixed_remove_pick",
+        )
         if c2.button("Remove", key="fixed_remove", disabled=gone is None, icon=":material/delete:"):
             with shown_errors():
                 families.remove_fixed_expense(ctx.access, gone)
@@ -90,8 +111,14 @@ def fixed_expenses(ctx, fixed: list[FixedExpense], editable: bool) -> None:
 
 
 def categories_list(cats: list[Category]) -> None:
-    rows = [[html_escape(c.label), html_escape(KIND_LABELS[c.kind]),
-             '<span class="fb-pill">archived</span>' if c.archived else ""] for c in cats]
+    rows = [
+        [
+            html_escape(c.label),
+            html_escape(KIND_LABELS[c.kind]),
+            '<span class="fb-pill">archived</span>' if c.archived else "",
+        ]
+        for c in cats
+    ]
     table(["Category", "Kind", ""], rows, test_id="fb-categories")
 
 
@@ -103,18 +130,27 @@ def categories_manager(ctx, cats: list[Category]) -> None:
         name = c1.text_input("Name", key="cat_new_name")
         kind = c2.selectbox("Kind", list(KIND_LABELS), format_func=KIND_LABELS.get, key="cat_new_kind")
         parents = [c.id for c in cats if c.parent_id is None and not c.archived]
-        parent = c3.selectbox("Under (optional)", [None] + parents, key="cat_new_parent",
-                              format_func=lambda i: "— top level —" if i is None else by_id[i].label,
-                              help="A subcategory takes its parent's kind.")
+        parent = c3.selectbox(
+            "Under (optional)",
+            [None] + parents,
+            key="cat_new_parent",
+            format_func=lambda i: "— top level —" if i is None else by_id[i].label,
+            help="A subcategory takes its parent's kind.",
+        )
         add = st.form_submit_button("Add category")
     if add:
         with shown_errors():
             categories.add_category(ctx.access, name, None if parent else kind, parent)
             _done(f"Added {name}")
     st.markdown("**Change a category**")
-    pick = st.selectbox("Category", list(by_id), index=None, placeholder="Choose a category…",
-                        format_func=lambda i: by_id[i].label + (" (archived)" if by_id[i].archived else ""),
-                        key="cat_pick")
+    pick = st.selectbox(
+        "Category",
+        list(by_id),
+        index=None,
+        placeholder="Choose a category…",
+        format_func=lambda i: by_id[i].label + (" (archived)" if by_id[i].archived else ""),
+        key="cat_pick",
+    )
     if pick is None:
         return
     cat = by_id[pick]
@@ -127,8 +163,11 @@ def categories_manager(ctx, cats: list[Category]) -> None:
             categories.rename_category(ctx.access, cat.id, new_name)
             _done(f"Renamed {cat.name} to {new_name}")
     label = "Restore" if cat.archived else "Archive"
-    if st.button(label, key=f"cat_archive_{cat.id}",
-                 help="Archived categories keep their past transactions but leave the entry forms."):
+    if st.button(
+        label,
+        key=f"cat_archive_{cat.id}",
+        help="Archived categories keep their past transactions but leave the entry forms.",
+    ):
         with shown_errors():
             categories.archive_category(ctx.access, cat.id, archived=not cat.archived)
             _done(f"{'Restored' if cat.archived else 'Archived'} {cat.label}")

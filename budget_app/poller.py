@@ -22,6 +22,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import streamlit as st
+
 from budget_core.config import settings
 from budget_core.errors import PermissionDenied
 from budget_core.services import activity
@@ -31,7 +32,6 @@ from . import versions, wake
 from .errors import DB_DOWN
 from .format import md_escape
 from .keys import CURSORS, TOASTS
-
 
 
 def _cursors() -> dict:

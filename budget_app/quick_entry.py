@@ -15,8 +15,8 @@ from datetime import date
 
 import streamlit as st
 
-from budget_core.errors import ValidationError
 from budget_core.domain.money import parse_amount
+from budget_core.errors import ValidationError
 from budget_core.services.categories import Category
 from budget_core.services.transactions import TransactionDraft
 
@@ -49,8 +49,9 @@ def _category_label(cat: Category) -> str:
     return cat.label if cat.kind == "variable" else f"{cat.label} · {KIND_LABELS[cat.kind].lower()}"
 
 
-def quick_expense_form(categories: list[Category], last_category_id: int | None, currency: str,
-                       today: date) -> TransactionDraft | None:
+def quick_expense_form(
+    categories: list[Category], last_category_id: int | None, currency: str, today: date
+) -> TransactionDraft | None:
     """Draw the quick-entry form; return the typed draft when submitted, else ``None``.
 
     Raises ValidationError when the amount cannot be read (the form keeps what was typed).
@@ -61,11 +62,17 @@ def quick_expense_form(categories: list[Category], last_category_id: int | None,
     index = ids.index(last_category_id) if last_category_id in ids else 0
     with st.form("quick_entry", clear_on_submit=False, enter_to_submit=True, border=True):
         st.markdown("**Add an expense**")
-        amount_text = st.text_input("Amount", key=widget_key("amount"), placeholder="0.00",
-                                    help=f"In {currency}; 15, 15.5 and 15,50 all work.")
+        amount_text = st.text_input(
+            "Amount", key=widget_key("amount"), placeholder="0.00", help=f"In {currency}; 15, 15.5 and 15,50 all work."
+        )
         description = st.text_input("Description", key=widget_key("description"), placeholder="What was it?")
-        category_id = st.selectbox("Category", ids, index=index if ids else None, key=widget_key("category"),
-                                   format_func=lambda i: _category_label(by_id[i]))
+        category_id = st.selectbox(
+            "Category",
+            ids,
+            index=index if ids else None,
+            key=widget_key("category"),
+            format_func=lambda i: _category_label(by_id[i]),
+        )
         occurred_on = st.date_input("Date", value=today, key=widget_key("date"), format="YYYY-MM-DD")
         refund = st.checkbox("Money back (refund)", key=widget_key("refund"))
         submitted = st.form_submit_button("Save", type="primary", width="stretch")
@@ -75,9 +82,14 @@ def quick_expense_form(categories: list[Category], last_category_id: int | None,
     if category_id is None:
         raise ValidationError("Choose a category; a manager can add categories on the Plan page.")
     text = " ".join((description or "").split()) or by_id[category_id].name
-    return TransactionDraft(amount=amount, description=text, category=category_id,
-                            occurred_on=occurred_on or today, client_id=uuid.UUID(st.session_state[CLIENT_ID]),
-                            refund=bool(refund))
+    return TransactionDraft(
+        amount=amount,
+        description=text,
+        category=category_id,
+        occurred_on=occurred_on or today,
+        client_id=uuid.UUID(st.session_state[CLIENT_ID]),
+        refund=bool(refund),
+    )
 
 
 _FOCUS_JS = """

@@ -19,8 +19,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = os.environ.get("BUDGET_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def free_port() -> int:
@@ -32,19 +38,50 @@ def free_port() -> int:
 class AppServer:
     """A running ``streamlit run app.py``; its output goes to ``log_path``."""
 
-    def __init__(self, db_url: str, workdir: Path, *, env: dict[str, str] | None = None,
-                 log_name: str = "streamlit.log", start_timeout_s: float = 60):
+    def __init__(
+        self,
+        db_url: str,
+        workdir: Path,
+        *,
+        env: dict[str, str] | None = None,
+        log_name: str = "streamlit.log",
+        start_timeout_s: float = 60,
+    ):
         self.port = free_port()
         self.url = f"http://localhost:{self.port}"
-        child_env = {**os.environ, "BUDGET_DATABASE_URL": db_url, "BUDGET_PUBLIC_URL": self.url,
-                     "BUDGET_DATA_DIR": str(workdir / "data"), **(env or {})}
+        child_env = {
+            **os.environ,
+            "BUDGET_DATABASE_URL": db_url,
+            "BUDGET_PUBLIC_URL": self.url,
+            "BUDGET_DATA_DIR": str(workdir / "data"),
+            **(env or {}),
+        }
         self.log_path = workdir / log_name
         self.log = open(self.log_path, "w+")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-             "--server.port", str(self.port), "--server.address", "127.0.0.1",
-             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-            cwd=ROOT, env=child_env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "app.py",
+                "--server.headless",
+                "true",
+                "--server.port",
+                str(self.port),
+                "--server.address",
+                "127.0.0.1",
+                "--browser.gatherUsageStats",
+                "false",
+                "--server.fileWatcherType",
+                "none",
+            ],
+            cwd=ROOT,
+            env=child_env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         deadline = time.monotonic() + start_timeout_s
         while time.monotonic() < deadline and self.proc.poll() is None:
             try:

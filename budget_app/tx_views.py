@@ -12,43 +12,59 @@ from datetime import date
 
 import streamlit as st
 
-from budget_core.errors import BudgetError, Conflict
 from budget_core.domain.money import decimal_string, parse_amount
+from budget_core.errors import BudgetError, Conflict
 from budget_core.services import categories, members, transactions
 from budget_core.services.categories import Category
 from budget_core.services.transactions import EditConflict, Transaction, TransactionChanges, TransactionFilter
 
 from .errors import DB_DOWN, show_error
-from .keys import FLASH
 from .format import KIND_LABELS, html_escape, md_escape, money, money_html, short_date
+from .keys import FLASH
 from .widgets import table
 
-EDITING = "tx_editing"      # the Transaction as the person saw it when opening it
-CONFLICT = "tx_conflict"    # an EditConflict
-PICK_GEN = "tx_pick_gen"    # rotating the picker's key closes the editor
+EDITING = "tx_editing"  # the Transaction as the person saw it when opening it
+CONFLICT = "tx_conflict"  # an EditConflict
+PICK_GEN = "tx_pick_gen"  # rotating the picker's key closes the editor
 
 
 def filters(ctx) -> TransactionFilter:
     """Draw search and filters; return the filter they describe."""
     people = members.list_members(ctx.access)
     cats = categories.list_categories(ctx.access, include_archived=True)
-    text = st.text_input("Search", placeholder="Description or category", key="tx_search",
-                         label_visibility="collapsed")
+    text = st.text_input("Search", placeholder="Description or category", key="tx_search", label_visibility="collapsed")
     with st.expander("Filters", icon=":material/filter_list:"):
         c1, c2, c3 = st.columns(3)
-        member = c1.selectbox("Member", [None] + [p.user_id for p in people], key="tx_member",
-                              format_func=lambda i: "Everyone" if i is None else
-                              next(p.display_name for p in people if p.user_id == i))
-        category = c2.selectbox("Category", [None] + [c.id for c in cats], key="tx_category",
-                                format_func=lambda i: "All categories" if i is None else
-                                next(c.label for c in cats if c.id == i))
-        kind = c3.selectbox("Kind", [None, "variable", "fixed", "savings", "income"], key="tx_kind",
-                            format_func=lambda k: "All kinds" if k is None else KIND_LABELS[k])
+        member = c1.selectbox(
+            "Member",
+            [None] + [p.user_id for p in people],
+            key="tx_member",
+            format_func=lambda i: "Everyone" if i is None else next(p.display_name for p in people if p.user_id == i),
+        )
+        category = c2.selectbox(
+            "Category",
+            [None] + [c.id for c in cats],
+            key="tx_category",
+            format_func=lambda i: "All categories" if i is None else next(c.label for c in cats if c.id == i),
+        )
+        kind = c3.selectbox(
+            "Kind",
+            [None, "variable", "fixed", "savings", "income"],
+            key="tx_kind",
+            format_func=lambda k: "All kinds" if k is None else KIND_LABELS[k],
+        )
         d1, d2 = st.columns(2)
         date_from = d1.date_input("From", value=None, key="tx_from", format="YYYY-MM-DD")
         date_to = d2.date_input("To", value=None, key="tx_to", format="YYYY-MM-DD")
-    return TransactionFilter(date_from=date_from, date_to=date_to, member_id=member, category_id=category,
-                             kind=kind, text=text or None, limit=300)
+    return TransactionFilter(
+        date_from=date_from,
+        date_to=date_to,
+        member_id=member,
+        category_id=category,
+        kind=kind,
+        text=text or None,
+        limit=300,
+    )
 
 
 def transactions_table(rows: list[Transaction], today: date) -> None:
@@ -57,10 +73,17 @@ def transactions_table(rows: list[Transaction], today: date) -> None:
         return
     cells = []
     for t in rows:
-        what = (f"{html_escape(t.description)}<br><span class='fb-muted'>{html_escape(t.category)} · "
-                f"{html_escape(t.member)}{' · refund' if t.is_refund else ''}</span>")
-        cells.append([html_escape(short_date(t.occurred_on, today)), what,
-                      money_html(t.amount if t.kind != "income" else t.amount, t.currency)])
+        what = (
+            f"{html_escape(t.description)}<br><span class='fb-muted'>{html_escape(t.category)} · "
+            f"{html_escape(t.member)}{' · refund' if t.is_refund else ''}</span>"
+        )
+        cells.append(
+            [
+                html_escape(short_date(t.occurred_on, today)),
+                what,
+                money_html(t.amount if t.kind != "income" else t.amount, t.currency),
+            ]
+        )
     table(["Date", "What", "Amount"], cells, numeric=(2,), test_id="fb-transactions")
     if len(rows) >= 300:
         st.caption("Showing the newest 300; narrow the filters to see older ones.")
@@ -83,11 +106,20 @@ def _edit_form(ctx, tx: Transaction, cats: list[Category]) -> TransactionChanges
     by_id = {c.id: c for c in usable}
     with st.form(f"edit_{tx.id}_{tx.row_version}", enter_to_submit=False):
         c1, c2 = st.columns(2)
-        amount = c1.text_input("Amount", value=decimal_string(abs(tx.amount), tx.currency), key=f"ed_amt_{tx.id}_{tx.row_version}")
-        occurred_on = c2.date_input("Date", value=tx.occurred_on, key=f"ed_date_{tx.id}_{tx.row_version}", format="YYYY-MM-DD")
+        amount = c1.text_input(
+            "Amount", value=decimal_string(abs(tx.amount), tx.currency), key=f"ed_amt_{tx.id}_{tx.row_version}"
+        )
+        occurred_on = c2.date_input(
+            "Date", value=tx.occurred_on, key=f"ed_date_{tx.id}_{tx.row_version}", format="YYYY-MM-DD"
+        )
         description = st.text_input("Description", value=tx.description, key=f"ed_desc_{tx.id}_{tx.row_version}")
-        category = st.selectbox("Category", ids, index=ids.index(tx.category_id) if tx.category_id in ids else 0,
-                                format_func=lambda i: by_id[i].label, key=f"ed_cat_{tx.id}_{tx.row_version}")
+        category = st.selectbox(
+            "Category",
+            ids,
+            index=ids.index(tx.category_id) if tx.category_id in ids else 0,
+            format_func=lambda i: by_id[i].label,
+            key=f"ed_cat_{tx.id}_{tx.row_version}",
+        )
         refund = st.checkbox("Money back (refund)", value=tx.is_refund, key=f"ed_refund_{tx.id}_{tx.row_version}")
         saved = st.form_submit_button("Save changes", type="primary")
     if not saved:
@@ -122,9 +154,14 @@ def editor(ctx, rows: list[Transaction]) -> None:
         # Once opened, the editor no longer depends on this picker: a change someone else makes
         # meanwhile reruns the page, and must neither close the form nor lose what was typed.
         by_id = {t.id: t for t in rows}
-        pick = st.selectbox("Edit or delete", list(by_id), index=None, placeholder="Choose a transaction…",
-                            format_func=lambda i: _label(by_id[i], ctx.today),
-                            key=f"tx_pick_{st.session_state.get(PICK_GEN, 0)}")
+        pick = st.selectbox(
+            "Edit or delete",
+            list(by_id),
+            index=None,
+            placeholder="Choose a transaction…",
+            format_func=lambda i: _label(by_id[i], ctx.today),
+            key=f"tx_pick_{st.session_state.get(PICK_GEN, 0)}",
+        )
         if pick is None:
             return
         editing = by_id[pick]
@@ -137,26 +174,47 @@ def editor(ctx, rows: list[Transaction]) -> None:
         show_error(err, slot)
         changes = None
     if changes is not None:
-        _run(lambda: transactions.edit_transaction(ctx.access, editing.id, editing.row_version, changes),
-             changes, editing.id, f"Saved your changes to {editing.description}", slot)
+        _run(
+            lambda: transactions.edit_transaction(ctx.access, editing.id, editing.row_version, changes),
+            changes,
+            editing.id,
+            f"Saved your changes to {editing.description}",
+            slot,
+        )
     c1, c2 = st.columns(2)
     if c1.button("Delete this transaction", key=f"del_{editing.id}", icon=":material/delete:"):
-        _run(lambda: transactions.delete_transaction(ctx.access, editing.id, editing.row_version),
-             None, editing.id, f"Deleted {editing.description}", slot)
+        _run(
+            lambda: transactions.delete_transaction(ctx.access, editing.id, editing.row_version),
+            None,
+            editing.id,
+            f"Deleted {editing.description}",
+            slot,
+        )
     if c2.button("Close", key=f"close_{editing.id}"):
         _close_editor()
         st.rerun()
 
 
-def _side(title: str, amount: int | None, currency: str, description: str, category: str, day: date | None,
-          refund: bool, test_id: str) -> None:
+def _side(
+    title: str,
+    amount: int | None,
+    currency: str,
+    description: str,
+    category: str,
+    day: date | None,
+    refund: bool,
+    test_id: str,
+) -> None:
     st.markdown(f"**{html_escape(title)}**")
     if amount is None:
         st.markdown(f'<p data-testid="{test_id}">{html_escape(description)}</p>', unsafe_allow_html=True)
         return
-    rows = [["Amount", money_html(-amount if refund else amount, currency)],
-            ["Description", html_escape(description)], ["Category", html_escape(category)],
-            ["Date", html_escape(day.isoformat() if day else "")]]
+    rows = [
+        ["Amount", money_html(-amount if refund else amount, currency)],
+        ["Description", html_escape(description)],
+        ["Category", html_escape(category)],
+        ["Date", html_escape(day.isoformat() if day else "")],
+    ]
     table(["", ""], rows, numeric=(1,), test_id=test_id)
 
 
@@ -169,15 +227,31 @@ def conflict_panel(ctx, c: EditConflict, cats: dict[int, Category]) -> None:
             _side("Yours", None, ctx.currency, "Delete this transaction", "", None, False, "fb-mine")
         else:
             cat = cats.get(c.mine.category) if isinstance(c.mine.category, int) else None
-            _side("Yours", c.mine.amount, ctx.currency, c.mine.description, cat.label if cat else str(c.mine.category),
-                  c.mine.occurred_on, c.mine.refund, "fb-mine")
+            _side(
+                "Yours",
+                c.mine.amount,
+                ctx.currency,
+                c.mine.description,
+                cat.label if cat else str(c.mine.category),
+                c.mine.occurred_on,
+                c.mine.refund,
+                "fb-mine",
+            )
     with right:
         if c.theirs is None:
             _side("Theirs (now stored)", None, ctx.currency, "Deleted by someone else", "", None, False, "fb-theirs")
         else:
             t = c.theirs
-            _side(f"Theirs ({t.member}, now stored)", abs(t.amount), t.currency, t.description, t.category,
-                  t.occurred_on, t.is_refund, "fb-theirs")
+            _side(
+                f"Theirs ({t.member}, now stored)",
+                abs(t.amount),
+                t.currency,
+                t.description,
+                t.category,
+                t.occurred_on,
+                t.is_refund,
+                "fb-theirs",
+            )
     slot = st.container()
     b1, b2 = st.columns(2)
     if b1.button("Keep mine", type="primary", key="keep_mine"):

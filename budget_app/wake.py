@@ -131,8 +131,11 @@ def _falling_back(reason: str) -> None:
     global _warned
     if not _warned:
         _warned = True
-        log.warning("Session wake-ups are not working (%s); open pages see changes at their next poll "
-                    "(BUDGET_POLL_MS). Check the Streamlit version against budget_app/wake.py.", reason)
+        log.warning(
+            "Session wake-ups are not working (%s); open pages see changes at their next poll "
+            "(BUDGET_POLL_MS). Check the Streamlit version against budget_app/wake.py.",
+            reason,
+        )
 
 
 def _seen(session, family_id: int) -> int:

@@ -42,8 +42,13 @@ def stat_tiles(tiles: Sequence[tuple[str, str, str]]) -> None:
     st.markdown(f'<div class="fb-stats">{cells}</div>', unsafe_allow_html=True)
 
 
-def table(headers: Sequence[str], rows: Sequence[Sequence[str]], numeric: Sequence[int] = (),
-          narrow_hidden: Sequence[int] = (), test_id: str = "fb-table") -> None:
+def table(
+    headers: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    numeric: Sequence[int] = (),
+    narrow_hidden: Sequence[int] = (),
+    test_id: str = "fb-table",
+) -> None:
     """An HTML table; cells are already-escaped HTML. ``numeric`` columns are right-aligned,
     ``narrow_hidden`` columns disappear on a phone-sized screen."""
 
@@ -54,18 +59,26 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]], numeric: Sequen
     head = "".join(f"<th{cls(i)}>{html_escape(h)}</th>" for i, h in enumerate(headers))
     head_row = f"<thead><tr>{head}</tr></thead>" if any(headers) else ""
     body = "".join("<tr>" + "".join(f"<td{cls(i)}>{c}</td>" for i, c in enumerate(row)) + "</tr>" for row in rows)
-    st.markdown(f'<table class="fb-table" data-testid="{test_id}">{head_row}'
-                f"<tbody>{body}</tbody></table>", unsafe_allow_html=True)
+    st.markdown(
+        f'<table class="fb-table" data-testid="{test_id}">{head_row}<tbody>{body}</tbody></table>',
+        unsafe_allow_html=True,
+    )
 
 
 def kinds_table(budget: DailyBudget, currency: str) -> None:
     """Planned against actual, period to date, for each kind of money."""
     rows = []
     for item in budget.spent_by_kind:
-        rows.append([html_escape(KIND_LABELS[item.kind]), money_html(item.planned, currency),
-                     money_html(item.actual, currency),
-                     money_html(item.left, currency) if item.kind != "income" else
-                     f'<span class="fb-muted">{"received" if item.income_received else "still to come"}</span>'])
+        rows.append(
+            [
+                html_escape(KIND_LABELS[item.kind]),
+                money_html(item.planned, currency),
+                money_html(item.actual, currency),
+                money_html(item.left, currency)
+                if item.kind != "income"
+                else f'<span class="fb-muted">{"received" if item.income_received else "still to come"}</span>',
+            ]
+        )
     table(["", "Planned", "So far", "Left"], rows, numeric=(1, 2, 3), test_id="fb-kinds")
 
 
@@ -91,7 +104,8 @@ def chart(figure) -> None:
             spec = held[1]
         else:
             spec = figure.properties(autosize=alt.AutoSizeParams(type="fit-x", contains="padding")).to_dict(
-                validate=False)
+                validate=False
+            )
             if len(_SPECS) > 400:
                 _SPECS.clear()
             _SPECS[id(figure)] = (figure, spec)

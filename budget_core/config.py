@@ -51,8 +51,10 @@ def _poll_ms(raw: str) -> int:
     except ValueError:
         value = 0
     if not 100 <= value <= 3_600_000:
-        raise ValueError(f"BUDGET_POLL_MS must be a whole number of milliseconds from 100 to 3600000, "
-                         f"for example 5000; it is {raw!r}.")
+        raise ValueError(
+            f"BUDGET_POLL_MS must be a whole number of milliseconds from 100 to 3600000, "
+            f"for example 5000; it is {raw!r}."
+        )
     return value
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import random
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import Engine
 
@@ -24,8 +24,12 @@ MEMBERS = [  # email, name, role
     ("emma@demo.family", "Emma", "member"),
     ("leo@demo.family", "Leo", "member"),
 ]
-FIXED = [("Rent", 185000, "Housing", 1), ("Electricity & water", 22000, "Utilities", 12),
-         ("Car & home insurance", 18000, "Insurance", 5), ("Internet & phones", 9000, "Utilities", 20)]
+FIXED = [
+    ("Rent", 185000, "Housing", 1),
+    ("Electricity & water", 22000, "Utilities", 12),
+    ("Car & home insurance", 18000, "Insurance", 5),
+    ("Internet & phones", 9000, "Utilities", 20),
+]
 VARIABLE = [  # category, descriptions, typical cents, chance per day
     ("Groceries", ["Trader Joe's", "Whole Foods", "Farmers market", "Costco"], (2500, 14000), 0.55),
     ("Dining", ["Lunch", "Pizza night", "Coffee", "Sushi", "Tacos"], (600, 6500), 0.5),
@@ -55,15 +59,22 @@ def create_demo(engine: Engine, *, today: date | None = None) -> tuple[int, int]
         users[name] = accounts.find_user(engine, email) or accounts.create_user(engine, email, name, DEMO_PASSWORD)
     mom = users["Mom"]
     family = families.create_family(
-        engine, mom.id, name="The Garcias (demo)", currency="USD", timezone=DEMO_TIMEZONE,
-        monthly_income=640000, savings_goal=80000, period_start_day=1)
+        engine,
+        mom.id,
+        name="The Garcias (demo)",
+        currency="USD",
+        timezone=DEMO_TIMEZONE,
+        monthly_income=640000,
+        savings_goal=80000,
+        period_start_day=1,
+    )
     moms = open_family(engine, mom.id, family.id)
     for name, amount, _category, _day in FIXED:
         families.add_fixed_expense(moms, name, amount)
-    for email, name, role in MEMBERS[1:]:
+    for _email, name, role in MEMBERS[1:]:
         token = invitations.create_invitation(moms, role=role).token
         invitations.redeem_invitation(engine, users[name].id, token)
-    today = today or local_today(DEMO_TIMEZONE, datetime.now(timezone.utc))
+    today = today or local_today(DEMO_TIMEZONE, datetime.now(UTC))
     _fill_history(engine, family.id, users, today)
     return family.id, mom.id
 
@@ -75,9 +86,14 @@ def _fill_history(engine: Engine, family_id: int, users: dict, today: date) -> N
     day = start
     names = list(users)
     while day <= today:
-        def add(who: str, cents: int, what: str, category: str) -> None:
-            transactions.add_transaction(handles[who], transactions.TransactionDraft(
-                cents, what, category, day, client_id=uuid.uuid5(uuid.NAMESPACE_URL, f"demo:{day}:{what}:{cents}")))
+
+        def add(who: str, cents: int, what: str, category: str, day: date = day) -> None:
+            transactions.add_transaction(
+                handles[who],
+                transactions.TransactionDraft(
+                    cents, what, category, day, client_id=uuid.uuid5(uuid.NAMESPACE_URL, f"demo:{day}:{what}:{cents}")
+                ),
+            )
 
         if day.day == 1:
             add("Mom", 420000, "Salary", "Salary")
@@ -92,6 +108,14 @@ def _fill_history(engine: Engine, family_id: int, users: dict, today: date) -> N
                 add(rng.choice(names), rng.randrange(low, high), rng.choice(words), category)
         day += timedelta(days=1)
     # one refund, so the demo shows how a refund reads
-    transactions.add_transaction(handles["Emma"], transactions.TransactionDraft(
-        2500, "Returned sneakers", "Fun", today - timedelta(days=1) if today.day > 1 else today,
-        client_id=uuid.uuid5(uuid.NAMESPACE_URL, f"demo-refund:{today}"), refund=True))
+    transactions.add_transaction(
+        handles["Emma"],
+        transactions.TransactionDraft(
+            2500,
+            "Returned sneakers",
+            "Fun",
+            today - timedelta(days=1) if today.day > 1 else today,
+            client_id=uuid.uuid5(uuid.NAMESPACE_URL, f"demo-refund:{today}"),
+            refund=True,
+        ),
+    )

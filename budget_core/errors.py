@@ -37,8 +37,9 @@ class Conflict(BudgetError):
     (``None`` when the row was deleted). ``current`` holds the stored row, when there is one.
     """
 
-    def __init__(self, message: str, *, expected_version: int, current_version: int | None,
-                 current: object | None = None):
+    def __init__(
+        self, message: str, *, expected_version: int, current_version: int | None, current: object | None = None
+    ):
         super().__init__(message)
         self.expected_version = expected_version
         self.current_version = current_version

@@ -90,8 +90,15 @@ class Watcher:
     def state(self) -> WatcherState:
         with self._lock:
             watched = len(self._watched)
-        return WatcherState(self._connected.is_set(), self.last_notification_at, self.notifications,
-                            self.reconnects, self.fallback_queries, watched, self.last_error)
+        return WatcherState(
+            self._connected.is_set(),
+            self.last_notification_at,
+            self.notifications,
+            self.reconnects,
+            self.fallback_queries,
+            watched,
+            self.last_error,
+        )
 
     def wait_connected(self, timeout: float = 10.0) -> bool:
         return self._connected.wait(timeout)
@@ -124,8 +131,9 @@ class Watcher:
     def _read_one(self, family_id: int) -> int | None:
         self.fallback_queries += 1
         with self.engine.connect() as conn:
-            version = conn.execute(text("SELECT version FROM family_versions(ARRAY[CAST(:f AS bigint)])"),
-                                   {"f": family_id}).scalar()
+            version = conn.execute(
+                text("SELECT version FROM family_versions(ARRAY[CAST(:f AS bigint)])"), {"f": family_id}
+            ).scalar()
         if version is not None:
             self._note(family_id, version)
         return version
@@ -169,7 +177,9 @@ class Watcher:
                             self._refresh(conn)
                             next_refresh = time.monotonic() + self.refresh_s
             except psycopg.Error as exc:
-                self.last_error = f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}"
+                self.last_error = (
+                    f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}"
+                )
             finally:
                 self._connected.clear()
                 self._conn = None

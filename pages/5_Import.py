@@ -25,42 +25,61 @@ with page_errors():
     STATUS = {"new": "➕ new", "linked": "🔗 linked", "duplicate": "⏭ duplicate"}
 
     st.markdown("## Import a bank file")
-    st.caption("CSV, OFX or QFX as your bank exports it. Rows you imported before are recognised and skipped; "
-               "a row matching an expense someone typed by hand is linked to it instead of added twice.")
+    st.caption(
+        "CSV, OFX or QFX as your bank exports it. Rows you imported before are recognised and skipped; "
+        "a row matching an expense someone typed by hand is linked to it instead of added twice."
+    )
     cats = [c for c in categories.list_categories(ctx.access) if not c.archived]
     cat_id = {c.label: c.id for c in cats}
     upload_key = f"import_upload_{st.session_state.get('import_round', 0)}"
     uploaded = st.file_uploader("Bank file", type=["csv", "ofx", "qfx", "txt"], key=upload_key)
     with st.expander("Reading options"):
-        date_format = st.selectbox("Date format", ["detect"] + list(DATE_FORMATS),
-                                   help="Only needed when every day in the file is 12 or less.")
+        date_format = st.selectbox(
+            "Date format", ["detect"] + list(DATE_FORMATS), help="Only needed when every day in the file is 12 or less."
+        )
         profile = st.text_input("Bank profile", help="Saved per family; a file with the same columns uses it again.")
         account = st.text_input("Account name", help="Keep it the same for every file of one bank account (CSV).")
-    options = ImportOptions(profile=profile or None, account=account or None,
-                            date_format=None if date_format == "detect" else date_format)
+    options = ImportOptions(
+        profile=profile or None, account=account or None, date_format=None if date_format == "detect" else date_format
+    )
 
     if uploaded is not None:
         data = uploaded.getvalue()
         with shown_errors():
             preview = preview_import(ctx.access, uploaded.name, data, options)
-            st.markdown(f"**{preview.added}** new · **{preview.duplicates}** already imported · "
-                        f"**{preview.linked}** linked to expenses typed by hand")
+            st.markdown(
+                f"**{preview.added}** new · **{preview.duplicates}** already imported · "
+                f"**{preview.linked}** linked to expenses typed by hand"
+            )
             if preview.mapping is not None:
                 st.caption(md_escape(f"Bank profile '{preview.profile}': {preview.mapping.describe()}"))
             shown = [p for p in preview.rows if p.status != "duplicate"][:SHOWN_ROWS]
-            frame_in = pl.DataFrame({
-                "import_id": [p.row.import_id for p in shown],
-                "Status": [STATUS[p.status] for p in shown],
-                "Date": [p.row.occurred_on for p in shown],
-                "Description": [p.row.description for p in shown],
-                "Amount": [money(p.row.amount, ctx.currency) for p in shown],
-                "Category": [p.category for p in shown],
-            }, schema_overrides={"Date": pl.Date})
+            frame_in = pl.DataFrame(
+                {
+                    "import_id": [p.row.import_id for p in shown],
+                    "Status": [STATUS[p.status] for p in shown],
+                    "Date": [p.row.occurred_on for p in shown],
+                    "Description": [p.row.description for p in shown],
+                    "Amount": [money(p.row.amount, ctx.currency) for p in shown],
+                    "Category": [p.category for p in shown],
+                },
+                schema_overrides={"Date": pl.Date},
+            )
             edited = st.data_editor(
-                frame_in, hide_index=True, width="stretch", disabled=["Status", "Date", "Description", "Amount"],
-                column_config={"import_id": None, "Category": st.column_config.SelectboxColumn(
-                    "Category", options=list(dict.fromkeys([*cat_id, "Uncategorized", "Other income"])), required=True)},
-                key=f"import_editor_{uploaded.file_id}")
+                frame_in,
+                hide_index=True,
+                width="stretch",
+                disabled=["Status", "Date", "Description", "Amount"],
+                column_config={
+                    "import_id": None,
+                    "Category": st.column_config.SelectboxColumn(
+                        "Category",
+                        options=list(dict.fromkeys([*cat_id, "Uncategorized", "Other income"])),
+                        required=True,
+                    ),
+                },
+                key=f"import_editor_{uploaded.file_id}",
+            )
             if len(shown) < preview.added + preview.linked:
                 st.caption(f"Showing the first {SHOWN_ROWS:,} rows; rules categorise the rest.")
             corrections, new_rules = {}, []
@@ -68,13 +87,27 @@ with page_errors():
                 if after["Category"] != before["Category"] and after["Category"] in cat_id:
                     corrections[before["import_id"]] = cat_id[after["Category"]]
                     pattern = suggest_pattern(before["Description"])
-                    if st.checkbox(f"Always put '{pattern}' into {after['Category']}?", key=f"rule_{before['import_id']}"):
+                    if st.checkbox(
+                        f"Always put '{pattern}' into {after['Category']}?", key=f"rule_{before['import_id']}"
+                    ):
                         new_rules.append(RuleDraft(pattern, cat_id[after["Category"]]))
-            if st.button(f"Import: add {preview.added}, link {preview.linked}", type="primary",
-                         disabled=not (preview.added or preview.linked)):
-                done = import_file(ctx.access, uploaded.name, data, ImportOptions(profile=options.profile, account=options.account,
-                                                 date_format=options.date_format, categories=corrections,
-                                                 new_rules=tuple(new_rules)))
+            if st.button(
+                f"Import: add {preview.added}, link {preview.linked}",
+                type="primary",
+                disabled=not (preview.added or preview.linked),
+            ):
+                done = import_file(
+                    ctx.access,
+                    uploaded.name,
+                    data,
+                    ImportOptions(
+                        profile=options.profile,
+                        account=options.account,
+                        date_format=options.date_format,
+                        categories=corrections,
+                        new_rules=tuple(new_rules),
+                    ),
+                )
                 st.session_state["import_round"] = st.session_state.get("import_round", 0) + 1
                 st.session_state[FLASH] = done.summary()
                 st.rerun()
@@ -86,8 +119,12 @@ with page_errors():
             st.caption("Nothing to review.")
         for link in links:
             left, right = st.columns([5, 1])
-            left.markdown(md_escape(f"{link.occurred_on} · {link.description} · {money(link.bank_amount, ctx.currency)}"
-                                    f" = {link.member}'s '{link.transaction_description}' on {link.transaction_on}"))
+            left.markdown(
+                md_escape(
+                    f"{link.occurred_on} · {link.description} · {money(link.bank_amount, ctx.currency)}"
+                    f" = {link.member}'s '{link.transaction_description}' on {link.transaction_on}"
+                )
+            )
             if right.button("Not the same", key=f"unlink_{link.import_id}", help="Add the bank row on its own"):
                 unlink(ctx.access, link.import_id)
                 st.rerun()
@@ -101,7 +138,9 @@ with page_errors():
         if not rules:
             st.caption("No rules yet: correct a category in a preview and say 'always'.")
         for rule in rules:
-            text_col, up, down, drop = st.columns([8, 1, 1, 1]) if ctx.is_manager else (st.container(), None, None, None)
+            text_col, up, down, drop = (
+                st.columns([8, 1, 1, 1]) if ctx.is_manager else (st.container(), None, None, None)
+            )
             text_col.markdown(md_escape(f"{rule.position}. {rule.describe()}"))
             if ctx.is_manager:
                 if up.button("↑", key=f"up_{rule.id}", disabled=rule.position == 1):
@@ -121,8 +160,7 @@ with page_errors():
             member = member_col.selectbox("Member", ["whoever imports"] + list(people))
             is_regex = st.checkbox("It is a regular expression")
             if st.form_submit_button("Add rule"):
-                add_rule(ctx.access,
-                         RuleDraft(pattern, cat_id[category], is_regex, people.get(member)))
+                add_rule(ctx.access, RuleDraft(pattern, cat_id[category], is_regex, people.get(member)))
                 st.rerun()
         profiles = list_profiles(ctx.access)
         if profiles:

@@ -29,15 +29,18 @@ with page_errors():
     with shown_errors():
         result = analytics.insights(ctx.access, date_from, date_to)
         t = result.totals
-        stat_tiles([
-            ("Spent", money_html(t.spending, ctx.currency), "fb-insights-spent"),
-            ("Saved", money_html(t.saved, ctx.currency), "fb-insights-saved"),
-            ("Income", money_html(t.income, ctx.currency), "fb-insights-income"),
-            ("Left over", money_html(t.left_over, ctx.currency), "fb-insights-left"),
-        ])
+        stat_tiles(
+            [
+                ("Spent", money_html(t.spending, ctx.currency), "fb-insights-spent"),
+                ("Saved", money_html(t.saved, ctx.currency), "fb-insights-saved"),
+                ("Income", money_html(t.income, ctx.currency), "fb-insights-income"),
+                ("Left over", money_html(t.left_over, ctx.currency), "fb-insights-left"),
+            ]
+        )
         c = result.charts
         period, categories, people, months, habits = st.tabs(
-            ["This period", "Categories", "Members", "Month over month", "Habits"])
+            ["This period", "Categories", "Members", "Month over month", "Habits"]
+        )
         with period:
             st.altair_chart(c["projection"], width="stretch")
             st.altair_chart(c["daily"], width="stretch")
@@ -55,12 +58,17 @@ with page_errors():
             st.altair_chart(c["weekday"], width="stretch")
             st.altair_chart(c["top_descriptions"], width="stretch")
 
-        st.caption(f"{t.transactions} transactions, {date_from:%b %-d, %Y} – {date_to:%b %-d, %Y}. "
-                   "Download them (the same file as `budget export`):")
+        st.caption(
+            f"{t.transactions} transactions, {date_from:%b %-d, %Y} – {date_to:%b %-d, %Y}. "
+            "Download them (the same file as `budget export`):"
+        )
         left, right = st.columns(2)
         for column, fmt in ((left, "csv"), (right, "parquet")):
             column.download_button(
-                f"Download {fmt.upper()}", key=f"insights_{fmt}", on_click="ignore",
+                f"Download {fmt.upper()}",
+                key=f"insights_{fmt}",
+                on_click="ignore",
                 data=partial(export.export_bytes, ctx.access, fmt, date_from, date_to),
                 file_name=export.file_name(ctx.family.name, fmt, date_from, date_to),
-                mime=export.MEDIA_TYPES[fmt])
+                mime=export.MEDIA_TYPES[fmt],
+            )

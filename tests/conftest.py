@@ -15,6 +15,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from households import Household  # tests/ is on sys.path: this file's folder
 from sqlalchemy.engine import make_url
 
 from budget_core import config
@@ -22,7 +23,6 @@ from budget_core.db import engine as engine_mod
 from budget_core.db.engine import make_app_engine, make_engine, normalise_url
 from budget_core.db.migrate import upgrade
 from budget_core.services import budgets
-from households import Household  # tests/ is on sys.path: this file's folder
 
 ROOT = Path(__file__).resolve().parents[1]
 

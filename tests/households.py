@@ -24,14 +24,28 @@ class Household:
         self.dad = accounts.create_user(engine, "dad@example.com", "Dad", PASSWORD)
         self.eve = accounts.create_user(engine, "eve@example.com", "Eve", PASSWORD)
         self.family = families.create_family(
-            engine, self.mom.id, name="Smiths", currency="USD", timezone="America/New_York",
-            monthly_income=520000, savings_goal=60000, period_start_day=1)
+            engine,
+            self.mom.id,
+            name="Smiths",
+            currency="USD",
+            timezone="America/New_York",
+            monthly_income=520000,
+            savings_goal=60000,
+            period_start_day=1,
+        )
         families.add_fixed_expense(open_family(engine, self.mom.id, self.family.id), "Rent", 150000)
         token = invitations.create_invitation(open_family(engine, self.mom.id, self.family.id)).token
         invitations.redeem_invitation(engine, self.dad.id, token)
         self.other = families.create_family(
-            engine, self.eve.id, name="Others", currency="EUR", timezone="Europe/Berlin",
-            monthly_income=300000, savings_goal=0, period_start_day=15)
+            engine,
+            self.eve.id,
+            name="Others",
+            currency="EUR",
+            timezone="Europe/Berlin",
+            monthly_income=300000,
+            savings_goal=0,
+            period_start_day=15,
+        )
 
     def access(self, user=None, family_id: int | None = None):
         """The family handle of ``user`` (default Mom) in ``family_id`` (default the Smiths)."""

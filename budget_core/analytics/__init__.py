@@ -18,17 +18,49 @@ The public names of ``load``, ``queries``, ``report`` and ``today`` are re-expor
 """
 
 from .load import KIND, SELECT_SQL, TRANSACTION_SCHEMA, copy_csv, load_transactions, query_params
-from .queries import (WEEKDAYS, Totals, by_period, daily_frame, periods, savings_progress, spending_by_category,
-                      spending_by_member, spending_by_subcategory, spending_by_weekday, sql_query,
-                      top_descriptions, totals, weekday_counts)
+from .queries import (
+    WEEKDAYS,
+    Totals,
+    by_period,
+    daily_frame,
+    periods,
+    savings_progress,
+    spending_by_category,
+    spending_by_member,
+    spending_by_subcategory,
+    spending_by_weekday,
+    sql_query,
+    top_descriptions,
+    totals,
+    weekday_counts,
+)
 from .report import Insights, compute_insights, insights, range_presets
 from .today import today_charts
 
 __all__ = [
-    "KIND", "SELECT_SQL", "TRANSACTION_SCHEMA", "copy_csv", "load_transactions", "query_params",
-    "WEEKDAYS", "Totals", "by_period", "daily_frame", "periods", "savings_progress", "spending_by_category",
-    "spending_by_member", "spending_by_subcategory", "spending_by_weekday", "sql_query", "top_descriptions",
-    "totals", "weekday_counts",
-    "Insights", "compute_insights", "insights", "range_presets",
+    "KIND",
+    "SELECT_SQL",
+    "TRANSACTION_SCHEMA",
+    "copy_csv",
+    "load_transactions",
+    "query_params",
+    "WEEKDAYS",
+    "Totals",
+    "by_period",
+    "daily_frame",
+    "periods",
+    "savings_progress",
+    "spending_by_category",
+    "spending_by_member",
+    "spending_by_subcategory",
+    "spending_by_weekday",
+    "sql_query",
+    "top_descriptions",
+    "totals",
+    "weekday_counts",
+    "Insights",
+    "compute_insights",
+    "insights",
+    "range_presets",
     "today_charts",
 ]

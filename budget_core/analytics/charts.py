@@ -16,6 +16,7 @@ import json
 from datetime import date
 
 import altair as alt
+
 # Altair looks pandas up in sys.modules without the import lock; if another thread (another
 # browser session) is importing pandas at that moment, Altair finds it half-initialised and fails
 # ("partially initialized module 'pandas'"). Importing it here, under the lock, rules that out.
@@ -27,8 +28,12 @@ from ..domain.projection import Projection, cone
 
 KIND_COLORS = {"variable": "#4C78A8", "fixed": "#B279A2", "savings": "#54A24B", "income": "#F58518"}
 KIND_LABELS = {"variable": "Everyday (variable)", "fixed": "Fixed", "savings": "Savings", "income": "Income"}
-WITHIN, OVER, PACE, ALLOWANCE = "Spent, within allowance", "Spent, over allowance", "Expected at this pace", \
-    "Daily allowance"
+WITHIN, OVER, PACE, ALLOWANCE = (
+    "Spent, within allowance",
+    "Spent, over allowance",
+    "Expected at this pace",
+    "Daily allowance",
+)
 ROW_HEIGHT = 24
 
 
@@ -46,18 +51,23 @@ def with_money(df: pl.DataFrame, currency: str, *columns: str) -> pl.DataFrame:
     out = []
     for col in columns:
         base = col.removesuffix("_minor")
-        out.append((pl.col(col) / 10 ** places).round(places).alias(base))
-        out.append(pl.col(col).map_elements(lambda v: "" if v is None else format_money(v, currency),
-                                            return_dtype=pl.String).alias(f"{base}_label"))
+        out.append((pl.col(col) / 10**places).round(places).alias(base))
+        out.append(
+            pl.col(col)
+            .map_elements(lambda v: "" if v is None else format_money(v, currency), return_dtype=pl.String)
+            .alias(f"{base}_label")
+        )
     return df.with_columns(out)
 
 
 def _kind_color(kinds: list[str], title: str = "Kind") -> alt.Color:
     present = [k for k in KIND_COLORS if k in kinds]
-    return alt.Color("kind_label:N", title=title,
-                     scale=alt.Scale(domain=[KIND_LABELS[k] for k in present],
-                                     range=[KIND_COLORS[k] for k in present]),
-                     legend=alt.Legend(orient="bottom", direction="horizontal", titleOrient="left"))
+    return alt.Color(
+        "kind_label:N",
+        title=title,
+        scale=alt.Scale(domain=[KIND_LABELS[k] for k in present], range=[KIND_COLORS[k] for k in present]),
+        legend=alt.Legend(orient="bottom", direction="horizontal", titleOrient="left"),
+    )
 
 
 def _kind_labels(df: pl.DataFrame) -> pl.DataFrame:
@@ -69,8 +79,12 @@ def _title(text: str, subtitle: str | list[str] | None = None) -> alt.TitleParam
 
 
 def _empty(title: str, message: str) -> alt.Chart:
-    return alt.Chart(pl.DataFrame({"message": [message]})).mark_text(size=14, color="#666").encode(
-        text="message:N").properties(title=_title(title), width="container", height=80)
+    return (
+        alt.Chart(pl.DataFrame({"message": [message]}))
+        .mark_text(size=14, color="#666")
+        .encode(text="message:N")
+        .properties(title=_title(title), width="container", height=80)
+    )
 
 
 def _day(d: date) -> str:
@@ -108,102 +122,181 @@ def daily_allowance_chart(daily: pl.DataFrame, projection: Projection, currency:
     # the whole pool on the last day; drawn, that reads as a promise. What a family can plan on is
     # today's allowance: spending exactly it each day keeps it (about) the same to the end.
     today_allowance = daily.filter(~pl.col("projected")).get_column("allowance_minor")[-1]
-    daily = daily.with_columns(pl.when(pl.col("projected")).then(pl.lit(today_allowance, dtype=pl.Int64))
-                               .otherwise(pl.col("allowance_minor")).alias("allowance_minor"))
+    daily = daily.with_columns(
+        pl.when(pl.col("projected"))
+        .then(pl.lit(today_allowance, dtype=pl.Int64))
+        .otherwise(pl.col("allowance_minor"))
+        .alias("allowance_minor")
+    )
     frame = daily.with_columns(
-        pl.when(pl.col("projected")).then(pl.lit(PACE))
-        .when(pl.col("spent_minor") > pl.col("allowance_minor")).then(pl.lit(OVER))
-        .otherwise(pl.lit(WITHIN)).alias("series"),
-        pl.when(pl.col("projected")).then(pl.lit(pace_minor, dtype=pl.Int64))
-        .otherwise(pl.col("spent_minor")).alias("bar_minor"),
-        pl.when(pl.col("projected")).then(pl.lit("Allowance if you keep to today's"))
-        .otherwise(pl.lit("Allowance that day")).alias("allowance_note"),
+        pl.when(pl.col("projected"))
+        .then(pl.lit(PACE))
+        .when(pl.col("spent_minor") > pl.col("allowance_minor"))
+        .then(pl.lit(OVER))
+        .otherwise(pl.lit(WITHIN))
+        .alias("series"),
+        pl.when(pl.col("projected"))
+        .then(pl.lit(pace_minor, dtype=pl.Int64))
+        .otherwise(pl.col("spent_minor"))
+        .alias("bar_minor"),
+        pl.when(pl.col("projected"))
+        .then(pl.lit("Allowance if you keep to today's"))
+        .otherwise(pl.lit("Allowance that day"))
+        .alias("allowance_note"),
     )
     frame = with_money(frame, currency, "bar_minor", "allowance_minor").with_columns(
-        pl.col("day").map_elements(_day, return_dtype=pl.String).alias("day_label"))
-    color = alt.Color("series:N", title=None,
-                      scale=alt.Scale(domain=[WITHIN, OVER, PACE, ALLOWANCE],
-                                      range=["#4C78A8", "#E45756", "#BAB0AC", "#222222"]),
-                      legend=alt.Legend(orient="bottom", columns=2, symbolType="square"))
-    x = alt.X("day:T", title=None, axis=alt.Axis(format="%-d", labelOverlap=True, tickCount=8,
-                                                  title="Day of the period"))
+        pl.col("day").map_elements(_day, return_dtype=pl.String).alias("day_label")
+    )
+    color = alt.Color(
+        "series:N",
+        title=None,
+        scale=alt.Scale(domain=[WITHIN, OVER, PACE, ALLOWANCE], range=["#4C78A8", "#E45756", "#BAB0AC", "#222222"]),
+        legend=alt.Legend(orient="bottom", columns=2, symbolType="square"),
+    )
+    x = alt.X(
+        "day:T", title=None, axis=alt.Axis(format="%-d", labelOverlap=True, tickCount=8, title="Day of the period")
+    )
     base = alt.Chart(frame)
     bars = base.mark_bar(cornerRadiusTopLeft=2, cornerRadiusTopRight=2).encode(
-        x=x, y=alt.Y("bar:Q", axis=money_axis(currency, "Spent per day")), color=color,
+        x=x,
+        y=alt.Y("bar:Q", axis=money_axis(currency, "Spent per day")),
+        color=color,
         opacity=alt.condition("datum.projected", alt.value(0.55), alt.value(1.0)),
-        tooltip=[alt.Tooltip("day_label:N", title="Day"), alt.Tooltip("series:N", title="What"),
-                 alt.Tooltip("bar_label:N", title="Amount"), alt.Tooltip("allowance_label:N", title="Allowance")])
-    allowance = base.transform_calculate(series=f"'{ALLOWANCE}'").mark_line(
-        interpolate="step", strokeWidth=2).encode(
-        x=x, y=alt.Y("allowance:Q"), color=color,
-        strokeDash=alt.StrokeDash("projected:N", legend=None,
-                                  scale=alt.Scale(domain=[False, True], range=[[1, 0], [4, 3]])),
-        tooltip=[alt.Tooltip("day_label:N", title="Day"), alt.Tooltip("allowance_note:N", title="What"),
-                 alt.Tooltip("allowance_label:N", title="Allowance")])
+        tooltip=[
+            alt.Tooltip("day_label:N", title="Day"),
+            alt.Tooltip("series:N", title="What"),
+            alt.Tooltip("bar_label:N", title="Amount"),
+            alt.Tooltip("allowance_label:N", title="Allowance"),
+        ],
+    )
+    allowance = (
+        base.transform_calculate(series=f"'{ALLOWANCE}'")
+        .mark_line(interpolate="step", strokeWidth=2)
+        .encode(
+            x=x,
+            y=alt.Y("allowance:Q"),
+            color=color,
+            strokeDash=alt.StrokeDash(
+                "projected:N", legend=None, scale=alt.Scale(domain=[False, True], range=[[1, 0], [4, 3]])
+            ),
+            tooltip=[
+                alt.Tooltip("day_label:N", title="Day"),
+                alt.Tooltip("allowance_note:N", title="What"),
+                alt.Tooltip("allowance_label:N", title="Allowance"),
+            ],
+        )
+    )
     chart = alt.layer(bars, allowance).properties(
         title=_title("Daily spending vs allowance", projection_summary(projection, currency)),
-        width="container", height=220)
+        width="container",
+        height=220,
+    )
     return chart
 
 
 def projection_chart(daily: pl.DataFrame, projection: Projection, currency: str) -> alt.LayerChart:
     """Cumulative variable spending this period, the expected path at this pace with its likely range,
     and the period's variable budget as a line."""
-    observed = daily.filter(~pl.col("projected")).select(
-        "day", pl.col("spent_minor").cum_sum().alias("value_minor")).with_columns(
-        pl.lit("Spent so far").alias("series"), pl.col("value_minor").alias("low_minor"),
-        pl.col("value_minor").alias("high_minor"))
-    ahead = pl.DataFrame(cone(projection), schema=["day", "value_minor", "low_minor", "high_minor"],
-                         orient="row").with_columns(pl.lit("Expected at this pace").alias("series"))
-    frame = with_money(pl.concat([observed, ahead], how="diagonal_relaxed"), currency,
-                       "value_minor", "low_minor", "high_minor").with_columns(
-        pl.col("day").map_elements(_day, return_dtype=pl.String).alias("day_label"))
+    observed = (
+        daily.filter(~pl.col("projected"))
+        .select("day", pl.col("spent_minor").cum_sum().alias("value_minor"))
+        .with_columns(
+            pl.lit("Spent so far").alias("series"),
+            pl.col("value_minor").alias("low_minor"),
+            pl.col("value_minor").alias("high_minor"),
+        )
+    )
+    ahead = pl.DataFrame(
+        cone(projection), schema=["day", "value_minor", "low_minor", "high_minor"], orient="row"
+    ).with_columns(pl.lit("Expected at this pace").alias("series"))
+    frame = with_money(
+        pl.concat([observed, ahead], how="diagonal_relaxed"), currency, "value_minor", "low_minor", "high_minor"
+    ).with_columns(pl.col("day").map_elements(_day, return_dtype=pl.String).alias("day_label"))
     x = alt.X("day:T", axis=alt.Axis(format="%b %-d", labelOverlap=True, tickCount=6), title=None)
-    color = alt.Color("series:N", title=None,
-                      scale=alt.Scale(domain=["Spent so far", "Expected at this pace"],
-                                      range=["#4C78A8", "#888888"]),
-                      legend=alt.Legend(orient="bottom"))
-    tips = [alt.Tooltip("day_label:N", title="Day"), alt.Tooltip("series:N", title="What"),
-            alt.Tooltip("value_label:N", title="Total"), alt.Tooltip("low_label:N", title="Likely from"),
-            alt.Tooltip("high_label:N", title="Likely up to")]
+    color = alt.Color(
+        "series:N",
+        title=None,
+        scale=alt.Scale(domain=["Spent so far", "Expected at this pace"], range=["#4C78A8", "#888888"]),
+        legend=alt.Legend(orient="bottom"),
+    )
+    tips = [
+        alt.Tooltip("day_label:N", title="Day"),
+        alt.Tooltip("series:N", title="What"),
+        alt.Tooltip("value_label:N", title="Total"),
+        alt.Tooltip("low_label:N", title="Likely from"),
+        alt.Tooltip("high_label:N", title="Likely up to"),
+    ]
     base = alt.Chart(frame)
-    band = base.transform_filter(f"datum.series == 'Expected at this pace'").mark_area(
-        opacity=0.2, color="#888888").encode(x=x, y=alt.Y("low:Q"), y2="high:Q", tooltip=tips)
+    band = (
+        base.transform_filter("datum.series == 'Expected at this pace'")
+        .mark_area(opacity=0.2, color="#888888")
+        .encode(x=x, y=alt.Y("low:Q"), y2="high:Q", tooltip=tips)
+    )
     lines = base.mark_line(point=alt.OverlayMarkDef(size=18)).encode(
-        x=x, y=alt.Y("value:Q", axis=money_axis(currency, "Spent this period (cumulative)")), color=color,
-        strokeDash=alt.StrokeDash("series:N", legend=None,
-                                  scale=alt.Scale(domain=["Spent so far", "Expected at this pace"],
-                                                  range=[[1, 0], [5, 4]])),
-        tooltip=tips)
-    budget = alt.Chart(pl.DataFrame({"budget": [projection.budget / 10 ** decimals(currency)],
-                                     "label": [f"Budget {format_money(projection.budget, currency)}"]}))
+        x=x,
+        y=alt.Y("value:Q", axis=money_axis(currency, "Spent this period (cumulative)")),
+        color=color,
+        strokeDash=alt.StrokeDash(
+            "series:N",
+            legend=None,
+            scale=alt.Scale(domain=["Spent so far", "Expected at this pace"], range=[[1, 0], [5, 4]]),
+        ),
+        tooltip=tips,
+    )
+    budget = alt.Chart(
+        pl.DataFrame(
+            {
+                "budget": [projection.budget / 10 ** decimals(currency)],
+                "label": [f"Budget {format_money(projection.budget, currency)}"],
+            }
+        )
+    )
     rule = budget.mark_rule(color="#E45756", strokeDash=[2, 2]).encode(
-        y="budget:Q", tooltip=alt.Tooltip("label:N", title="Variable budget"))
+        y="budget:Q", tooltip=alt.Tooltip("label:N", title="Variable budget")
+    )
     text = budget.mark_text(align="left", dx=4, dy=-6, color="#E45756", fontSize=11).encode(
-        y="budget:Q", x=alt.value(0), text="label:N")
+        y="budget:Q", x=alt.value(0), text="label:N"
+    )
     return alt.layer(band, lines, rule, text).properties(
         title=_title("End-of-period projection", projection_summary(projection, currency)),
-        width="container", height=240)
+        width="container",
+        height=240,
+    )
 
 
-def category_chart(by_category: pl.DataFrame, currency: str, *, title: str = "Spending by category",
-                   subtitle: str | None = None, name_field: str = "category") -> alt.Chart:
+def category_chart(
+    by_category: pl.DataFrame,
+    currency: str,
+    *,
+    title: str = "Spending by category",
+    subtitle: str | None = None,
+    name_field: str = "category",
+) -> alt.Chart:
     """Horizontal bars, largest first, coloured by kind. ``by_category``: ``category``, ``kind``,
     ``amount_minor``, ``transactions``, ``share`` (0–1)."""
     if by_category.is_empty():
         return _empty(title, "No spending in this range")
     frame = _kind_labels(with_money(by_category, currency, "amount_minor")).with_columns(
-        (pl.col("share") * 100).round(1).alias("share_pct"))
+        (pl.col("share") * 100).round(1).alias("share_pct")
+    )
     n = frame.get_column(name_field).n_unique()
-    return alt.Chart(frame).mark_bar(cornerRadiusEnd=2).encode(
-        y=alt.Y(f"{name_field}:N", sort="-x", title=None, axis=alt.Axis(labelLimit=140)),
-        x=alt.X("sum(amount):Q", axis=money_axis(currency, "Spent", tickCount=4)),
-        color=_kind_color(frame.get_column("kind").cast(pl.String).to_list()),
-        tooltip=[alt.Tooltip(f"{name_field}:N", title="Category"), alt.Tooltip("kind_label:N", title="Kind"),
-                 alt.Tooltip("amount_label:N", title="Spent"),
-                 alt.Tooltip("share_pct:Q", title="Share of spending (%)", format=".1f"),
-                 alt.Tooltip("transactions:Q", title="Transactions")],
-    ).properties(title=_title(title, subtitle), width="container", height=max(80, ROW_HEIGHT * n))
+    return (
+        alt.Chart(frame)
+        .mark_bar(cornerRadiusEnd=2)
+        .encode(
+            y=alt.Y(f"{name_field}:N", sort="-x", title=None, axis=alt.Axis(labelLimit=140)),
+            x=alt.X("sum(amount):Q", axis=money_axis(currency, "Spent", tickCount=4)),
+            color=_kind_color(frame.get_column("kind").cast(pl.String).to_list()),
+            tooltip=[
+                alt.Tooltip(f"{name_field}:N", title="Category"),
+                alt.Tooltip("kind_label:N", title="Kind"),
+                alt.Tooltip("amount_label:N", title="Spent"),
+                alt.Tooltip("share_pct:Q", title="Share of spending (%)", format=".1f"),
+                alt.Tooltip("transactions:Q", title="Transactions"),
+            ],
+        )
+        .properties(title=_title(title, subtitle), width="container", height=max(80, ROW_HEIGHT * n))
+    )
 
 
 def subcategory_chart(by_subcategory: pl.DataFrame, parent: str, currency: str) -> alt.Chart:
@@ -221,15 +314,27 @@ def member_chart(by_member: pl.DataFrame, currency: str) -> alt.Chart:
         return _empty(title, "No spending in this range")
     frame = _kind_labels(with_money(by_member, currency, "amount_minor"))
     n = frame.get_column("member").n_unique()
-    return alt.Chart(frame).mark_bar().encode(
-        y=alt.Y("member:N", sort="-x", title=None),
-        x=alt.X("sum(amount):Q", stack="zero", axis=money_axis(currency, "Spent", tickCount=4)),
-        color=_kind_color(frame.get_column("kind").cast(pl.String).to_list()),
-        order=alt.Order("kind_label:N"),
-        tooltip=[alt.Tooltip("member:N", title="Member"), alt.Tooltip("kind_label:N", title="Kind"),
-                 alt.Tooltip("amount_label:N", title="Spent"), alt.Tooltip("transactions:Q", title="Transactions")],
-    ).properties(title=_title(title, "Fixed and everyday spending, net of refunds"),
-                 width="container", height=max(80, 36 * n))
+    return (
+        alt.Chart(frame)
+        .mark_bar()
+        .encode(
+            y=alt.Y("member:N", sort="-x", title=None),
+            x=alt.X("sum(amount):Q", stack="zero", axis=money_axis(currency, "Spent", tickCount=4)),
+            color=_kind_color(frame.get_column("kind").cast(pl.String).to_list()),
+            order=alt.Order("kind_label:N"),
+            tooltip=[
+                alt.Tooltip("member:N", title="Member"),
+                alt.Tooltip("kind_label:N", title="Kind"),
+                alt.Tooltip("amount_label:N", title="Spent"),
+                alt.Tooltip("transactions:Q", title="Transactions"),
+            ],
+        )
+        .properties(
+            title=_title(title, "Fixed and everyday spending, net of refunds"),
+            width="container",
+            height=max(80, 36 * n),
+        )
+    )
 
 
 def weekday_chart(by_weekday: pl.DataFrame, currency: str) -> alt.Chart:
@@ -238,13 +343,23 @@ def weekday_chart(by_weekday: pl.DataFrame, currency: str) -> alt.Chart:
     title = "Everyday spending by weekday"
     frame = with_money(by_weekday, currency, "average_minor", "amount_minor")
     order = frame.sort("weekday").get_column("weekday_name").to_list()
-    return alt.Chart(frame).mark_bar(color=KIND_COLORS["variable"]).encode(
-        x=alt.X("weekday_name:N", sort=order, title=None, axis=alt.Axis(labelAngle=0)),
-        y=alt.Y("average:Q", axis=money_axis(currency, "Average per day", tickCount=4)),
-        tooltip=[alt.Tooltip("weekday_name:N", title="Weekday"), alt.Tooltip("average_label:N", title="Average"),
-                 alt.Tooltip("amount_label:N", title="Total"), alt.Tooltip("days:Q", title="Days in range")],
-    ).properties(title=_title(title, "Average variable spending on each weekday in the range"),
-                 width="container", height=200)
+    return (
+        alt.Chart(frame)
+        .mark_bar(color=KIND_COLORS["variable"])
+        .encode(
+            x=alt.X("weekday_name:N", sort=order, title=None, axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("average:Q", axis=money_axis(currency, "Average per day", tickCount=4)),
+            tooltip=[
+                alt.Tooltip("weekday_name:N", title="Weekday"),
+                alt.Tooltip("average_label:N", title="Average"),
+                alt.Tooltip("amount_label:N", title="Total"),
+                alt.Tooltip("days:Q", title="Days in range"),
+            ],
+        )
+        .properties(
+            title=_title(title, "Average variable spending on each weekday in the range"), width="container", height=200
+        )
+    )
 
 
 def period_chart(by_period: pl.DataFrame, currency: str) -> alt.LayerChart:
@@ -257,26 +372,45 @@ def period_chart(by_period: pl.DataFrame, currency: str) -> alt.LayerChart:
     frame = with_money(by_period, currency, "spending_minor", "income_minor", "savings_minor")
     frame = frame.with_columns(
         pl.when(pl.col("complete")).then(pl.col("label")).otherwise(pl.col("label") + " (partial)").alias("label"),
-        pl.when(pl.col("change").is_null()).then(pl.lit("–"))
-        .otherwise((pl.col("change") * 100).round(1).cast(pl.String) + "%").alias("change_label"))
-    long = frame.unpivot(index=["label", "period_start", "spending_label", "income_label", "savings_label",
-                                "change_label"], on=["fixed_minor", "variable_minor"],
-                         variable_name="kind", value_name="amount_minor").with_columns(
-        pl.col("kind").str.replace("_minor", ""))
+        pl.when(pl.col("change").is_null())
+        .then(pl.lit("–"))
+        .otherwise((pl.col("change") * 100).round(1).cast(pl.String) + "%")
+        .alias("change_label"),
+    )
+    long = frame.unpivot(
+        index=["label", "period_start", "spending_label", "income_label", "savings_label", "change_label"],
+        on=["fixed_minor", "variable_minor"],
+        variable_name="kind",
+        value_name="amount_minor",
+    ).with_columns(pl.col("kind").str.replace("_minor", ""))
     long = _kind_labels(with_money(long, currency, "amount_minor"))
     order = frame.sort("period_start").get_column("label").to_list()
     x = alt.X("label:N", sort=order, title=None, axis=alt.Axis(labelAngle=-30, labelLimit=90))
-    tips = [alt.Tooltip("label:N", title="Period"), alt.Tooltip("spending_label:N", title="Spent"),
-            alt.Tooltip("change_label:N", title="Change in spending"),
-            alt.Tooltip("income_label:N", title="Income"), alt.Tooltip("savings_label:N", title="Saved")]
-    bars = alt.Chart(long).mark_bar().encode(
-        x=x, y=alt.Y("sum(amount):Q", axis=money_axis(currency, "Amount", tickCount=5)),
-        color=_kind_color(["fixed", "variable", "income"]),
-        tooltip=[alt.Tooltip("kind_label:N", title="Kind"), alt.Tooltip("amount_label:N", title="Amount"), *tips])
-    income = alt.Chart(frame.with_columns(pl.lit(KIND_LABELS["income"]).alias("kind_label"))).mark_line(
-        point=True, strokeWidth=2).encode(x=x, y="income:Q", color=alt.Color("kind_label:N"), tooltip=tips)
+    tips = [
+        alt.Tooltip("label:N", title="Period"),
+        alt.Tooltip("spending_label:N", title="Spent"),
+        alt.Tooltip("change_label:N", title="Change in spending"),
+        alt.Tooltip("income_label:N", title="Income"),
+        alt.Tooltip("savings_label:N", title="Saved"),
+    ]
+    bars = (
+        alt.Chart(long)
+        .mark_bar()
+        .encode(
+            x=x,
+            y=alt.Y("sum(amount):Q", axis=money_axis(currency, "Amount", tickCount=5)),
+            color=_kind_color(["fixed", "variable", "income"]),
+            tooltip=[alt.Tooltip("kind_label:N", title="Kind"), alt.Tooltip("amount_label:N", title="Amount"), *tips],
+        )
+    )
+    income = (
+        alt.Chart(frame.with_columns(pl.lit(KIND_LABELS["income"]).alias("kind_label")))
+        .mark_line(point=True, strokeWidth=2)
+        .encode(x=x, y="income:Q", color=alt.Color("kind_label:N"), tooltip=tips)
+    )
     return alt.layer(bars, income).properties(
-        title=_title(title, "Spending by budget period, with income"), width="container", height=240)
+        title=_title(title, "Spending by budget period, with income"), width="container", height=240
+    )
 
 
 def savings_chart(savings: pl.DataFrame, currency: str) -> alt.LayerChart:
@@ -286,27 +420,38 @@ def savings_chart(savings: pl.DataFrame, currency: str) -> alt.LayerChart:
     if savings.is_empty():
         return _empty(title, "Nothing saved in this range yet")
     frame = with_money(savings, currency, "saved_minor", "goal_minor", "cumulative_minor").with_columns(
-        pl.when(pl.col("progress").is_null()).then(pl.lit("no goal"))
+        pl.when(pl.col("progress").is_null())
+        .then(pl.lit("no goal"))
         .otherwise((pl.col("progress") * 100).round(0).cast(pl.Int64).cast(pl.String) + "% of goal")
-        .alias("progress_label"))
+        .alias("progress_label")
+    )
     order = frame.sort("period_start").get_column("label").to_list()
     x = alt.X("label:N", sort=order, title=None, axis=alt.Axis(labelAngle=-30, labelLimit=90))
-    tips = [alt.Tooltip("label:N", title="Period"), alt.Tooltip("saved_label:N", title="Saved"),
-            alt.Tooltip("goal_label:N", title="Goal"), alt.Tooltip("progress_label:N", title="Progress"),
-            alt.Tooltip("cumulative_label:N", title="Saved in range so far")]
-    bars = alt.Chart(frame).mark_bar(color=KIND_COLORS["savings"]).encode(
-        x=x, y=alt.Y("saved:Q", axis=money_axis(currency, "Saved", tickCount=5)), tooltip=tips)
+    tips = [
+        alt.Tooltip("label:N", title="Period"),
+        alt.Tooltip("saved_label:N", title="Saved"),
+        alt.Tooltip("goal_label:N", title="Goal"),
+        alt.Tooltip("progress_label:N", title="Progress"),
+        alt.Tooltip("cumulative_label:N", title="Saved in range so far"),
+    ]
+    bars = (
+        alt.Chart(frame)
+        .mark_bar(color=KIND_COLORS["savings"])
+        .encode(x=x, y=alt.Y("saved:Q", axis=money_axis(currency, "Saved", tickCount=5)), tooltip=tips)
+    )
     goal_minor = int(frame.get_column("goal_minor")[0])
     goal_label = f"Goal {format_money(goal_minor, currency)} a period"
     goal = alt.Chart(pl.DataFrame({"goal": [frame.get_column("goal")[0]], "label": [goal_label]}))
     rule = goal.mark_rule(color="#222", strokeDash=[4, 3], strokeWidth=1.5).encode(
-        y="goal:Q", tooltip=alt.Tooltip("label:N", title="Savings goal"))
+        y="goal:Q", tooltip=alt.Tooltip("label:N", title="Savings goal")
+    )
     text = goal.mark_text(align="left", dx=4, dy=-6, fontSize=11, color="#222").encode(
-        y="goal:Q", x=alt.value(0), text="label:N")
+        y="goal:Q", x=alt.value(0), text="label:N"
+    )
     layers = [bars, rule, text] if goal_minor > 0 else [bars]
     return alt.layer(*layers).properties(
-        title=_title(title, "Saved per budget period, against the plan's savings goal"),
-        width="container", height=220)
+        title=_title(title, "Saved per budget period, against the plan's savings goal"), width="container", height=220
+    )
 
 
 def top_descriptions_chart(top: pl.DataFrame, currency: str) -> alt.Chart:
@@ -316,10 +461,22 @@ def top_descriptions_chart(top: pl.DataFrame, currency: str) -> alt.Chart:
     if top.is_empty():
         return _empty(title, "No spending in this range")
     frame = with_money(top, currency, "amount_minor").with_columns(pl.col("last_on").cast(pl.String))
-    return alt.Chart(frame).mark_bar(color=KIND_COLORS["variable"]).encode(
-        y=alt.Y("description:N", sort="-x", title=None, axis=alt.Axis(labelLimit=140)),
-        x=alt.X("amount:Q", axis=money_axis(currency, "Spent", tickCount=4)),
-        tooltip=[alt.Tooltip("description:N", title="Description"), alt.Tooltip("amount_label:N", title="Spent"),
-                 alt.Tooltip("transactions:Q", title="Transactions"), alt.Tooltip("last_on:N", title="Last")],
-    ).properties(title=_title(title, "Everyday spending, net of refunds"),
-                 width="container", height=max(80, ROW_HEIGHT * frame.height))
+    return (
+        alt.Chart(frame)
+        .mark_bar(color=KIND_COLORS["variable"])
+        .encode(
+            y=alt.Y("description:N", sort="-x", title=None, axis=alt.Axis(labelLimit=140)),
+            x=alt.X("amount:Q", axis=money_axis(currency, "Spent", tickCount=4)),
+            tooltip=[
+                alt.Tooltip("description:N", title="Description"),
+                alt.Tooltip("amount_label:N", title="Spent"),
+                alt.Tooltip("transactions:Q", title="Transactions"),
+                alt.Tooltip("last_on:N", title="Last"),
+            ],
+        )
+        .properties(
+            title=_title(title, "Everyday spending, net of refunds"),
+            width="container",
+            height=max(80, ROW_HEIGHT * frame.height),
+        )
+    )

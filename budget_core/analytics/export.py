@@ -33,8 +33,18 @@ from ..services.access import FamilyAccess
 from .load import load_transactions
 
 FORMATS = ("csv", "parquet")
-COLUMNS = ("id", "occurred_on", "kind", "category", "parent_category", "member", "description", "amount",
-           "amount_minor", "currency")
+COLUMNS = (
+    "id",
+    "occurred_on",
+    "kind",
+    "category",
+    "parent_category",
+    "member",
+    "description",
+    "amount",
+    "amount_minor",
+    "currency",
+)
 TEXT_COLUMNS = ("kind", "category", "parent_category", "member", "description", "currency")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 MEDIA_TYPES = {"csv": "text/csv", "parquet": "application/vnd.apache.parquet"}
@@ -52,8 +62,8 @@ def decimal_text(minor: pl.Expr, places: int) -> pl.Expr:
     if places == 0:
         return minor.cast(pl.String)
     sign = pl.when(minor < 0).then(pl.lit("-")).otherwise(pl.lit(""))
-    whole = (minor.abs() // 10 ** places).cast(pl.String)
-    frac = (minor.abs() % 10 ** places).cast(pl.String).str.zfill(places)
+    whole = (minor.abs() // 10**places).cast(pl.String)
+    frac = (minor.abs() % 10**places).cast(pl.String).str.zfill(places)
     return pl.concat_str([sign, whole, pl.lit("."), frac])
 
 
@@ -64,8 +74,9 @@ def neutralise(column: str) -> pl.Expr:
     return pl.when(risky).then(pl.lit("'") + col).otherwise(col).alias(column)
 
 
-def export_frame(access: FamilyAccess, fmt: str = "csv", date_from: date | None = None,
-                 date_to: date | None = None) -> pl.DataFrame:
+def export_frame(
+    access: FamilyAccess, fmt: str = "csv", date_from: date | None = None, date_to: date | None = None
+) -> pl.DataFrame:
     """The rows of the export, typed for ``fmt`` (see the module docstring)."""
     fmt = _check_format(fmt)
     tx = load_transactions(access, date_from, date_to)
@@ -87,8 +98,16 @@ def _write(frame: pl.DataFrame, target, fmt: str) -> None:
         frame.write_parquet(target, compression="zstd", statistics=True)
 
 
-def export_transactions(access: FamilyAccess, path: str | Path, fmt: str = "csv", date_from: date | None = None,
-                        date_to: date | None = None, *, force: bool = False, mode: int = PRIVATE) -> int:
+def export_transactions(
+    access: FamilyAccess,
+    path: str | Path,
+    fmt: str = "csv",
+    date_from: date | None = None,
+    date_to: date | None = None,
+    *,
+    force: bool = False,
+    mode: int = PRIVATE,
+) -> int:
     """Write the family's transactions dated ``date_from`` through ``date_to`` (inclusive; ``None``:
     unbounded) to ``path`` as ``fmt`` ('csv' or 'parquet'); return the number of rows written.
 
@@ -103,8 +122,9 @@ def export_transactions(access: FamilyAccess, path: str | Path, fmt: str = "csv"
     return frame.height
 
 
-def export_bytes(access: FamilyAccess, fmt: str = "csv", date_from: date | None = None,
-                 date_to: date | None = None) -> bytes:
+def export_bytes(
+    access: FamilyAccess, fmt: str = "csv", date_from: date | None = None, date_to: date | None = None
+) -> bytes:
     """The same file as :func:`export_transactions`, in memory (for a download button)."""
     fmt = _check_format(fmt)
     buffer = io.BytesIO()

@@ -45,8 +45,10 @@ _FROM = """
     JOIN members m ON m.family_id = t.family_id AND m.user_id = t.user_id
     WHERE t.family_id = %(family_id)s AND t.occurred_on BETWEEN %(date_from)s AND %(date_to)s"""
 
-SELECT_SQL = ("SELECT t.id, t.occurred_on, t.kind, c.name AS category, p.name AS parent_category, "
-              "m.display_name AS member, t.description, t.amount AS amount_minor, f.currency" + _FROM)
+SELECT_SQL = (
+    "SELECT t.id, t.occurred_on, t.kind, c.name AS category, p.name AS parent_category, "
+    "m.display_name AS member, t.description, t.amount AS amount_minor, f.currency" + _FROM
+)
 """The query behind :func:`load_transactions` (``%(name)s`` parameters from :func:`query_params`)."""
 
 
@@ -74,12 +76,23 @@ def query_params(family_id: int, date_from: date | None = None, date_to: date | 
     return {"family_id": checked_family_id(family_id), "date_from": start, "date_to": end}
 
 
-_ROWS_SQL = ("SELECT id, occurred_on, kind, category_id, user_id, description, amount FROM transactions "
-             "WHERE family_id = %(family_id)s AND occurred_on BETWEEN %(date_from)s AND %(date_to)s")
-_ROWS_SCHEMA = {"id": pl.Int64, "occurred_on": pl.Date, "kind": KIND, "category_id": pl.Int64, "user_id": pl.Int64,
-                "description": pl.String, "amount_minor": pl.Int64}
-_CATEGORIES_SQL = ("SELECT c.id, c.name, p.name FROM categories c LEFT JOIN categories p "
-                   "ON p.family_id = c.family_id AND p.id = c.parent_id WHERE c.family_id = %(family_id)s")
+_ROWS_SQL = (
+    "SELECT id, occurred_on, kind, category_id, user_id, description, amount FROM transactions "
+    "WHERE family_id = %(family_id)s AND occurred_on BETWEEN %(date_from)s AND %(date_to)s"
+)
+_ROWS_SCHEMA = {
+    "id": pl.Int64,
+    "occurred_on": pl.Date,
+    "kind": KIND,
+    "category_id": pl.Int64,
+    "user_id": pl.Int64,
+    "description": pl.String,
+    "amount_minor": pl.Int64,
+}
+_CATEGORIES_SQL = (
+    "SELECT c.id, c.name, p.name FROM categories c LEFT JOIN categories p "
+    "ON p.family_id = c.family_id AND p.id = c.parent_id WHERE c.family_id = %(family_id)s"
+)
 _MEMBERS_SQL = "SELECT user_id, display_name FROM members WHERE family_id = %(family_id)s"
 _CURRENCY_SQL = "SELECT trim(currency) FROM families WHERE id = %(family_id)s"
 ENTER_SQL = "SELECT 1 FROM family_enter(%s, %s, NULL, false)"  # membership checked, transaction scoped
@@ -92,8 +105,7 @@ def copy_csv(conn: psycopg.Connection, select: str) -> bytes:
         return b"".join(bytes(chunk) for chunk in copy)
 
 
-def load_transactions(access: FamilyAccess, date_from: date | None = None,
-                      date_to: date | None = None) -> pl.DataFrame:
+def load_transactions(access: FamilyAccess, date_from: date | None = None, date_to: date | None = None) -> pl.DataFrame:
     """The family's transactions dated ``date_from`` through ``date_to`` (both inclusive; ``None``:
     unbounded), ordered by date then id, with the columns of :data:`TRANSACTION_SCHEMA` plus
     ``amount`` (Float64 in major units, display only — sum ``amount_minor``). The same rows as
@@ -126,11 +138,18 @@ def load_transactions(access: FamilyAccess, date_from: date | None = None,
         frame = pl.DataFrame(schema=TRANSACTION_SCHEMA)
         return frame.with_columns(pl.lit(None, dtype=pl.Float64).alias("amount"))
     places = decimals(currency[0])
-    cats = pl.DataFrame(categories, orient="row", schema={"category_id": pl.Int64, "category": pl.Categorical,
-                                                         "parent_category": pl.Categorical})
+    cats = pl.DataFrame(
+        categories,
+        orient="row",
+        schema={"category_id": pl.Int64, "category": pl.Categorical, "parent_category": pl.Categorical},
+    )
     people = pl.DataFrame(members, orient="row", schema={"user_id": pl.Int64, "member": pl.Categorical})
     rows = pl.read_csv(io.BytesIO(data), has_header=False, schema=_ROWS_SCHEMA)
-    return (rows.join(cats, on="category_id", how="left").join(people, on="user_id", how="left")
-            .with_columns(pl.lit(currency[0], dtype=pl.Categorical).alias("currency"))
-            .select(TRANSACTION_SCHEMA.keys()).sort("occurred_on", "id")
-            .with_columns((pl.col("amount_minor") / 10 ** places).round(places).alias("amount")))
+    return (
+        rows.join(cats, on="category_id", how="left")
+        .join(people, on="user_id", how="left")
+        .with_columns(pl.lit(currency[0], dtype=pl.Categorical).alias("currency"))
+        .select(TRANSACTION_SCHEMA.keys())
+        .sort("occurred_on", "id")
+        .with_columns((pl.col("amount_minor") / 10**places).round(places).alias("amount"))
+    )

@@ -16,17 +16,26 @@ from datetime import date
 
 import altair as alt
 import polars as pl
-from sqlalchemy import Engine
 
 from ..domain.allowance import Overview, Plan
 from ..domain.period import ONE_DAY, period_bounds
 from ..domain.projection import Projection, project_overview
 from ..services import budgets
-from . import charts
 from ..services.access import FamilyAccess
+from . import charts
 from .load import checked_range, load_transactions
-from .queries import (Totals, by_period, daily_frame, savings_progress, spending_by_category, spending_by_member,
-                      spending_by_subcategory, spending_by_weekday, top_descriptions, totals)
+from .queries import (
+    Totals,
+    by_period,
+    daily_frame,
+    savings_progress,
+    spending_by_category,
+    spending_by_member,
+    spending_by_subcategory,
+    spending_by_weekday,
+    top_descriptions,
+    totals,
+)
 
 
 @dataclass(frozen=True)
@@ -64,8 +73,9 @@ class Insights:
         return charts.subcategory_chart(self.by_subcategory, parent, self.currency)
 
 
-def compute_insights(tx: pl.DataFrame, *, family_id: int, plan: Plan, currency: str, overview: Overview,
-                     date_from: date, date_to: date) -> Insights:
+def compute_insights(
+    tx: pl.DataFrame, *, family_id: int, plan: Plan, currency: str, overview: Overview, date_from: date, date_to: date
+) -> Insights:
     """:class:`Insights` from frames already loaded (pure; what ``bench/analytics.py`` times)."""
     by_cat, by_sub = spending_by_category(tx), spending_by_subcategory(tx)
     members, weekdays = spending_by_member(tx), spending_by_weekday(tx, date_from, date_to)
@@ -82,8 +92,24 @@ def compute_insights(tx: pl.DataFrame, *, family_id: int, plan: Plan, currency: 
         "savings": charts.savings_chart(savings, currency),
         "top_descriptions": charts.top_descriptions_chart(top, currency),
     }
-    return Insights(family_id, currency, date_from, date_to, overview.on, totals(tx), by_cat, by_sub, members,
-                    weekdays, period_table, top, savings, daily, projection, drawn)
+    return Insights(
+        family_id,
+        currency,
+        date_from,
+        date_to,
+        overview.on,
+        totals(tx),
+        by_cat,
+        by_sub,
+        members,
+        weekdays,
+        period_table,
+        top,
+        savings,
+        daily,
+        projection,
+        drawn,
+    )
 
 
 def insights(access: FamilyAccess, date_from: date, date_to: date, *, on: date | None = None) -> Insights:
@@ -93,8 +119,15 @@ def insights(access: FamilyAccess, date_from: date, date_to: date, *, on: date |
     inputs = budgets.load_inputs(access, on)
     currency, overview = budgets.overview(access, inputs.on)
     tx = load_transactions(access, date_from, date_to)
-    return compute_insights(tx, family_id=access.family_id, plan=inputs.plan, currency=currency, overview=overview,
-                            date_from=date_from, date_to=date_to)
+    return compute_insights(
+        tx,
+        family_id=access.family_id,
+        plan=inputs.plan,
+        currency=currency,
+        overview=overview,
+        date_from=date_from,
+        date_to=date_to,
+    )
 
 
 def range_presets(period_start_day: int, today: date) -> dict[str, tuple[date, date]]:
@@ -103,8 +136,11 @@ def range_presets(period_start_day: int, today: date) -> dict[str, tuple[date, d
     this_start, _ = period_bounds(period_start_day, today)
     last_start, last_end = period_bounds(period_start_day, this_start - ONE_DAY)
     three_start = period_bounds(period_start_day, last_start - ONE_DAY)[0]
-    year_ago = today.replace(year=today.year - 1) if not (today.month == 2 and today.day == 29) \
+    year_ago = (
+        today.replace(year=today.year - 1)
+        if not (today.month == 2 and today.day == 29)
         else today.replace(year=today.year - 1, day=28)
+    )
     return {
         "This period": (this_start, today),
         "Last period": (last_start, last_end),

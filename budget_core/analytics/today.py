@@ -22,8 +22,9 @@ from .queries import daily_frame, spending_by_category
 _charts = VersionCache(500)
 
 
-def today_charts(access: FamilyAccess, on: date | None = None, *,
-                 version: int | None = None) -> tuple[alt.LayerChart, alt.Chart]:
+def today_charts(
+    access: FamilyAccess, on: date | None = None, *, version: int | None = None
+) -> tuple[alt.LayerChart, alt.Chart]:
     """The Today page's two charts for the period containing ``on`` (default: the family's today):
     daily variable spending against the allowance with the projection, and spending by category
     from the period start through ``on``. Both use the same overview as the Today number.
@@ -44,5 +45,9 @@ def _build_today_charts(access: FamilyAccess, on: date | None) -> tuple[alt.Laye
     projection = project_overview(overview)
     daily = charts.daily_allowance_chart(daily_frame(overview), projection, currency)
     tx = load_transactions(access, overview.period_start, overview.on)
-    return daily, charts.category_chart(spending_by_category(tx), currency, title="Spending by category",
-                                        subtitle=f"This period, {charts.span(overview.period_start, overview.on)}")
+    return daily, charts.category_chart(
+        spending_by_category(tx),
+        currency,
+        title="Spending by category",
+        subtitle=f"This period, {charts.span(overview.period_start, overview.on)}",
+    )

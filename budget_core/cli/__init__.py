@@ -30,10 +30,23 @@ def main() -> None:
     """
 
 
-for command in (ledger.family, ledger.fixed, ledger.add, ledger.edit, ledger.delete, ledger.activity_cmd,
-                ledger.daily, ledger.demo, ledger.export_cmd,
-                people.user, people.invite,
-                operations.db, operations.outbox, operations.health_cmd, operations.backup_cmd,
-                operations.restore_cmd,
-                imports.import_group):
+for command in (
+    ledger.family,
+    ledger.fixed,
+    ledger.add,
+    ledger.edit,
+    ledger.delete,
+    ledger.activity_cmd,
+    ledger.daily,
+    ledger.demo,
+    ledger.export_cmd,
+    people.user,
+    people.invite,
+    operations.db,
+    operations.outbox,
+    operations.health_cmd,
+    operations.backup_cmd,
+    operations.restore_cmd,
+    imports.import_group,
+):
     main.add_command(command)

@@ -71,8 +71,9 @@ class BudgetGroup(click.Group):
             sys.exit(1)
         except (OperationalError, DBAPIError) as err:
             if isinstance(err, OperationalError) or err.connection_invalidated:
-                click.echo("Error: cannot reach the database; check that it is running "
-                           "(see 'budget db url').", err=True)
+                click.echo(
+                    "Error: cannot reach the database; check that it is running (see 'budget db url').", err=True
+                )
                 sys.exit(3)
             self._unexpected(err)
         except (click.exceptions.Exit, click.ClickException, SystemExit, KeyboardInterrupt):
@@ -88,6 +89,8 @@ class BudgetGroup(click.Group):
         from ..ops.errorlog import log_unexpected
 
         ref = log_unexpected(err)
-        click.echo(f"Error: something unexpected failed (reference {ref}); the details are in the log "
-                   "under that reference.", err=True)
+        click.echo(
+            f"Error: something unexpected failed (reference {ref}); the details are in the log under that reference.",
+            err=True,
+        )
         sys.exit(4)

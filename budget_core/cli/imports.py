@@ -86,8 +86,10 @@ def import_files(family_id, by, files, dry_run, profile, account, date_format, a
         click.echo(json.dumps({"files": results, **totals, "dry_run": dry_run}, default=str))
     else:
         verb = "would add" if dry_run else "added"
-        click.echo(f"Total: {totals['added']} {verb}, {totals['duplicates']} duplicates, {totals['linked']} linked, "
-                   f"{totals['failed']} failed.")
+        click.echo(
+            f"Total: {totals['added']} {verb}, {totals['duplicates']} duplicates, {totals['linked']} linked, "
+            f"{totals['failed']} failed."
+        )
     if totals["failed"]:
         sys.exit(1)
 
@@ -98,16 +100,23 @@ def _print_result(result) -> None:
         click.echo(f"  read with bank profile '{result.profile}': {result.mapping.describe()}")
     for p in result.rows:
         if p.status == "linked":
-            click.echo(f"  linked for review: {p.row.occurred_on} {p.row.description} "
-                       f"{decimal_string(p.row.amount, result.currency)} = transaction {p.transaction_id}")
+            click.echo(
+                f"  linked for review: {p.row.occurred_on} {p.row.description} "
+                f"{decimal_string(p.row.amount, result.currency)} = transaction {p.transaction_id}"
+            )
 
 
 @import_group.command("watch")
 @_family
 @_by
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--settle", type=float, default=2.0, show_default=True,
-              help="Seconds a file's size must stay unchanged before it is imported.")
+@click.option(
+    "--settle",
+    type=float,
+    default=2.0,
+    show_default=True,
+    help="Seconds a file's size must stay unchanged before it is imported.",
+)
 def watch_cmd(family_id, by, directory, settle) -> None:
     """Import every file dropped into DIR; move it to processed/ or failed/ (with a reason file).
 
@@ -153,6 +162,7 @@ def review_cmd(family_id, by, confirm_all, unlink_id, as_json) -> None:
     Example: budget import review --family 1 --by mom@example.com --confirm-all
     """
     from ..importers.links import confirm_links, links_to_review, unlink
+
     engine = get_engine()
     access = family_as(engine, family_id, by)
     currency = access.currency
@@ -163,15 +173,31 @@ def review_cmd(family_id, by, confirm_all, unlink_id, as_json) -> None:
     links = links_to_review(access)
     confirmed = confirm_links(access, [x.import_id for x in links]) if confirm_all else 0
     if as_json:
-        click.echo(json.dumps({"links": [{"import_id": x.import_id, "date": x.occurred_on.isoformat(),
-                                          "amount": decimal_string(x.bank_amount, currency),
-                                          "description": x.description, "file": x.file_name,
-                                          "transaction_id": x.transaction_id, "member": x.member} for x in links],
-                               "confirmed": confirmed}))
+        click.echo(
+            json.dumps(
+                {
+                    "links": [
+                        {
+                            "import_id": x.import_id,
+                            "date": x.occurred_on.isoformat(),
+                            "amount": decimal_string(x.bank_amount, currency),
+                            "description": x.description,
+                            "file": x.file_name,
+                            "transaction_id": x.transaction_id,
+                            "member": x.member,
+                        }
+                        for x in links
+                    ],
+                    "confirmed": confirmed,
+                }
+            )
+        )
         return
     for x in links:
-        click.echo(f"{x.import_id}  {x.occurred_on}  {decimal_string(x.bank_amount, currency):>10}  {x.description}"
-                   f"  = {x.member or '?'}'s '{x.transaction_description}' on {x.transaction_on}")
+        click.echo(
+            f"{x.import_id}  {x.occurred_on}  {decimal_string(x.bank_amount, currency):>10}  {x.description}"
+            f"  = {x.member or '?'}'s '{x.transaction_description}' on {x.transaction_on}"
+        )
     click.echo(f"{len(links)} linked rows to review" + (f"; {confirmed} confirmed." if confirm_all else "."))
 
 
@@ -258,7 +284,7 @@ def rules_edit(family_id, by, rule_id, contains, regex, category, member, as_jso
     current = next((r for r in list_rules(access) if r.id == rule_id), None)
     if current is None:
         raise click.UsageError(f"This family has no rule {rule_id}; see 'budget import rules list'.")
-    pattern, is_regex = (_pattern(contains, regex) if (contains or regex) else (current.pattern, current.is_regex))
+    pattern, is_regex = _pattern(contains, regex) if (contains or regex) else (current.pattern, current.is_regex)
     member_id = current.user_id if member is None else (None if member == "-" else user_by_email(engine, member).id)
     rule = edit_rule(access, rule_id, RuleDraft(pattern, category or current.category_id, is_regex, member_id))
     click.echo(json.dumps(rule.as_json()) if as_json else f"Rule {rule.id}: {rule.describe()}.")

@@ -49,9 +49,17 @@ def family_create(name, owner, owner_name, currency, tz, income, savings, start_
     created_owner = owner_user is None
     if created_owner:
         owner_user = accounts.create_user(engine, owner, owner_name or owner.split("@")[0].title(), None)
-    fam = families.create_family(engine, owner_user.id, name=name, currency=cur, timezone=tz,
-                                 monthly_income=income_minor, savings_goal=savings_minor,
-                                 period_start_day=start_day, owner_display_name=owner_name)
+    fam = families.create_family(
+        engine,
+        owner_user.id,
+        name=name,
+        currency=cur,
+        timezone=tz,
+        monthly_income=income_minor,
+        savings_goal=savings_minor,
+        period_start_day=start_day,
+        owner_display_name=owner_name,
+    )
     hint = f" Set {owner}'s password with 'budget user password {owner}'." if created_owner else ""
     emit({"family_id": fam.id}, as_json, f"Created family {fam.name} (id {fam.id}).{hint}")
 
@@ -77,8 +85,11 @@ def fixed_add(family_id, name, amount, by, as_json) -> None:
     access = family_as(get_engine(), family_id, by)
     cur = access.currency
     item = families.add_fixed_expense(access, name, parse_amount(amount, cur))
-    emit({"id": item.id, "name": item.name, "amount": decimal_string(item.amount, cur)}, as_json,
-         f"Planned {item.name}: {format_money(item.amount, cur)} a period.")
+    emit(
+        {"id": item.id, "name": item.name, "amount": decimal_string(item.amount, cur)},
+        as_json,
+        f"Planned {item.name}: {format_money(item.amount, cur)} a period.",
+    )
 
 
 @click.command("add")
@@ -103,21 +114,32 @@ def add(family_id, amount, description, category, by, on, client_id, refund, as_
     client_id = client_id or uuid.uuid4()
     try:
         access = family_as(get_engine(), family_id, by)
-        draft = transactions.TransactionDraft(parse_amount(amount, access.currency), description, category, on,
-                                              client_id, refund)
+        draft = transactions.TransactionDraft(
+            parse_amount(amount, access.currency), description, category, on, client_id, refund
+        )
         tx = transactions.add_transaction(access, draft)
     except (OperationalError, DBAPIError) as exc:
         if not is_unreachable(exc):
             raise
-        entry = Outbox().enqueue(family_id, transactions.outbox_draft(amount, description, category, on, refund),
-                                 by_email=by, client_id=str(client_id))
-        emit({"status": "pending", "client_id": entry.client_id}, as_json,
-             f"The database cannot be reached; saved locally as pending ({entry.client_id}). "
-             "It is delivered by 'budget outbox flush' or by the app once the database is back.")
+        entry = Outbox().enqueue(
+            family_id,
+            transactions.outbox_draft(amount, description, category, on, refund),
+            by_email=by,
+            client_id=str(client_id),
+        )
+        emit(
+            {"status": "pending", "client_id": entry.client_id},
+            as_json,
+            f"The database cannot be reached; saved locally as pending ({entry.client_id}). "
+            "It is delivered by 'budget outbox flush' or by the app once the database is back.",
+        )
         return
-    emit({**tx.as_json(), "status": "confirmed"}, as_json,
-         f"Saved: {tx.description} {format_money(tx.amount, tx.currency)} "
-         f"({tx.category}, {tx.occurred_on}) as transaction {tx.id}.")
+    emit(
+        {**tx.as_json(), "status": "confirmed"},
+        as_json,
+        f"Saved: {tx.description} {format_money(tx.amount, tx.currency)} "
+        f"({tx.category}, {tx.occurred_on}) as transaction {tx.id}.",
+    )
 
 
 @click.command("edit")
@@ -145,7 +167,9 @@ def edit(family_id, tx_id, row_version, by, amount, description, category, on, r
         parse_amount(amount, tx.currency) if amount is not None else abs(tx.amount),
         description if description is not None else tx.description,
         category if category is not None else tx.category_id,
-        on or tx.occurred_on, is_refund)
+        on or tx.occurred_on,
+        is_refund,
+    )
     new = transactions.edit_transaction(access, tx_id, row_version, changes)
     emit(new.as_json(), as_json, f"Changed transaction {new.id} (now version {new.row_version}).")
 
@@ -171,7 +195,7 @@ def delete(family_id, tx_id, row_version, by, as_json) -> None:
 @click.option("--family", "family_id", type=int, required=True, help="Family id.")
 @click.option("--since", type=int, default=0, show_default=True, help="Only events after this version.")
 @click.option("--by", "by", required=True, help="Email of the member reading it.")
-@click.option("--json", "as_json", is_flag=True, help="Print {\"events\": [...]}.")
+@click.option("--json", "as_json", is_flag=True, help='Print {"events": [...]}.')
 def activity_cmd(family_id, since, by, as_json) -> None:
     """The family's activity feed, oldest first.
 
@@ -205,12 +229,21 @@ def daily(family_id, on, by, as_json) -> None:
     b, cur = fb.budget, fb.currency
     money = lambda v: decimal_string(v, cur)  # noqa: E731
     data = {
-        "family_id": family_id, "date": b.on.isoformat(), "period_start": b.period_start.isoformat(),
-        "period_end": b.period_end.isoformat(), "days_left": b.days_left, "currency": cur,
-        "allowance_today": money(b.allowance_today), "spent_today": money(b.spent_today),
-        "left_today": money(b.left_today), "over_by": money(b.over_by),
-        "plan_spendable": money(b.plan_spendable), "extra_income": money(b.extra_income),
-        "fixed_overrun": money(b.fixed_overrun), "savings_goal": money(b.savings_goal), "saved": money(b.saved),
+        "family_id": family_id,
+        "date": b.on.isoformat(),
+        "period_start": b.period_start.isoformat(),
+        "period_end": b.period_end.isoformat(),
+        "days_left": b.days_left,
+        "currency": cur,
+        "allowance_today": money(b.allowance_today),
+        "spent_today": money(b.spent_today),
+        "left_today": money(b.left_today),
+        "over_by": money(b.over_by),
+        "plan_spendable": money(b.plan_spendable),
+        "extra_income": money(b.extra_income),
+        "fixed_overrun": money(b.fixed_overrun),
+        "savings_goal": money(b.savings_goal),
+        "saved": money(b.saved),
         "allowance_tomorrow": money(b.allowance_tomorrow_if(0)),
         "kinds": {k.kind: {"planned": money(k.planned), "actual": money(k.actual)} for k in b.spent_by_kind},
     }
@@ -236,9 +269,12 @@ def demo(as_json) -> None:
 
     family_id, _ = create_demo(get_engine())
     emails = [m[0] for m in MEMBERS]
-    emit({"family_id": family_id, "emails": emails, "password": DEMO_PASSWORD}, as_json,
-         f"Demo family {family_id} is ready. Sign in as {emails[0]} (or {', '.join(emails[1:])}) "
-         f"with the password {DEMO_PASSWORD}.")
+    emit(
+        {"family_id": family_id, "emails": emails, "password": DEMO_PASSWORD},
+        as_json,
+        f"Demo family {family_id} is ready. Sign in as {emails[0]} (or {', '.join(emails[1:])}) "
+        f"with the password {DEMO_PASSWORD}.",
+    )
 
 
 @click.command("export")

@@ -61,8 +61,17 @@ def outbox_list(as_json) -> None:
     from ..ops.outbox import Outbox
 
     state = Outbox().state()
-    rows = [{"client_id": e.client_id, "family_id": e.family_id, "status": e.status, "reason": e.reason,
-             "description": e.description, "at": e.at} for e in state.with_status("pending", "failed")]
+    rows = [
+        {
+            "client_id": e.client_id,
+            "family_id": e.family_id,
+            "status": e.status,
+            "reason": e.reason,
+            "description": e.description,
+            "at": e.at,
+        }
+        for e in state.with_status("pending", "failed")
+    ]
     if as_json:
         click.echo(json.dumps({"entries": rows, "damaged_lines": list(state.damaged_lines)}))
         return
@@ -91,13 +100,19 @@ def outbox_flush(as_json) -> None:
         if not is_unreachable(exc):
             raise
         pending = box.pending_count()
-        emit({"delivered": 0, "failed": 0, "pending": pending}, as_json,
-             f"The database cannot be reached; {pending} entr{'y' if pending == 1 else 'ies'} still pending.")
+        emit(
+            {"delivered": 0, "failed": 0, "pending": pending},
+            as_json,
+            f"The database cannot be reached; {pending} entr{'y' if pending == 1 else 'ies'} still pending.",
+        )
         return
     for err in result.errors:
         click.echo(f"Warning: {err}", err=True)
-    emit(result.as_json(), as_json,
-         f"Delivered {result.delivered}, failed {result.failed}, still pending {result.pending}.")
+    emit(
+        result.as_json(),
+        as_json,
+        f"Delivered {result.delivered}, failed {result.failed}, still pending {result.pending}.",
+    )
 
 
 @click.command("health")
@@ -107,8 +122,8 @@ def health_cmd(as_json) -> None:
 
     Example: budget health --json
     """
-    from ..ops import health
     from ..db.engine import database_url, make_engine
+    from ..ops import health
 
     try:
         engine = get_engine()
@@ -119,19 +134,25 @@ def health_cmd(as_json) -> None:
         click.echo(json.dumps(report.as_json(), default=str))
         return
     db = report.database
-    click.echo(f"database      {'reachable, ' + str(db['rtt_ms']) + ' ms round trip' if db['reachable'] else 'UNREACHABLE'}")
+    click.echo(
+        f"database      {'reachable, ' + str(db['rtt_ms']) + ' ms round trip' if db['reachable'] else 'UNREACHABLE'}"
+    )
     click.echo(f"outbox        {report.outbox['pending']} pending, {report.outbox['failed']} failed")
     if report.queue:
         q = report.queue
-        click.echo(f"notifications e-mail {q['email']['queued']} queued / {q['email']['failed']} failed, "
-                   f"push {q['push']['queued']} queued / {q['push']['failed']} failed")
+        click.echo(
+            f"notifications e-mail {q['email']['queued']} queued / {q['email']['failed']} failed, "
+            f"push {q['push']['queued']} queued / {q['push']['failed']} failed"
+        )
     for b in report.breakers:
         click.echo(f"breaker       {b['name']}: {b['state'] if b['configured'] else 'not configured'}")
     for feature, level in report.degradation.items():
         click.echo(f"degradation   {feature}: {level}")
     for name, m in report.metrics.get("1h", {}).items():
-        click.echo(f"last hour     {name}: {m['count']} calls, {m['error_rate']:.1%} errors, "
-                   f"p50 {m['p50_ms']} ms, p95 {m['p95_ms']} ms")
+        click.echo(
+            f"last hour     {name}: {m['count']} calls, {m['error_rate']:.1%} errors, "
+            f"p50 {m['p50_ms']} ms, p95 {m['p95_ms']} ms"
+        )
 
 
 @click.command("backup")
@@ -143,8 +164,8 @@ def backup_cmd(output, force) -> None:
 
     Example: budget backup -o family-budget.dump
     """
-    from ..ops.backup import backup
     from ..db.engine import database_url
+    from ..ops.backup import backup
 
     size = backup(database_url(), output, force=force)
     click.echo(f"Backup written to {output} ({size:,} bytes).")
@@ -157,8 +178,8 @@ def restore_cmd(backup_file) -> None:
 
     Example: budget restore family-budget.dump
     """
-    from ..ops.backup import restore
     from ..db.engine import database_url
+    from ..ops.backup import restore
 
     restore(database_url(), backup_file)
     click.echo(f"Restored {backup_file}.")

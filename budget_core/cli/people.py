@@ -67,10 +67,19 @@ def invite_create(family_id, by, role, hours, as_json) -> None:
     from ..services import invitations
 
     made = invitations.create_invitation(family_as(get_engine(), family_id, by), role=role, hours=hours)
-    data = {"id": made.invitation.id, "token": made.token, "url": made.url, "role": role,
-            "expires_at": made.invitation.expires_at.isoformat()}
-    emit(data, as_json, f"Invitation {made.invitation.id} ({role}), valid until "
-                        f"{made.invitation.expires_at:%Y-%m-%d %H:%M} UTC:\n{made.url}")
+    data = {
+        "id": made.invitation.id,
+        "token": made.token,
+        "url": made.url,
+        "role": role,
+        "expires_at": made.invitation.expires_at.isoformat(),
+    }
+    emit(
+        data,
+        as_json,
+        f"Invitation {made.invitation.id} ({role}), valid until "
+        f"{made.invitation.expires_at:%Y-%m-%d %H:%M} UTC:\n{made.url}",
+    )
 
 
 @invite.command("redeem")

@@ -9,8 +9,8 @@ written for the person.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 import psycopg
 from sqlalchemy import Connection, text
@@ -25,8 +25,15 @@ class SavedMeanwhile(Exception):
     """``ledger_add`` found its ``client_id`` committed by a concurrent call: ask again (a replay)."""
 
 
-def enter(conn: Connection, family_id: int, user_id: int, *, role: str | None = None, bump: bool = False,
-          action: str = "do this"):
+def enter(
+    conn: Connection,
+    family_id: int,
+    user_id: int,
+    *,
+    role: str | None = None,
+    bump: bool = False,
+    action: str = "do this",
+):
     """Scope ``conn``'s transaction to ``family_id`` as member ``user_id``; the family row, role and name."""
     with door_errors(action):
         return conn.execute(ENTER, {"f": family_id, "u": user_id, "role": role, "bump": bump}).mappings().one()

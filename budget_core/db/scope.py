@@ -10,8 +10,8 @@ transaction that touches family data.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 from sqlalchemy import Connection, Engine, text
 
@@ -26,7 +26,7 @@ def scope(conn: Connection, family_id: int | None = None, user_id: int | None = 
 def _setting(value: int | None) -> str:
     # An id outside bigint belongs to no row; it is set as "none" (which matches nothing, like any
     # unknown id) because the policies' cast of it to bigint would fail every query with a DataError.
-    if value is None or not -2**63 <= int(value) < 2**63:
+    if value is None or not -(2**63) <= int(value) < 2**63:
         return ""
     return str(int(value))
 

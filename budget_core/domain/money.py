@@ -87,8 +87,9 @@ def parse_amount(text: str, currency: str, *, allow_negative: bool = False) -> i
     return to_minor(value, currency, allow_negative=allow_negative, shown=text)
 
 
-def to_minor(value: Decimal | int | str, currency: str, *, allow_negative: bool = False,
-             shown: str | None = None) -> int:
+def to_minor(
+    value: Decimal | int | str, currency: str, *, allow_negative: bool = False, shown: str | None = None
+) -> int:
     """Convert an exact decimal amount in major units to minor units, refusing extra decimals."""
     places = decimals(currency)
     try:

@@ -25,8 +25,10 @@ ONE_DAY = timedelta(days=1)
 def check_start_day(start_day: int) -> int:
     """``start_day`` if it is an int from 1 to 31; ValidationError otherwise (the one check)."""
     if isinstance(start_day, bool) or not isinstance(start_day, int) or not 1 <= start_day <= 31:
-        raise ValidationError(f"The period start day (the day the budget restarts) must be a day of the month "
-                              f"from 1 to 31, not {start_day!r}.")
+        raise ValidationError(
+            f"The period start day (the day the budget restarts) must be a day of the month "
+            f"from 1 to 31, not {start_day!r}."
+        )
     return start_day
 
 

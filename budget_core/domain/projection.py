@@ -81,8 +81,9 @@ def _sample_sd(values: Sequence[int]) -> float:
     return math.sqrt(sum((v - mean) ** 2 for v in values) / (n - 1))
 
 
-def project(daily_spent: Sequence[int], period_start: date, period_end: date, budget: int,
-            *, z: float = Z_80) -> Projection:
+def project(
+    daily_spent: Sequence[int], period_start: date, period_end: date, budget: int, *, z: float = Z_80
+) -> Projection:
     """Project variable spending to ``period_end`` from the observed days.
 
     Args:
@@ -115,9 +116,21 @@ def project(daily_spent: Sequence[int], period_start: date, period_end: date, bu
     else:
         low = high = expected
     return Projection(
-        period_start=period_start, period_end=period_end, on=on, observed_days=n, remaining_days=remaining,
-        spent=spent, pace=spent / n, daily_sd=sd, expected=expected, low=low, high=high, budget=budget,
-        runs_out_on=run_out_day(daily_spent, period_start, period_end, budget), has_range=has_range, z=z,
+        period_start=period_start,
+        period_end=period_end,
+        on=on,
+        observed_days=n,
+        remaining_days=remaining,
+        spent=spent,
+        pace=spent / n,
+        daily_sd=sd,
+        expected=expected,
+        low=low,
+        high=high,
+        budget=budget,
+        runs_out_on=run_out_day(daily_spent, period_start, period_end, budget),
+        has_range=has_range,
+        z=z,
     )
 
 

@@ -81,24 +81,43 @@ class CsvMapping:
     account: str = ""
 
     def as_json(self) -> dict:
-        return {"header": list(self.header), "delimiter": self.delimiter, "date": self.date,
-                "date_format": self.date_format, "description": list(self.description), "amount": self.amount,
-                "debit": self.debit, "credit": self.credit, "decimal": self.decimal,
-                "account_column": self.account_column, "account": self.account}
+        return {
+            "header": list(self.header),
+            "delimiter": self.delimiter,
+            "date": self.date,
+            "date_format": self.date_format,
+            "description": list(self.description),
+            "amount": self.amount,
+            "debit": self.debit,
+            "credit": self.credit,
+            "decimal": self.decimal,
+            "account_column": self.account_column,
+            "account": self.account,
+        }
 
     @classmethod
-    def from_json(cls, data: dict) -> "CsvMapping":
-        return cls(header=tuple(data["header"]), delimiter=data["delimiter"], date=data["date"],
-                   date_format=data["date_format"], description=tuple(data["description"]),
-                   amount=data.get("amount"), debit=data.get("debit"), credit=data.get("credit"),
-                   decimal=data.get("decimal", "."), account_column=data.get("account_column"),
-                   account=data.get("account", ""))
+    def from_json(cls, data: dict) -> CsvMapping:
+        return cls(
+            header=tuple(data["header"]),
+            delimiter=data["delimiter"],
+            date=data["date"],
+            date_format=data["date_format"],
+            description=tuple(data["description"]),
+            amount=data.get("amount"),
+            debit=data.get("debit"),
+            credit=data.get("credit"),
+            decimal=data.get("decimal", "."),
+            account_column=data.get("account_column"),
+            account=data.get("account", ""),
+        )
 
     def describe(self) -> str:
         """'date=Date (m/d/Y), amount=Amount, description=Payee + Memo, decimal "."' for people."""
         money = f"amount={self.amount}" if self.amount else f"debit={self.debit}, credit={self.credit}"
-        return (f"date={self.date} ({self.date_format}), {money}, description={' + '.join(self.description)}, "
-                f"decimal '{self.decimal}', delimiter {self.delimiter!r}")
+        return (
+            f"date={self.date} ({self.date_format}), {money}, description={' + '.join(self.description)}, "
+            f"decimal '{self.decimal}', delimiter {self.delimiter!r}"
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,8 +143,9 @@ def content_key(account: str, occurred_on: date, amount: int, description: str, 
 
     Case and spacing of the description do not matter (banks change them between exports).
     """
-    raw = "\x1f".join((account, occurred_on.isoformat(), str(amount), normal_text(description).casefold(),
-                       str(occurrence)))
+    raw = "\x1f".join(
+        (account, occurred_on.isoformat(), str(amount), normal_text(description).casefold(), str(occurrence))
+    )
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:32]
 
 

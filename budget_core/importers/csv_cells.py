@@ -31,8 +31,10 @@ DATE_FORMATS: dict[str, tuple[re.Pattern, tuple[int, int, int]]] = {
     "d b Y": (re.compile(r"(\d{1,2})[ -]([A-Za-z]{3})[a-z]*\.?[ -](\d{4})"), (2, 1, 0)),
 }
 AMBIGUOUS = (("d/m/Y", "m/d/Y"), ("d-m-Y", "m-d-Y"), ("d/m/y", "m/d/y"))
-MONTHS = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
-                                      "nov", "dec"), start=1)}
+MONTHS = {
+    m: i
+    for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1)
+}
 _TIME_SUFFIX = re.compile(r"[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*(Z|[+-]\d{2}:?\d{2})?$")
 
 
@@ -69,7 +71,8 @@ def choose_date_format(candidates: frozenset[str], column: str) -> str:
         if a in candidates and b in candidates:
             raise ValidationError(
                 f"The dates in column '{column}' read both as day/month and as month/day (no day is above 12). "
-                f"Say which it is: --date-format {a} or --date-format {b} (on the Import page: 'Date format').")
+                f"Say which it is: --date-format {a} or --date-format {b} (on the Import page: 'Date format')."
+            )
     for key in DATE_FORMATS:
         if key in candidates:
             return key

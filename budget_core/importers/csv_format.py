@@ -14,31 +14,92 @@ from __future__ import annotations
 import csv
 import hashlib
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from typing import Iterator
 
 from ..errors import ValidationError
 from . import MAX_ROWS, CsvMapping, OccurrenceCounter, Statement, StatementRow, content_key, normal_text
-from .csv_cells import DATE_FORMATS, amount_text, choose_date_format, date_formats_of, decimal_evidence, \
-    parse_bank_amount, parse_date
+from .csv_cells import (
+    DATE_FORMATS,
+    amount_text,
+    choose_date_format,
+    date_formats_of,
+    decimal_evidence,
+    parse_bank_amount,
+    parse_date,
+)
 from .source import Source, check_size, detect_encoding, open_text
 
 HEAD_LINES = 40  # the header must be within the first 40 lines (preambles are a few lines)
 DELIMITERS = (",", ";", "\t", "|")
 
 # Header words, best first within each role (compared case-insensitively, without punctuation).
-DATE_WORDS = ("transaction date", "booking date", "posting date", "posted date", "date posted", "trans date",
-              "buchungstag", "buchungsdatum", "date", "datum", "fecha", "data", "date operation")
+DATE_WORDS = (
+    "transaction date",
+    "booking date",
+    "posting date",
+    "posted date",
+    "date posted",
+    "trans date",
+    "buchungstag",
+    "buchungsdatum",
+    "date",
+    "datum",
+    "fecha",
+    "data",
+    "date operation",
+)
 LATE_DATE_WORDS = ("value date", "valuta", "wertstellung", "valutadatum", "date valeur")
-PAYEE_WORDS = ("description", "payee", "merchant", "name", "auftraggeber", "empfanger", "beguenstigter",
-               "libelle", "concepto", "counter party", "counterparty", "transaction description")
-MEMO_WORDS = ("memo", "verwendungszweck", "narrative", "details", "reference", "text", "buchungstext",
-              "particulars", "beschreibung")
+PAYEE_WORDS = (
+    "description",
+    "payee",
+    "merchant",
+    "name",
+    "auftraggeber",
+    "empfanger",
+    "beguenstigter",
+    "libelle",
+    "concepto",
+    "counter party",
+    "counterparty",
+    "transaction description",
+)
+MEMO_WORDS = (
+    "memo",
+    "verwendungszweck",
+    "narrative",
+    "details",
+    "reference",
+    "text",
+    "buchungstext",
+    "particulars",
+    "beschreibung",
+)
 AMOUNT_WORDS = ("amount", "betrag", "montant", "importe", "umsatz", "sum", "value")
-DEBIT_WORDS = ("debit", "debits", "withdrawal", "withdrawals", "paid out", "money out", "soll", "ausgang",
-               "spent", "outflow")
-CREDIT_WORDS = ("credit", "credits", "deposit", "deposits", "paid in", "money in", "haben", "eingang",
-                "received", "inflow")
+DEBIT_WORDS = (
+    "debit",
+    "debits",
+    "withdrawal",
+    "withdrawals",
+    "paid out",
+    "money out",
+    "soll",
+    "ausgang",
+    "spent",
+    "outflow",
+)
+CREDIT_WORDS = (
+    "credit",
+    "credits",
+    "deposit",
+    "deposits",
+    "paid in",
+    "money in",
+    "haben",
+    "eingang",
+    "received",
+    "inflow",
+)
 IGNORED_WORDS = ("balance", "saldo", "solde", "kontostand", "running")
 ACCOUNT_WORDS = ("account", "account number", "account name", "account no")
 
@@ -61,8 +122,9 @@ def _role_rank(cell: str, words: tuple[str, ...]) -> int | None:
 
 
 def _best(header: tuple[str, ...], words: tuple[str, ...], taken: set[str] = frozenset()) -> str | None:
-    ranked = [(r, i, c) for i, c in enumerate(header) if c and c not in taken
-              and (r := _role_rank(c, words)) is not None]
+    ranked = [
+        (r, i, c) for i, c in enumerate(header) if c and c not in taken and (r := _role_rank(c, words)) is not None
+    ]
     return min(ranked)[2] if ranked else None
 
 
@@ -107,11 +169,13 @@ def sniff_layout(source: Source, encoding: str) -> Layout:
     # No header words: a headerless export (e.g. date, amount, *, , description) is read by content.
     for delimiter in DELIMITERS:
         rows = [_trim(r) for r in csv.reader(head, delimiter=delimiter)]
-        for i, cells in enumerate(rows):
+        for cells in rows:
             if len(cells) >= 3 and any(date_formats_of(c) for c in cells) and _amount_columns(cells):
                 return Layout(delimiter, 0, tuple(f"column {n}" for n in range(1, len(cells) + 1)))
-    raise ValidationError("No table of transactions found: the first lines have no header with a date and an "
-                          "amount column. Is this a bank statement exported as CSV?")
+    raise ValidationError(
+        "No table of transactions found: the first lines have no header with a date and an "
+        "amount column. Is this a bank statement exported as CSV?"
+    )
 
 
 def _amount_columns(cells: list[str]) -> list[int]:
@@ -140,8 +204,9 @@ def _cell(row: list[str], index: int) -> str:
     return row[index].strip() if index < len(row) else ""
 
 
-def detect_mapping(source: Source, encoding: str, layout: Layout, currency: str, *,
-                   date_format: str | None = None, account: str = "") -> CsvMapping:
+def detect_mapping(
+    source: Source, encoding: str, layout: Layout, currency: str, *, date_format: str | None = None, account: str = ""
+) -> CsvMapping:
     """Decide each column's role from the header words and the whole file's contents."""
     header = layout.header
     index = {name: i for i, name in enumerate(header)}
@@ -181,11 +246,28 @@ def detect_mapping(source: Source, encoding: str, layout: Layout, currency: str,
         account_col = None
     taken |= {account_col} if account_col else set()
     description = _description_columns(header, sample, taken, layout.header_line == 0)
-    fmt, decimal = _column_formats(source, encoding, layout, index[date_col],
-                                   [index[c] for c in (amount, debit, credit) if c], date_col, date_format)
-    return CsvMapping(header=header, delimiter=layout.delimiter, date=date_col, date_format=fmt,
-                      description=description, amount=amount, debit=debit, credit=credit, decimal=decimal,
-                      account_column=account_col, account=account)
+    fmt, decimal = _column_formats(
+        source,
+        encoding,
+        layout,
+        index[date_col],
+        [index[c] for c in (amount, debit, credit) if c],
+        date_col,
+        date_format,
+    )
+    return CsvMapping(
+        header=header,
+        delimiter=layout.delimiter,
+        date=date_col,
+        date_format=fmt,
+        description=description,
+        amount=amount,
+        debit=debit,
+        credit=credit,
+        decimal=decimal,
+        account_column=account_col,
+        account=account,
+    )
 
 
 def _description_columns(header, sample, taken, headerless) -> tuple[str, ...]:
@@ -220,8 +302,10 @@ def _column_formats(source, encoding, layout, date_index, money_indexes, date_co
                 candidates = formats
             elif date_format is None and not (candidates & formats) and candidates:
                 best = next(f for f in DATE_FORMATS if f in candidates)
-                raise ValidationError(f"Line {line}: '{value}' in column '{date_col}' is not a date in the "
-                                      f"{best} format of the lines before it.")
+                raise ValidationError(
+                    f"Line {line}: '{value}' in column '{date_col}' is not a date in the "
+                    f"{best} format of the lines before it."
+                )
             else:
                 candidates = candidates & formats if date_format is None else candidates
             for i in money_indexes:
@@ -235,18 +319,31 @@ def _column_formats(source, encoding, layout, date_index, money_indexes, date_co
     else:
         fmt = choose_date_format(candidates or frozenset(), date_col)
     if len(evidence) > 1:
-        raise ValidationError(f"The amounts mix decimal points (line {evidence['.']}) and decimal commas "
-                              f"(line {evidence[',']}); the file cannot be read reliably.")
+        raise ValidationError(
+            f"The amounts mix decimal points (line {evidence['.']}) and decimal commas "
+            f"(line {evidence[',']}); the file cannot be read reliably."
+        )
     return fmt, next(iter(evidence), ".")
 
 
 # --- the rows ---------------------------------------------------------------------------------------------
-def read_rows(source: Source, encoding: str, layout: Layout, mapping: CsvMapping, currency: str,
-              account: str) -> tuple[list[StatementRow], tuple[int, ...]]:
+def read_rows(
+    source: Source, encoding: str, layout: Layout, mapping: CsvMapping, currency: str, account: str
+) -> tuple[list[StatementRow], tuple[int, ...]]:
     """Every transaction of the file, in file order; and the lines skipped (zero amounts, notes)."""
     index = {name: i for i, name in enumerate(mapping.header)}
-    missing = [c for c in (mapping.date, mapping.amount, mapping.debit, mapping.credit, mapping.account_column,
-                           *mapping.description) if c and c not in index]
+    missing = [
+        c
+        for c in (
+            mapping.date,
+            mapping.amount,
+            mapping.debit,
+            mapping.credit,
+            mapping.account_column,
+            *mapping.description,
+        )
+        if c and c not in index
+    ]
     if missing:
         raise ValidationError(f"The bank profile names columns this file does not have: {', '.join(missing)}.")
     di = index[mapping.date]
@@ -272,8 +369,10 @@ def read_rows(source: Source, encoding: str, layout: Layout, mapping: CsvMapping
                 raise ValidationError(f"Line {line} has an amount but no date in column '{mapping.date}'.")
             occurred_on = parse_date(raw_date, mapping.date_format)
             if occurred_on is None:
-                raise ValidationError(f"Line {line}: '{raw_date}' in column '{mapping.date}' is not a date in "
-                                      f"the {mapping.date_format} format.")
+                raise ValidationError(
+                    f"Line {line}: '{raw_date}' in column '{mapping.date}' is not a date in "
+                    f"the {mapping.date_format} format."
+                )
             if not any_amount:
                 raise ValidationError(f"Line {line} has no amount.")
             if total == 0:
@@ -290,8 +389,15 @@ def read_rows(source: Source, encoding: str, layout: Layout, mapping: CsvMapping
     return rows, tuple(skipped)
 
 
-def read_csv(source: Source, file_name: str, currency: str, *, profiles: tuple[CsvMapping, ...] = (),
-             date_format: str | None = None, account: str | None = None) -> Statement:
+def read_csv(
+    source: Source,
+    file_name: str,
+    currency: str,
+    *,
+    profiles: tuple[CsvMapping, ...] = (),
+    date_format: str | None = None,
+    account: str | None = None,
+) -> Statement:
     """Read a bank CSV. A saved profile with this file's header is used as it is; else it is detected.
 
     ``account`` names the account in the import ids (default: the profile's, else one derived from
@@ -304,8 +410,9 @@ def read_csv(source: Source, file_name: str, currency: str, *, profiles: tuple[C
     if mapping is not None and date_format:
         mapping = replace(mapping, date_format=date_format)
     if mapping is None:
-        mapping = detect_mapping(source, encoding, layout, currency, date_format=date_format,
-                                 account=account or layout_account(layout))
+        mapping = detect_mapping(
+            source, encoding, layout, currency, date_format=date_format, account=account or layout_account(layout)
+        )
     elif account:
         mapping = replace(mapping, account=account)
     rows, skipped = read_rows(source, encoding, layout, mapping, currency, mapping.account)

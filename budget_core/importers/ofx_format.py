@@ -16,8 +16,8 @@ from xml.etree import ElementTree
 from ofxtools.header import OFXHeaderError
 from ofxtools.Parser import OFXTree, ParseError
 
-from ..errors import ValidationError
 from ..domain.money import to_minor
+from ..errors import ValidationError
 from . import MAX_ROWS, OccurrenceCounter, Statement, StatementRow, content_key, normal_text
 from .source import Source, check_size, open_binary, size_of
 
@@ -63,8 +63,10 @@ def read_ofx(source: Source, file_name: str, currency: str) -> Statement:
         last = fh.read()
     tail = last.rstrip(b" \t\r\n\x00").upper()
     if not tail.endswith(b"</OFX>"):
-        raise ValidationError(f"{name} is cut short (it does not end with </OFX>): the download did not finish. "
-                              "Download it from your bank again.")
+        raise ValidationError(
+            f"{name} is cut short (it does not end with </OFX>): the download did not finish. "
+            "Download it from your bank again."
+        )
     if _has_nul(source, size_of(source) - (len(last) - len(tail))):  # NUL padding after </OFX> is harmless
         raise ValidationError(f"{name} has NUL bytes inside it: the file is damaged. Download it from your bank again.")
     tree = OFXTree()
@@ -72,8 +74,9 @@ def read_ofx(source: Source, file_name: str, currency: str) -> Statement:
         with open_binary(source) as fh:
             tree.parse(fh)
     except (ParseError, ElementTree.ParseError, OFXHeaderError, ValueError, KeyError, IndexError) as err:
-        raise ValidationError(f"{name} is not an OFX file we can read ({err}). "
-                              "Download it from your bank again, or export CSV instead.") from None
+        raise ValidationError(
+            f"{name} is not an OFX file we can read ({err}). Download it from your bank again, or export CSV instead."
+        ) from None
     statements = [el for el in tree.getroot().iter() if el.tag in ("STMTRS", "CCSTMTRS")]
     if not statements:
         raise ValidationError(f"{name} holds no bank or card statement.")
@@ -83,8 +86,10 @@ def read_ofx(source: Source, file_name: str, currency: str) -> Statement:
     for stmt in statements:
         curdef = (stmt.findtext("CURDEF") or "").strip().upper()
         if curdef and curdef != currency:
-            raise ValidationError(f"This statement is in {curdef} but the family budgets in {currency}; "
-                                  "import statements of accounts in the family's currency.")
+            raise ValidationError(
+                f"This statement is in {curdef} but the family budgets in {currency}; "
+                "import statements of accounts in the family's currency."
+            )
         account = _account_key(stmt)
         for tx in stmt.iter("STMTTRN"):
             position += 1
@@ -99,8 +104,7 @@ def read_ofx(source: Source, file_name: str, currency: str) -> Statement:
             description = _description(tx)
             n = counter.next(account, occurred_on, minor, description)
             key = content_key(account, occurred_on, minor, description, n)
-            rows.append(StatementRow(position, occurred_on, minor, description, f"ofx:{account}:{fitid}", key,
-                                     account))
+            rows.append(StatementRow(position, occurred_on, minor, description, f"ofx:{account}:{fitid}", key, account))
             if len(rows) > MAX_ROWS:
                 raise ValidationError(f"The file has more than {MAX_ROWS:,} transactions; import it in parts.")
     return Statement(name, "ofx", rows, currency)

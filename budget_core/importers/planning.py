@@ -19,9 +19,9 @@ on the caller's connection, inside the caller's transaction.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Mapping
 
 from sqlalchemy import Connection, text
 
@@ -61,10 +61,20 @@ class PlannedRow:
 
     def as_json(self) -> dict:
         r = self.row
-        return {"line": r.line, "date": r.occurred_on.isoformat(), "bank_amount": r.amount,
-                "description": r.description, "status": self.status, "reason": self.reason,
-                "category": self.category, "category_id": self.category_id, "amount": self.amount,
-                "rule_id": self.rule_id, "transaction_id": self.transaction_id, "import_id": r.import_id}
+        return {
+            "line": r.line,
+            "date": r.occurred_on.isoformat(),
+            "bank_amount": r.amount,
+            "description": r.description,
+            "status": self.status,
+            "reason": self.reason,
+            "category": self.category,
+            "category_id": self.category_id,
+            "amount": self.amount,
+            "rule_id": self.rule_id,
+            "transaction_id": self.transaction_id,
+            "import_id": r.import_id,
+        }
 
 
 def _where(statement: Statement, row: StatementRow) -> str:
@@ -79,11 +89,14 @@ class _Categories:
 
 
 def _categories(conn: Connection, family_id: int) -> _Categories:
-    rows = conn.execute(text(
-        "SELECT c.id, CASE WHEN p.name IS NULL THEN c.name ELSE p.name || ' › ' || c.name END, c.kind, c.name "
-        "FROM categories c LEFT JOIN categories p ON p.family_id = c.family_id AND p.id = c.parent_id "
-        "WHERE c.family_id = :f AND c.archived_at IS NULL ORDER BY c.parent_id NULLS FIRST, c.id"),
-        {"f": family_id}).all()
+    rows = conn.execute(
+        text(
+            "SELECT c.id, CASE WHEN p.name IS NULL THEN c.name ELSE p.name || ' › ' || c.name END, c.kind, c.name "
+            "FROM categories c LEFT JOIN categories p ON p.family_id = c.family_id AND p.id = c.parent_id "
+            "WHERE c.family_id = :f AND c.archived_at IS NULL ORDER BY c.parent_id NULLS FIRST, c.id"
+        ),
+        {"f": family_id},
+    ).all()
     by_id = {i: (label, kind) for i, label, kind, _ in rows}
     uncat = next((i for i, _, k, n in rows if n.casefold() == "uncategorized" and k == "variable"), None)
     income = next((i for i, _, k, n in rows if n.casefold() == "other income" and k == "income"), None)
@@ -98,11 +111,15 @@ def _hand_typed(conn: Connection, family_id: int, rows: list[StatementRow]) -> d
         return {}
     lo = min(r.occurred_on for r in rows) - timedelta(days=LINK_DAYS)
     hi = max(r.occurred_on for r in rows) + timedelta(days=LINK_DAYS)
-    found = conn.execute(text(
-        "SELECT t.id, t.amount, t.kind, t.occurred_on FROM transactions t "
-        "WHERE t.family_id = :f AND t.import_id IS NULL AND t.occurred_on BETWEEN :lo AND :hi "
-        "AND NOT EXISTS (SELECT 1 FROM imported_rows i WHERE i.family_id = t.family_id AND i.transaction_id = t.id) "
-        "ORDER BY t.id"), {"f": family_id, "lo": lo, "hi": hi}).all()
+    found = conn.execute(
+        text(
+            "SELECT t.id, t.amount, t.kind, t.occurred_on FROM transactions t "
+            "WHERE t.family_id = :f AND t.import_id IS NULL AND t.occurred_on BETWEEN :lo AND :hi "
+            "AND NOT EXISTS (SELECT 1 FROM imported_rows i WHERE i.family_id = t.family_id AND i.transaction_id = t.id) "
+            "ORDER BY t.id"
+        ),
+        {"f": family_id, "lo": lo, "hi": hi},
+    ).all()
     by_amount: dict[int, list[tuple]] = {}
     for tx_id, amount, kind, on in found:
         bank_amount = amount if kind == "income" else -amount
@@ -120,8 +137,16 @@ def _take_link(candidates: list[tuple] | None, on: date) -> int | None:
     return best[1]
 
 
-def plan_rows(conn: Connection, family_id: int, actor_id: int, statement: Statement, corrections: Corrections,
-              today: date, *, create_defaults: bool = False) -> list[PlannedRow]:
+def plan_rows(
+    conn: Connection,
+    family_id: int,
+    actor_id: int,
+    statement: Statement,
+    corrections: Corrections,
+    today: date,
+    *,
+    create_defaults: bool = False,
+) -> list[PlannedRow]:
     """Decide every row's fate against the family's stored rows.
 
     With ``create_defaults`` (inside the import's write transaction) a missing "Uncategorized" or
@@ -131,24 +156,42 @@ def plan_rows(conn: Connection, family_id: int, actor_id: int, statement: Statem
     rows = statement.rows
     for row in rows:
         if row.occurred_on > today + timedelta(days=MAX_DAYS_AHEAD) or row.occurred_on.year < 1970:
-            raise ValidationError(f"{_where(statement, row)}: the date {row.occurred_on} is not plausible; "
-                                  "check the file's date column.")
+            raise ValidationError(
+                f"{_where(statement, row)}: the date {row.occurred_on} is not plausible; check the file's date column."
+            )
     ids = [r.import_id for r in rows]
-    known = set(conn.execute(text("SELECT import_id FROM imported_rows WHERE family_id = :f "
-                                  "AND import_id = ANY(:ids)"), {"f": family_id, "ids": ids}).scalars())
+    known = set(
+        conn.execute(
+            text("SELECT import_id FROM imported_rows WHERE family_id = :f AND import_id = ANY(:ids)"),
+            {"f": family_id, "ids": ids},
+        ).scalars()
+    )
     renumbered: set[tuple[str, str]] = set()
     if statement.format == "ofx":
         unknown = [r for r in rows if r.import_id not in known]
         if unknown:
-            renumbered = {tuple(x) for x in conn.execute(text(
-                "SELECT account, content_key FROM imported_rows WHERE family_id = :f AND import_id LIKE 'ofx:%' "
-                "AND account = ANY(:accounts) AND content_key = ANY(:keys) AND NOT (import_id = ANY(:ids))"),
-                {"f": family_id, "accounts": sorted({r.account for r in unknown}),
-                 "keys": [r.content_key for r in unknown], "ids": ids}).all()}
+            renumbered = {
+                tuple(x)
+                for x in conn.execute(
+                    text(
+                        "SELECT account, content_key FROM imported_rows WHERE family_id = :f AND import_id LIKE 'ofx:%' "
+                        "AND account = ANY(:accounts) AND content_key = ANY(:keys) AND NOT (import_id = ANY(:ids))"
+                    ),
+                    {
+                        "f": family_id,
+                        "accounts": sorted({r.account for r in unknown}),
+                        "keys": [r.content_key for r in unknown],
+                        "ids": ids,
+                    },
+                ).all()
+            }
     cats = _categories(conn, family_id)
     book = RuleBook(load_rules(conn, family_id))
-    members = set(conn.execute(text("SELECT user_id FROM members WHERE family_id = :f AND removed_at IS NULL"),
-                               {"f": family_id}).scalars())
+    members = set(
+        conn.execute(
+            text("SELECT user_id FROM members WHERE family_id = :f AND removed_at IS NULL"), {"f": family_id}
+        ).scalars()
+    )
     typed = _hand_typed(conn, family_id, [r for r in rows if r.import_id not in known])
     default = _DefaultCategories(conn, family_id, cats, create_defaults)
     seen: set[str] = set()
@@ -170,8 +213,9 @@ def plan_rows(conn: Connection, family_id: int, actor_id: int, statement: Statem
         corrected = corrections.categories.get(row.import_id)
         if corrected is not None:
             if corrected not in cats.by_id:
-                raise ValidationError(f"{_where(statement, row)}: category {corrected} is not a live category "
-                                      "of this family.")
+                raise ValidationError(
+                    f"{_where(statement, row)}: category {corrected} is not a live category of this family."
+                )
             category_id = corrected
         else:
             rule = book.first_match(row.description)
@@ -192,7 +236,7 @@ def plan_rows(conn: Connection, family_id: int, actor_id: int, statement: Statem
 
 
 class _DefaultCategories:
-    """"Uncategorized" for money out, "Other income" for money in; created on first need if allowed."""
+    """ "Uncategorized" for money out, "Other income" for money in; created on first need if allowed."""
 
     def __init__(self, conn: Connection, family_id: int, cats: _Categories, create: bool):
         self.conn, self.family_id, self.cats, self.create = conn, family_id, cats, create
@@ -204,8 +248,10 @@ class _DefaultCategories:
             return (existing, *self.cats.by_id[existing])
         if not self.create:
             return None, name, kind
-        new_id = self.conn.execute(text("INSERT INTO categories (family_id, name, kind) VALUES (:f, :n, :k) "
-                                        "RETURNING id"), {"f": self.family_id, "n": name, "k": kind}).scalar_one()
+        new_id = self.conn.execute(
+            text("INSERT INTO categories (family_id, name, kind) VALUES (:f, :n, :k) RETURNING id"),
+            {"f": self.family_id, "n": name, "k": kind},
+        ).scalar_one()
         self.cats.by_id[new_id] = (name, kind)
         if bank_amount < 0:
             self.cats.uncategorized = new_id
@@ -214,8 +260,7 @@ class _DefaultCategories:
         return new_id, name, kind
 
 
-def categorise_alone(conn: Connection, family_id: int, actor_id: int,
-                     row: StatementRow) -> tuple[int, str, str, int]:
+def categorise_alone(conn: Connection, family_id: int, actor_id: int, row: StatementRow) -> tuple[int, str, str, int]:
     """``(category id, label, kind, user id)`` of a bank row added on its own: the first matching
     rule's category and member, else "Uncategorized" / "Other income" (created if missing)."""
     cats = _categories(conn, family_id)

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, text
 
 from ..errors import ValidationError
 from ..services.access import FamilyAccess
@@ -26,8 +26,9 @@ class BankProfile:
 
 
 def load_profiles(conn: Connection, family_id: int) -> list[BankProfile]:
-    rows = conn.execute(text("SELECT id, name, mapping FROM bank_profiles WHERE family_id = :f ORDER BY name"),
-                        {"f": family_id}).all()
+    rows = conn.execute(
+        text("SELECT id, name, mapping FROM bank_profiles WHERE family_id = :f ORDER BY name"), {"f": family_id}
+    ).all()
     return [BankProfile(i, n, CsvMapping.from_json(m)) for i, n, m in rows]
 
 
@@ -36,8 +37,9 @@ def list_profiles(access: FamilyAccess) -> list[BankProfile]:
         return load_profiles(conn, access.family_id)
 
 
-def layouts_to_read_with(profiles: list[BankProfile], profile: str | None,
-                         account: str | None) -> tuple[tuple[CsvMapping, ...], str | None]:
+def layouts_to_read_with(
+    profiles: list[BankProfile], profile: str | None, account: str | None
+) -> tuple[tuple[CsvMapping, ...], str | None]:
     """The saved CSV layouts to try on a file, and the account to name its rows with.
 
     Every saved layout by default; with ``profile`` naming a saved one, only that one, keeping its
@@ -61,8 +63,14 @@ def profile_name(statement: Statement, profiles: list[BankProfile], profile: str
         return None
     if profile:
         return " ".join(profile.split())
-    matched = next((p for p in profiles if p.mapping.header == statement.mapping.header
-                    and p.mapping.delimiter == statement.mapping.delimiter), None)
+    matched = next(
+        (
+            p
+            for p in profiles
+            if p.mapping.header == statement.mapping.header and p.mapping.delimiter == statement.mapping.delimiter
+        ),
+        None,
+    )
     if matched:
         return matched.name
     base = default_profile_name(statement.file_name)
@@ -74,8 +82,9 @@ def profile_name(statement: Statement, profiles: list[BankProfile], profile: str
     return name
 
 
-def save_profile(conn: Connection, family_id: int, statement: Statement,
-                 profile: str | None) -> tuple[str | None, bool]:
+def save_profile(
+    conn: Connection, family_id: int, statement: Statement, profile: str | None
+) -> tuple[str | None, bool]:
     """Save the CSV mapping as the family's bank profile; True when something was written.
 
     Profiles are read again under the family's write lock: a concurrent import may have saved one.
@@ -89,12 +98,19 @@ def save_profile(conn: Connection, family_id: int, statement: Statement,
     mapping = statement.mapping.as_json()
     existing = next((p for p in profiles if p.name.casefold() == name.casefold()), None)
     if existing is None:
-        conn.execute(text("INSERT INTO bank_profiles (family_id, name, mapping) VALUES (:f, :n, CAST(:m AS jsonb))"),
-                     {"f": family_id, "n": name, "m": _json(mapping)})
+        conn.execute(
+            text("INSERT INTO bank_profiles (family_id, name, mapping) VALUES (:f, :n, CAST(:m AS jsonb))"),
+            {"f": family_id, "n": name, "m": _json(mapping)},
+        )
         return name, True
     if existing.mapping.as_json() != mapping:
-        conn.execute(text("UPDATE bank_profiles SET mapping = CAST(:m AS jsonb), updated_at = now() "
-                          "WHERE family_id = :f AND id = :i"), {"f": family_id, "i": existing.id, "m": _json(mapping)})
+        conn.execute(
+            text(
+                "UPDATE bank_profiles SET mapping = CAST(:m AS jsonb), updated_at = now() "
+                "WHERE family_id = :f AND id = :i"
+            ),
+            {"f": family_id, "i": existing.id, "m": _json(mapping)},
+        )
         return existing.name, True
     return existing.name, False
 

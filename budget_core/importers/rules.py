@@ -11,18 +11,39 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, text
 
+from ..domain.storable import check_storable
 from ..errors import NotFound, ValidationError
 from ..services._uow import family_write
-from ..services.categories import find_category
 from ..services.access import FamilyAccess
-from ..domain.storable import check_storable
+from ..services.categories import find_category
 
 MAX_PATTERN = 200
 # words a card processor puts before the merchant's name
-_NOISE = {"pos", "card", "visa", "debit", "purchase", "payment", "contactless", "sq", "tst", "paypal", "ach",
-          "recurring", "online", "mastercard", "mc", "dd", "so", "bp", "fpi", "lastschrift", "kartenzahlung"}
+_NOISE = {
+    "pos",
+    "card",
+    "visa",
+    "debit",
+    "purchase",
+    "payment",
+    "contactless",
+    "sq",
+    "tst",
+    "paypal",
+    "ach",
+    "recurring",
+    "online",
+    "mastercard",
+    "mc",
+    "dd",
+    "so",
+    "bp",
+    "fpi",
+    "lastschrift",
+    "kartenzahlung",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,9 +66,16 @@ class Rule:
         return f"description {how} → {self.category}{who}"
 
     def as_json(self) -> dict:
-        return {"id": self.id, "position": self.position, "pattern": self.pattern, "is_regex": self.is_regex,
-                "category_id": self.category_id, "category": self.category, "user_id": self.user_id,
-                "member": self.member}
+        return {
+            "id": self.id,
+            "position": self.position,
+            "pattern": self.pattern,
+            "is_regex": self.is_regex,
+            "category_id": self.category_id,
+            "category": self.category,
+            "user_id": self.user_id,
+            "member": self.member,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,12 +143,14 @@ def suggest_pattern(description: str) -> str:
 
 
 # --- storage -----------------------------------------------------------------------------------------
-_SELECT = ("SELECT r.id, r.position, r.pattern, r.is_regex, r.category_id, "
-           "CASE WHEN p.name IS NULL THEN c.name ELSE p.name || ' › ' || c.name END, r.user_id, m.display_name "
-           "FROM category_rules r JOIN categories c ON c.family_id = r.family_id AND c.id = r.category_id "
-           "LEFT JOIN categories p ON p.family_id = c.family_id AND p.id = c.parent_id "
-           "LEFT JOIN members m ON m.family_id = r.family_id AND m.user_id = r.user_id "
-           "WHERE r.family_id = :f")
+_SELECT = (
+    "SELECT r.id, r.position, r.pattern, r.is_regex, r.category_id, "
+    "CASE WHEN p.name IS NULL THEN c.name ELSE p.name || ' › ' || c.name END, r.user_id, m.display_name "
+    "FROM category_rules r JOIN categories c ON c.family_id = r.family_id AND c.id = r.category_id "
+    "LEFT JOIN categories p ON p.family_id = c.family_id AND p.id = c.parent_id "
+    "LEFT JOIN members m ON m.family_id = r.family_id AND m.user_id = r.user_id "
+    "WHERE r.family_id = :f"
+)
 
 
 def load_rules(conn: Connection, family_id: int, *, live_only: bool = True) -> list[Rule]:
@@ -138,8 +168,10 @@ def list_rules(access: FamilyAccess) -> list[Rule]:
 def _check_member(conn: Connection, family_id: int, user_id: int | None) -> None:
     if user_id is None:
         return
-    ok = conn.execute(text("SELECT 1 FROM members WHERE family_id = :f AND user_id = :u AND removed_at IS NULL"),
-                      {"f": family_id, "u": user_id}).first()
+    ok = conn.execute(
+        text("SELECT 1 FROM members WHERE family_id = :f AND user_id = :u AND removed_at IS NULL"),
+        {"f": family_id, "u": user_id},
+    ).first()
     if ok is None:
         raise ValidationError("A rule can only assign a current member of the family.")
 
@@ -164,8 +196,10 @@ def insert_rule(conn: Connection, family_id: int, actor_id: int | None, draft: R
     _check_member(conn, family_id, draft.user_id)
     conn.execute(text("UPDATE category_rules SET position = position + 1 WHERE family_id = :f"), {"f": family_id})
     rule_id = conn.execute(
-        text("INSERT INTO category_rules (family_id, position, pattern, is_regex, category_id, user_id, created_by) "
-             "VALUES (:f, 1, :p, :x, :c, :u, :a) RETURNING id"),
+        text(
+            "INSERT INTO category_rules (family_id, position, pattern, is_regex, category_id, user_id, created_by) "
+            "VALUES (:f, 1, :p, :x, :c, :u, :a) RETURNING id"
+        ),
         {"f": family_id, "p": pattern, "x": draft.is_regex, "c": category.id, "u": draft.user_id, "a": actor_id},
     ).scalar_one()
     return _get(conn, family_id, rule_id)
@@ -187,13 +221,15 @@ def edit_rule(access: FamilyAccess, rule_id: int, draft: RuleDraft) -> Rule:
         before = _get(w.conn, family_id, rule_id)
         category = find_category(w.conn, family_id, draft.category)
         _check_member(w.conn, family_id, draft.user_id)
-        w.conn.execute(text("UPDATE category_rules SET pattern = :p, is_regex = :x, category_id = :c, user_id = :u "
-                            "WHERE family_id = :f AND id = :r"),
-                       {"p": pattern, "x": draft.is_regex, "c": category.id, "u": draft.user_id, "f": family_id,
-                        "r": rule_id})
+        w.conn.execute(
+            text(
+                "UPDATE category_rules SET pattern = :p, is_regex = :x, category_id = :c, user_id = :u "
+                "WHERE family_id = :f AND id = :r"
+            ),
+            {"p": pattern, "x": draft.is_regex, "c": category.id, "u": draft.user_id, "f": family_id, "r": rule_id},
+        )
         rule = _get(w.conn, family_id, rule_id)
-        w.emit("rule.changed", _payload(w, rule.pattern, rule.category, text=rule.describe(),
-                                        before=before.describe()))
+        w.emit("rule.changed", _payload(w, rule.pattern, rule.category, text=rule.describe(), before=before.describe()))
     return rule
 
 
@@ -209,8 +245,10 @@ def move_rule(access: FamilyAccess, rule_id: int, position: int) -> list[Rule]:
         order.insert(max(0, min(position - 1, len(order))), moving)
         for i, r in enumerate(order, start=1):
             if r.position != i:
-                w.conn.execute(text("UPDATE category_rules SET position = :p WHERE family_id = :f AND id = :r"),
-                               {"p": i, "f": family_id, "r": r.id})
+                w.conn.execute(
+                    text("UPDATE category_rules SET position = :p WHERE family_id = :f AND id = :r"),
+                    {"p": i, "f": family_id, "r": r.id},
+                )
         w.emit("rule.moved", _payload(w, moving.pattern, moving.category, position=order.index(moving) + 1))
         return load_rules(w.conn, family_id, live_only=False)
 
@@ -220,8 +258,11 @@ def delete_rule(access: FamilyAccess, rule_id: int) -> None:
     family_id = access.family_id
     with family_write(access, role="manager", action="delete rules") as w:
         rule = _get(w.conn, family_id, rule_id)
-        w.conn.execute(text("DELETE FROM category_rules WHERE family_id = :f AND id = :r"),
-                       {"f": family_id, "r": rule_id})
-        w.conn.execute(text("UPDATE category_rules SET position = position - 1 "
-                            "WHERE family_id = :f AND position > :p"), {"f": family_id, "p": rule.position})
+        w.conn.execute(
+            text("DELETE FROM category_rules WHERE family_id = :f AND id = :r"), {"f": family_id, "r": rule_id}
+        )
+        w.conn.execute(
+            text("UPDATE category_rules SET position = position - 1 WHERE family_id = :f AND position > :p"),
+            {"f": family_id, "p": rule.position},
+        )
         w.emit("rule.deleted", _payload(w, rule.pattern, rule.category, text=rule.describe()))

@@ -10,10 +10,10 @@ a bank profile (:mod:`.profiles`); linked rows are reviewed through :mod:`.links
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
-from typing import Mapping
 
 from sqlalchemy import Connection
 
@@ -83,22 +83,36 @@ class ImportResult:
 
     def summary(self) -> str:
         verb = "would add" if self.dry_run else "added"
-        return (f"{self.file_name}: {verb} {self.added}, {self.duplicates} duplicates, {self.linked} linked"
-                + (f", {len(self.skipped_lines)} lines without an amount skipped" if self.skipped_lines else ""))
+        return f"{self.file_name}: {verb} {self.added}, {self.duplicates} duplicates, {self.linked} linked" + (
+            f", {len(self.skipped_lines)} lines without an amount skipped" if self.skipped_lines else ""
+        )
 
     def as_json(self, *, with_rows: bool = False) -> dict:
-        data = {"file": self.file_name, "format": self.format, "added": self.added, "duplicates": self.duplicates,
-                "linked": self.linked, "skipped": len(self.skipped_lines), "dry_run": self.dry_run,
-                "profile": self.profile, "mapping": self.mapping.as_json() if self.mapping else None,
-                "version": self.version,
-                "linked_rows": [r.as_json() for r in self.rows if r.status == "linked"]}
+        data = {
+            "file": self.file_name,
+            "format": self.format,
+            "added": self.added,
+            "duplicates": self.duplicates,
+            "linked": self.linked,
+            "skipped": len(self.skipped_lines),
+            "dry_run": self.dry_run,
+            "profile": self.profile,
+            "mapping": self.mapping.as_json() if self.mapping else None,
+            "version": self.version,
+            "linked_rows": [r.as_json() for r in self.rows if r.status == "linked"],
+        }
         if with_rows:
             data["rows"] = [r.as_json() for r in self.rows]
         return data
 
 
-def read_statement(file_name: str, source: Source, currency: str, profiles: list[BankProfile] = (),
-                   options: ImportOptions = ImportOptions()) -> Statement:
+def read_statement(
+    file_name: str,
+    source: Source,
+    currency: str,
+    profiles: list[BankProfile] = (),
+    options: ImportOptions = ImportOptions(),
+) -> Statement:
     """Parse a bank file of any supported format (decided by its content, not its name)."""
     check_size(source)
     with open_binary(source) as fh:
@@ -120,19 +134,40 @@ def _prepare(access: FamilyAccess, file_name: str, source: Source, options: Impo
     return profiles, statement
 
 
-def preview_import(access: FamilyAccess, file_name: str, source: Source, options: ImportOptions = ImportOptions(),
-                   *, now: datetime | None = None) -> ImportResult:
+def preview_import(
+    access: FamilyAccess,
+    file_name: str,
+    source: Source,
+    options: ImportOptions = ImportOptions(),
+    *,
+    now: datetime | None = None,
+) -> ImportResult:
     """What importing the file would do, row by row; writes nothing and takes no lock."""
     profiles, statement = _prepare(access, file_name, source, options)
     today = access.today(now)
     with access.read() as conn:
         planned = plan_rows(conn, access.family_id, access.user_id, statement, options.corrections, today)
-    return ImportResult(statement.file_name, statement.format, access.currency, planned, statement.skipped_lines,
-                        statement.mapping, profile_name(statement, profiles, options.profile), False, True)
+    return ImportResult(
+        statement.file_name,
+        statement.format,
+        access.currency,
+        planned,
+        statement.skipped_lines,
+        statement.mapping,
+        profile_name(statement, profiles, options.profile),
+        False,
+        True,
+    )
 
 
-def import_file(access: FamilyAccess, file_name: str, source: Source, options: ImportOptions = ImportOptions(),
-                *, now: datetime | None = None) -> ImportResult:
+def import_file(
+    access: FamilyAccess,
+    file_name: str,
+    source: Source,
+    options: ImportOptions = ImportOptions(),
+    *,
+    now: datetime | None = None,
+) -> ImportResult:
     """Import a bank file in one transaction with one event; with ``options.dry_run`` roll it back.
 
     Raises ValidationError (naming the line) for a file that cannot be read; nothing is written then.
@@ -144,32 +179,61 @@ def import_file(access: FamilyAccess, file_name: str, source: Source, options: I
             for draft in options.new_rules:
                 insert_rule(w.conn, family_id, actor_id, draft)
             today = access.today(now)
-            planned = plan_rows(w.conn, family_id, actor_id, statement, options.corrections, today,
-                                create_defaults=True)
+            planned = plan_rows(
+                w.conn, family_id, actor_id, statement, options.corrections, today, create_defaults=True
+            )
             _write_rows(w.conn, family_id, actor_id, statement, planned)
             name, saved = save_profile(w.conn, family_id, statement, options.profile)
-            result = ImportResult(statement.file_name, statement.format, access.currency, planned,
-                                  statement.skipped_lines, statement.mapping, name, saved, options.dry_run, w.version)
+            result = ImportResult(
+                statement.file_name,
+                statement.format,
+                access.currency,
+                planned,
+                statement.skipped_lines,
+                statement.mapping,
+                name,
+                saved,
+                options.dry_run,
+                w.version,
+            )
             if options.dry_run or not (result.added or result.linked or saved or options.new_rules):
                 raise NothingToWrite(replace(result, version=None, profile_saved=False))
-            w.emit("import.completed", {
-                "actor": w.actor_name, "count": result.added, "file": statement.file_name,
-                "duplicates": result.duplicates, "linked": result.linked, "skipped": len(statement.skipped_lines),
-                "format": statement.format, "profile": name, "rules_added": len(options.new_rules)})
+            w.emit(
+                "import.completed",
+                {
+                    "actor": w.actor_name,
+                    "count": result.added,
+                    "file": statement.file_name,
+                    "duplicates": result.duplicates,
+                    "linked": result.linked,
+                    "skipped": len(statement.skipped_lines),
+                    "format": statement.format,
+                    "profile": name,
+                    "rules_added": len(options.new_rules),
+                },
+            )
     except NothingToWrite as nothing:
         return nothing.result
     return result
 
 
-def _write_rows(conn: Connection, family_id: int, actor_id: int, statement: Statement,
-                planned: list[PlannedRow]) -> None:
+def _write_rows(
+    conn: Connection, family_id: int, actor_id: int, statement: Statement, planned: list[PlannedRow]
+) -> None:
     """Insert the new transactions (through the one writer, ``transactions.write_rows``) and the
     ledger of imported rows (inside the caller's transaction). ``client_id`` is a fresh UUID: the
     import id is what makes an imported row unique.
     """
     fresh = [p for p in planned if p.status in ("new", "linked")]
-    write_rows(conn, family_id, [NewRow(p.user_id, p.category_id, p.kind, p.amount, p.row.description,
-                                        p.row.occurred_on, p.row.import_id) for p in fresh if p.status == "new"])
+    write_rows(
+        conn,
+        family_id,
+        [
+            NewRow(p.user_id, p.category_id, p.kind, p.amount, p.row.description, p.row.occurred_on, p.row.import_id)
+            for p in fresh
+            if p.status == "new"
+        ],
+    )
     raw = conn.connection.driver_connection
     with raw.cursor() as cur:
         for block in _blocks(fresh):
@@ -179,13 +243,22 @@ def _write_rows(conn: Connection, family_id: int, actor_id: int, statement: Stat
                 "SELECT %s, i, acc, ck, o, a, d, %s, oc, t, %s "
                 "FROM unnest(%s::text[], %s::text[], %s::text[], %s::date[], %s::bigint[], %s::text[], %s::text[], "
                 "%s::bigint[]) AS x(i, acc, ck, o, a, d, oc, t)",
-                (family_id, statement.file_name, actor_id, [p.row.import_id for p in block],
-                 [p.row.account for p in block], [p.row.content_key for p in block],
-                 [p.row.occurred_on for p in block], [p.row.amount for p in block],
-                 [p.row.description for p in block], ["added" if p.status == "new" else "linked" for p in block],
-                 [p.transaction_id for p in block]))
+                (
+                    family_id,
+                    statement.file_name,
+                    actor_id,
+                    [p.row.import_id for p in block],
+                    [p.row.account for p in block],
+                    [p.row.content_key for p in block],
+                    [p.row.occurred_on for p in block],
+                    [p.row.amount for p in block],
+                    [p.row.description for p in block],
+                    ["added" if p.status == "new" else "linked" for p in block],
+                    [p.transaction_id for p in block],
+                ),
+            )
 
 
 def _blocks(items: list, size: int = 20_000):
     for start in range(0, len(items), size):
-        yield items[start:start + size]
+        yield items[start : start + size]

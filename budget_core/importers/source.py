@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import codecs
 import io
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import BinaryIO, Iterator
+from typing import BinaryIO
 
 from ..errors import ValidationError
 from . import MAX_FILE_BYTES
@@ -26,8 +27,10 @@ def check_size(source: Source) -> None:
     """Refuse a file above MAX_FILE_BYTES before reading it."""
     size = size_of(source)
     if size > MAX_FILE_BYTES:
-        raise ValidationError(f"The file is {size / 2**20:.1f} MB; bank files up to {MAX_FILE_BYTES // 2**20} MB "
-                              "are accepted. Download a shorter date range and import it in parts.")
+        raise ValidationError(
+            f"The file is {size / 2**20:.1f} MB; bank files up to {MAX_FILE_BYTES // 2**20} MB "
+            "are accepted. Download a shorter date range and import it in parts."
+        )
     if size == 0:
         raise ValidationError("The file is empty.")
 
@@ -71,18 +74,21 @@ def detect_encoding(source: Source) -> str:
         line, saw_multibyte, cp1252_holes = 1, False, False
         while chunk := fh.read(1 << 20):
             if b"\x00" in chunk:
-                raise ValidationError("This is not a text file (it contains NUL bytes); export the statement "
-                                      "from your bank as CSV or OFX.")
+                raise ValidationError(
+                    "This is not a text file (it contains NUL bytes); export the statement "
+                    "from your bank as CSV or OFX."
+                )
             if encoding != "latin":
                 try:
                     decoder.decode(chunk)
                     saw_multibyte = saw_multibyte or not chunk.isascii()
                 except UnicodeDecodeError as err:
                     bad_line = line + chunk.count(b"\n", 0, err.start)
-                    if saw_multibyte or not chunk[:err.start].isascii():
+                    if saw_multibyte or not chunk[: err.start].isascii():
                         raise ValidationError(
                             f"Line {bad_line} is not valid UTF-8 although the rest of the file is: the file "
-                            "looks damaged. Download it from your bank again.") from None
+                            "looks damaged. Download it from your bank again."
+                        ) from None
                     encoding = "latin"
             if encoding == "latin":
                 cp1252_holes = cp1252_holes or any(b in chunk for b in (b"\x81", b"\x8d", b"\x8f", b"\x90", b"\x9d"))
@@ -91,8 +97,10 @@ def detect_encoding(source: Source) -> str:
             try:
                 decoder.decode(b"", final=True)
             except UnicodeDecodeError:
-                raise ValidationError(f"The last line ({line}) ends in the middle of a character: the file "
-                                      "is cut short. Download it from your bank again.") from None
+                raise ValidationError(
+                    f"The last line ({line}) ends in the middle of a character: the file "
+                    "is cut short. Download it from your bank again."
+                ) from None
     if encoding == "latin":
         return "latin-1" if cp1252_holes else "cp1252"
     return encoding
@@ -107,5 +115,6 @@ def _check_utf16(fh: BinaryIO) -> None:
             decoder.decode(chunk)
         decoder.decode(b"", final=True)
     except UnicodeDecodeError:
-        raise ValidationError("The file is UTF-16 text that is damaged or cut short. "
-                              "Download it from your bank again.") from None
+        raise ValidationError(
+            "The file is UTF-16 text that is damaged or cut short. Download it from your bank again."
+        ) from None

@@ -18,9 +18,9 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from sqlalchemy.exc import OperationalError
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
@@ -67,7 +67,7 @@ def unique_destination(folder: Path, name: str) -> Path:
 
 
 class _Handler(FileSystemEventHandler):
-    def __init__(self, inbox: "Inbox"):
+    def __init__(self, inbox: Inbox):
         self.inbox = inbox
 
     def on_created(self, event: FileSystemEvent) -> None:
@@ -86,13 +86,20 @@ class _Handler(FileSystemEventHandler):
 class Inbox:
     """Watches ``directory`` for one family and one importing member."""
 
-    def __init__(self, access: FamilyAccess, directory: Path, *,
-                 settle_seconds: float = 2.0, poll_seconds: float = 0.2, options: ImportOptions = ImportOptions(),
-                 on_result: OnResult | None = None):
+    def __init__(
+        self,
+        access: FamilyAccess,
+        directory: Path,
+        *,
+        settle_seconds: float = 2.0,
+        poll_seconds: float = 0.2,
+        options: ImportOptions | None = None,
+        on_result: OnResult | None = None,
+    ):
         self.access = access
         self.directory = Path(directory).resolve()
         self.settle_seconds, self.poll_seconds = settle_seconds, poll_seconds
-        self.options = options
+        self.options = options or ImportOptions()
         self.on_result = on_result or (lambda name, result, error: None)
         self._pending: dict[Path, _Pending] = {}
         self._lock = threading.Lock()
@@ -141,8 +148,11 @@ class Inbox:
             return
         except Exception as err:  # noqa: BLE001 — a long-running watcher must not die on one odd file
             log.exception("importing %s failed unexpectedly", path)
-            self._fail(path, f"The file could not be imported because of an unexpected error ({err!r}); "
-                             "report it with the file attached.")
+            self._fail(
+                path,
+                f"The file could not be imported because of an unexpected error ({err!r}); "
+                "report it with the file attached.",
+            )
             return
         self._move(path, PROCESSED)
         self.on_result(path.name, result, None)

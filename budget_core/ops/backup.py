@@ -45,8 +45,18 @@ def backup(url: str, path: str | Path, *, force: bool = False) -> int:
     """Write a consistent dump of the database at ``url`` to ``path`` (0600; an existing file only
     with ``force``; nothing left behind on failure); returns its size in bytes."""
     with new_file(path, force=force) as tmp:
-        done = subprocess.run([_tool("pg_dump"), "--format=custom", "--no-owner", "--no-privileges",
-                               f"--file={tmp}", f"--dbname={libpq_url(url)}"], capture_output=True, text=True)
+        done = subprocess.run(
+            [
+                _tool("pg_dump"),
+                "--format=custom",
+                "--no-owner",
+                "--no-privileges",
+                f"--file={tmp}",
+                f"--dbname={libpq_url(url)}",
+            ],
+            capture_output=True,
+            text=True,
+        )
         if done.returncode != 0:
             reason = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "pg_dump failed"
             raise ValidationError(f"The backup failed: {reason}")
@@ -71,9 +81,19 @@ def restore(url: str, path: Path) -> None:
                 conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
     finally:
         engine.dispose()
-    done = subprocess.run([_tool("pg_restore"), "--no-owner", "--no-privileges", "--exit-on-error",
-                           "--single-transaction", f"--dbname={libpq_url(url)}", str(path)],
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [
+            _tool("pg_restore"),
+            "--no-owner",
+            "--no-privileges",
+            "--exit-on-error",
+            "--single-transaction",
+            f"--dbname={libpq_url(url)}",
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+    )
     if done.returncode != 0:
         detail = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "pg_restore failed"
         raise ValidationError(f"The restore failed and changed nothing: {detail}")

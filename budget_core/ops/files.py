@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from ..errors import ValidationError
 
@@ -42,8 +42,9 @@ def check_target(path: str | os.PathLike, *, force: bool = False) -> Path:
 def new_file(path: str | os.PathLike, *, force: bool = False, mode: int = PRIVATE) -> Iterator[Path]:
     """Write to the yielded temporary path; it becomes ``path`` (with ``mode``) when the body returns."""
     target = check_target(path, force=force)
-    fd, tmp_name = tempfile.mkstemp(dir=target.parent if str(target.parent) else ".", prefix=f".{target.name}.",
-                                    suffix=".partial")
+    fd, tmp_name = tempfile.mkstemp(
+        dir=target.parent if str(target.parent) else ".", prefix=f".{target.name}.", suffix=".partial"
+    )
     os.close(fd)
     tmp = Path(tmp_name)
     try:
@@ -55,7 +56,8 @@ def new_file(path: str | os.PathLike, *, force: bool = False, mode: int = PRIVAT
             try:
                 os.link(tmp, target)  # fails if the name was taken meanwhile
             except FileExistsError:
-                raise ValidationError(f"{target} already exists; choose another name, or add --force "
-                                      "to replace it.") from None
+                raise ValidationError(
+                    f"{target} already exists; choose another name, or add --force to replace it."
+                ) from None
     finally:
         tmp.unlink(missing_ok=True)

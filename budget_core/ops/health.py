@@ -19,11 +19,11 @@ from dataclasses import asdict, dataclass, field
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 
-from . import notifications
 from .. import sync
+from ..services import budgets
+from . import notifications
 from .outbox import Outbox
 from .reliability import BUCKETS_MS, METRICS, percentile_from_histogram
-from ..services import budgets
 
 WINDOWS = {"1h": 60, "1d": 24 * 60, "7d": 7 * 24 * 60}
 
@@ -52,10 +52,12 @@ def flush_metrics(engine: Engine) -> None:
         with engine.begin() as conn:
             for (name, minute), row in rows.items():
                 conn.execute(
-                    text("INSERT INTO metric_minutes (name, minute, count, errors, buckets) VALUES (:n, :m, :c, :e, :b) "
-                         "ON CONFLICT (name, minute) DO UPDATE SET count = metric_minutes.count + EXCLUDED.count, "
-                         "errors = metric_minutes.errors + EXCLUDED.errors, buckets = ARRAY(SELECT a + b FROM "
-                         "unnest(metric_minutes.buckets, EXCLUDED.buckets) AS t(a, b))"),
+                    text(
+                        "INSERT INTO metric_minutes (name, minute, count, errors, buckets) VALUES (:n, :m, :c, :e, :b) "
+                        "ON CONFLICT (name, minute) DO UPDATE SET count = metric_minutes.count + EXCLUDED.count, "
+                        "errors = metric_minutes.errors + EXCLUDED.errors, buckets = ARRAY(SELECT a + b FROM "
+                        "unnest(metric_minutes.buckets, EXCLUDED.buckets) AS t(a, b))"
+                    ),
                     {"n": name, "m": minute, "c": row[0], "e": row[1], "b": row[2:]},
                 )
     except DBAPIError:
@@ -67,8 +69,10 @@ def metrics_summary(engine: Engine, now: float | None = None) -> dict:
     """Per operation and window: count, error rate, p50 and p95 (ms, bucket upper bounds)."""
     minute_now = int((now or time.time()) // 60)
     with engine.connect() as conn:
-        rows = conn.execute(text("SELECT name, minute, count, errors, buckets FROM metric_minutes WHERE minute > :m"),
-                            {"m": minute_now - WINDOWS["7d"]}).all()
+        rows = conn.execute(
+            text("SELECT name, minute, count, errors, buckets FROM metric_minutes WHERE minute > :m"),
+            {"m": minute_now - WINDOWS["7d"]},
+        ).all()
     out: dict = {}
     for window, minutes in WINDOWS.items():
         per: dict[str, list] = {}
@@ -79,9 +83,15 @@ def metrics_summary(engine: Engine, now: float | None = None) -> dict:
             agg[0] += count
             agg[1] += errors
             agg[2] = [a + b for a, b in zip(agg[2], buckets)]
-        out[window] = {name: {"count": c, "error_rate": round(e / c, 4) if c else 0.0,
-                              "p50_ms": percentile_from_histogram(h, 0.5), "p95_ms": percentile_from_histogram(h, 0.95)}
-                       for name, (c, e, h) in sorted(per.items())}
+        out[window] = {
+            name: {
+                "count": c,
+                "error_rate": round(e / c, 4) if c else 0.0,
+                "p50_ms": percentile_from_histogram(h, 0.5),
+                "p95_ms": percentile_from_histogram(h, 0.95),
+            }
+            for name, (c, e, h) in sorted(per.items())
+        }
     return out
 
 
@@ -105,8 +115,11 @@ def check(engine: Engine, *, outbox: Outbox | None = None) -> Health:
         if w.engine is engine:
             watcher = asdict(w.state())
     box = (outbox or Outbox()).state()
-    outbox_info = {"pending": len(box.with_status("pending")), "failed": len(box.with_status("failed")),
-                   "damaged_lines": list(box.damaged_lines)}
+    outbox_info = {
+        "pending": len(box.with_status("pending")),
+        "failed": len(box.with_status("failed")),
+        "damaged_lines": list(box.damaged_lines),
+    }
     queue = metrics = None
     if db["reachable"]:
         try:
@@ -115,10 +128,20 @@ def check(engine: Engine, *, outbox: Outbox | None = None) -> Health:
             metrics = metrics_summary(engine)
         except DBAPIError:
             db = {**db, "reachable": False, "error": "lost during the check"}
-    breakers = [asdict(b.snapshot()) | {"channel": ch, "configured": notifications.channel_configured(ch)}
-                for ch, b in notifications.BREAKERS.items()]
-    return Health(db, watcher, outbox_info, queue, breakers, _degradation(db, watcher, breakers, queue),
-                  metrics or {}, budgets.cache_stats())
+    breakers = [
+        asdict(b.snapshot()) | {"channel": ch, "configured": notifications.channel_configured(ch)}
+        for ch, b in notifications.BREAKERS.items()
+    ]
+    return Health(
+        db,
+        watcher,
+        outbox_info,
+        queue,
+        breakers,
+        _degradation(db, watcher, breakers, queue),
+        metrics or {},
+        budgets.cache_stats(),
+    )
 
 
 def _degradation(db: dict, watcher: dict | None, breakers: list[dict], queue: dict | None) -> dict:

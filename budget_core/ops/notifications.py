@@ -27,8 +27,10 @@ from ..db.scope import unfiltered
 from .reliability import BreakerOpen, CircuitBreaker, backoff_delay
 
 MAX_ATTEMPTS = 8
-BREAKERS = {"email": CircuitBreaker("e-mail (SMTP)", failure_threshold=3, reset_s=20),
-            "push": CircuitBreaker("push notifications", failure_threshold=3, reset_s=20)}
+BREAKERS = {
+    "email": CircuitBreaker("e-mail (SMTP)", failure_threshold=3, reset_s=20),
+    "push": CircuitBreaker("push notifications", failure_threshold=3, reset_s=20),
+}
 
 
 def channel_configured(channel: str) -> bool:
@@ -36,14 +38,17 @@ def channel_configured(channel: str) -> bool:
     return bool(cfg.smtp_url if channel == "email" else cfg.push_url)
 
 
-def enqueue(conn: Connection, family_id: int, channel: str, kind: str, subject: str, body: str,
-            recipient: str | None = None) -> None:
+def enqueue(
+    conn: Connection, family_id: int, channel: str, kind: str, subject: str, body: str, recipient: str | None = None
+) -> None:
     """Queue a notification inside the caller's transaction (it commits or rolls back with the change)."""
     if not channel_configured(channel):
         return
     conn.execute(
-        text("INSERT INTO notifications (family_id, channel, kind, recipient, subject, body) "
-             "VALUES (:f, :c, :k, :r, :s, :b)"),
+        text(
+            "INSERT INTO notifications (family_id, channel, kind, recipient, subject, body) "
+            "VALUES (:f, :c, :k, :r, :s, :b)"
+        ),
         {"f": family_id, "c": channel, "k": kind, "r": recipient, "s": subject, "b": body},
     )
 
@@ -64,9 +69,12 @@ def send_email(recipient: str, subject: str, body: str) -> None:
 
 
 def send_push(subject: str, body: str) -> None:
-    request = urllib.request.Request(settings().push_url, data=body.encode(), method="POST",
-                                     headers={"Title": subject.encode("ascii", "replace").decode(),
-                                              "Content-Type": "text/plain; charset=utf-8"})
+    request = urllib.request.Request(
+        settings().push_url,
+        data=body.encode(),
+        method="POST",
+        headers={"Title": subject.encode("ascii", "replace").decode(), "Content-Type": "text/plain; charset=utf-8"},
+    )
     with urllib.request.urlopen(request, timeout=10) as response:
         if response.status >= 300:
             raise OSError(f"push endpoint answered HTTP {response.status}")
@@ -86,9 +94,11 @@ def dispatch_due(engine: Engine, *, limit: int = 50) -> DispatchResult:
     with engine.connect() as conn, conn.begin():
         unfiltered(conn)  # every family's queue: the owner's engine, never a silently filtered one
         rows = conn.execute(
-            text("SELECT family_id, id, channel, recipient, subject, body, attempts FROM notifications "
-                 "WHERE status = 'queued' AND next_attempt_at <= now() ORDER BY next_attempt_at "
-                 "LIMIT :l FOR UPDATE SKIP LOCKED"),
+            text(
+                "SELECT family_id, id, channel, recipient, subject, body, attempts FROM notifications "
+                "WHERE status = 'queued' AND next_attempt_at <= now() ORDER BY next_attempt_at "
+                "LIMIT :l FOR UPDATE SKIP LOCKED"
+            ),
             {"l": limit},
         ).all()
         for row in rows:
@@ -106,18 +116,28 @@ def dispatch_due(engine: Engine, *, limit: int = 50) -> DispatchResult:
                 gave_up = attempts >= MAX_ATTEMPTS
                 delay = backoff_delay(attempts, base_s=2.0, cap_s=600.0)
                 conn.execute(
-                    text("UPDATE notifications SET attempts = :a, last_error = :e, "
-                         "status = CASE WHEN :g THEN 'failed' ELSE 'queued' END, "
-                         "next_attempt_at = now() + make_interval(secs => :d) WHERE family_id = :f AND id = :i"),
-                    {"a": attempts, "e": f"{type(exc).__name__}: {exc}"[:300], "g": gave_up, "d": delay,
-                     "f": row.family_id, "i": row.id},
+                    text(
+                        "UPDATE notifications SET attempts = :a, last_error = :e, "
+                        "status = CASE WHEN :g THEN 'failed' ELSE 'queued' END, "
+                        "next_attempt_at = now() + make_interval(secs => :d) WHERE family_id = :f AND id = :i"
+                    ),
+                    {
+                        "a": attempts,
+                        "e": f"{type(exc).__name__}: {exc}"[:300],
+                        "g": gave_up,
+                        "d": delay,
+                        "f": row.family_id,
+                        "i": row.id,
+                    },
                 )
                 result.failed += gave_up
                 result.retried += not gave_up
                 continue
             conn.execute(
-                text("UPDATE notifications SET status = 'sent', sent_at = now(), attempts = attempts + 1, "
-                     "body = CASE WHEN channel = 'email' THEN '' ELSE body END WHERE family_id = :f AND id = :i"),
+                text(
+                    "UPDATE notifications SET status = 'sent', sent_at = now(), attempts = attempts + 1, "
+                    "body = CASE WHEN channel = 'email' THEN '' ELSE body END WHERE family_id = :f AND id = :i"
+                ),
                 {"f": row.family_id, "i": row.id},
             )
             result.sent += 1

@@ -22,11 +22,11 @@ import json
 import os
 import threading
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Iterator
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -127,24 +127,48 @@ class Outbox:
                     damaged.append(number)
                     continue
                 if op == "add":
-                    entries[cid] = OutboxEntry(cid, rec["family_id"], rec["draft"], rec.get("user_id"),
-                                               rec.get("by_email"), rec.get("at", ""))
+                    entries[cid] = OutboxEntry(
+                        cid, rec["family_id"], rec["draft"], rec.get("user_id"), rec.get("by_email"), rec.get("at", "")
+                    )
                 elif cid in entries:
                     old = entries[cid]
-                    entries[cid] = OutboxEntry(old.client_id, old.family_id, old.draft, old.user_id, old.by_email,
-                                               old.at, op, rec.get("reason"), rec.get("transaction_id"))
+                    entries[cid] = OutboxEntry(
+                        old.client_id,
+                        old.family_id,
+                        old.draft,
+                        old.user_id,
+                        old.by_email,
+                        old.at,
+                        op,
+                        rec.get("reason"),
+                        rec.get("transaction_id"),
+                    )
         return OutboxState(tuple(entries.values()), tuple(damaged))
 
     # --- public API ---------------------------------------------------------------------
-    def enqueue(self, family_id: int, draft: dict, *, user_id: int | None = None, by_email: str | None = None,
-                client_id: str | None = None) -> OutboxEntry:
+    def enqueue(
+        self,
+        family_id: int,
+        draft: dict,
+        *,
+        user_id: int | None = None,
+        by_email: str | None = None,
+        client_id: str | None = None,
+    ) -> OutboxEntry:
         """Durably keep an entry for later delivery. ``draft`` holds the typed fields:
         ``amount`` (minor units) or ``amount_text``, ``description``, ``category``, ``occurred_on``, ``refund``."""
         if user_id is None and by_email is None:
             raise ValueError("an outbox entry needs the user id or the email of its author")
         cid = str(client_id or uuid.uuid4())
-        record = {"op": "add", "client_id": cid, "family_id": family_id, "user_id": user_id, "by_email": by_email,
-                  "draft": draft, "at": datetime.now(timezone.utc).isoformat()}
+        record = {
+            "op": "add",
+            "client_id": cid,
+            "family_id": family_id,
+            "user_id": user_id,
+            "by_email": by_email,
+            "draft": draft,
+            "at": datetime.now(UTC).isoformat(),
+        }
         with self._locked():
             self._append(record)
         return OutboxEntry(cid, family_id, draft, user_id, by_email, record["at"])
@@ -163,9 +187,15 @@ class Outbox:
     def resend(self, entry: OutboxEntry, draft: dict) -> OutboxEntry:
         """Put a failed entry back in the queue with corrected fields (same client_id: it was never stored)."""
         with self._locked():
-            record = {"op": "add", "client_id": entry.client_id, "family_id": entry.family_id,
-                      "user_id": entry.user_id, "by_email": entry.by_email, "draft": draft,
-                      "at": datetime.now(timezone.utc).isoformat()}
+            record = {
+                "op": "add",
+                "client_id": entry.client_id,
+                "family_id": entry.family_id,
+                "user_id": entry.user_id,
+                "by_email": entry.by_email,
+                "draft": draft,
+                "at": datetime.now(UTC).isoformat(),
+            }
             self._append(record)
         return OutboxEntry(entry.client_id, entry.family_id, draft, entry.user_id, entry.by_email, record["at"])
 
@@ -204,9 +234,20 @@ class Outbox:
         tmp = self.path.with_suffix(".tmp")
         with open(tmp, "w", encoding="utf-8") as fh:
             for e in keep:
-                fh.write(json.dumps({"op": "add", "client_id": e.client_id, "family_id": e.family_id,
-                                     "user_id": e.user_id, "by_email": e.by_email, "draft": e.draft,
-                                     "at": e.at}) + "\n")
+                fh.write(
+                    json.dumps(
+                        {
+                            "op": "add",
+                            "client_id": e.client_id,
+                            "family_id": e.family_id,
+                            "user_id": e.user_id,
+                            "by_email": e.by_email,
+                            "draft": e.draft,
+                            "at": e.at,
+                        }
+                    )
+                    + "\n"
+                )
                 fh.write(json.dumps({"op": "failed", "client_id": e.client_id, "reason": e.reason}) + "\n")
             fh.flush()
             os.fsync(fh.fileno())

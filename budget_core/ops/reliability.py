@@ -16,8 +16,8 @@ import random
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Callable, Iterator
 
 # Histogram bucket upper bounds in milliseconds (log-spaced); the last bucket is open-ended.
 BUCKETS_MS = (0.5, 1, 2, 3, 5, 7.5, 10, 15, 20, 30, 50, 75, 100, 150, 200, 300, 500, 750, 1000, 2000, 5000, 10000)
@@ -28,8 +28,9 @@ def backoff_delay(attempt: int, base_s: float = 0.2, cap_s: float = 30.0, rng: r
     return (rng or random).uniform(0, min(cap_s, base_s * 2 ** min(attempt, 64)))
 
 
-def backoff_delays(base_s: float = 0.2, cap_s: float = 30.0, attempts: int | None = None,
-                   rng: random.Random | None = None) -> Iterator[float]:
+def backoff_delays(
+    base_s: float = 0.2, cap_s: float = 30.0, attempts: int | None = None, rng: random.Random | None = None
+) -> Iterator[float]:
     """``backoff_delay`` for attempts 0, 1, … (``attempts`` of them, or without end)."""
     rng = rng or random.Random()
     attempt = 0
@@ -38,8 +39,15 @@ def backoff_delays(base_s: float = 0.2, cap_s: float = 30.0, attempts: int | Non
         attempt += 1
 
 
-def retry(fn: Callable, *, retryable: Callable[[BaseException], bool], attempts: int = 8,
-          base_s: float = 0.05, cap_s: float = 2.0, sleep: Callable[[float], None] = time.sleep):
+def retry(
+    fn: Callable,
+    *,
+    retryable: Callable[[BaseException], bool],
+    attempts: int = 8,
+    base_s: float = 0.05,
+    cap_s: float = 2.0,
+    sleep: Callable[[float], None] = time.sleep,
+):
     """Call ``fn`` until it succeeds, retrying errors for which ``retryable`` is true with
     full-jitter backoff; the last error is raised after ``attempts`` tries. Only safe for
     idempotent calls (an add with a fixed client_id is)."""
@@ -72,8 +80,14 @@ class BreakerState:
 
 
 class CircuitBreaker:
-    def __init__(self, name: str, *, failure_threshold: int = 3, reset_s: float = 30.0,
-                 clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        name: str,
+        *,
+        failure_threshold: int = 3,
+        reset_s: float = 30.0,
+        clock: Callable[[], float] = time.monotonic,
+    ):
         self.name, self.failure_threshold, self.reset_s, self.clock = name, failure_threshold, reset_s, clock
         self._failures = 0
         self._opened_at: float | None = None
@@ -173,7 +187,9 @@ def measure(name: str):
                 raise
             finally:
                 METRICS.record(name, (time.perf_counter() - start) * 1000, ok)
+
         return inner
+
     return wrap
 
 

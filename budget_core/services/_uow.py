@@ -11,9 +11,10 @@ lost between commit and NOTIFY only delays a change: watchers re-read versions p
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from sqlalchemy import Connection, Engine, text
 
@@ -62,8 +63,12 @@ def family_write(access: FamilyAccess, *, role: str = "member", action: str = "d
     The body must call ``emit`` once. Raising ``NothingToWrite(result)`` rolls everything back.
     """
     access.require(role, action)
-    with _write(access.engine, access.family_id, lambda conn: enter(
-            conn, access.family_id, access.user_id, role=role, bump=True, action=action), access.user_id) as work:
+    with _write(
+        access.engine,
+        access.family_id,
+        lambda conn: enter(conn, access.family_id, access.user_id, role=role, bump=True, action=action),
+        access.user_id,
+    ) as work:
         yield work
 
 
@@ -75,12 +80,19 @@ def joining_write(engine: Engine, family_id: int, user_id: int) -> Iterator[Fami
 
     def bump(conn: Connection):
         scope(conn, family_id, user_id)
-        row = conn.execute(text(
-            "UPDATE families f SET version = f.version + 1 FROM (SELECT 1) one LEFT JOIN members m "
-            "ON m.family_id = :f AND m.user_id = :u AND m.removed_at IS NULL WHERE f.id = :f "
-            "RETURNING f.id, f.version, f.name, trim(f.currency) AS currency, f.timezone, f.monthly_income, "
-            "f.savings_goal, f.period_start_day, f.big_expense_threshold, m.role, m.display_name"),
-            {"f": family_id, "u": user_id}).mappings().first()
+        row = (
+            conn.execute(
+                text(
+                    "UPDATE families f SET version = f.version + 1 FROM (SELECT 1) one LEFT JOIN members m "
+                    "ON m.family_id = :f AND m.user_id = :u AND m.removed_at IS NULL WHERE f.id = :f "
+                    "RETURNING f.id, f.version, f.name, trim(f.currency) AS currency, f.timezone, f.monthly_income, "
+                    "f.savings_goal, f.period_start_day, f.big_expense_threshold, m.role, m.display_name"
+                ),
+                {"f": family_id, "u": user_id},
+            )
+            .mappings()
+            .first()
+        )
         if row is None:
             raise not_a_member(family_id)
         return row
@@ -111,12 +123,15 @@ def _write(engine: Engine, family_id: int, begin: Callable[[Connection], Any], a
             notify_after_commit(conn, family_id, notify_version)
 
 
-def record_event(conn: Connection, family_id: int, version: int, actor_id: int | None, kind: str,
-                 payload: dict) -> None:
+def record_event(
+    conn: Connection, family_id: int, version: int, actor_id: int | None, kind: str, payload: dict
+) -> None:
     """Append the change's event; with NOTIFY_INSIDE_TRANSACTION also notify before commit."""
     conn.execute(
-        text("INSERT INTO events (family_id, version, actor_id, kind, payload) "
-             "VALUES (:f, :v, :a, :k, CAST(:p AS jsonb))"),
+        text(
+            "INSERT INTO events (family_id, version, actor_id, kind, payload) "
+            "VALUES (:f, :v, :a, :k, CAST(:p AS jsonb))"
+        ),
         {"f": family_id, "v": version, "a": actor_id, "k": kind, "p": _json(payload)},
     )
     if NOTIFY_INSIDE_TRANSACTION:

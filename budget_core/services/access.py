@@ -13,10 +13,10 @@ keyed by the family's version, which the removal bumped).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
-from typing import Iterator
+from datetime import UTC, date, datetime
 
 from sqlalchemy import Connection, Engine
 
@@ -41,9 +41,18 @@ class Family:
     big_expense_threshold: int | None = None
 
     @classmethod
-    def from_row(cls, row) -> "Family":
-        return cls(row["id"], row["name"], row["currency"], row["timezone"], row["monthly_income"],
-                   row["savings_goal"], row["period_start_day"], row["version"], row["big_expense_threshold"])
+    def from_row(cls, row) -> Family:
+        return cls(
+            row["id"],
+            row["name"],
+            row["currency"],
+            row["timezone"],
+            row["monthly_income"],
+            row["savings_goal"],
+            row["period_start_day"],
+            row["version"],
+            row["big_expense_threshold"],
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +84,7 @@ class FamilyAccess:
 
     def today(self, now: datetime | None = None) -> date:
         """Today in the family's time zone."""
-        return local_today(self.family.timezone, now or datetime.now(timezone.utc))
+        return local_today(self.family.timezone, now or datetime.now(UTC))
 
     def require(self, role: str, action: str) -> None:
         """Refuse early, with the person's words, what the role opened with does not allow (the
@@ -99,7 +108,7 @@ def not_a_member(family_id: int) -> PermissionDenied:
 def check_family_id(family_id: object) -> int:
     if not isinstance(family_id, int) or isinstance(family_id, bool):
         raise ValidationError(f"'{family_id}' is not a family id.")
-    if not -2**63 <= family_id < 2**63:  # no such row can exist (bigint ids)
+    if not -(2**63) <= family_id < 2**63:  # no such row can exist (bigint ids)
         raise not_a_member(family_id)
     return family_id
 

@@ -12,9 +12,9 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import IntegrityError
 
-from ..ops.reliability import measure
-from ..errors import NotFound, PermissionDenied, ValidationError
 from ..domain.storable import check_storable, lookup_text
+from ..errors import NotFound, PermissionDenied, ValidationError
+from ..ops.reliability import measure
 
 # OWASP's argon2id parameters: 19 MiB, 2 iterations, 1 lane.
 HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
@@ -70,8 +70,10 @@ def create_user(engine: Engine, email: str, display_name: str, password: str | N
     try:
         with engine.begin() as conn:
             row = conn.execute(
-                text("INSERT INTO users (email, display_name, password_hash) VALUES (:e, :n, :h) "
-                     "RETURNING id, email, display_name"),
+                text(
+                    "INSERT INTO users (email, display_name, password_hash) VALUES (:e, :n, :h) "
+                    "RETURNING id, email, display_name"
+                ),
                 {"e": email, "n": display_name, "h": hashed},
             ).one()
     except IntegrityError:
@@ -113,8 +115,9 @@ def authenticate(engine: Engine, email: str, password: str) -> User:
         raise PermissionDenied(SIGN_IN_FAILED)
     if HASHER.check_needs_rehash(stored):
         with engine.begin() as conn:
-            conn.execute(text("UPDATE users SET password_hash = :h WHERE id = :u"),
-                         {"h": HASHER.hash(password), "u": row.id})
+            conn.execute(
+                text("UPDATE users SET password_hash = :h WHERE id = :u"), {"h": HASHER.hash(password), "u": row.id}
+            )
     return User(row.id, row.email, row.display_name)
 
 

@@ -7,13 +7,17 @@ from datetime import datetime
 
 from sqlalchemy import Engine, text
 
-from ..ops.reliability import measure
 from ..domain.money import format_money
+from ..ops.reliability import measure
 from .access import FamilyAccess
 
 PLAN_WORDS = {
-    "name": "the family name", "monthly_income": "the monthly income", "savings_goal": "the savings goal",
-    "period_start_day": "the period start day", "currency": "the currency", "timezone": "the time zone",
+    "name": "the family name",
+    "monthly_income": "the monthly income",
+    "savings_goal": "the savings goal",
+    "period_start_day": "the period start day",
+    "currency": "the currency",
+    "timezone": "the time zone",
     "big_expense_threshold": "the big-expense alert",
 }
 MONEY_FIELDS = {"monthly_income", "savings_goal", "big_expense_threshold"}
@@ -37,8 +41,15 @@ class Event:
         return describe(self.kind, self.payload)
 
     def as_json(self) -> dict:
-        return {"version": self.version, "actor": self.actor, "actor_id": self.actor_id, "kind": self.kind,
-                "text": self.text, "at": self.at.isoformat(), "payload": self.payload}
+        return {
+            "version": self.version,
+            "actor": self.actor,
+            "actor_id": self.actor_id,
+            "kind": self.kind,
+            "text": self.text,
+            "at": self.at.isoformat(),
+            "payload": self.payload,
+        }
 
 
 def _money(p: dict, key: str = "amount") -> str:
@@ -137,8 +148,10 @@ def changes_since(access: FamilyAccess, cursor: int = 0, *, limit: int = 1000) -
     """Events after version ``cursor``, oldest first (the sync feed)."""
     with access.read() as conn:
         rows = conn.execute(
-            text("SELECT family_id, version, actor_id, kind, payload, at FROM events "
-                 "WHERE family_id = :f AND version > :c ORDER BY version LIMIT :l"),
+            text(
+                "SELECT family_id, version, actor_id, kind, payload, at FROM events "
+                "WHERE family_id = :f AND version > :c ORDER BY version LIMIT :l"
+            ),
             {"f": access.family_id, "c": cursor, "l": limit},
         ).all()
     return [Event(*r) for r in rows]
@@ -148,9 +161,11 @@ def recent_activity(access: FamilyAccess, *, before: int | None = None, limit: i
     """The newest events first; ``before`` pages back through older ones (the Activity page)."""
     with access.read() as conn:
         rows = conn.execute(
-            text("SELECT family_id, version, actor_id, kind, payload, at FROM events "
-                 "WHERE family_id = :f AND (CAST(:b AS bigint) IS NULL OR version < :b) "
-                 "ORDER BY version DESC LIMIT :l"),
+            text(
+                "SELECT family_id, version, actor_id, kind, payload, at FROM events "
+                "WHERE family_id = :f AND (CAST(:b AS bigint) IS NULL OR version < :b) "
+                "ORDER BY version DESC LIMIT :l"
+            ),
             {"f": access.family_id, "b": before, "l": limit},
         ).all()
     return [Event(*r) for r in rows]
@@ -159,5 +174,6 @@ def recent_activity(access: FamilyAccess, *, before: int | None = None, limit: i
 def family_version(engine: Engine, family_id: int) -> int | None:
     """The family's current version: one primary-key lookup (the watcher's fallback)."""
     with engine.connect() as conn:
-        return conn.execute(text("SELECT version FROM family_versions(ARRAY[CAST(:f AS bigint)])"),
-                            {"f": family_id}).scalar()
+        return conn.execute(
+            text("SELECT version FROM family_versions(ARRAY[CAST(:f AS bigint)])"), {"f": family_id}
+        ).scalar()

@@ -14,21 +14,20 @@ a current member — so an uncached answer is one round trip that re-checks memb
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, text
 
-from ..ops.reliability import measure
-from ..domain.allowance import DailyBudget, DayTotal, Overview, Plan, compute_daily_budget, month_overview
 from ..db.door import door_errors
+from ..domain.allowance import DailyBudget, DayTotal, Overview, Plan, compute_daily_budget, month_overview
 from ..errors import NotFound
+from ..ops.reliability import measure
 from .access import FamilyAccess
 from .cache import VersionCache
 
 # The read itself lives in the database (migration 0007): one statement that enters the family as
 # the member (row-level security, membership) and returns the plan, the version and the period's totals.
 _QUERY = text("SELECT * FROM budget_inputs(:f, :u, :on)")
-
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,8 +86,9 @@ def load_inputs_on(conn: Connection, access: FamilyAccess, on: date | None = Non
 
 
 @measure("budget.daily")
-def daily_budget(access: FamilyAccess, on: date | None = None, *, version: int | None = None,
-                 now: datetime | None = None) -> FamilyBudget:
+def daily_budget(
+    access: FamilyAccess, on: date | None = None, *, version: int | None = None, now: datetime | None = None
+) -> FamilyBudget:
     """How much the family can spend on ``on`` (default: today in the family's time zone).
 
     With ``version`` (the watcher's, or the handle's) a cached answer costs no query; otherwise one.
@@ -106,8 +106,9 @@ def daily_budget(access: FamilyAccess, on: date | None = None, *, version: int |
         cached = _budgets.get(key, count=not looked_up)  # each call counts one hit or one miss
         if cached is not None:
             return cached
-    result = FamilyBudget(family_id, inputs.version, inputs.currency,
-                          compute_daily_budget(inputs.plan, inputs.totals, inputs.on))
+    result = FamilyBudget(
+        family_id, inputs.version, inputs.currency, compute_daily_budget(inputs.plan, inputs.totals, inputs.on)
+    )
     _budgets.put(key, result)
     return result
 
@@ -115,5 +116,7 @@ def daily_budget(access: FamilyAccess, on: date | None = None, *, version: int |
 def overview(access: FamilyAccess, on: date | None = None) -> tuple[str, Overview]:
     """(currency, per-day rows of the period containing ``on`` with the pace projection)."""
     inputs = load_inputs(access, on)
-    return _overviews.get_or_build((access.family_id, inputs.version, inputs.on),
-                                   lambda: (inputs.currency, month_overview(inputs.plan, inputs.totals, inputs.on)))
+    return _overviews.get_or_build(
+        (access.family_id, inputs.version, inputs.on),
+        lambda: (inputs.currency, month_overview(inputs.plan, inputs.totals, inputs.on)),
+    )

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, text
 from sqlalchemy.exc import IntegrityError
 
-from ..errors import NotFound, ValidationError
 from ..domain.storable import check_storable
+from ..errors import NotFound, ValidationError
 from ._uow import family_write
 from .access import FamilyAccess
 
@@ -30,17 +30,22 @@ class Category:
         return f"{self.parent_name} › {self.name}" if self.parent_name else self.name
 
 
-_SELECT = ("SELECT c.id, c.name, c.kind, c.parent_id, p.name AS parent_name, c.archived_at IS NOT NULL AS archived "
-           "FROM categories c LEFT JOIN categories p ON p.family_id = c.family_id AND p.id = c.parent_id "
-           "WHERE c.family_id = :f")
+_SELECT = (
+    "SELECT c.id, c.name, c.kind, c.parent_id, p.name AS parent_name, c.archived_at IS NOT NULL AS archived "
+    "FROM categories c LEFT JOIN categories p ON p.family_id = c.family_id AND p.id = c.parent_id "
+    "WHERE c.family_id = :f"
+)
 
 
 def list_categories(access: FamilyAccess, *, include_archived: bool = False) -> list[Category]:
     with access.read() as conn:
         rows = conn.execute(
-            text(_SELECT + ("" if include_archived else " AND c.archived_at IS NULL")
-                 + " ORDER BY array_position(ARRAY['variable','fixed','savings','income'], c.kind), "
-                   "coalesce(p.name, c.name), c.parent_id NULLS FIRST, c.name"),
+            text(
+                _SELECT
+                + ("" if include_archived else " AND c.archived_at IS NULL")
+                + " ORDER BY array_position(ARRAY['variable','fixed','savings','income'], c.kind), "
+                "coalesce(p.name, c.name), c.parent_id NULLS FIRST, c.name"
+            ),
             {"f": access.family_id},
         ).all()
     return [Category(*r) for r in rows]
@@ -78,8 +83,7 @@ def _check_name(name: str) -> str:
     return check_storable(normal, "category name")
 
 
-def add_category(access: FamilyAccess, name: str, kind: str | None = None,
-                 parent: int | str | None = None) -> Category:
+def add_category(access: FamilyAccess, name: str, kind: str | None = None, parent: int | str | None = None) -> Category:
     """Add a category, or a subcategory of ``parent`` (which then fixes its kind). Managers only."""
     name = _check_name(name)
     family_id = access.family_id
@@ -98,15 +102,20 @@ def add_category(access: FamilyAccess, name: str, kind: str | None = None,
         try:
             with w.conn.begin_nested():
                 cid = w.conn.execute(
-                    text("INSERT INTO categories (family_id, name, kind, parent_id) VALUES (:f, :n, :k, :p) RETURNING id"),
+                    text(
+                        "INSERT INTO categories (family_id, name, kind, parent_id) VALUES (:f, :n, :k, :p) RETURNING id"
+                    ),
                     {"f": family_id, "n": name, "k": kind, "p": parent_cat.id if parent_cat else None},
                 ).scalar_one()
         except IntegrityError:
             raise ValidationError(f"There is already a category called '{name}' there.") from None
-        w.emit("category.added", {"actor": w.actor_name, "name": name, "kind": kind,
-                                  "parent": parent_cat.name if parent_cat else None})
-    return Category(cid, name, kind, parent_cat.id if parent_cat else None,
-                    parent_cat.name if parent_cat else None, False)
+        w.emit(
+            "category.added",
+            {"actor": w.actor_name, "name": name, "kind": kind, "parent": parent_cat.name if parent_cat else None},
+        )
+    return Category(
+        cid, name, kind, parent_cat.id if parent_cat else None, parent_cat.name if parent_cat else None, False
+    )
 
 
 def rename_category(access: FamilyAccess, category_id: int, new_name: str) -> Category:
@@ -116,8 +125,10 @@ def rename_category(access: FamilyAccess, category_id: int, new_name: str) -> Ca
         old = find_category(w.conn, family_id, category_id)
         try:
             with w.conn.begin_nested():
-                w.conn.execute(text("UPDATE categories SET name = :n WHERE family_id = :f AND id = :c"),
-                               {"n": new_name, "f": family_id, "c": category_id})
+                w.conn.execute(
+                    text("UPDATE categories SET name = :n WHERE family_id = :f AND id = :c"),
+                    {"n": new_name, "f": family_id, "c": category_id},
+                )
         except IntegrityError:
             raise ValidationError(f"There is already a category called '{new_name}' there.") from None
         w.emit("category.renamed", {"actor": w.actor_name, "old": old.name, "name": new_name})
@@ -132,8 +143,10 @@ def archive_category(access: FamilyAccess, category_id: int, *, archived: bool =
         try:
             with w.conn.begin_nested():
                 w.conn.execute(
-                    text("UPDATE categories SET archived_at = CASE WHEN :a THEN now() ELSE NULL END "
-                         "WHERE family_id = :f AND (id = :c OR parent_id = :c)"),
+                    text(
+                        "UPDATE categories SET archived_at = CASE WHEN :a THEN now() ELSE NULL END "
+                        "WHERE family_id = :f AND (id = :c OR parent_id = :c)"
+                    ),
                     {"a": archived, "f": family_id, "c": category_id},
                 )
         except IntegrityError:

@@ -9,16 +9,16 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from sqlalchemy import Engine, text
 
 from ..db.scope import scope, scoped
-from .access import Family, FamilyAccess, open_family
-from ..ops.reliability import measure
-from ..errors import NotFound, ValidationError
 from ..domain.money import MAX_MINOR, check_currency
 from ..domain.period import check_start_day
 from ..domain.storable import check_storable
+from ..errors import NotFound, ValidationError
+from ..ops.reliability import measure
 from ._uow import NothingToWrite, family_write, notify_after_commit, record_event
+from .access import Family, FamilyAccess, open_family
+from .accounts import check_display_name
 
 open = open_family  # families.open(engine, user_id, family_id): the one door (see access.py)
-from .accounts import check_display_name
 
 DEFAULT_CATEGORIES = {
     "fixed": ["Housing", "Utilities", "Insurance"],
@@ -83,9 +83,18 @@ def check_family_name(name: str) -> str:
 
 
 @measure("families.create")
-def create_family(engine: Engine, owner_id: int, *, name: str, currency: str, timezone: str,
-                  monthly_income: int, savings_goal: int, period_start_day: int,
-                  owner_display_name: str | None = None) -> Family:
+def create_family(
+    engine: Engine,
+    owner_id: int,
+    *,
+    name: str,
+    currency: str,
+    timezone: str,
+    monthly_income: int,
+    savings_goal: int,
+    period_start_day: int,
+    owner_display_name: str | None = None,
+) -> Family:
     """Create a family with the default categories; its creator becomes its first manager."""
     name = check_family_name(name)
     currency = check_currency(currency)
@@ -102,10 +111,19 @@ def create_family(engine: Engine, owner_id: int, *, name: str, currency: str, ti
         family_id = conn.execute(text("SELECT nextval(pg_get_serial_sequence('families', 'id'))")).scalar_one()
         scope(conn, family_id, owner_id)
         conn.execute(
-            text("INSERT INTO families (id, name, currency, timezone, monthly_income, savings_goal, "
-                 "period_start_day, version) OVERRIDING SYSTEM VALUE VALUES (:id, :n, :c, :t, :i, :s, :d, 1)"),
-            {"id": family_id, "n": name, "c": currency, "t": timezone, "i": monthly_income, "s": savings_goal,
-             "d": period_start_day},
+            text(
+                "INSERT INTO families (id, name, currency, timezone, monthly_income, savings_goal, "
+                "period_start_day, version) OVERRIDING SYSTEM VALUE VALUES (:id, :n, :c, :t, :i, :s, :d, 1)"
+            ),
+            {
+                "id": family_id,
+                "n": name,
+                "c": currency,
+                "t": timezone,
+                "i": monthly_income,
+                "s": savings_goal,
+                "d": period_start_day,
+            },
         )
         conn.execute(
             text("INSERT INTO members (family_id, user_id, role, display_name) VALUES (:f, :u, 'manager', :n)"),
@@ -113,8 +131,10 @@ def create_family(engine: Engine, owner_id: int, *, name: str, currency: str, ti
         )
         for kind, names in DEFAULT_CATEGORIES.items():
             for category in names:
-                conn.execute(text("INSERT INTO categories (family_id, name, kind) VALUES (:f, :n, :k)"),
-                             {"f": family_id, "n": category, "k": kind})
+                conn.execute(
+                    text("INSERT INTO categories (family_id, name, kind) VALUES (:f, :n, :k)"),
+                    {"f": family_id, "n": category, "k": kind},
+                )
         record_event(conn, family_id, 1, owner_id, "family.created", {"actor": display, "name": name})
     with engine.connect() as conn:
         notify_after_commit(conn, family_id, 1)
@@ -124,8 +144,10 @@ def create_family(engine: Engine, owner_id: int, *, name: str, currency: str, ti
 def my_families(engine: Engine, user_id: int) -> list[Membership]:
     with scoped(engine, None, user_id) as conn:
         rows = conn.execute(
-            text("SELECT f.id, f.name, m.role, m.display_name FROM members m JOIN families f ON f.id = m.family_id "
-                 "WHERE m.user_id = :u AND m.removed_at IS NULL ORDER BY f.name, f.id"),
+            text(
+                "SELECT f.id, f.name, m.role, m.display_name FROM members m JOIN families f ON f.id = m.family_id "
+                "WHERE m.user_id = :u AND m.removed_at IS NULL ORDER BY f.name, f.id"
+            ),
             {"u": user_id},
         ).all()
     return [Membership(*r) for r in rows]
@@ -169,8 +191,10 @@ def update_plan(access: FamilyAccess, **changes) -> Family:
             if not diff:
                 raise NothingToWrite(None)  # nothing changed: no event, no new version
             sets = ", ".join(f"{k} = :{k}" for k in diff)
-            w.conn.execute(text(f"UPDATE families SET {sets} WHERE id = :f"),
-                           {**{k: v[1] for k, v in diff.items()}, "f": access.family_id})
+            w.conn.execute(
+                text(f"UPDATE families SET {sets} WHERE id = :f"),
+                {**{k: v[1] for k, v in diff.items()}, "f": access.family_id},
+            )
             currency = clean.get("currency", w.family["currency"])
             w.emit("plan.updated", {"actor": w.actor_name, "changes": diff, "currency": currency})
     except NothingToWrite:
@@ -180,8 +204,10 @@ def update_plan(access: FamilyAccess, **changes) -> Family:
 
 def list_fixed_expenses(access: FamilyAccess) -> list[FixedExpense]:
     with access.read() as conn:
-        rows = conn.execute(text("SELECT id, name, amount FROM fixed_expenses WHERE family_id = :f ORDER BY id"),
-                            {"f": access.family_id}).all()
+        rows = conn.execute(
+            text("SELECT id, name, amount FROM fixed_expenses WHERE family_id = :f ORDER BY id"),
+            {"f": access.family_id},
+        ).all()
     return [FixedExpense(*r) for r in rows]
 
 
@@ -204,8 +230,10 @@ def add_fixed_expense(access: FamilyAccess, name: str, amount: int) -> FixedExpe
             text("INSERT INTO fixed_expenses (family_id, name, amount) VALUES (:f, :n, :a) RETURNING id"),
             {"f": access.family_id, "n": clean_name, "a": amount},
         ).scalar_one()
-        w.emit("fixed.added", {"actor": w.actor_name, "name": clean_name, "amount": amount,
-                               "currency": w.family["currency"]})
+        w.emit(
+            "fixed.added",
+            {"actor": w.actor_name, "name": clean_name, "amount": amount, "currency": w.family["currency"]},
+        )
     return FixedExpense(fid, clean_name, amount)
 
 
@@ -217,5 +245,7 @@ def remove_fixed_expense(access: FamilyAccess, fixed_id: int) -> None:
         ).first()
         if row is None:
             raise NotFound(f"This family has no fixed expense {fixed_id}.")
-        w.emit("fixed.removed", {"actor": w.actor_name, "name": row.name, "amount": row.amount,
-                                 "currency": w.family["currency"]})
+        w.emit(
+            "fixed.removed",
+            {"actor": w.actor_name, "name": row.name, "amount": row.amount, "currency": w.family["currency"]},
+        )

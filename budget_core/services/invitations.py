@@ -5,14 +5,14 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import Engine, text
 
-from ..ops.reliability import measure
 from ..config import settings
-from ..errors import NotFound, PermissionDenied, ValidationError
 from ..domain.storable import check_storable
+from ..errors import NotFound, PermissionDenied, ValidationError
+from ..ops.reliability import measure
 from ._uow import family_write, joining_write
 from .access import FamilyAccess
 from .members import ROLES
@@ -57,8 +57,9 @@ def hash_token(token: str) -> bytes:
 
 
 @measure("invitations.create")
-def create_invitation(access: FamilyAccess, *, role: str = "member", hours: int | None = None,
-                      email: str | None = None) -> NewInvitation:
+def create_invitation(
+    access: FamilyAccess, *, role: str = "member", hours: int | None = None, email: str | None = None
+) -> NewInvitation:
     """Managers invite someone as ``role``; the link expires after ``hours`` (default 48, at most 7 days).
 
     With ``email`` (and ``BUDGET_SMTP_URL`` set) the link is also e-mailed, through the
@@ -78,31 +79,42 @@ def create_invitation(access: FamilyAccess, *, role: str = "member", hours: int 
     family_id = access.family_id
     with family_write(access, role="manager", action="invite people") as w:
         row = w.conn.execute(
-            text("INSERT INTO invitations (family_id, token_hash, role, created_by, expires_at) "
-                 "VALUES (:f, :h, :r, :u, now() + make_interval(hours => :hrs)) "
-                 "RETURNING id, created_at, expires_at"),
+            text(
+                "INSERT INTO invitations (family_id, token_hash, role, created_by, expires_at) "
+                "VALUES (:f, :h, :r, :u, now() + make_interval(hours => :hrs)) "
+                "RETURNING id, created_at, expires_at"
+            ),
             {"f": family_id, "h": hash_token(token), "r": role, "u": access.user_id, "hrs": hours},
         ).one()
-        w.emit("invitation.created", {"actor": w.actor_name, "role": role, "invitation_id": row.id,
-                                      "expires_at": row.expires_at.isoformat()})
+        w.emit(
+            "invitation.created",
+            {"actor": w.actor_name, "role": role, "invitation_id": row.id, "expires_at": row.expires_at.isoformat()},
+        )
         inv = Invitation(row.id, family_id, role, w.actor_name, row.created_at, row.expires_at, None, None)
         made = NewInvitation(inv, token)
         if email:
             notifications.enqueue(
-                w.conn, family_id, "email", "invitation", f"{w.actor_name} invites you to {w.family['name']}",
+                w.conn,
+                family_id,
+                "email",
+                "invitation",
+                f"{w.actor_name} invites you to {w.family['name']}",
                 f"{w.actor_name} invites you to share the family budget of {w.family['name']} as a {role}.\n\n"
                 f"Open this link to join (valid until {row.expires_at:%Y-%m-%d %H:%M} UTC):\n{made.url}\n",
-                recipient=email)
+                recipient=email,
+            )
     return made
 
 
 def list_invitations(access: FamilyAccess) -> list[Invitation]:
     with access.read() as conn:
         rows = conn.execute(
-            text("SELECT i.id, i.family_id, i.role, coalesce(m.display_name, '?'), i.created_at, i.expires_at, "
-                 "i.used_at, i.revoked_at FROM invitations i "
-                 "LEFT JOIN members m ON m.family_id = i.family_id AND m.user_id = i.created_by "
-                 "WHERE i.family_id = :f ORDER BY i.created_at DESC"),
+            text(
+                "SELECT i.id, i.family_id, i.role, coalesce(m.display_name, '?'), i.created_at, i.expires_at, "
+                "i.used_at, i.revoked_at FROM invitations i "
+                "LEFT JOIN members m ON m.family_id = i.family_id AND m.user_id = i.created_by "
+                "WHERE i.family_id = :f ORDER BY i.created_at DESC"
+            ),
             {"f": access.family_id},
         ).all()
     return [Invitation(*r) for r in rows]
@@ -111,8 +123,10 @@ def list_invitations(access: FamilyAccess) -> list[Invitation]:
 def revoke_invitation(access: FamilyAccess, invitation_id: int) -> None:
     with family_write(access, role="manager", action="revoke invitations") as w:
         row = w.conn.execute(
-            text("UPDATE invitations SET revoked_at = now() WHERE family_id = :f AND id = :i "
-                 "AND used_at IS NULL AND revoked_at IS NULL RETURNING role"),
+            text(
+                "UPDATE invitations SET revoked_at = now() WHERE family_id = :f AND id = :i "
+                "AND used_at IS NULL AND revoked_at IS NULL RETURNING role"
+            ),
             {"f": access.family_id, "i": invitation_id},
         ).first()
         if row is None:
@@ -123,30 +137,34 @@ def revoke_invitation(access: FamilyAccess, invitation_id: int) -> None:
 def peek_invitation(engine: Engine, token: str) -> tuple[int, str, str]:
     """(family id, family name, role) of an open invitation, for the page that welcomes the invitee."""
     with engine.connect() as conn:
-        row = conn.execute(text("SELECT family_id, family_name, role FROM invitation_lookup(:h) WHERE open"),
-                           {"h": hash_token(token or "")}).first()
+        row = conn.execute(
+            text("SELECT family_id, family_name, role FROM invitation_lookup(:h) WHERE open"),
+            {"h": hash_token(token or "")},
+        ).first()
     if row is None:
         raise PermissionDenied(INVALID)
     return tuple(row)
 
 
 @measure("invitations.redeem")
-def redeem_invitation(engine: Engine, user_id: int, token: str, *, display_name: str | None = None,
-                      now: datetime | None = None) -> int:
+def redeem_invitation(
+    engine: Engine, user_id: int, token: str, *, display_name: str | None = None, now: datetime | None = None
+) -> int:
     """Join the invitation's family with exactly the invitation's role; returns the family id."""
     with engine.connect() as conn:
-        inv = conn.execute(text("SELECT family_id FROM invitation_lookup(:h)"),
-                           {"h": hash_token(token or "")}).first()
+        inv = conn.execute(text("SELECT family_id FROM invitation_lookup(:h)"), {"h": hash_token(token or "")}).first()
     if inv is None:
         raise PermissionDenied(INVALID)
     family_id = inv.family_id
     with joining_write(engine, family_id, user_id) as w:
         row = w.conn.execute(
-            text("SELECT id, role, used_at, revoked_at, expires_at FROM invitations "
-                 "WHERE family_id = :f AND token_hash = :h FOR UPDATE"),
+            text(
+                "SELECT id, role, used_at, revoked_at, expires_at FROM invitations "
+                "WHERE family_id = :f AND token_hash = :h FOR UPDATE"
+            ),
             {"f": family_id, "h": hash_token(token)},
         ).one()
-        moment = now or datetime.now(timezone.utc)
+        moment = now or datetime.now(UTC)
         if row.used_at or row.revoked_at or row.expires_at <= moment:
             raise PermissionDenied(INVALID)
         if w.actor_role is not None:
@@ -156,18 +174,21 @@ def redeem_invitation(engine: Engine, user_id: int, token: str, *, display_name:
             raise NotFound("That account does not exist.")
         name = check_storable(" ".join((display_name or user.display_name).split())[:60], "name")
         w.conn.execute(
-            text("INSERT INTO members (family_id, user_id, role, display_name) VALUES (:f, :u, :r, :n) "
-                 "ON CONFLICT (family_id, user_id) DO UPDATE SET role = EXCLUDED.role, "
-                 "display_name = EXCLUDED.display_name, removed_at = NULL, joined_at = now()"),
+            text(
+                "INSERT INTO members (family_id, user_id, role, display_name) VALUES (:f, :u, :r, :n) "
+                "ON CONFLICT (family_id, user_id) DO UPDATE SET role = EXCLUDED.role, "
+                "display_name = EXCLUDED.display_name, removed_at = NULL, joined_at = now()"
+            ),
             {"f": family_id, "u": user_id, "r": row.role, "n": name},
         )
-        w.conn.execute(text("UPDATE invitations SET used_at = now(), used_by = :u WHERE family_id = :f AND id = :i"),
-                       {"u": user_id, "f": family_id, "i": row.id})
+        w.conn.execute(
+            text("UPDATE invitations SET used_at = now(), used_by = :u WHERE family_id = :f AND id = :i"),
+            {"u": user_id, "f": family_id, "i": row.id},
+        )
         w.emit("member.joined", {"actor": name, "member": name, "role": row.role})
         from ..ops import notifications
 
-        notifications.enqueue(w.conn, family_id, "push", "member_joined", "New member",
-                              f"{name} joined {w.family['name']} as {row.role}")
+        notifications.enqueue(
+            w.conn, family_id, "push", "member_joined", "New member", f"{name} joined {w.family['name']} as {row.role}"
+        )
     return family_id
-
-

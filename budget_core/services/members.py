@@ -26,9 +26,11 @@ class Member:
 def list_members(access: FamilyAccess) -> list[Member]:
     with access.read() as conn:
         rows = conn.execute(
-            text("SELECT m.user_id, m.display_name, u.email, m.role, m.joined_at FROM members m "
-                 "JOIN users u ON u.id = m.user_id WHERE m.family_id = :f AND m.removed_at IS NULL "
-                 "ORDER BY m.role, m.display_name"),
+            text(
+                "SELECT m.user_id, m.display_name, u.email, m.role, m.joined_at FROM members m "
+                "JOIN users u ON u.id = m.user_id WHERE m.family_id = :f AND m.removed_at IS NULL "
+                "ORDER BY m.role, m.display_name"
+            ),
             {"f": access.family_id},
         ).all()
     return [Member(*r) for r in rows]
@@ -36,8 +38,10 @@ def list_members(access: FamilyAccess) -> list[Member]:
 
 def _managers_left(conn, family_id: int, without: int) -> int:
     return conn.execute(
-        text("SELECT count(*) FROM members WHERE family_id = :f AND role = 'manager' AND removed_at IS NULL "
-             "AND user_id <> :u"),
+        text(
+            "SELECT count(*) FROM members WHERE family_id = :f AND role = 'manager' AND removed_at IS NULL "
+            "AND user_id <> :u"
+        ),
         {"f": family_id, "u": without},
     ).scalar_one()
 
@@ -61,8 +65,10 @@ def change_role(access: FamilyAccess, user_id: int, role: str) -> None:
         row = _current_member(w.conn, family_id, user_id)
         if row.role == "manager" and role == "member" and _managers_left(w.conn, family_id, user_id) == 0:
             raise ValidationError("A family needs at least one manager; make someone else a manager first.")
-        w.conn.execute(text("UPDATE members SET role = :r WHERE family_id = :f AND user_id = :u"),
-                       {"r": role, "f": family_id, "u": user_id})
+        w.conn.execute(
+            text("UPDATE members SET role = :r WHERE family_id = :f AND user_id = :u"),
+            {"r": role, "f": family_id, "u": user_id},
+        )
         w.emit("member.role_changed", {"actor": w.actor_name, "member": row.display_name, "role": role})
 
 
@@ -73,6 +79,8 @@ def remove_member(access: FamilyAccess, user_id: int) -> None:
         row = _current_member(w.conn, family_id, user_id)
         if row.role == "manager" and _managers_left(w.conn, family_id, user_id) == 0:
             raise ValidationError("A family needs at least one manager; make someone else a manager first.")
-        w.conn.execute(text("UPDATE members SET removed_at = now() WHERE family_id = :f AND user_id = :u"),
-                       {"f": family_id, "u": user_id})
+        w.conn.execute(
+            text("UPDATE members SET removed_at = now() WHERE family_id = :f AND user_id = :u"),
+            {"f": family_id, "u": user_id},
+        )
         w.emit("member.removed", {"actor": w.actor_name, "member": row.display_name})

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+
 from sqlalchemy import Engine, text
 
-from ..errors import BudgetError, PermissionDenied
 from ..domain.storable import lookup_text
+from ..errors import BudgetError, PermissionDenied
 from .accounts import User
 
 IDLE_MINUTES = 60
@@ -38,8 +39,9 @@ def _hash(token: str) -> bytes:
 def start_session(engine: Engine, user_id: int) -> str:
     token = secrets.token_urlsafe(32)
     with engine.begin() as conn:
-        conn.execute(text("INSERT INTO user_sessions (token_hash, user_id) VALUES (:h, :u)"),
-                     {"h": _hash(token), "u": user_id})
+        conn.execute(
+            text("INSERT INTO user_sessions (token_hash, user_id) VALUES (:h, :u)"), {"h": _hash(token), "u": user_id}
+        )
     return token
 
 
@@ -47,16 +49,19 @@ def check_session(engine: Engine, token: str, *, touch: bool = True, idle_minute
     """The session's user, or PermissionDenied when it ended, expired or never existed."""
     with engine.connect() as conn:
         row = conn.execute(
-            text("SELECT s.id, s.ended_at, extract(epoch FROM now() - s.last_seen_at) AS idle, "
-                 "u.id AS uid, u.email, u.display_name FROM user_sessions s JOIN users u ON u.id = s.user_id "
-                 "WHERE s.token_hash = :h"),
+            text(
+                "SELECT s.id, s.ended_at, extract(epoch FROM now() - s.last_seen_at) AS idle, "
+                "u.id AS uid, u.email, u.display_name FROM user_sessions s JOIN users u ON u.id = s.user_id "
+                "WHERE s.token_hash = :h"
+            ),
             {"h": _hash(token)},
         ).first()
         if row is None or row.ended_at is not None:
             raise PermissionDenied(SESSION_ENDED)
         if row.idle > idle_minutes * 60:
-            conn.execute(text("UPDATE user_sessions SET ended_at = now(), ended_reason = 'idle' WHERE id = :i"),
-                         {"i": row.id})
+            conn.execute(
+                text("UPDATE user_sessions SET ended_at = now(), ended_reason = 'idle' WHERE id = :i"), {"i": row.id}
+            )
             conn.commit()
             raise PermissionDenied("You were signed out after a while without activity; please sign in again.")
         if touch and row.idle > TOUCH_EVERY_S:
@@ -67,15 +72,22 @@ def check_session(engine: Engine, token: str, *, touch: bool = True, idle_minute
 
 def end_session(engine: Engine, token: str, reason: str = "sign-out") -> None:
     with engine.begin() as conn:
-        conn.execute(text("UPDATE user_sessions SET ended_at = now(), ended_reason = :r "
-                          "WHERE token_hash = :h AND ended_at IS NULL"), {"h": _hash(token), "r": reason})
+        conn.execute(
+            text(
+                "UPDATE user_sessions SET ended_at = now(), ended_reason = :r "
+                "WHERE token_hash = :h AND ended_at IS NULL"
+            ),
+            {"h": _hash(token), "r": reason},
+        )
 
 
 def end_other_sessions(engine: Engine, user_id: int, keep_token: str | None = None, reason: str = "password") -> int:
     with engine.begin() as conn:
         return conn.execute(
-            text("UPDATE user_sessions SET ended_at = now(), ended_reason = :r WHERE user_id = :u "
-                 "AND ended_at IS NULL AND token_hash IS DISTINCT FROM :keep"),
+            text(
+                "UPDATE user_sessions SET ended_at = now(), ended_reason = :r WHERE user_id = :u "
+                "AND ended_at IS NULL AND token_hash IS DISTINCT FROM :keep"
+            ),
             {"u": user_id, "r": reason, "keep": _hash(keep_token) if keep_token else None},
         ).rowcount
 
@@ -86,9 +98,11 @@ def check_rate(engine: Engine, keys: list[tuple[str, int]]) -> None:
     with engine.connect() as conn:
         for key, limit in keys:
             row = conn.execute(
-                text("SELECT count(*) AS n, extract(epoch FROM min(at) + make_interval(secs => :w) - now()) AS wait "
-                     "FROM (SELECT at FROM auth_failures WHERE key = :k AND at > now() - make_interval(secs => :w) "
-                     "ORDER BY at DESC LIMIT :l) recent"),
+                text(
+                    "SELECT count(*) AS n, extract(epoch FROM min(at) + make_interval(secs => :w) - now()) AS wait "
+                    "FROM (SELECT at FROM auth_failures WHERE key = :k AND at > now() - make_interval(secs => :w) "
+                    "ORDER BY at DESC LIMIT :l) recent"
+                ),
                 {"k": key, "w": WINDOW_S, "l": limit},
             ).one()
             if row.n >= limit:
@@ -130,8 +144,9 @@ def redeem_keys(user_id: int, client: str | None) -> list[tuple[str, int]]:
     return keys
 
 
-def redeem(engine: Engine, user_id: int, token: str, *, client: str | None = None,
-           display_name: str | None = None) -> int:
+def redeem(
+    engine: Engine, user_id: int, token: str, *, client: str | None = None, display_name: str | None = None
+) -> int:
     """Redeem an invitation under the rate limits; returns the family id."""
     from .invitations import redeem_invitation
 
@@ -144,8 +159,9 @@ def redeem(engine: Engine, user_id: int, token: str, *, client: str | None = Non
         raise
 
 
-def change_password(engine: Engine, user_id: int, old_password: str, new_password: str,
-                    *, keep_token: str | None = None) -> int:
+def change_password(
+    engine: Engine, user_id: int, old_password: str, new_password: str, *, keep_token: str | None = None
+) -> int:
     """Change a password (the old one is checked) and end the person's other sessions."""
     from .accounts import authenticate, get_user, set_password
 

@@ -14,8 +14,15 @@ from ..domain.money import check_currency
 from ..domain.period import check_start_day
 from .access import Family
 from .accounts import User, check_display_name, check_email, check_password, create_user
-from .families import (add_fixed_expense, check_family_name, check_fixed_expense, check_plan_amount,
-                       check_timezone, create_family, open_family)
+from .families import (
+    add_fixed_expense,
+    check_family_name,
+    check_fixed_expense,
+    check_plan_amount,
+    check_timezone,
+    create_family,
+    open_family,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,9 +56,16 @@ def sign_up(engine: Engine, form: SignUp) -> tuple[User, Family]:
     for name, amount in form.fixed_expenses:
         check_fixed_expense(name, amount)
     user = create_user(engine, form.email, form.name, form.password)
-    family = create_family(engine, user.id, name=form.family_name, currency=form.currency, timezone=form.timezone,
-                           monthly_income=form.monthly_income, savings_goal=form.savings_goal,
-                           period_start_day=form.period_start_day)
+    family = create_family(
+        engine,
+        user.id,
+        name=form.family_name,
+        currency=form.currency,
+        timezone=form.timezone,
+        monthly_income=form.monthly_income,
+        savings_goal=form.savings_goal,
+        period_start_day=form.period_start_day,
+    )
     if form.fixed_expenses:
         access = open_family(engine, user.id, family.id)
         for name, amount in form.fixed_expenses:
@@ -60,8 +74,9 @@ def sign_up(engine: Engine, form: SignUp) -> tuple[User, Family]:
     return user, family
 
 
-def join_as_new(engine: Engine, token: str, *, name: str, email: str, password: str,
-                client: str | None = None) -> tuple[User, int]:
+def join_as_new(
+    engine: Engine, token: str, *, name: str, email: str, password: str, client: str | None = None
+) -> tuple[User, int]:
     """Create an account and redeem the invitation ``token`` with it: (user, family id). The account
     details and the invitation are checked first, so a refused join creates no account."""
     from .invitations import peek_invitation

@@ -7,19 +7,20 @@ refund and stored negative; income is positive and goes in with an income catego
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
-from typing import Any, Mapping, Sequence
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, text
 
 from ..db.door import SavedMeanwhile, door_errors
-from ..ops.reliability import measure
-from ..errors import Conflict, NotFound, ValidationError
 from ..domain.money import MAX_MINOR, decimal_string, parse_amount
 from ..domain.period import local_today
 from ..domain.storable import check_storable, lookup_text
+from ..errors import Conflict, NotFound, ValidationError
 from ..ops import notifications
+from ..ops.reliability import measure
 from . import _uow
 from ._uow import family_write, notify_after_commit
 from .access import FamilyAccess
@@ -42,11 +43,12 @@ class TransactionDraft:
 
     def as_json(self, currency: str) -> dict:
         """The draft as the outbox keeps it (``outbox_draft``), its amount the exact decimal string of ``currency``."""
-        return outbox_draft(decimal_string(self.amount, currency), self.description, self.category,
-                            self.occurred_on, self.refund)
+        return outbox_draft(
+            decimal_string(self.amount, currency), self.description, self.category, self.occurred_on, self.refund
+        )
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any], currency: str, client_id: uuid.UUID | None = None) -> "TransactionDraft":
+    def from_json(cls, data: Mapping[str, Any], currency: str, client_id: uuid.UUID | None = None) -> TransactionDraft:
         """Read back what ``as_json`` (or the CLI, with the amount as typed) kept; ValidationError if it
         no longer reads. The amount text is parsed with the family's currency at delivery."""
         amount = data.get("amount", data.get("amount_text"))  # "amount_text": outboxes written before 0.2
@@ -56,17 +58,29 @@ class TransactionDraft:
             occurred_on = date.fromisoformat(data["occurred_on"]) if data.get("occurred_on") else None
         except (TypeError, ValueError):
             raise ValidationError(f"'{data.get('occurred_on')}' is not a date such as 2026-11-25.") from None
-        return cls(amount, str(data.get("description") or ""), data.get("category") or "", occurred_on,
-                   client_id, bool(data.get("refund")))
+        return cls(
+            amount,
+            str(data.get("description") or ""),
+            data.get("category") or "",
+            occurred_on,
+            client_id,
+            bool(data.get("refund")),
+        )
 
 
-def outbox_draft(amount_text: str, description: str, category: int | str, occurred_on: date | None,
-                 refund: bool) -> dict:
+def outbox_draft(
+    amount_text: str, description: str, category: int | str, occurred_on: date | None, refund: bool
+) -> dict:
     """An entry as the outbox keeps it — one shape for the web app and the CLI: the amount as text,
     parsed with the family's currency when it is delivered (the CLI may not know the currency while
     the database is away); ``client_id`` is kept beside it. ``TransactionDraft.from_json`` reads it back."""
-    return {"amount": amount_text, "description": description, "category": category, "refund": refund,
-            "occurred_on": occurred_on.isoformat() if occurred_on else None}
+    return {
+        "amount": amount_text,
+        "description": description,
+        "category": category,
+        "refund": refund,
+        "occurred_on": occurred_on.isoformat() if occurred_on else None,
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,12 +107,22 @@ class Transaction:
 
     def as_json(self) -> dict:
         return {
-            "id": self.id, "family_id": self.family_id, "member": self.member, "user_id": self.user_id,
-            "category": self.category, "category_id": self.category_id, "kind": self.kind,
-            "amount": decimal_string(self.amount, self.currency), "amount_minor": self.amount,
-            "currency": self.currency, "description": self.description,
-            "occurred_on": self.occurred_on.isoformat(), "created_at": self.created_at.isoformat(),
-            "client_id": str(self.client_id), "row_version": self.row_version, "refund": self.is_refund,
+            "id": self.id,
+            "family_id": self.family_id,
+            "member": self.member,
+            "user_id": self.user_id,
+            "category": self.category,
+            "category_id": self.category_id,
+            "kind": self.kind,
+            "amount": decimal_string(self.amount, self.currency),
+            "amount_minor": self.amount,
+            "currency": self.currency,
+            "description": self.description,
+            "occurred_on": self.occurred_on.isoformat(),
+            "created_at": self.created_at.isoformat(),
+            "client_id": str(self.client_id),
+            "row_version": self.row_version,
+            "refund": self.is_refund,
         }
 
 
@@ -157,9 +181,16 @@ def _signed_amount(draft: TransactionDraft, kind: str) -> int:
 
 
 def _event_payload(w, tx: dict, category: str, kind: str) -> dict:
-    return {"actor": w.actor_name, "id": tx["id"], "amount": tx["amount"], "currency": w.family["currency"],
-            "description": tx["description"], "category": category, "kind": kind,
-            "occurred_on": tx["occurred_on"].isoformat()}
+    return {
+        "actor": w.actor_name,
+        "id": tx["id"],
+        "amount": tx["amount"],
+        "currency": w.family["currency"],
+        "description": tx["description"],
+        "category": category,
+        "kind": kind,
+        "occurred_on": tx["occurred_on"].isoformat(),
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,11 +208,15 @@ class NewRow:
     client_id: uuid.UUID = field(default_factory=uuid.uuid4)
 
 
-_INSERT = ("SELECT id, client_id FROM ledger_insert(%s, %s::bigint[], %s::bigint[], %s::text[], %s::bigint[], "
-           "%s::text[], %s::date[], %s::uuid[], %s::text[])")
+_INSERT = (
+    "SELECT id, client_id FROM ledger_insert(%s, %s::bigint[], %s::bigint[], %s::text[], %s::bigint[], "
+    "%s::text[], %s::date[], %s::uuid[], %s::text[])"
+)
 
 
-def write_rows(conn: Connection, family_id: int, rows: Sequence[NewRow], *, block: int = 20_000) -> dict[uuid.UUID, int]:
+def write_rows(
+    conn: Connection, family_id: int, rows: Sequence[NewRow], *, block: int = 20_000
+) -> dict[uuid.UUID, int]:
     """Insert ``rows`` inside the caller's family write (scoped to ``family_id``) through
     ``ledger_insert``, the one ``INSERT INTO transactions`` (migration 0007), in blocks of arrays
     (COPY FROM is refused on tables under row-level security). Returns client_id → new id.
@@ -190,11 +225,21 @@ def write_rows(conn: Connection, family_id: int, rows: Sequence[NewRow], *, bloc
     raw = conn.connection.driver_connection
     with raw.cursor() as cur:
         for start in range(0, len(rows), block):
-            part = rows[start:start + block]
-            cur.execute(_INSERT, (family_id, [r.user_id for r in part], [r.category_id for r in part],
-                                  [r.kind for r in part], [r.amount for r in part],
-                                  [r.description[:MAX_DESCRIPTION] for r in part], [r.occurred_on for r in part],
-                                  [r.client_id for r in part], [r.import_id for r in part]))
+            part = rows[start : start + block]
+            cur.execute(
+                _INSERT,
+                (
+                    family_id,
+                    [r.user_id for r in part],
+                    [r.category_id for r in part],
+                    [r.kind for r in part],
+                    [r.amount for r in part],
+                    [r.description[:MAX_DESCRIPTION] for r in part],
+                    [r.occurred_on for r in part],
+                    [r.client_id for r in part],
+                    [r.import_id for r in part],
+                ),
+            )
             ids.update((client_id, tx_id) for tx_id, client_id in cur.fetchall())
     return ids
 
@@ -220,9 +265,18 @@ def add_transaction(access: FamilyAccess, draft: TransactionDraft, *, now: datet
     if not isinstance(category_id, int) or isinstance(category_id, bool):
         with access.read() as conn:
             category_id = find_category(conn, access.family_id, draft.category).id
-    params = {"f": access.family_id, "u": access.user_id, "c": category_id, "a": amount, "r": draft.refund,
-              "d": description, "o": occurred_on, "ci": draft.client_id or uuid.uuid4(),
-              "given": draft.occurred_on is not None, "inside": _uow.NOTIFY_INSIDE_TRANSACTION}
+    params = {
+        "f": access.family_id,
+        "u": access.user_id,
+        "c": category_id,
+        "a": amount,
+        "r": draft.refund,
+        "d": description,
+        "o": occurred_on,
+        "ci": draft.client_id or uuid.uuid4(),
+        "given": draft.occurred_on is not None,
+        "inside": _uow.NOTIFY_INSIDE_TRANSACTION,
+    }
     push = notifications.channel_configured("push")
     for _ in range(2):  # a concurrent save of the same client_id: the second call is a replay
         try:
@@ -254,15 +308,27 @@ def _notify_expense(conn: Connection, access: FamilyAccess, tx: Transaction, tod
     cur, who, fid, amount = tx.currency, tx.member, access.family_id, tx.amount
     threshold = access.family.big_expense_threshold
     if threshold and amount >= threshold:
-        notifications.enqueue(conn, fid, "push", "big_expense", "Big expense",
-                              f"{who} spent {format_money(amount, cur)} on {tx.description}")
+        notifications.enqueue(
+            conn,
+            fid,
+            "push",
+            "big_expense",
+            "Big expense",
+            f"{who} spent {format_money(amount, cur)} on {tx.description}",
+        )
     if tx.kind == "variable" and tx.occurred_on == today:
         inputs = load_inputs_on(conn, access, today)
         budget = compute_daily_budget(inputs.plan, inputs.totals, today)
         if budget.left_today < 0 <= budget.left_today + amount:
-            notifications.enqueue(conn, fid, "push", "over_allowance", "Over today's allowance",
-                                  f"{who} spent {format_money(amount, cur)} on {tx.description}; the family is "
-                                  f"{format_money(budget.over_by, cur)} over today's allowance")
+            notifications.enqueue(
+                conn,
+                fid,
+                "push",
+                "over_allowance",
+                "Over today's allowance",
+                f"{who} spent {format_money(amount, cur)} on {tx.description}; the family is "
+                f"{format_money(budget.over_by, cur)} over today's allowance",
+            )
 
 
 @dataclass(frozen=True, slots=True)
@@ -280,32 +346,47 @@ def _missing(conn: Connection, family_id: int, tx_id: int, expected: int) -> Con
     """A transaction that is not there: a Conflict if someone deleted it (the feed says who),
     NotFound if this family never had it."""
     deleter = conn.execute(
-        text("SELECT coalesce(payload->>'actor', 'Someone') FROM events WHERE family_id = :f "
-             "AND kind = 'transaction.deleted' AND payload->>'id' = :i ORDER BY version DESC LIMIT 1"),
+        text(
+            "SELECT coalesce(payload->>'actor', 'Someone') FROM events WHERE family_id = :f "
+            "AND kind = 'transaction.deleted' AND payload->>'id' = :i ORDER BY version DESC LIMIT 1"
+        ),
         {"f": family_id, "i": str(tx_id)},
     ).scalar()
     if deleter is None:
         return NotFound(f"This family has no transaction {tx_id}.")
-    return Conflict(f"{deleter} deleted this transaction while you were looking at it; nothing was changed.",
-                    expected_version=expected, current_version=None)
+    return Conflict(
+        f"{deleter} deleted this transaction while you were looking at it; nothing was changed.",
+        expected_version=expected,
+        current_version=None,
+    )
 
 
 def _stale(conn: Connection, stored: Transaction, expected: int) -> Conflict:
     # The row names its author, not its last editor; the newest edit event names who changed it.
-    editor = conn.execute(
-        text("SELECT payload->>'actor' FROM events WHERE family_id = :f AND kind = 'transaction.edited' "
-             "AND payload->>'id' = :i ORDER BY version DESC LIMIT 1"),
-        {"f": stored.family_id, "i": str(stored.id)},
-    ).scalar() or "Someone"
-    return Conflict(f"{editor} changed this transaction while you were editing it "
-                    f"(you saw version {expected}, it is now version {stored.row_version}). "
-                    "Review their version, then keep yours or take theirs.",
-                    expected_version=expected, current_version=stored.row_version, current=stored)
+    editor = (
+        conn.execute(
+            text(
+                "SELECT payload->>'actor' FROM events WHERE family_id = :f AND kind = 'transaction.edited' "
+                "AND payload->>'id' = :i ORDER BY version DESC LIMIT 1"
+            ),
+            {"f": stored.family_id, "i": str(stored.id)},
+        ).scalar()
+        or "Someone"
+    )
+    return Conflict(
+        f"{editor} changed this transaction while you were editing it "
+        f"(you saw version {expected}, it is now version {stored.row_version}). "
+        "Review their version, then keep yours or take theirs.",
+        expected_version=expected,
+        current_version=stored.row_version,
+        current=stored,
+    )
 
 
 @measure("transactions.edit")
-def edit_transaction(access: FamilyAccess, tx_id: int, row_version: int, changes: TransactionChanges,
-                     *, now: datetime | None = None) -> Transaction:
+def edit_transaction(
+    access: FamilyAccess, tx_id: int, row_version: int, changes: TransactionChanges, *, now: datetime | None = None
+) -> Transaction:
     """Replace a transaction's content if it is still at ``row_version``; else raise Conflict."""
     description = _check_description(changes.description)
     family_id = access.family_id
@@ -320,19 +401,36 @@ def edit_transaction(access: FamilyAccess, tx_id: int, row_version: int, changes
             raise ValidationError(f"The category '{category.label}' is archived; choose another one.")
         draft = TransactionDraft(changes.amount, description, category.id, changes.occurred_on, refund=changes.refund)
         amount = _signed_amount(draft, category.kind)
-        today = local_today(w.family["timezone"], now or datetime.now(timezone.utc))
+        today = local_today(w.family["timezone"], now or datetime.now(UTC))
         occurred_on = _check_date(changes.occurred_on, today)
         w.conn.execute(
-            text("UPDATE transactions SET amount = :a, description = :d, category_id = :c, kind = :k, "
-                 "occurred_on = :o, row_version = row_version + 1, updated_at = now() "
-                 "WHERE family_id = :f AND id = :i"),
-            {"a": amount, "d": description, "c": category.id, "k": category.kind, "o": occurred_on,
-             "f": family_id, "i": tx_id},
+            text(
+                "UPDATE transactions SET amount = :a, description = :d, category_id = :c, kind = :k, "
+                "occurred_on = :o, row_version = row_version + 1, updated_at = now() "
+                "WHERE family_id = :f AND id = :i"
+            ),
+            {
+                "a": amount,
+                "d": description,
+                "c": category.id,
+                "k": category.kind,
+                "o": occurred_on,
+                "f": family_id,
+                "i": tx_id,
+            },
         )
-        before = {"amount": stored.amount, "description": stored.description, "category": stored.category,
-                  "occurred_on": stored.occurred_on.isoformat()}
-        payload = _event_payload(w, {"id": tx_id, "amount": amount, "description": description,
-                                     "occurred_on": occurred_on}, category.label, category.kind)
+        before = {
+            "amount": stored.amount,
+            "description": stored.description,
+            "category": stored.category,
+            "occurred_on": stored.occurred_on.isoformat(),
+        }
+        payload = _event_payload(
+            w,
+            {"id": tx_id, "amount": amount, "description": description, "occurred_on": occurred_on},
+            category.label,
+            category.kind,
+        )
         w.emit("transaction.edited", {**payload, "before": before, "row_version": stored.row_version + 1})
         edited = _load(w.conn, family_id, tx_id)
     return edited
@@ -349,9 +447,20 @@ def delete_transaction(access: FamilyAccess, tx_id: int, row_version: int) -> No
         if stored.row_version != row_version:
             raise _stale(w.conn, stored, row_version)
         w.conn.execute(text("DELETE FROM transactions WHERE family_id = :f AND id = :i"), {"f": family_id, "i": tx_id})
-        w.emit("transaction.deleted", _event_payload(
-            w, {"id": tx_id, "amount": stored.amount, "description": stored.description,
-                "occurred_on": stored.occurred_on}, stored.category, stored.kind))
+        w.emit(
+            "transaction.deleted",
+            _event_payload(
+                w,
+                {
+                    "id": tx_id,
+                    "amount": stored.amount,
+                    "description": stored.description,
+                    "occurred_on": stored.occurred_on,
+                },
+                stored.category,
+                stored.kind,
+            ),
+        )
 
 
 def get_transaction(access: FamilyAccess, tx_id: int) -> Transaction:
@@ -380,18 +489,25 @@ def list_transactions(access: FamilyAccess, flt: TransactionFilter = Transaction
     """Newest first (by date, then entry time)."""
     where, params = ["t.family_id = :f"], {"f": access.family_id, "lim": max(1, min(flt.limit, 5000))}
     if flt.date_from:
-        where.append("t.occurred_on >= :df"); params["df"] = flt.date_from
+        where.append("t.occurred_on >= :df")
+        params["df"] = flt.date_from
     if flt.date_to:
-        where.append("t.occurred_on <= :dt"); params["dt"] = flt.date_to
+        where.append("t.occurred_on <= :dt")
+        params["dt"] = flt.date_to
     if flt.member_id:
-        where.append("t.user_id = :m"); params["m"] = flt.member_id
+        where.append("t.user_id = :m")
+        params["m"] = flt.member_id
     if flt.category_id:
-        where.append("(t.category_id = :c OR c.parent_id = :c)"); params["c"] = flt.category_id
+        where.append("(t.category_id = :c OR c.parent_id = :c)")
+        params["c"] = flt.category_id
     if flt.kind:
-        where.append("t.kind = :k"); params["k"] = flt.kind
+        where.append("t.kind = :k")
+        params["k"] = flt.kind
     if flt.text and lookup_text(flt.text).strip():
         where.append("(t.description ILIKE :q OR c.name ILIKE :q OR p.name ILIKE :q)")
-        params["q"] = "%" + lookup_text(flt.text).strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        params["q"] = (
+            "%" + lookup_text(flt.text).strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        )
     sql = _SELECT + "WHERE " + " AND ".join(where) + " ORDER BY t.occurred_on DESC, t.id DESC LIMIT :lim"
     with access.read() as conn:
         return [Transaction(*r) for r in conn.execute(text(sql), params).all()]
@@ -401,9 +517,11 @@ def last_category_id(access: FamilyAccess) -> int | None:
     """The category this member used last (the quick-entry form preselects it)."""
     with access.read() as conn:
         return conn.execute(
-            text("SELECT m.last_category_id FROM members m JOIN categories c ON c.family_id = m.family_id "
-                 "AND c.id = m.last_category_id AND c.archived_at IS NULL "
-                 "WHERE m.family_id = :f AND m.user_id = :u"),
+            text(
+                "SELECT m.last_category_id FROM members m JOIN categories c ON c.family_id = m.family_id "
+                "AND c.id = m.last_category_id AND c.archived_at IS NULL "
+                "WHERE m.family_id = :f AND m.user_id = :u"
+            ),
             {"f": access.family_id, "u": access.user_id},
         ).scalar()
 
@@ -419,7 +537,7 @@ class EditConflict:
     message: str
 
     @classmethod
-    def from_error(cls, tx_id: int, mine: TransactionChanges | None, err: Conflict) -> "EditConflict":
+    def from_error(cls, tx_id: int, mine: TransactionChanges | None, err: Conflict) -> EditConflict:
         theirs = err.current if isinstance(err.current, Transaction) else None
         return cls(tx_id, mine, theirs, err.message)
 
@@ -438,5 +556,6 @@ def keep_mine(access: FamilyAccess, conflict: EditConflict) -> Transaction | Non
         return None
     if theirs is not None:
         return edit_transaction(access, conflict.tx_id, theirs.row_version, mine)
-    return add_transaction(access, TransactionDraft(mine.amount, mine.description, mine.category, mine.occurred_on,
-                                                    refund=mine.refund))
+    return add_transaction(
+        access, TransactionDraft(mine.amount, mine.description, mine.category, mine.occurred_on, refund=mine.refund)
+    )

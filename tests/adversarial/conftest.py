@@ -8,7 +8,7 @@ the owner's engine sees every row and is only used to read the truth.
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import psycopg
 import pytest

@@ -24,21 +24,24 @@ from datetime import date
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from budget_core.domain.money import MAX_MINOR, parse_amount
 from budget_core.errors import ValidationError
 from budget_core.importers import MAX_FILE_BYTES, Statement
 from budget_core.importers.csv_format import read_csv
 from budget_core.importers.ofx_format import read_ofx
 from budget_core.importers.service import read_statement
-from budget_core.domain.money import MAX_MINOR, parse_amount
 
 SCALE = float(os.environ.get("FUZZ_SCALE", "1"))
 CURRENCIES = {"JPY": 0, "USD": 2, "EUR": 2, "KWD": 3}  # every kind of minor unit: 0, 2 and 3 decimals
 
 
 def fuzz(n: int) -> settings:
-    return settings(max_examples=max(1, int(n * SCALE)), deadline=None, derandomize=False,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
-                                           HealthCheck.data_too_large])
+    return settings(
+        max_examples=max(1, int(n * SCALE)),
+        deadline=None,
+        derandomize=False,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large],
+    )
 
 
 # --- the amount parser --------------------------------------------------------------------------------
@@ -54,14 +57,20 @@ def outcome(text: str, currency: str, allow_negative: bool) -> int | None:
     return minor
 
 
-AMOUNT_CHARS = st.characters(codec="utf-8", categories=["Nd", "Zs", "Sc", "Pd", "Po"],
-                             include_characters="0123456789.,'+-$€£¥ \u00a0\u202f\t\n\x00eE")
+AMOUNT_CHARS = st.characters(
+    codec="utf-8",
+    categories=["Nd", "Zs", "Sc", "Pd", "Po"],
+    include_characters="0123456789.,'+-$€£¥ \u00a0\u202f\t\n\x00eE",
+)
 """Digits of every script, spaces, currency signs, dashes and punctuation: what amounts are made of."""
 
 
 @fuzz(20000)
-@given(text=st.one_of(st.text(), st.text(AMOUNT_CHARS, max_size=30)), currency=st.sampled_from(sorted(CURRENCIES)),
-       allow_negative=st.booleans())
+@given(
+    text=st.one_of(st.text(), st.text(AMOUNT_CHARS, max_size=30)),
+    currency=st.sampled_from(sorted(CURRENCIES)),
+    allow_negative=st.booleans(),
+)
 @example(text="1.0000000000000000000000000000001", currency="USD", allow_negative=False)
 @example(text="9" * 5000, currency="USD", allow_negative=False)
 @example(text="١٢٣", currency="USD", allow_negative=False)
@@ -106,10 +115,14 @@ def typed_amounts(draw):
     currency = draw(st.sampled_from(sorted(CURRENCIES)))
     places = CURRENCIES[currency]
     whole = draw(st.one_of(st.integers(0, 999), st.integers(0, 10**13), st.integers(0, 10**40)))
-    frac = draw(st.one_of(st.just(""), st.text("0123456789", min_size=1, max_size=4),
-                          st.text("0123456789", min_size=25, max_size=40)))
-    group, point = draw(st.sampled_from([(None, "."), (None, ","), (",", "."), (".", ","), (" ", ","),
-                                         (" ", "."), ("'", ".")]))
+    frac = draw(
+        st.one_of(
+            st.just(""), st.text("0123456789", min_size=1, max_size=4), st.text("0123456789", min_size=25, max_size=40)
+        )
+    )
+    group, point = draw(
+        st.sampled_from([(None, "."), (None, ","), (",", "."), (".", ","), (" ", ","), (" ", "."), ("'", ".")])
+    )
     body = (_grouped(whole, group) if group else str(whole)) + (point + frac if frac else "")
     number, decimals = _meaning(whole, frac, group, point, places)
     sign = draw(st.sampled_from(["", "", "-", "+"]))
@@ -122,8 +135,10 @@ def typed_amounts(draw):
 
 @fuzz(10000)
 @given(typed=typed_amounts(), allow_negative=st.booleans())
-@example(typed=("1.0000000000000000000000000000001", "USD", 1, "0000000000000000000000000000001", False),
-         allow_negative=False)
+@example(
+    typed=("1.0000000000000000000000000000001", "USD", 1, "0000000000000000000000000000001", False),
+    allow_negative=False,
+)
 @example(typed=("1,234", "KWD", 1, "234", False), allow_negative=False)
 @example(typed=("1,234", "USD", 1234, "", False), allow_negative=False)
 def test_an_amount_written_as_people_write_it_is_read_exactly(typed, allow_negative):
@@ -140,26 +155,44 @@ def test_an_amount_written_as_people_write_it_is_read_exactly(typed, allow_negat
 
 # --- bank files ---------------------------------------------------------------------------------------
 CSV_SAMPLES = [
-    ("USD", b"Details,Posting Date,Description,Amount,Type,Balance,Check or Slip #\r\n"
-            b"DEBIT,11/05/2026,\"SPOTIFY USA 877-778-1161 NY\",-9.99,ACH_DEBIT,1234.56,,\r\n"
-            b"DEBIT,11/13/2026,WHOLE FOODS MKT #10234,-84.12,DEBIT_CARD,1244.55,,\r\n"
-            b"CREDIT,11/14/2026,ACME CORP PAYROLL,\"2,600.00\",ACH_CREDIT,3844.55,,\r\n"),
-    ("EUR", '"Kontonummer:";"DE12 1203 0000 1234 5678 90 / Girokonto";\n\n'
-            '"Buchungstag";"Wertstellung";"Buchungstext";"Auftraggeber / Begünstigter";"Verwendungszweck";'
-            '"Betrag (EUR)";\n'
-            '"02.10.2026";"02.10.2026";"Lastschrift";"Bäckerei Müller";"Brötchen";"-4,50";\n'
-            '"15.10.2026";"15.10.2026";"Gutschrift";"Arbeitgeber GmbH";"Gehalt";"3.250,00";\n'.encode("latin-1")),
-    ("GBP", b"Number,Date,Account,Amount,Subcategory,Memo\n"
-            b",05/11/2026,20-32-06 13152170,-12.40,PAYMENT,TESCO STORES 2931 LONDON\n"
-            b",28/11/2026,20-32-06 13152170,-3.10,PAYMENT,PRET A MANGER\n"),
-    ("USD", b"Date,Transaction type,Description,Paid out,Paid in,Balance\n"
-            b"2026-11-03,DEB,NETFLIX.COM,$15.49,,\"$1,000.00\"\n"
-            b"2026-11-04,CR,TAX REFUND,,\"$1,204.50\",\"$2,204.50\"\n"),
-    ("USD", b'"11/05/2026","-25.00","*","","CHECK CRD PURCHASE SHELL OIL 5744"\n'
-            b'"11/28/2026","-8.75","*","","PURCHASE AUTHORIZED ON 11/27 CHIPOTLE 1234"\n'),
-    ("JPY", "\ufeffType,Started Date,Description,Amount,Currency\n"
-            "CARD_PAYMENT,2026-11-05 14:23:11,Café Zürich,-420,JPY\n"
-            "TOPUP,2026-11-07 08:00:00,Top-up,10000,JPY\n".encode("utf-8")),
+    (
+        "USD",
+        b"Details,Posting Date,Description,Amount,Type,Balance,Check or Slip #\r\n"
+        b'DEBIT,11/05/2026,"SPOTIFY USA 877-778-1161 NY",-9.99,ACH_DEBIT,1234.56,,\r\n'
+        b"DEBIT,11/13/2026,WHOLE FOODS MKT #10234,-84.12,DEBIT_CARD,1244.55,,\r\n"
+        b'CREDIT,11/14/2026,ACME CORP PAYROLL,"2,600.00",ACH_CREDIT,3844.55,,\r\n',
+    ),
+    (
+        "EUR",
+        '"Kontonummer:";"DE12 1203 0000 1234 5678 90 / Girokonto";\n\n'
+        '"Buchungstag";"Wertstellung";"Buchungstext";"Auftraggeber / Begünstigter";"Verwendungszweck";'
+        '"Betrag (EUR)";\n'
+        '"02.10.2026";"02.10.2026";"Lastschrift";"Bäckerei Müller";"Brötchen";"-4,50";\n'
+        '"15.10.2026";"15.10.2026";"Gutschrift";"Arbeitgeber GmbH";"Gehalt";"3.250,00";\n'.encode("latin-1"),
+    ),
+    (
+        "GBP",
+        b"Number,Date,Account,Amount,Subcategory,Memo\n"
+        b",05/11/2026,20-32-06 13152170,-12.40,PAYMENT,TESCO STORES 2931 LONDON\n"
+        b",28/11/2026,20-32-06 13152170,-3.10,PAYMENT,PRET A MANGER\n",
+    ),
+    (
+        "USD",
+        b"Date,Transaction type,Description,Paid out,Paid in,Balance\n"
+        b'2026-11-03,DEB,NETFLIX.COM,$15.49,,"$1,000.00"\n'
+        b'2026-11-04,CR,TAX REFUND,,"$1,204.50","$2,204.50"\n',
+    ),
+    (
+        "USD",
+        b'"11/05/2026","-25.00","*","","CHECK CRD PURCHASE SHELL OIL 5744"\n'
+        b'"11/28/2026","-8.75","*","","PURCHASE AUTHORIZED ON 11/27 CHIPOTLE 1234"\n',
+    ),
+    (
+        "JPY",
+        "\ufeffType,Started Date,Description,Amount,Currency\n"
+        "CARD_PAYMENT,2026-11-05 14:23:11,Café Zürich,-420,JPY\n"
+        "TOPUP,2026-11-07 08:00:00,Top-up,10000,JPY\n".encode("utf-8"),
+    ),
 ]
 
 OFX_V1 = (
@@ -174,7 +207,8 @@ OFX_V1 = (
     "<STMTTRN><TRNTYPE>CREDIT<DTPOSTED>20261114120000[-5:EST]<TRNAMT>2600.00<FITID>A2<NAME>PAYROLL"
     "<MEMO>November</STMTTRN>\n"
     "</BANKTRANLIST><LEDGERBAL><BALAMT>100.00<DTASOF>20261130</LEDGERBAL></STMTRS></STMTTRNRS>"
-    "</BANKMSGSRSV1>\n</OFX>\n").encode("ascii")
+    "</BANKMSGSRSV1>\n</OFX>\n"
+).encode("ascii")
 
 OFX_V2 = (
     '<?xml version="1.0" encoding="UTF-8" standalone="no"?>\n'
@@ -189,15 +223,46 @@ OFX_V2 = (
     "<STMTTRN><TRNTYPE>DEBIT</TRNTYPE><DTPOSTED>20261104</DTPOSTED><TRNAMT>-4,20</TRNAMT>"
     "<FITID>B2</FITID><NAME>Café</NAME></STMTTRN>"
     "</BANKTRANLIST><LEDGERBAL><BALAMT>-250.00</BALAMT><DTASOF>20261130</DTASOF></LEDGERBAL>"
-    "</CCSTMTRS></CCSTMTTRNRS></CREDITCARDMSGSRSV1></OFX>\n").encode("utf-8")
+    "</CCSTMTRS></CCSTMTTRNRS></CREDITCARDMSGSRSV1></OFX>\n"
+).encode()
 
 OFX_SAMPLES = [("USD", OFX_V1), ("USD", OFX_V2)]
 
-NONSENSE = [b"", b"\x00", b'"', b'""', b"\xff\xfe", b"\xef\xbb\xbf", b"\r", b"\n\n\n", b";;;;", b"\t", b"-",
-            b"1E9999999", b"sNaN", b"NaN", b"-Infinity", b"99999999999999999999999", b"0.0000000000000000000000001",
-            b"1.0000000000000000000000000000001", b"2026-02-30", b"31/31/2026", b"99999999", b"00000000",
-            b"<STMTTRN>", b"</OFX>", b"<OFX>", b"OFXHEADER:100\n", b"&#0;", b"&amp;", b"<![CDATA[", b"\xc3",
-            "é".encode("utf-16"), b"=cmd|' /C calc'!A0", b"1,2,3,4,5,6,7,8,9,0"]
+NONSENSE = [
+    b"",
+    b"\x00",
+    b'"',
+    b'""',
+    b"\xff\xfe",
+    b"\xef\xbb\xbf",
+    b"\r",
+    b"\n\n\n",
+    b";;;;",
+    b"\t",
+    b"-",
+    b"1E9999999",
+    b"sNaN",
+    b"NaN",
+    b"-Infinity",
+    b"99999999999999999999999",
+    b"0.0000000000000000000000001",
+    b"1.0000000000000000000000000000001",
+    b"2026-02-30",
+    b"31/31/2026",
+    b"99999999",
+    b"00000000",
+    b"<STMTTRN>",
+    b"</OFX>",
+    b"<OFX>",
+    b"OFXHEADER:100\n",
+    b"&#0;",
+    b"&amp;",
+    b"<![CDATA[",
+    b"\xc3",
+    "é".encode("utf-16"),
+    b"=cmd|' /C calc'!A0",
+    b"1,2,3,4,5,6,7,8,9,0",
+]
 
 
 @st.composite
@@ -215,7 +280,7 @@ def corrupted(draw, samples):
         elif what == "insert":
             data[at:at] = draw(st.sampled_from(NONSENSE))
         elif what == "delete":
-            del data[at:at + draw(st.integers(1, 20))]
+            del data[at : at + draw(st.integers(1, 20))]
         elif what == "duplicate_line":
             line = bytes(data).split(b"\n")
             if line:
@@ -226,7 +291,7 @@ def corrupted(draw, samples):
             tokens = list(re.finditer(rb"\d[\d./,:-]*\d|\d|>[^<\n]*", bytes(data)))
             if tokens:
                 m = draw(st.sampled_from(tokens))
-                data[m.start():m.end()] = draw(st.sampled_from(NONSENSE))
+                data[m.start() : m.end()] = draw(st.sampled_from(NONSENSE))
     return currency, bytes(data)
 
 

@@ -36,19 +36,20 @@ import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 from sqlalchemy import text
 
-from budget_core.errors import BudgetError, Conflict, NotFound, PermissionDenied, ValidationError
 from budget_core.domain.money import MAX_MINOR
+from budget_core.errors import BudgetError, Conflict, NotFound, PermissionDenied, ValidationError
 from budget_core.services import accounts, activity, budgets, categories, families, invitations, members
 from budget_core.services import transactions as tx_service
-from budget_core.services.transactions import TransactionChanges, TransactionDraft, TransactionFilter
 from budget_core.services.access import open_family
+from budget_core.services.transactions import TransactionChanges, TransactionDraft, TransactionFilter
+
 
 def door(fn):
     """``fn(handle, …)`` called the way the adversary calls everything: with the (engine, person,
@@ -71,8 +72,9 @@ STEPS_PER_EXAMPLE = 250
 """Hypothesis also ends an example early when its choice buffer fills; the test counts real steps
 and runs examples until the target is reached."""
 
-PHASES = tuple(Phase) if os.environ.get("ADVERSARIAL_SHRINK", "1") != "0" else (Phase.explicit, Phase.reuse,
-                                                                               Phase.generate)
+PHASES = (
+    tuple(Phase) if os.environ.get("ADVERSARIAL_SHRINK", "1") != "0" else (Phase.explicit, Phase.reuse, Phase.generate)
+)
 """``ADVERSARIAL_SHRINK=0`` reports a failure as found, unshrunk (shrinking a long run can take minutes)."""
 
 PASSWORD = "adversary horse battery"
@@ -91,11 +93,14 @@ def mostly(valid, invalid, weight: int = 3):
 
 
 FAMILIES = mostly(["F0", "F1", "F2"], ["ghost", "huge"], weight=4)
-WHO = st.tuples(mostly(["manager", "manager", "member"], ["outsider", "removed", "anyone"], weight=3),
-                st.integers(0, len(USERS) - 1))
+WHO = st.tuples(
+    mostly(["manager", "manager", "member"], ["outsider", "removed", "anyone"], weight=3),
+    st.integers(0, len(USERS) - 1),
+)
 """Who acts: a person of that standing in the family the call names (anyone when there is none)."""
-WHOM = st.tuples(mostly(["member", "member", "manager"], ["outsider", "removed", "anyone"], weight=2),
-                 st.integers(0, len(USERS) - 1))
+WHOM = st.tuples(
+    mostly(["member", "member", "manager"], ["outsider", "removed", "anyone"], weight=2), st.integers(0, len(USERS) - 1)
+)
 """Whose role changes or who is removed, chosen as ``WHO`` is."""
 GHOST_FAMILY = 9_000_000_001  # no such family
 HUGE_FAMILY = 2**63  # one past the largest bigint: an id no family can have
@@ -103,9 +108,20 @@ NO_ID = 9_000_000_002  # no such transaction, category, fixed expense or invitat
 PICK = st.integers(0, 2**16)
 
 DESCRIPTIONS = st.one_of(
-    mostly(["Lunch", "  Bus   ticket ", "Groceries", "<script>alert(1)</script>", "=cmd|'/C calc'!A0",
-            "'; DROP TABLE transactions; --", "x" * 499, "Café ☕", "\u202eevil"],
-           ["", "   ", "x" * 500, "Lunch\x00", "bad \udcff byte"]),
+    mostly(
+        [
+            "Lunch",
+            "  Bus   ticket ",
+            "Groceries",
+            "<script>alert(1)</script>",
+            "=cmd|'/C calc'!A0",
+            "'; DROP TABLE transactions; --",
+            "x" * 499,
+            "Café ☕",
+            "\u202eevil",
+        ],
+        ["", "   ", "x" * 500, "Lunch\x00", "bad \udcff byte"],
+    ),
     st.text(min_size=1, max_size=12),
 )
 AMOUNTS = mostly([250, 1999, 123456, 1, MAX_MINOR, 777], [MAX_MINOR + 1, 0, -5, True, 1.5])
@@ -117,27 +133,56 @@ OWN = mostly(["own"], ["gone", "any"], weight=5)
 """Where an id comes from: the family the call names (live or gone), or any family (see ``pick_id``)."""
 IDS = {  # kind of id -> family model -> (live ids, gone ids)
     "tx": lambda f: (set(f.tx), set(f.deleted)),
-    "category": lambda f: ({i for i, c in f.cats.items() if not c.archived},
-                           {i for i, c in f.cats.items() if c.archived}),
+    "category": lambda f: (
+        {i for i, c in f.cats.items() if not c.archived},
+        {i for i, c in f.cats.items() if c.archived},
+    ),
     "fixed": lambda f: (f.fixed, f.gone_fixed),
-    "invitation": lambda f: ({i for i, v in f.invs.items() if v.state == "open"},
-                             {i for i, v in f.invs.items() if v.state != "open"}),
+    "invitation": lambda f: (
+        {i for i, v in f.invs.items() if v.state == "open"},
+        {i for i, v in f.invs.items() if v.state != "open"},
+    ),
 }
-CATEGORY_NAMES = mostly(["Pets", "pets", " Kids  ", "Travel", "Groceries", "groceries", "Café", "Toys", "<b>bold</b>",
-                         "Books"], ["", "   ", "y" * 61, "Pe\x00ts", "\udcff"])
+CATEGORY_NAMES = mostly(
+    ["Pets", "pets", " Kids  ", "Travel", "Groceries", "groceries", "Café", "Toys", "<b>bold</b>", "Books"],
+    ["", "   ", "y" * 61, "Pe\x00ts", "\udcff"],
+)
 KINDS = mostly(["variable", None, "fixed", "savings", "income"], ["bogus"])
 PARENTS = mostly(["none", "none", "own"], ["gone", "any"])
-PLAN_CHANGES = mostly([
-    {"monthly_income": 450000}, {"savings_goal": 1000}, {"period_start_day": 28}, {"name": "Plain"}, {},
-    {"monthly_income": 500000, "savings_goal": 2}, {"period_start_day": 31}, {"name": "  Renamed   family "},
-    {"big_expense_threshold": None}, {"big_expense_threshold": 5000}, {"currency": "eur"}, {"currency": "JPY"},
-    {"timezone": "Europe/Berlin"},
-], [
-    {"monthly_income": -1}, {"monthly_income": MAX_MINOR + 1}, {"savings_goal": True}, {"period_start_day": 0},
-    {"period_start_day": 32}, {"name": "  "}, {"name": "n" * 81}, {"big_expense_threshold": -1},
-    {"currency": "QQQ"}, {"timezone": "Mars/Olympus"}, {"version": 1}, {"id": 1},
-    {"monthly_income": 1, "period_start_day": 99}, {"name": "Nul\x00"},
-], weight=2)
+PLAN_CHANGES = mostly(
+    [
+        {"monthly_income": 450000},
+        {"savings_goal": 1000},
+        {"period_start_day": 28},
+        {"name": "Plain"},
+        {},
+        {"monthly_income": 500000, "savings_goal": 2},
+        {"period_start_day": 31},
+        {"name": "  Renamed   family "},
+        {"big_expense_threshold": None},
+        {"big_expense_threshold": 5000},
+        {"currency": "eur"},
+        {"currency": "JPY"},
+        {"timezone": "Europe/Berlin"},
+    ],
+    [
+        {"monthly_income": -1},
+        {"monthly_income": MAX_MINOR + 1},
+        {"savings_goal": True},
+        {"period_start_day": 0},
+        {"period_start_day": 32},
+        {"name": "  "},
+        {"name": "n" * 81},
+        {"big_expense_threshold": -1},
+        {"currency": "QQQ"},
+        {"timezone": "Mars/Olympus"},
+        {"version": 1},
+        {"id": 1},
+        {"monthly_income": 1, "period_start_day": 99},
+        {"name": "Nul\x00"},
+    ],
+    weight=2,
+)
 FIXED_NAMES = mostly(["Rent", "  Internet   bill ", "<i>gym</i>"], ["", "z" * 81, "Rent\x00"])
 FIXED_AMOUNTS = mostly([100000, 1, MAX_MINOR, 4500], [0, -1, MAX_MINOR + 1, True])
 ROLES = mostly(["member", "manager"], ["owner"])
@@ -145,9 +190,24 @@ HOURS = mostly([None, 1, 48, 168, 24], [0, 169])
 TOKEN_KINDS = mostly(["open", "open", "padded"], ["spent", "garbage", "empty", "expired"])
 """An open invitation's token (as sent, or with spaces around it, or redeemed 170 hours later), a used or
 revoked one's, or one that never existed."""
-READS = st.sampled_from(["get_family", "list_transactions", "list_filtered", "get_transaction", "changes_since",
-                         "recent_activity", "list_categories", "list_members", "list_invitations", "list_fixed",
-                         "my_families", "daily_budget", "peek_invitation", "last_category"])
+READS = st.sampled_from(
+    [
+        "get_family",
+        "list_transactions",
+        "list_filtered",
+        "get_transaction",
+        "changes_since",
+        "recent_activity",
+        "list_categories",
+        "list_members",
+        "list_invitations",
+        "list_fixed",
+        "my_families",
+        "daily_budget",
+        "peek_invitation",
+        "last_category",
+    ]
+)
 
 
 def norm(text: str | None) -> str:
@@ -168,7 +228,7 @@ def valid_plan_amount(value) -> bool:
 
 
 def utc_today() -> date:
-    return datetime.now(timezone.utc).date()
+    return datetime.now(UTC).date()
 
 
 def occurred(offset) -> date | None:
@@ -372,7 +432,8 @@ class FamilyIsolation(RuleBasedStateMachine):
         except BudgetError as err:
             STATS.outcomes[(fn.__name__, type(err).__name__)] += 1
             assert verdict is not None and type(err) is verdict, self.explain(
-                f"{label} raised {type(err).__name__}: {err}")
+                f"{label} raised {type(err).__name__}: {err}"
+            )
             return err
         except Exception as err:  # noted and re-raised: the report names the call that broke
             err.add_note(self.explain(f"{label} raised an untyped {type(err).__name__}"))
@@ -394,12 +455,29 @@ class FamilyIsolation(RuleBasedStateMachine):
     def build_families(self):
         engine, n = self.engine, STATS.examples
         for i, (manager, currency, zone) in enumerate(SETUP):
-            made = families.create_family(engine, self.uid(manager), name=f"Family {i} of run {n}", currency=currency,
-                                          timezone=zone, monthly_income=300000, savings_goal=20000,
-                                          period_start_day=1 + 7 * i)
-            fam = FamM(made.id, 1, {"name": made.name, "currency": currency, "timezone": zone,
-                                    "monthly_income": 300000, "savings_goal": 20000,
-                                    "period_start_day": 1 + 7 * i, "big_expense_threshold": None})
+            made = families.create_family(
+                engine,
+                self.uid(manager),
+                name=f"Family {i} of run {n}",
+                currency=currency,
+                timezone=zone,
+                monthly_income=300000,
+                savings_goal=20000,
+                period_start_day=1 + 7 * i,
+            )
+            fam = FamM(
+                made.id,
+                1,
+                {
+                    "name": made.name,
+                    "currency": currency,
+                    "timezone": zone,
+                    "monthly_income": 300000,
+                    "savings_goal": 20000,
+                    "period_start_day": 1 + 7 * i,
+                    "big_expense_threshold": None,
+                },
+            )
             fam.roles[self.uid(manager)] = "manager"
             fam.ever.add(self.uid(manager))
             fam.events["family.created"] += 1
@@ -418,21 +496,34 @@ class FamilyIsolation(RuleBasedStateMachine):
         with self.owner.connect() as conn:
             for fam in self.fams:
                 for cid, name, kind, parent in conn.execute(
-                        text("SELECT id, name, kind, parent_id FROM categories WHERE family_id = :f"), {"f": fam.id}):
+                    text("SELECT id, name, kind, parent_id FROM categories WHERE family_id = :f"), {"f": fam.id}
+                ):
                     fam.cats[cid] = CatM(name, kind, parent)
             self.others_before = tuple(conn.execute(OTHERS_ROWS, {"ids": self.ids}).one())
-            self.others_versions = tuple(conn.execute(
-                text("SELECT count(*), coalesce(sum(version), 0) FROM families WHERE id <> ALL(:ids)"),
-                {"ids": self.ids}).one())
+            self.others_versions = tuple(
+                conn.execute(
+                    text("SELECT count(*), coalesce(sum(version), 0) FROM families WHERE id <> ALL(:ids)"),
+                    {"ids": self.ids},
+                ).one()
+            )
 
     @property
     def ids(self) -> list[int]:
         return [f.id for f in self.fams]
 
     # --- transactions ---------------------------------------------------------------------------------
-    @rule(fam=FAMILIES, who=WHO, desc=DESCRIPTIONS, amount=AMOUNTS,
-          refund=REFUND, own_cat=OWN, cat_pick=PICK, offset=DATE_OFFSETS,
-          client=st.sampled_from(["new", "new", "replay_own", "replay_any", "replay_exact"]), pick=PICK)
+    @rule(
+        fam=FAMILIES,
+        who=WHO,
+        desc=DESCRIPTIONS,
+        amount=AMOUNTS,
+        refund=REFUND,
+        own_cat=OWN,
+        cat_pick=PICK,
+        offset=DATE_OFFSETS,
+        client=st.sampled_from(["new", "new", "replay_own", "replay_any", "replay_exact"]),
+        pick=PICK,
+    )
     def add_transaction(self, fam, who, desc, amount, refund, own_cat, cat_pick, offset, client, pick):
         fid, f = self.family(fam)
         actor, user = self.person(f, who)
@@ -456,8 +547,13 @@ class FamilyIsolation(RuleBasedStateMachine):
         if verdict is not None:
             return
         signed = -amount if refund else amount
-        assert (result.family_id, result.user_id, result.category_id, result.amount, result.description) == \
-            (fid, replay_of.user_id if replay_of else user, cid, signed, norm(desc)), self.explain("stored wrong")
+        assert (result.family_id, result.user_id, result.category_id, result.amount, result.description) == (
+            fid,
+            replay_of.user_id if replay_of else user,
+            cid,
+            signed,
+            norm(desc),
+        ), self.explain("stored wrong")
         if replay_of is not None:  # a replay returns the stored entry and writes nothing
             assert result.id == f.client_ids[client_id] and result.row_version == replay_of.row_version
             return
@@ -474,8 +570,13 @@ class FamilyIsolation(RuleBasedStateMachine):
         desc = norm(d.description)
         if self.role(f, user) is None:
             return PermissionDenied, None  # the door comes first
-        if not desc or len(desc) > 499 or not storable(desc) or not valid_amount(d.amount) \
-                or not date_ok(d.occurred_on):
+        if (
+            not desc
+            or len(desc) > 499
+            or not storable(desc)
+            or not valid_amount(d.amount)
+            or not date_ok(d.occurred_on)
+        ):
             return ValidationError, None  # what was typed is checked before the family's rows are read
         cat = f.cats.get(d.category)
         if cat is None:
@@ -485,8 +586,13 @@ class FamilyIsolation(RuleBasedStateMachine):
         if d.client_id in f.client_ids:
             stored = f.tx[f.client_ids[d.client_id]]
             signed = -d.amount if d.refund else d.amount
-            same = (stored.amount, stored.description, stored.category_id, d.occurred_on or stored.occurred_on,
-                    stored.user_id) == (signed, desc, d.category, stored.occurred_on, user)
+            same = (
+                stored.amount,
+                stored.description,
+                stored.category_id,
+                d.occurred_on or stored.occurred_on,
+                stored.user_id,
+            ) == (signed, desc, d.category, stored.occurred_on, user)
             return (None, stored) if same else (ValidationError, None)
         return None, None
 
@@ -499,9 +605,19 @@ class FamilyIsolation(RuleBasedStateMachine):
             live = next((f.deleted[tx_id] for f in self.fams if tx_id in f.deleted), 1)
         return {"current": live, "stale": live - 1, "future": live + 1, "zero": 0}[which]
 
-    @rule(fam=FAMILIES, who=WHO, own=OWN, pick=PICK,
-          which=ROW_VERSIONS, desc=DESCRIPTIONS,
-          amount=AMOUNTS, refund=REFUND, own_cat=OWN, cat_pick=PICK, offset=EDIT_DATES)
+    @rule(
+        fam=FAMILIES,
+        who=WHO,
+        own=OWN,
+        pick=PICK,
+        which=ROW_VERSIONS,
+        desc=DESCRIPTIONS,
+        amount=AMOUNTS,
+        refund=REFUND,
+        own_cat=OWN,
+        cat_pick=PICK,
+        offset=EDIT_DATES,
+    )
     def edit_transaction(self, fam, who, own, pick, which, desc, amount, refund, own_cat, cat_pick, offset):
         fid, f = self.family(fam)
         actor, user = self.person(f, who)
@@ -512,17 +628,30 @@ class FamilyIsolation(RuleBasedStateMachine):
 
         verdict = self._judge_edit(f, user, tx_id, version, changes)
         label = f"edit_transaction({actor}, {fam}={fid}, tx {tx_id}, v{version}, {changes})"
-        result = self.call(label, verdict, door(tx_service.edit_transaction), self.engine, user, fid, tx_id, version, changes)
+        result = self.call(
+            label, verdict, door(tx_service.edit_transaction), self.engine, user, fid, tx_id, version, changes
+        )
         if verdict is not None:
             return
         stored = f.tx[tx_id]
         signed = -amount if refund else amount
-        assert (result.family_id, result.id, result.row_version, result.amount, result.category_id,
-                result.description, result.occurred_on, result.user_id) == \
-            (fid, tx_id, stored.row_version + 1, signed, cid, norm(desc), changes.occurred_on, stored.user_id)
+        assert (
+            result.family_id,
+            result.id,
+            result.row_version,
+            result.amount,
+            result.category_id,
+            result.description,
+            result.occurred_on,
+            result.user_id,
+        ) == (fid, tx_id, stored.row_version + 1, signed, cid, norm(desc), changes.occurred_on, stored.user_id)
         stored.row_version += 1
-        stored.amount, stored.category_id, stored.description, stored.occurred_on = \
-            signed, cid, norm(desc), changes.occurred_on
+        stored.amount, stored.category_id, stored.description, stored.occurred_on = (
+            signed,
+            cid,
+            norm(desc),
+            changes.occurred_on,
+        )
         self.wrote(f, "transaction.edited")
 
     def _judge_edit(self, f, user, tx_id, version, c: TransactionChanges):
@@ -547,8 +676,7 @@ class FamilyIsolation(RuleBasedStateMachine):
             return ValidationError
         return None
 
-    @rule(fam=FAMILIES, who=WHO, own=OWN, pick=PICK,
-          which=ROW_VERSIONS)
+    @rule(fam=FAMILIES, who=WHO, own=OWN, pick=PICK, which=ROW_VERSIONS)
     def delete_transaction(self, fam, who, own, pick, which):
         fid, f = self.family(fam)
         actor, user = self.person(f, who)
@@ -600,8 +728,15 @@ class FamilyIsolation(RuleBasedStateMachine):
             verdict = PermissionDenied
         else:
             verdict = None
-        result = self.call(f"update_plan({actor}, {fam}={fid}, {changes})", verdict, door(families.update_plan),
-                           self.engine, user, fid, **changes)
+        result = self.call(
+            f"update_plan({actor}, {fam}={fid}, {changes})",
+            verdict,
+            door(families.update_plan),
+            self.engine,
+            user,
+            fid,
+            **changes,
+        )
         if verdict is None:
             if any(f.plan.get(k) != v for k, v in clean.items()):  # the same values again are no change
                 f.plan.update(clean)
@@ -618,8 +753,16 @@ class FamilyIsolation(RuleBasedStateMachine):
             verdict = PermissionDenied
         else:
             verdict = None
-        result = self.call(f"add_fixed_expense({actor}, {fam}={fid}, {name!r}, {amount!r})", verdict,
-                           door(families.add_fixed_expense), self.engine, user, fid, name, amount)
+        result = self.call(
+            f"add_fixed_expense({actor}, {fam}={fid}, {name!r}, {amount!r})",
+            verdict,
+            door(families.add_fixed_expense),
+            self.engine,
+            user,
+            fid,
+            name,
+            amount,
+        )
         if verdict is None:
             f.fixed.add(result.id)
             self.wrote(f, "fixed.added")
@@ -635,16 +778,22 @@ class FamilyIsolation(RuleBasedStateMachine):
             verdict = NotFound
         else:
             verdict = None
-        self.call(f"remove_fixed_expense({actor}, {fam}={fid}, {fixed_id})", verdict,
-                  door(families.remove_fixed_expense), self.engine, user, fid, fixed_id)
+        self.call(
+            f"remove_fixed_expense({actor}, {fam}={fid}, {fixed_id})",
+            verdict,
+            door(families.remove_fixed_expense),
+            self.engine,
+            user,
+            fid,
+            fixed_id,
+        )
         if verdict is None:
             f.fixed.remove(fixed_id)
             f.gone_fixed.add(fixed_id)
             self.wrote(f, "fixed.removed")
 
     # --- categories -------------------------------------------------------------------------------------
-    @rule(fam=FAMILIES, who=WHO, name=CATEGORY_NAMES, kind=KINDS,
-          parent=PARENTS, pick=PICK)
+    @rule(fam=FAMILIES, who=WHO, name=CATEGORY_NAMES, kind=KINDS, parent=PARENTS, pick=PICK)
     def add_category(self, fam, who, name, kind, parent, pick):
         fid, f = self.family(fam)
         actor, user = self.person(f, who)
@@ -666,15 +815,23 @@ class FamilyIsolation(RuleBasedStateMachine):
                     verdict = ValidationError
                 elif CatM(norm(name), final_kind, parent_id).key() in f.live_keys():
                     verdict = ValidationError
-        result = self.call(f"add_category({actor}, {fam}={fid}, {name!r}, {kind}, parent {parent_id})", verdict,
-                           door(categories.add_category), self.engine, user, fid, name, kind, parent_id)
+        result = self.call(
+            f"add_category({actor}, {fam}={fid}, {name!r}, {kind}, parent {parent_id})",
+            verdict,
+            door(categories.add_category),
+            self.engine,
+            user,
+            fid,
+            name,
+            kind,
+            parent_id,
+        )
         if verdict is None:
             assert (result.name, result.kind, result.parent_id) == (norm(name), final_kind, parent_id)
             f.cats[result.id] = CatM(norm(name), final_kind, parent_id)
             self.wrote(f, "category.added")
 
-    @rule(fam=FAMILIES, who=WHO, own=OWN, pick=PICK,
-          name=CATEGORY_NAMES)
+    @rule(fam=FAMILIES, who=WHO, own=OWN, pick=PICK, name=CATEGORY_NAMES)
     def rename_category(self, fam, who, own, pick, name):
         fid, f = self.family(fam)
         actor, user = self.person(f, who)
@@ -690,14 +847,21 @@ class FamilyIsolation(RuleBasedStateMachine):
             others = {k: c for k, c in f.cats.items() if k != cid}
             clash = not cat.archived and CatM(norm(name), cat.kind, cat.parent_id).key() in f.live_keys(others)
             verdict = ValidationError if clash else None
-        self.call(f"rename_category({actor}, {fam}={fid}, {cid}, {name!r})", verdict,
-                  door(categories.rename_category), self.engine, user, fid, cid, name)
+        self.call(
+            f"rename_category({actor}, {fam}={fid}, {cid}, {name!r})",
+            verdict,
+            door(categories.rename_category),
+            self.engine,
+            user,
+            fid,
+            cid,
+            name,
+        )
         if verdict is None:
             f.cats[cid].name = norm(name)
             self.wrote(f, "category.renamed")
 
-    @rule(fam=FAMILIES, who=WHO, own=OWN, pick=PICK,
-          archived=st.booleans())
+    @rule(fam=FAMILIES, who=WHO, own=OWN, pick=PICK, archived=st.booleans())
     def archive_category(self, fam, who, own, pick, archived):
         fid, f = self.family(fam)
         actor, user = self.person(f, who)
@@ -708,19 +872,28 @@ class FamilyIsolation(RuleBasedStateMachine):
         elif cid not in f.cats:
             verdict = NotFound
         else:
-            after = {k: CatM(c.name, c.kind, c.parent_id, archived if cid in (k, c.parent_id) else c.archived)
-                     for k, c in f.cats.items()}
+            after = {
+                k: CatM(c.name, c.kind, c.parent_id, archived if cid in (k, c.parent_id) else c.archived)
+                for k, c in f.cats.items()
+            }
             keys = f.live_keys(after)
             verdict = ValidationError if len(keys) != len(set(keys)) else None
-        self.call(f"archive_category({actor}, {fam}={fid}, {cid}, archived={archived})", verdict,
-                  door(categories.archive_category), self.engine, user, fid, cid, archived=archived)
+        self.call(
+            f"archive_category({actor}, {fam}={fid}, {cid}, archived={archived})",
+            verdict,
+            door(categories.archive_category),
+            self.engine,
+            user,
+            fid,
+            cid,
+            archived=archived,
+        )
         if verdict is None:
             f.cats = after
             self.wrote(f, "category.archived" if archived else "category.restored")
 
     # --- members and invitations ------------------------------------------------------------------------
-    @rule(fam=FAMILIES, who=WHO, whom=WHOM,
-          role=ROLES)
+    @rule(fam=FAMILIES, who=WHO, whom=WHOM, role=ROLES)
     def change_role(self, fam, who, whom, role):
         fid, f = self.family(fam)
         actor, user = self.person(f, who)
@@ -735,8 +908,16 @@ class FamilyIsolation(RuleBasedStateMachine):
             verdict = ValidationError
         else:
             verdict = None
-        self.call(f"change_role({actor}, {fam}={fid}, {whom}, {role})", verdict, door(members.change_role),
-                  self.engine, user, fid, target, role)
+        self.call(
+            f"change_role({actor}, {fam}={fid}, {whom}, {role})",
+            verdict,
+            door(members.change_role),
+            self.engine,
+            user,
+            fid,
+            target,
+            role,
+        )
         if verdict is None:
             f.roles[target] = role
             self.wrote(f, "member.role_changed")
@@ -754,8 +935,15 @@ class FamilyIsolation(RuleBasedStateMachine):
             verdict = ValidationError
         else:
             verdict = None
-        self.call(f"remove_member({actor}, {fam}={fid}, {whom})", verdict, door(members.remove_member),
-                  self.engine, user, fid, target)
+        self.call(
+            f"remove_member({actor}, {fam}={fid}, {whom})",
+            verdict,
+            door(members.remove_member),
+            self.engine,
+            user,
+            fid,
+            target,
+        )
         if verdict is None:
             del f.roles[target]
             self.wrote(f, "member.removed")
@@ -770,8 +958,16 @@ class FamilyIsolation(RuleBasedStateMachine):
             verdict = PermissionDenied
         else:
             verdict = None
-        made = self.call(f"create_invitation({actor}, {fam}={fid}, {role}, {hours}h)", verdict,
-                         door(invitations.create_invitation), self.engine, user, fid, role=role, hours=hours)
+        made = self.call(
+            f"create_invitation({actor}, {fam}={fid}, {role}, {hours}h)",
+            verdict,
+            door(invitations.create_invitation),
+            self.engine,
+            user,
+            fid,
+            role=role,
+            hours=hours,
+        )
         if verdict is None:
             assert (made.invitation.family_id, made.invitation.role) == (fid, role)
             assert len(made.token) >= 22  # at least 128 bits, URL-safe base64
@@ -789,8 +985,15 @@ class FamilyIsolation(RuleBasedStateMachine):
             verdict = NotFound
         else:
             verdict = None
-        self.call(f"revoke_invitation({actor}, {fam}={fid}, {inv_id})", verdict, door(invitations.revoke_invitation),
-                  self.engine, user, fid, inv_id)
+        self.call(
+            f"revoke_invitation({actor}, {fam}={fid}, {inv_id})",
+            verdict,
+            door(invitations.revoke_invitation),
+            self.engine,
+            user,
+            fid,
+            inv_id,
+        )
         if verdict is None:
             f.invs[inv_id].state = "revoked"
             self.wrote(f, "invitation.revoked")
@@ -808,11 +1011,15 @@ class FamilyIsolation(RuleBasedStateMachine):
             return f"  {inv.token}\n", inv
         return inv.token, inv
 
-    @rule(who=WHO, kind=TOKEN_KINDS, pick=PICK,
-          name=st.sampled_from([None, "Sneaky <img src=x>", "  Aunt   May ", "Nul\x00"]))
+    @rule(
+        who=WHO,
+        kind=TOKEN_KINDS,
+        pick=PICK,
+        name=st.sampled_from([None, "Sneaky <img src=x>", "  Aunt   May ", "Nul\x00"]),
+    )
     def redeem_invitation(self, who, kind, pick, name):
         token, inv = self.pick_token(kind, pick)
-        moment = datetime.now(timezone.utc) + timedelta(hours=170) if kind == "expired" else None
+        moment = datetime.now(UTC) + timedelta(hours=170) if kind == "expired" else None
         f = next((x for x in self.fams if inv is not None and x.id == inv.family_id), None)
         actor, user = self.person(f, who)
         if inv is None or inv.state != "open" or moment is not None:
@@ -821,8 +1028,16 @@ class FamilyIsolation(RuleBasedStateMachine):
             verdict = ValidationError
         else:
             verdict = None
-        fid = self.call(f"redeem_invitation({actor}, {kind} token of {inv and inv.family_id}, {name!r})", verdict,
-                        invitations.redeem_invitation, self.engine, user, token, display_name=name, now=moment)
+        fid = self.call(
+            f"redeem_invitation({actor}, {kind} token of {inv and inv.family_id}, {name!r})",
+            verdict,
+            invitations.redeem_invitation,
+            self.engine,
+            user,
+            token,
+            display_name=name,
+            now=moment,
+        )
         if verdict is None:
             assert fid == f.id
             inv.state, inv.used_by = "used", user
@@ -850,93 +1065,144 @@ class FamilyIsolation(RuleBasedStateMachine):
             if member:
                 assert (got.id, got.version, got.name) == (fid, f.version, f.plan["name"])
         elif what == "list_transactions":
-            got = self.call(label, None if member else PermissionDenied, door(tx_service.list_transactions),
-                            self.engine, user, fid)
+            got = self.call(
+                label, None if member else PermissionDenied, door(tx_service.list_transactions), self.engine, user, fid
+            )
             if member:
-                assert {t.id: t.row_version for t in got} == {i: t.row_version for i, t in f.tx.items()}, \
-                    self.explain("list_transactions differs from the model")
+                assert {t.id: t.row_version for t in got} == {i: t.row_version for i, t in f.tx.items()}, self.explain(
+                    "list_transactions differs from the model"
+                )
                 assert all(t.family_id == fid for t in got)
         elif what == "list_filtered":
-            flt = TransactionFilter(member_id=self.uid(USERS[pick % len(USERS)]),
-                                    category_id=self.pick_id(f, own, pick, "category") if pick % 3 else None,
-                                    text=["x", "%", "_", "\\", None, "a\x00b", "\udcff"][pick % 7],
-                                    limit=[500, 0, -1][pick % 3])
-            got = self.call(f"{label} {flt}", None if member else PermissionDenied, door(tx_service.list_transactions),
-                            self.engine, user, fid, flt)
+            flt = TransactionFilter(
+                member_id=self.uid(USERS[pick % len(USERS)]),
+                category_id=self.pick_id(f, own, pick, "category") if pick % 3 else None,
+                text=["x", "%", "_", "\\", None, "a\x00b", "\udcff"][pick % 7],
+                limit=[500, 0, -1][pick % 3],
+            )
+            got = self.call(
+                f"{label} {flt}",
+                None if member else PermissionDenied,
+                door(tx_service.list_transactions),
+                self.engine,
+                user,
+                fid,
+                flt,
+            )
             if member:
-                assert all(t.family_id == fid and t.id in f.tx and t.user_id == flt.member_id for t in got), \
+                assert all(t.family_id == fid and t.id in f.tx and t.user_id == flt.member_id for t in got), (
                     self.explain("a filtered list returned a row it should not")
+                )
         elif what == "get_transaction":
             tx_id = self.pick_tx(f, own, pick)
             verdict = PermissionDenied if not member else None if tx_id in f.tx else NotFound
-            got = self.call(f"{label} tx {tx_id}", verdict, door(tx_service.get_transaction), self.engine, user, fid, tx_id)
+            got = self.call(
+                f"{label} tx {tx_id}", verdict, door(tx_service.get_transaction), self.engine, user, fid, tx_id
+            )
             if verdict is None:
                 assert (got.family_id, got.id, got.row_version) == (fid, tx_id, f.tx[tx_id].row_version)
         elif what == "changes_since":
-            got = self.call(f"{label} after {cursor}", None if member else PermissionDenied, door(activity.changes_since),
-                            self.engine, user, fid, cursor)
+            got = self.call(
+                f"{label} after {cursor}",
+                None if member else PermissionDenied,
+                door(activity.changes_since),
+                self.engine,
+                user,
+                fid,
+                cursor,
+            )
             if member:
                 assert [e.version for e in got] == list(range(max(cursor, 0) + 1, f.version + 1))
                 assert all(e.family_id == fid for e in got)
         elif what == "recent_activity":
             before = None if cursor < 0 else cursor
-            got = self.call(f"{label} before {before}", None if member else PermissionDenied,
-                            door(activity.recent_activity), self.engine, user, fid, before=before, limit=20)
+            got = self.call(
+                f"{label} before {before}",
+                None if member else PermissionDenied,
+                door(activity.recent_activity),
+                self.engine,
+                user,
+                fid,
+                before=before,
+                limit=20,
+            )
             if member:
                 top = f.version if before is None else min(f.version, before - 1)
                 assert [e.version for e in got] == list(range(top, max(top - 20, 0), -1))
                 assert all(e.family_id == fid for e in got) and all(isinstance(e.text, str) for e in got)
         elif what == "list_categories":
-            got = self.call(label, None if member else PermissionDenied, door(categories.list_categories),
-                            self.engine, user, fid, include_archived=own != "own")
+            got = self.call(
+                label,
+                None if member else PermissionDenied,
+                door(categories.list_categories),
+                self.engine,
+                user,
+                fid,
+                include_archived=own != "own",
+            )
             if member:
                 assert {c.id for c in got} == {i for i, c in f.cats.items() if own != "own" or not c.archived}
         elif what == "list_members":
-            got = self.call(label, None if member else PermissionDenied, door(members.list_members), self.engine, user, fid)
+            got = self.call(
+                label, None if member else PermissionDenied, door(members.list_members), self.engine, user, fid
+            )
             if member:
                 assert {m.user_id: m.role for m in got} == f.roles
         elif what == "list_invitations":
-            got = self.call(label, None if member else PermissionDenied, door(invitations.list_invitations),
-                            self.engine, user, fid)
+            got = self.call(
+                label, None if member else PermissionDenied, door(invitations.list_invitations), self.engine, user, fid
+            )
             if member:
                 assert {i.id for i in got} == set(f.invs) and all(i.family_id == fid for i in got)
                 assert not any(hasattr(i, "token") for i in got)
         elif what == "list_fixed":
-            got = self.call(label, None if member else PermissionDenied, door(families.list_fixed_expenses),
-                            self.engine, user, fid)
+            got = self.call(
+                label, None if member else PermissionDenied, door(families.list_fixed_expenses), self.engine, user, fid
+            )
             if member:
                 assert {x.id for x in got} == f.fixed
         elif what == "my_families":
             got = self.call(f"my_families({actor})", None, families.my_families, self.engine, user)
             mine = {m.family_id: m.role for m in got if m.family_id in self.ids}
-            assert mine == {x.id: x.roles[user] for x in self.fams if user in x.roles}, \
-                self.explain("my_families differs from the model")
+            assert mine == {x.id: x.roles[user] for x in self.fams if user in x.roles}, self.explain(
+                "my_families differs from the model"
+            )
             self.assert_members_everywhere(user, [m.family_id for m in got])
         elif what == "daily_budget":
-            got = self.call(label, None if member else PermissionDenied, door(budgets.daily_budget),
-                            self.engine, user, fid)
+            got = self.call(
+                label, None if member else PermissionDenied, door(budgets.daily_budget), self.engine, user, fid
+            )
             if member:
                 assert (got.family_id, got.version, got.currency) == (fid, f.version, f.plan["currency"])
         elif what == "peek_invitation":
             token, inv = self.pick_token(["open", "padded", "spent", "garbage", "empty"][pick % 5], pick // 5)
             ok = inv is not None and inv.state == "open"
-            got = self.call(f"peek_invitation({inv and inv.family_id})", None if ok else PermissionDenied,
-                            invitations.peek_invitation, self.engine, token)
+            got = self.call(
+                f"peek_invitation({inv and inv.family_id})",
+                None if ok else PermissionDenied,
+                invitations.peek_invitation,
+                self.engine,
+                token,
+            )
             if ok:
                 owner_fam = next(x for x in self.fams if x.id == inv.family_id)
                 assert got == (inv.family_id, owner_fam.plan["name"], inv.role)
         elif what == "last_category":
-            got = self.call(label, None if member else PermissionDenied, door(tx_service.last_category_id),
-                            self.engine, user, fid)
+            got = self.call(
+                label, None if member else PermissionDenied, door(tx_service.last_category_id), self.engine, user, fid
+            )
             assert not member or got is None or got in f.cats, self.explain(f"last_category_id gave {got}")
 
     def assert_members_everywhere(self, user: int, family_ids: list[int]) -> None:
         """Every family my_families lists (older examples' too) has this person as an active member."""
         with self.owner.connect() as conn:
-            n = conn.execute(text("SELECT count(*) FROM members WHERE user_id = :u AND removed_at IS NULL "
-                                  "AND family_id = ANY(:f)"), {"u": user, "f": family_ids}).scalar_one()
-            total = conn.execute(text("SELECT count(*) FROM members WHERE user_id = :u AND removed_at IS NULL"),
-                                 {"u": user}).scalar_one()
+            n = conn.execute(
+                text("SELECT count(*) FROM members WHERE user_id = :u AND removed_at IS NULL AND family_id = ANY(:f)"),
+                {"u": user, "f": family_ids},
+            ).scalar_one()
+            total = conn.execute(
+                text("SELECT count(*) FROM members WHERE user_id = :u AND removed_at IS NULL"), {"u": user}
+            ).scalar_one()
         assert n == total == len(family_ids), self.explain("my_families lists a family the person is not in")
 
     # --- after every step: the truth equals the model ---------------------------------------------------
@@ -951,10 +1217,13 @@ class FamilyIsolation(RuleBasedStateMachine):
         if not self.changed and self.unchecked < FULL_EVERY:
             with self.owner.connect() as conn:
                 count, total = conn.execute(VERSIONS).one()
-            expected = (self.others_versions[0] + len(self.fams),
-                        self.others_versions[1] + sum(f.version for f in self.fams))
+            expected = (
+                self.others_versions[0] + len(self.fams),
+                self.others_versions[1] + sum(f.version for f in self.fams),
+            )
             assert (count, total) == expected, self.explain(
-                f"(families, sum of versions) is {(count, total)}, the model says {expected}: something was written")
+                f"(families, sum of versions) is {(count, total)}, the model says {expected}: something was written"
+            )
             self.clean = True
             return
         self.changed, self.unchecked = False, 0
@@ -963,19 +1232,27 @@ class FamilyIsolation(RuleBasedStateMachine):
         assert [r.id for r in rows] == self.ids
         for f, r in zip(self.fams, rows):
             where = f"family {f.id}: "
-            plan = {"name": r.name, "currency": r.currency.strip(), "timezone": r.timezone,
-                    "monthly_income": r.monthly_income, "savings_goal": r.savings_goal,
-                    "period_start_day": r.period_start_day, "big_expense_threshold": r.big_expense_threshold}
+            plan = {
+                "name": r.name,
+                "currency": r.currency.strip(),
+                "timezone": r.timezone,
+                "monthly_income": r.monthly_income,
+                "savings_goal": r.savings_goal,
+                "period_start_day": r.period_start_day,
+                "big_expense_threshold": r.big_expense_threshold,
+            }
             assert plan == f.plan, self.explain(where + f"plan {plan} != model {f.plan}")
             assert r.version == f.version, self.explain(where + f"version {r.version} != model {f.version}")
             count, low, high, strangers, added, deleted = r.ev
-            assert (count, low, high) == (f.version, 1, f.version), \
-                self.explain(where + f"events {count} from {low} to {high}, version {f.version}")
+            assert (count, low, high) == (f.version, 1, f.version), self.explain(
+                where + f"events {count} from {low} to {high}, version {f.version}"
+            )
             assert strangers == 0, self.explain(where + "an event's actor was never a member")
             assert Counter(r.kinds) == +f.events, self.explain(where + f"event kinds {r.kinds} != {dict(f.events)}")
             assert len(added) == len(set(added)) and set(deleted) <= set(added)
-            assert sorted(set(added) - set(deleted)) == sorted(t[0] for t in r.tx), \
-                self.explain(where + "the transactions are not those added and not deleted by the events")
+            assert sorted(set(added) - set(deleted)) == sorted(t[0] for t in r.tx), self.explain(
+                where + "the transactions are not those added and not deleted by the events"
+            )
             tx = {t[0]: TxM(t[1], t[2], t[3], t[4], date.fromisoformat(t[5]), uuid.UUID(t[6]), t[7]) for t in r.tx}
             assert tx == f.tx, self.explain(where + "transactions differ from the model")
             assert all(t[8] for t in r.tx), self.explain(where + "a transaction's author is not a member")
@@ -987,8 +1264,9 @@ class FamilyIsolation(RuleBasedStateMachine):
             assert cats == f.cats, self.explain(where + "categories differ from the model")
             assert set(r.fixed) == f.fixed, self.explain(where + "fixed expenses differ from the model")
             invs = {i: (role, state, by) for i, role, state, by in r.invs}
-            assert invs == {i: (v.role, v.state, v.used_by) for i, v in f.invs.items()}, \
-                self.explain(where + "invitations differ from the model")
+            assert invs == {i: (v.role, v.state, v.used_by) for i, v in f.invs.items()}, self.explain(
+                where + "invitations differ from the model"
+            )
         assert tuple(rows[0].others) == self.others_versions, self.explain("a family outside this example changed")
         self.clean = True
 
@@ -1006,8 +1284,8 @@ def test_nobody_reads_or_changes_what_their_role_and_family_do_not_allow(shared_
     engine, owner = shared_engines
     FamilyIsolation.engine, FamilyIsolation.owner = engine, owner
     FamilyIsolation.people = {
-        name: accounts.create_user(engine, f"{name}@adversary.example", name.capitalize(), PASSWORD)
-        for name in USERS}
+        name: accounts.create_user(engine, f"{name}@adversary.example", name.capitalize(), PASSWORD) for name in USERS
+    }
     steps_per_example = min(STEPS_PER_EXAMPLE, TARGET_STEPS)
     start = time.perf_counter()
     STATS.steps = STATS.examples = 0
@@ -1015,15 +1293,25 @@ def test_nobody_reads_or_changes_what_their_role_and_family_do_not_allow(shared_
     rounds = 0
     while STATS.steps < TARGET_STEPS:  # examples may end early when hypothesis' buffer fills
         missing = TARGET_STEPS - STATS.steps
-        run_state_machine_as_test(FamilyIsolation, settings=settings(
-            max_examples=max(1, math.ceil(missing / (0.9 * steps_per_example))), stateful_step_count=steps_per_example,
-            deadline=None, suppress_health_check=list(HealthCheck), print_blob=True, phases=PHASES))
+        run_state_machine_as_test(
+            FamilyIsolation,
+            settings=settings(
+                max_examples=max(1, math.ceil(missing / (0.9 * steps_per_example))),
+                stateful_step_count=steps_per_example,
+                deadline=None,
+                suppress_health_check=list(HealthCheck),
+                print_blob=True,
+                phases=PHASES,
+            ),
+        )
         rounds += 1
     seconds = time.perf_counter() - start
     refused = sum(n for (_, outcome), n in STATS.outcomes.items() if outcome != "ok")
     with capsys.disabled():
-        print(f"\nadversarial state machine: {STATS.steps} steps in {STATS.examples} examples ({rounds} rounds), "
-              f"{seconds:.1f} s, {STATS.steps / seconds:.0f} steps/s; {refused} refused as the model predicted")
+        print(
+            f"\nadversarial state machine: {STATS.steps} steps in {STATS.examples} examples ({rounds} rounds), "
+            f"{seconds:.1f} s, {STATS.steps / seconds:.0f} steps/s; {refused} refused as the model predicted"
+        )
         if os.environ.get("ADVERSARIAL_VERBOSE"):
             for (name, outcome), n in sorted(STATS.outcomes.items()):
                 print(f"  {name:24} {outcome:18} {n}")

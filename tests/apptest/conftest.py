@@ -5,9 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
-
 from households import PASSWORD, Household  # noqa: F401 (shared with the other suites; tests import them from here)
+from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 30
@@ -21,8 +20,9 @@ def _stop_watchers(engine):
     sync.stop_all()
 
 
-def open_page(page: str = "app.py", *, user_id: int | None = None, family_id: int | None = None,
-              invite: str | None = None) -> AppTest:
+def open_page(
+    page: str = "app.py", *, user_id: int | None = None, family_id: int | None = None, invite: str | None = None
+) -> AppTest:
     """Run ``page`` (a path relative to the repository) as ``user_id`` looking at ``family_id``.
 
     The app starts at its entry point, app.py, as a browser session does, then switches page.

@@ -5,18 +5,20 @@ from __future__ import annotations
 from datetime import timedelta
 
 from budget_core.services import categories, transactions
-from budget_core.services.transactions import TransactionDraft
 from budget_core.services.access import open_family
+from budget_core.services.transactions import TransactionDraft
 
 from .conftest import by_label, markdown_text, no_exception, open_page
 
 
 def _spend(home):
     categories.add_category(open_family(home.engine, home.mom.id, home.family.id), "Coffee", parent="Dining")
-    transactions.add_transaction(open_family(home.engine, home.dad.id, home.family.id),
-                                 TransactionDraft(1234, "Latte", "Dining › Coffee"))
-    transactions.add_transaction(open_family(home.engine, home.mom.id, home.family.id),
-                                 TransactionDraft(8800, "Weekly shop", "Groceries"))
+    transactions.add_transaction(
+        open_family(home.engine, home.dad.id, home.family.id), TransactionDraft(1234, "Latte", "Dining › Coffee")
+    )
+    transactions.add_transaction(
+        open_family(home.engine, home.mom.id, home.family.id), TransactionDraft(8800, "Weekly shop", "Groceries")
+    )
 
 
 def test_insights_shows_this_periods_totals_charts_and_downloads(home):
@@ -28,7 +30,10 @@ def test_insights_shows_this_periods_totals_charts_and_downloads(home):
     charts = [e for e in _walk(at.main) if getattr(e, "type", "") == "vega_lite_chart"]
     assert len(charts) >= 8
     assert by_label(at.selectbox, "Drill into").value == "Dining"
-    assert [b.proto.label for b in _walk(at.main) if getattr(b, "type", "") == "download_button"] == ["Download CSV", "Download PARQUET"]
+    assert [b.proto.label for b in _walk(at.main) if getattr(b, "type", "") == "download_button"] == [
+        "Download CSV",
+        "Download PARQUET",
+    ]
 
 
 def test_a_custom_range_with_nothing_in_it_still_renders(home):

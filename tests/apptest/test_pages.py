@@ -5,16 +5,17 @@ from __future__ import annotations
 import re
 
 from budget_core.services import accounts, categories, families, invitations, members, transactions
-from budget_core.services.transactions import TransactionDraft
 from budget_core.services.access import open_family
+from budget_core.services.transactions import TransactionDraft
 
 from .conftest import PASSWORD, by_label, markdown_text, no_exception, open_page
 
 
 # --- Activity ---------------------------------------------------------------------------------
 def test_activity_tells_what_happened_newest_first_and_escapes_typed_text(home):
-    transactions.add_transaction(open_family(home.engine, home.dad.id, home.family.id),
-                                 TransactionDraft(1500, "<b>Lunch</b> $5 *now*", "Dining"))
+    transactions.add_transaction(
+        open_family(home.engine, home.dad.id, home.family.id), TransactionDraft(1500, "<b>Lunch</b> $5 *now*", "Dining")
+    )
     at = open_page("pages/2_Activity.py", user_id=home.mom.id, family_id=home.family.id)
     no_exception(at)
     feed = next(m.value for m in at.markdown if 'data-testid="fb-feed"' in m.value)
@@ -24,8 +25,9 @@ def test_activity_tells_what_happened_newest_first_and_escapes_typed_text(home):
 
 def test_activity_loads_older_events_on_demand(home):
     for i in range(35):
-        transactions.add_transaction(open_family(home.engine, home.dad.id, home.family.id),
-                                     TransactionDraft(100 + i, f"Snack {i}", "Dining"))
+        transactions.add_transaction(
+            open_family(home.engine, home.dad.id, home.family.id), TransactionDraft(100 + i, f"Snack {i}", "Dining")
+        )
     at = open_page("pages/2_Activity.py", user_id=home.mom.id, family_id=home.family.id)
     feed = next(m.value for m in at.markdown if 'data-testid="fb-feed"' in m.value)
     assert "Snack 34" in feed and "created the family" not in feed
@@ -54,19 +56,27 @@ def test_a_manager_adds_and_removes_a_fixed_expense(home):
     at.selectbox(key="fixed_remove_pick").set_value(fixed[0].id).run()
     at.button(key="fixed_remove").click().run()
     no_exception(at)
-    assert [f.name for f in families.list_fixed_expenses(open_family(home.engine, home.mom.id, home.family.id))] == ["Internet"]
+    assert [f.name for f in families.list_fixed_expenses(open_family(home.engine, home.mom.id, home.family.id))] == [
+        "Internet"
+    ]
 
 
 def test_a_manager_adds_a_subcategory_renames_and_archives_it(home):
     at = open_page("pages/3_Plan.py", user_id=home.mom.id, family_id=home.family.id)
-    dining = next(c for c in categories.list_categories(open_family(home.engine, home.mom.id, home.family.id))
-                  if c.name == "Dining")
+    dining = next(
+        c
+        for c in categories.list_categories(open_family(home.engine, home.mom.id, home.family.id))
+        if c.name == "Dining"
+    )
     at.text_input(key="cat_new_name").input("Coffee")
     at.selectbox(key="cat_new_parent").set_value(dining.id)
     at = by_label(at.main.button, "Add category").click().run()
     no_exception(at)
-    coffee = next(c for c in categories.list_categories(open_family(home.engine, home.mom.id, home.family.id))
-                  if c.name == "Coffee")
+    coffee = next(
+        c
+        for c in categories.list_categories(open_family(home.engine, home.mom.id, home.family.id))
+        if c.name == "Coffee"
+    )
     assert (coffee.label, coffee.kind) == ("Dining › Coffee", "variable")
     at.selectbox(key="cat_pick").set_value(coffee.id).run()
     at.text_input(key=f"cat_rename_{coffee.id}").input("Cafés")
@@ -109,13 +119,16 @@ def test_a_manager_changes_a_role_and_removes_a_member(home):
     at = open_page("pages/4_Family.py", user_id=home.mom.id, family_id=home.family.id)
     at.selectbox(key="member_pick").set_value(home.dad.id).run()
     at = at.button(key=f"role_{home.dad.id}").click().run()
-    assert {m.display_name: m.role for m in members.list_members(open_family(home.engine, home.mom.id, home.family.id))} == \
-        {"Mom": "manager", "Dad": "manager"}
+    assert {
+        m.display_name: m.role for m in members.list_members(open_family(home.engine, home.mom.id, home.family.id))
+    } == {"Mom": "manager", "Dad": "manager"}
     at.selectbox(key="member_pick").set_value(home.dad.id).run()
     at.checkbox(key=f"confirm_rm_{home.dad.id}").check().run()
     at = at.button(key=f"remove_{home.dad.id}").click().run()
     no_exception(at)
-    assert [m.display_name for m in members.list_members(open_family(home.engine, home.mom.id, home.family.id))] == ["Mom"]
+    assert [m.display_name for m in members.list_members(open_family(home.engine, home.mom.id, home.family.id))] == [
+        "Mom"
+    ]
 
 
 def test_a_member_sees_the_family_but_cannot_manage_it(home):
@@ -161,10 +174,18 @@ def test_creating_a_family_signs_up_and_sets_the_plan(engine):
     no_exception(at)
     user = accounts.find_user(engine, "alex@example.com")
     family = open_family(engine, user.id, at.session_state["family_id"]).family
-    assert (family.name, family.currency, family.monthly_income, family.savings_goal, family.period_start_day,
-            family.timezone) == ("The Lees", "EUR", 420000, 50000, 25, "Europe/Berlin")
-    assert [(f.name, f.amount) for f in families.list_fixed_expenses(open_family(engine, user.id, family.id))] == \
-        [("Rent", 120000), ("Internet", 3999)]
+    assert (
+        family.name,
+        family.currency,
+        family.monthly_income,
+        family.savings_goal,
+        family.period_start_day,
+        family.timezone,
+    ) == ("The Lees", "EUR", 420000, 50000, 25, "Europe/Berlin")
+    assert [(f.name, f.amount) for f in families.list_fixed_expenses(open_family(engine, user.id, family.id))] == [
+        ("Rent", 120000),
+        ("Internet", 3999),
+    ]
     assert "You can spend today" in markdown_text(at)
 
 
@@ -192,7 +213,9 @@ def test_a_new_person_joins_through_an_invitation_link(home):
     at.text_input(key="join_password").input("knitting needles 7")
     at = by_label(at.button, "Create my account and join").click().run()
     no_exception(at)
-    assert "Grandma" in [m.display_name for m in members.list_members(open_family(home.engine, home.mom.id, home.family.id))]
+    assert "Grandma" in [
+        m.display_name for m in members.list_members(open_family(home.engine, home.mom.id, home.family.id))
+    ]
     assert at.session_state["family_id"] == home.family.id
 
 
@@ -221,8 +244,10 @@ def test_a_signed_in_person_opening_an_invitation_joins_that_family_too(home):
     at = by_label(at.button, "Join").click().run()
     no_exception(at)
     assert at.session_state["family_id"] == home.other.id
-    assert {m.family_name: m.role for m in families.my_families(home.engine, home.mom.id)} == \
-        {"Smiths": "manager", "Others": "manager"}
+    assert {m.family_name: m.role for m in families.my_families(home.engine, home.mom.id)} == {
+        "Smiths": "manager",
+        "Others": "manager",
+    }
 
 
 def test_the_health_page_shows_managers_each_part_and_how_degraded_each_feature_is(home, tmp_path, monkeypatch):

@@ -7,7 +7,7 @@ import pytest
 from budget_core.services import budgets, transactions
 from budget_core.services.access import open_family
 
-from .conftest import by_label, markdown_text, no_exception, open_page
+from .conftest import by_label, no_exception, open_page
 
 
 def _fill(at, amount: str, description: str = "", refund: bool = False):
@@ -55,16 +55,23 @@ def test_a_resubmitted_form_is_saved_once(home):
     draft = transactions.TransactionDraft(2000, "Taxi", "Transport", client_id=__import__("uuid").UUID(client_id))
     transactions.add_transaction(open_family(home.engine, home.dad.id, home.family.id), draft)  # the first click landed
     by_label(at.sidebar.selectbox, "Category").set_value(
-        next(c.id for c in __import__("budget_core.services.categories", fromlist=["x"]).list_categories(
-            open_family(home.engine, home.dad.id, home.family.id)) if c.name == "Transport"))
+        next(
+            c.id
+            for c in __import__("budget_core.services.categories", fromlist=["x"]).list_categories(
+                open_family(home.engine, home.dad.id, home.family.id)
+            )
+            if c.name == "Transport"
+        )
+    )
     at = _fill(at, "20", "Taxi")  # the second click replays the same client_id
     no_exception(at)
     assert len(transactions.list_transactions(open_family(home.engine, home.dad.id, home.family.id))) == 1
 
 
 def test_the_category_is_preselected_to_the_members_last_one(home):
-    transactions.add_transaction(open_family(home.engine, home.dad.id, home.family.id),
-                                 transactions.TransactionDraft(900, "Bus", "Transport"))
+    transactions.add_transaction(
+        open_family(home.engine, home.dad.id, home.family.id), transactions.TransactionDraft(900, "Bus", "Transport")
+    )
     at = open_page("pages/1_Transactions.py", user_id=home.dad.id, family_id=home.family.id)
     no_exception(at)
     category = by_label(at.sidebar.selectbox, "Category")
@@ -72,17 +79,21 @@ def test_the_category_is_preselected_to_the_members_last_one(home):
 
 
 def test_a_refund_lowers_spending(home):
-    transactions.add_transaction(open_family(home.engine, home.dad.id, home.family.id),
-                                 transactions.TransactionDraft(5000, "Shoes", "Fun"))
+    transactions.add_transaction(
+        open_family(home.engine, home.dad.id, home.family.id), transactions.TransactionDraft(5000, "Shoes", "Fun")
+    )
     at = open_page("app.py", user_id=home.dad.id, family_id=home.family.id)
     at = _fill(at, "20", "Shoes back", refund=True)
     no_exception(at)
-    amounts = sorted(t.amount for t in transactions.list_transactions(open_family(home.engine, home.dad.id, home.family.id)))
+    amounts = sorted(
+        t.amount for t in transactions.list_transactions(open_family(home.engine, home.dad.id, home.family.id))
+    )
     assert amounts == [-2000, 5000]
 
 
 def test_an_entry_made_while_the_database_refuses_connections_is_kept_and_delivered_once(
-        home, owner_engine, databases, tmp_path, monkeypatch):
+    home, owner_engine, databases, tmp_path, monkeypatch
+):
     from sqlalchemy import text
 
     from budget_core import config

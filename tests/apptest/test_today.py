@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from budget_core.services import budgets, transactions
+from budget_core.services import budgets
 
 from .conftest import by_label, markdown_text, no_exception, open_page
 

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from budget_core.services import transactions
-from budget_core.services.transactions import TransactionChanges, TransactionDraft
 from budget_core.services.access import open_family
+from budget_core.services.transactions import TransactionChanges, TransactionDraft
 
 from .conftest import by_label, markdown_text, no_exception, open_page
 
 
 def _add(home, who, amount, description, category="Groceries"):
-    return transactions.add_transaction(open_family(home.engine, who.id, home.family.id),
-                                        TransactionDraft(amount, description, category))
+    return transactions.add_transaction(
+        open_family(home.engine, who.id, home.family.id), TransactionDraft(amount, description, category)
+    )
 
 
 def _table(at) -> str:
@@ -73,8 +72,12 @@ def _conflict(home):
     tx = _add(home, home.dad, 1250, "Pizza", "Dining")
     at = open_page("pages/1_Transactions.py", user_id=home.dad.id, family_id=home.family.id)
     at = _open_editor(at, tx.id)
-    transactions.edit_transaction(open_family(home.engine, home.mom.id, home.family.id), tx.id, tx.row_version,
-                                  TransactionChanges(2000, "Pizza night", "Dining", tx.occurred_on))
+    transactions.edit_transaction(
+        open_family(home.engine, home.mom.id, home.family.id),
+        tx.id,
+        tx.row_version,
+        TransactionChanges(2000, "Pizza night", "Dining", tx.occurred_on),
+    )
     by_label(at.main.text_input, "Amount").input("13")
     at = by_label(at.main.button, "Save changes").click().run()
     no_exception(at)
@@ -111,8 +114,12 @@ def test_deleting_a_row_someone_changed_first_asks_before_deleting(home):
     tx = _add(home, home.dad, 1250, "Pizza", "Dining")
     at = open_page("pages/1_Transactions.py", user_id=home.dad.id, family_id=home.family.id)
     at = _open_editor(at, tx.id)
-    transactions.edit_transaction(open_family(home.engine, home.mom.id, home.family.id), tx.id, tx.row_version,
-                                  TransactionChanges(2000, "Pizza night", "Dining", tx.occurred_on))
+    transactions.edit_transaction(
+        open_family(home.engine, home.mom.id, home.family.id),
+        tx.id,
+        tx.row_version,
+        TransactionChanges(2000, "Pizza night", "Dining", tx.occurred_on),
+    )
     at = by_label(at.main.button, "Delete this transaction").click().run()
     assert any("Mom changed" in w.value for w in at.warning)
     assert len(transactions.list_transactions(open_family(home.engine, home.dad.id, home.family.id))) == 1

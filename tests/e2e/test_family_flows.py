@@ -9,11 +9,11 @@ import pytest
 from playwright.sync_api import expect
 
 from budget_core.services import accounts, families, transactions
-from budget_core.services.transactions import TransactionDraft
 from budget_core.services.access import open_family
+from budget_core.services.transactions import TransactionDraft
 
 from .conftest import PASSWORD
-from .helpers import add_expense, sidebar, sign_in, tile, wait_idle
+from .helpers import add_expense, sidebar, sign_in, wait_idle
 
 pytestmark = pytest.mark.e2e
 
@@ -21,8 +21,16 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture
 def smiths(engine):
     mom = accounts.create_user(engine, "mom@example.com", "Mom", PASSWORD)
-    family = families.create_family(engine, mom.id, name="Smiths", currency="USD", timezone="America/New_York",
-                                    monthly_income=520000, savings_goal=60000, period_start_day=1)
+    family = families.create_family(
+        engine,
+        mom.id,
+        name="Smiths",
+        currency="USD",
+        timezone="America/New_York",
+        monthly_income=520000,
+        savings_goal=60000,
+        period_start_day=1,
+    )
     return engine, mom, family
 
 
@@ -54,8 +62,9 @@ def test_an_invited_member_joins_from_another_browser_and_both_see_each_others_e
     add_expense(dad_page, "42", "Groceries run")
 
     # Mom's open Today page learns about it from the change poller, without her doing anything.
-    expect(mom_page.locator('[data-testid="stToast"]').filter(has_text="Dad spent $42.00 on Groceries run")) \
-        .to_be_visible(timeout=5_000)
+    expect(
+        mom_page.locator('[data-testid="stToast"]').filter(has_text="Dad spent $42.00 on Groceries run")
+    ).to_be_visible(timeout=5_000)
     expect(mom_page.locator('[data-testid="fb-spent-today"]')).to_contain_text("$42.00")
     dad = accounts.find_user(engine, "dad@example.com")
     assert [m.role for m in families.my_families(engine, dad.id)] == ["member"]
@@ -86,8 +95,9 @@ def test_add_edit_and_delete_expenses_and_the_figures_follow(server, new_page, s
 
     _go(page, "Today")
     expect(page.locator('[data-testid="fb-spent-today"]')).to_contain_text("$18.00")
-    assert [(t.description, t.amount) for t in transactions.list_transactions(open_family(engine, mom.id, family.id))] == \
-        [("Pizza", 1800)]
+    assert [
+        (t.description, t.amount) for t in transactions.list_transactions(open_family(engine, mom.id, family.id))
+    ] == [("Pizza", 1800)]
 
 
 def test_a_conflict_between_two_browsers_shows_both_versions_and_keep_mine_wins(server, new_page, smiths):
@@ -111,7 +121,9 @@ def test_a_conflict_between_two_browsers_shows_both_versions_and_keep_mine_wins(
     expect(second.get_by_text("changed this transaction while you were editing it")).to_be_visible()
     expect(second.locator('[data-testid="fb-mine"]')).to_contain_text("$13.00")
     expect(second.locator('[data-testid="fb-theirs"]')).to_contain_text("$20.00")
-    assert transactions.get_transaction(open_family(engine, mom.id, family.id), tx.id).amount == 2000  # nothing overwritten
+    assert (
+        transactions.get_transaction(open_family(engine, mom.id, family.id), tx.id).amount == 2000
+    )  # nothing overwritten
     if os.environ.get("BUDGET_SCREENSHOTS"):
         second.screenshot(path=os.path.join(os.environ["BUDGET_SCREENSHOTS"], "conflict-1280.png"))
     wait_idle(second)

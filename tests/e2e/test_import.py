@@ -13,8 +13,8 @@ from playwright.sync_api import expect
 from sqlalchemy import text
 
 from budget_core.services import accounts, families, transactions
-from budget_core.services.transactions import TransactionDraft
 from budget_core.services.access import open_family
+from budget_core.services.transactions import TransactionDraft
 
 from .conftest import PASSWORD
 from .helpers import sidebar, sign_in
@@ -25,31 +25,48 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture
 def smiths(engine, owner_engine):
     mom = accounts.create_user(engine, "mom@example.com", "Mom", PASSWORD)
-    family = families.create_family(engine, mom.id, name="Smiths", currency="USD", timezone="America/New_York",
-                                    monthly_income=520000, savings_goal=60000, period_start_day=1)
+    family = families.create_family(
+        engine,
+        mom.id,
+        name="Smiths",
+        currency="USD",
+        timezone="America/New_York",
+        monthly_income=520000,
+        savings_goal=60000,
+        period_start_day=1,
+    )
     return engine, owner_engine, mom, family
 
 
 def _stored(owner_engine, family_id: int) -> list[tuple[int, str]]:
     with owner_engine.connect() as conn:
-        return [tuple(r) for r in conn.execute(text(
-            "SELECT amount, description FROM transactions WHERE family_id = :f ORDER BY amount, description"),
-            {"f": family_id})]
+        return [
+            tuple(r)
+            for r in conn.execute(
+                text("SELECT amount, description FROM transactions WHERE family_id = :f ORDER BY amount, description"),
+                {"f": family_id},
+            )
+        ]
 
 
 def _upload(page, name: str, content: str) -> None:
     page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(
-        files=[{"name": name, "mimeType": "text/csv", "buffer": content.encode()}])
+        files=[{"name": name, "mimeType": "text/csv", "buffer": content.encode()}]
+    )
 
 
 def test_a_bank_file_is_previewed_imported_linked_to_a_typed_expense_and_not_imported_twice(server, new_page, smiths):
     engine, owner, mom, family = smiths
     today = datetime.now(ZoneInfo("America/New_York")).date()
-    transactions.add_transaction(open_family(engine, mom.id, family.id), TransactionDraft(4210, "Corner grocer", "Groceries", today))
-    bank_file = ("Date,Description,Amount\n"
-                 f"{today},CORNER GROCER #12,-42.10\n"
-                 f"{today},CITY PARKING,-6.50\n"
-                 f"{today - timedelta(days=1)},BAKERY ROSE,-3.20\n")
+    transactions.add_transaction(
+        open_family(engine, mom.id, family.id), TransactionDraft(4210, "Corner grocer", "Groceries", today)
+    )
+    bank_file = (
+        "Date,Description,Amount\n"
+        f"{today},CORNER GROCER #12,-42.10\n"
+        f"{today},CITY PARKING,-6.50\n"
+        f"{today - timedelta(days=1)},BAKERY ROSE,-3.20\n"
+    )
     page = new_page()
     sign_in(page, server.url, "mom@example.com", PASSWORD)
     sidebar(page).get_by_role("link", name="Import", exact=True).click()
@@ -58,8 +75,9 @@ def test_a_bank_file_is_previewed_imported_linked_to_a_typed_expense_and_not_imp
     _upload(page, "checking.csv", bank_file)
     expect(page.get_by_text("2 new · 0 already imported · 1 linked to expenses typed by hand")).to_be_visible()
     page.get_by_role("button", name="Import: add 2, link 1").click()
-    expect(page.locator('[data-testid="stToast"]').filter(has_text="checking.csv: added 2, 0 duplicates, 1 linked")
-           ).to_be_visible()
+    expect(
+        page.locator('[data-testid="stToast"]').filter(has_text="checking.csv: added 2, 0 duplicates, 1 linked")
+    ).to_be_visible()
     expect(page.get_by_text("= Mom's 'Corner grocer'", exact=False)).to_be_visible()  # the link, for review
     assert _stored(owner, family.id) == [(320, "BAKERY ROSE"), (650, "CITY PARKING"), (4210, "Corner grocer")]
 

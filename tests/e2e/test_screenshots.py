@@ -15,11 +15,18 @@ from budget_core.demo import DEMO_PASSWORD, create_demo
 
 from .helpers import sidebar, sign_in, wait_idle
 
-pytestmark = [pytest.mark.e2e,
-              pytest.mark.skipif(not os.environ.get("BUDGET_SCREENSHOTS"), reason="set BUDGET_SCREENSHOTS=<dir>")]
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(not os.environ.get("BUDGET_SCREENSHOTS"), reason="set BUDGET_SCREENSHOTS=<dir>"),
+]
 
-PAGES = [("today", "Today"), ("transactions", "Transactions"), ("activity", "Activity"),
-         ("plan", "Plan & categories"), ("family", "Family")]
+PAGES = [
+    ("today", "Today"),
+    ("transactions", "Transactions"),
+    ("activity", "Activity"),
+    ("plan", "Plan & categories"),
+    ("family", "Family"),
+]
 
 
 @pytest.mark.parametrize("width, height", [(390, 2400), (1280, 1700)])

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import pytest
 from playwright.sync_api import expect
-from sqlalchemy import create_engine
 
 from budget_core.db.engine import make_engine
 from budget_core.services import accounts, families, transactions
 from budget_core.services.access import open_family
 
 from .conftest import PASSWORD
-from .helpers import add_expense, sidebar, sign_in, tile
+from .helpers import add_expense, sign_in, tile
 
 pytestmark = pytest.mark.e2e
 
@@ -47,13 +46,23 @@ def test_sign_up_create_a_family_and_the_first_sidebar_submit_after_a_fresh_star
 
 def test_a_deep_link_to_transactions_on_a_fresh_server_signs_in_and_works(server, new_page, engine):
     mom = accounts.create_user(engine, "mom@example.com", "Mom", PASSWORD)
-    family = families.create_family(engine, mom.id, name="Smiths", currency="USD", timezone="America/New_York",
-                                    monthly_income=520000, savings_goal=60000, period_start_day=1)
+    family = families.create_family(
+        engine,
+        mom.id,
+        name="Smiths",
+        currency="USD",
+        timezone="America/New_York",
+        monthly_income=520000,
+        savings_goal=60000,
+        period_start_day=1,
+    )
     page = new_page(390, 844)
     sign_in(page, server.url, "mom@example.com", PASSWORD, path="/Transactions")
     expect(page.get_by_role("heading", name="Transactions")).to_be_visible()
     assert page.url.rstrip("/").endswith("/Transactions")
-    page.locator('[data-testid="stExpandSidebarButton"], [data-testid="stSidebarCollapsedControl"] button').first.click()
+    page.locator(
+        '[data-testid="stExpandSidebarButton"], [data-testid="stSidebarCollapsedControl"] button'
+    ).first.click()
     add_expense(page, "9", "Bus ticket")
     expect(page.locator('[data-testid="fb-transactions"]')).to_contain_text("Bus ticket")
     assert [t.amount for t in transactions.list_transactions(open_family(engine, mom.id, family.id))] == [900]

@@ -14,8 +14,8 @@ import pytest
 from playwright.sync_api import expect
 
 from budget_core.services import accounts, families, invitations, transactions
-from budget_core.services.transactions import TransactionDraft
 from budget_core.services.access import open_family
+from budget_core.services.transactions import TransactionDraft
 
 from .conftest import PASSWORD, Server
 from .helpers import add_expense, sidebar, sign_in
@@ -30,9 +30,19 @@ def smiths(engine):
     """Mom (manager) and Dad (member) of the Smiths, made through the services."""
     mom = accounts.create_user(engine, "mom@example.com", "Mom", PASSWORD)
     dad = accounts.create_user(engine, "dad@example.com", "Dad", PASSWORD)
-    family = families.create_family(engine, mom.id, name="Smiths", currency="USD", timezone="America/New_York",
-                                    monthly_income=520000, savings_goal=60000, period_start_day=1)
-    invitations.redeem_invitation(engine, dad.id, invitations.create_invitation(open_family(engine, mom.id, family.id)).token)
+    family = families.create_family(
+        engine,
+        mom.id,
+        name="Smiths",
+        currency="USD",
+        timezone="America/New_York",
+        monthly_income=520000,
+        savings_goal=60000,
+        period_start_day=1,
+    )
+    invitations.redeem_invitation(
+        engine, dad.id, invitations.create_invitation(open_family(engine, mom.id, family.id)).token
+    )
     return engine, mom, dad, family
 
 
@@ -98,8 +108,9 @@ def test_what_a_member_is_typing_survives_another_members_change(server, new_pag
     expect(toast(mom_page, "Dad spent $23.40 on Birthday present for Grandma")).to_be_visible(timeout=SEEN_WITHIN_MS)
 
 
-def test_a_change_wakes_an_open_page_at_once_instead_of_waiting_for_its_poll(db_url, tmp_path, new_page, smiths,
-                                                                               monkeypatch):
+def test_a_change_wakes_an_open_page_at_once_instead_of_waiting_for_its_poll(
+    db_url, tmp_path, new_page, smiths, monkeypatch
+):
     # With a poll timer of a minute, only the server waking the session can show the change in time.
     monkeypatch.setenv("BUDGET_POLL_MS", "60000")
     slow = Server(db_url, tmp_path)
@@ -113,7 +124,9 @@ def test_a_change_wakes_an_open_page_at_once_instead_of_waiting_for_its_poll(db_
         expect(toast(dad_page, "Mom spent $4.20 on Ice cream")).to_be_visible(timeout=SEEN_WITHIN_MS)
         expect(spent_today(dad_page)).to_contain_text("$4.20")
 
-        transactions.add_transaction(open_family(engine, mom.id, family.id), TransactionDraft(1000, "Museum", "Fun"))  # ... or not
+        transactions.add_transaction(
+            open_family(engine, mom.id, family.id), TransactionDraft(1000, "Museum", "Fun")
+        )  # ... or not
         expect(toast(dad_page, "Mom spent $10.00 on Museum")).to_be_visible(timeout=SEEN_WITHIN_MS)
         expect(toast(mom_page, "Mom spent $10.00 on Museum")).to_have_count(0)
         expect(spent_today(mom_page)).to_contain_text("$14.20")  # Mom's own page follows a change made elsewhere
@@ -132,7 +145,9 @@ def test_pages_stay_whole_when_changes_arrive_while_a_member_moves_between_them(
 
     def mom_keeps_spending():
         while not stop.is_set() and len(added) < 60:
-            transactions.add_transaction(open_family(engine, mom.id, family.id), TransactionDraft(100, f"Gum {len(added)}", "Dining"))
+            transactions.add_transaction(
+                open_family(engine, mom.id, family.id), TransactionDraft(100, f"Gum {len(added)}", "Dining")
+            )
             added.append(100)
             time.sleep(0.08)
 

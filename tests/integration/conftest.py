@@ -9,17 +9,25 @@ check made with the app's engine could never fail.
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
+from households import PASSWORD, Household  # noqa: F401 (shared with the other suites; tests import them from here)
 from sqlalchemy import Engine, text
 
 from budget_core.db.engine import make_app_engine, make_engine
 from budget_core.db.scope import unfiltered
-from households import PASSWORD, Household  # noqa: F401 (shared with the other suites; tests import them from here)
 
-LEDGER_TABLES = ("users", "families", "members", "fixed_expenses", "categories", "transactions", "events",
-                 "invitations")
+LEDGER_TABLES = (
+    "users",
+    "families",
+    "members",
+    "fixed_expenses",
+    "categories",
+    "transactions",
+    "events",
+    "invitations",
+)
 
 
 def fingerprint(owner: Engine) -> dict[str, tuple[int, str]]:
@@ -27,7 +35,8 @@ def fingerprint(owner: Engine) -> dict[str, tuple[int, str]]:
     family's rows): equal fingerprints mean nothing was written."""
     sql = " UNION ALL ".join(
         f"SELECT '{t}', count(*), md5(coalesce(string_agg(x::text, '|' ORDER BY x::text), '')) FROM {t} x"
-        for t in LEDGER_TABLES)
+        for t in LEDGER_TABLES
+    )
     with owner.connect() as conn:
         unfiltered(conn)  # every row, or an error: never a fingerprint of what a policy let through
         return {name: (count, digest) for name, count, digest in conn.execute(text(sql))}
@@ -46,5 +55,3 @@ def module_engines(databases) -> Iterator[tuple[Engine, Engine]]:
     app.dispose()
     owner.dispose()
     databases.drop(name)
-
-

@@ -23,7 +23,7 @@ Eve's family has a transaction too; it must never show up.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import polars as pl
 import pytest
@@ -31,17 +31,20 @@ import pytest
 from budget_core import analytics
 from budget_core.errors import PermissionDenied, ValidationError
 from budget_core.services import budgets, categories, members, transactions
-from budget_core.services.transactions import TransactionDraft
 from budget_core.services.access import open_family
+from budget_core.services.transactions import TransactionDraft
 
-NOW = datetime(2026, 11, 25, 12, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 25, 12, tzinfo=UTC)
 ON = date(2026, 11, 10)
 NOV = (date(2026, 11, 1), ON)
 
 
 def _add(home, who, category, amount, description, day, refund=False, family=None):
-    transactions.add_transaction(open_family(home.engine, who.id, family or home.family.id),
-                                 TransactionDraft(amount, description, category, day, refund=refund), now=NOW)
+    transactions.add_transaction(
+        open_family(home.engine, who.id, family or home.family.id),
+        TransactionDraft(amount, description, category, day, refund=refund),
+        now=NOW,
+    )
 
 
 @pytest.fixture
@@ -139,7 +142,9 @@ def test_spending_by_category_rolls_subcategories_up_and_nets_refunds(november):
 def test_subcategory_drill_down_shows_the_parents_own_spending_apart(november):
     dining = november.by_subcategory.filter(pl.col("parent_category") == "Dining")
     assert _rows(dining, "subcategory", "amount_minor", "transactions") == [
-        ("(Dining itself)", 6000, 1), ("Coffee", 1000, 2)]
+        ("(Dining itself)", 6000, 1),
+        ("Coffee", 1000, 2),
+    ]
     assert dining.get_column("share").to_list() == pytest.approx([6 / 7, 1 / 7])
     assert november.drillable == ["Dining"]
     assert november.subcategory_chart("Dining").to_dict()["title"]["text"] == "Dining: by subcategory"
@@ -155,39 +160,68 @@ def test_spending_by_member(november):
 
 def test_weekday_averages_divide_by_how_often_each_weekday_occurs_in_the_range(november):
     assert _rows(november.by_weekday, "weekday_name", "amount_minor", "days", "average_minor") == [
-        ("Mon", 16450, 2, 8225), ("Tue", 550, 2, 275), ("Wed", 0, 1, 0), ("Thu", 0, 1, 0),
-        ("Fri", 6000, 1, 6000), ("Sat", -2000, 1, -2000), ("Sun", 0, 2, 0)]
+        ("Mon", 16450, 2, 8225),
+        ("Tue", 550, 2, 275),
+        ("Wed", 0, 1, 0),
+        ("Thu", 0, 1, 0),
+        ("Fri", 6000, 1, 6000),
+        ("Sat", -2000, 1, -2000),
+        ("Sun", 0, 2, 0),
+    ]
 
 
 def test_top_descriptions_group_case_and_spacing_and_leave_fixed_costs_out(november):
     assert _rows(november.top_descriptions, "description", "transactions", "amount_minor") == [
-        ("Supermarket", 2, 10000), ("Pizza night", 1, 6000), ("Bus pass", 1, 4000), ("Coffee", 2, 1000)]
+        ("Supermarket", 2, 10000),
+        ("Pizza night", 1, 6000),
+        ("Bus pass", 1, 4000),
+        ("Coffee", 2, 1000),
+    ]
 
 
 def test_totals(november):
     t = november.totals
-    assert (t.spending, t.variable, t.fixed, t.saved, t.income, t.transactions) == \
-        (171000, 21000, 150000, 30000, 520000, 9)
+    assert (t.spending, t.variable, t.fixed, t.saved, t.income, t.transactions) == (
+        171000,
+        21000,
+        150000,
+        30000,
+        520000,
+        9,
+    )
     assert t.left_over == 520000 - 171000 - 30000
 
 
 def test_month_over_month_by_budget_period_and_savings_progress(smiths):
     result = analytics.insights(smiths.access(), date(2026, 10, 1), ON, on=ON)
-    assert _rows(result.by_period, "label", "fixed_minor", "variable_minor", "savings_minor", "income_minor",
-                 "spending_minor", "complete") == [
+    assert _rows(
+        result.by_period,
+        "label",
+        "fixed_minor",
+        "variable_minor",
+        "savings_minor",
+        "income_minor",
+        "spending_minor",
+        "complete",
+    ) == [
         ("Oct 2026", 150000, 8000, 50000, 520000, 158000, True),
-        ("Nov 2026", 150000, 21000, 30000, 520000, 171000, False)]
+        ("Nov 2026", 150000, 21000, 30000, 520000, 171000, False),
+    ]
     assert result.by_period.get_column("change").to_list()[0] is None
     assert result.by_period.get_column("change")[1] == pytest.approx(171000 / 158000 - 1)
     assert _rows(result.savings, "label", "saved_minor", "goal_minor", "cumulative_minor") == [
-        ("Oct 2026", 50000, 60000, 50000), ("Nov 2026", 30000, 60000, 80000)]
+        ("Oct 2026", 50000, 60000, 50000),
+        ("Nov 2026", 30000, 60000, 80000),
+    ]
     assert result.savings.get_column("progress").to_list() == pytest.approx([5 / 6, 0.5])
 
 
 def test_periods_follow_the_familys_start_day():
     table = analytics.periods(15, date(2026, 1, 20), date(2026, 3, 14))
     assert _rows(table, "period_start", "period_end") == [
-        (date(2026, 1, 15), date(2026, 2, 14)), (date(2026, 2, 15), date(2026, 3, 14))]
+        (date(2026, 1, 15), date(2026, 2, 14)),
+        (date(2026, 2, 15), date(2026, 3, 14)),
+    ]
 
 
 def test_projection_agrees_with_the_today_overview(smiths, november):
@@ -213,7 +247,11 @@ def test_today_charts_draw_the_overview_allowance_and_this_periods_categories(sm
     assert "At this pace: $630.00 by Nov 30" in spec["title"]["subtitle"]
     cats = next(iter(by_category.to_dict()["datasets"].values()))
     assert {v["category"]: v["amount_label"] for v in cats} == {
-        "Housing": "$1,500.00", "Groceries": "$100.00", "Dining": "$70.00", "Transport": "$40.00"}
+        "Housing": "$1,500.00",
+        "Groceries": "$100.00",
+        "Dining": "$70.00",
+        "Transport": "$40.00",
+    }
 
 
 def test_every_insights_chart_serialises_to_valid_vega_lite(november):
@@ -244,25 +282,39 @@ def test_load_keeps_quotes_commas_backslashes_and_unicode_intact(home):
     odd = accounts.create_user(home.engine, "jo@example.com", 'Jo "JJ" O\'Brien, Jr.', "correct horse battery")
     token = invitations.create_invitation(open_family(home.engine, home.mom.id, home.family.id)).token
     invitations.redeem_invitation(home.engine, odd.id, token)
-    categories.add_category(open_family(home.engine, home.mom.id, home.family.id), 'Café, "bar" \\ más', parent="Dining")
+    categories.add_category(
+        open_family(home.engine, home.mom.id, home.family.id), 'Café, "bar" \\ más', parent="Dining"
+    )
     text = 'Crêpes 🥞, "two" \\N NULL ,,'
     _add(home, odd, 'Dining › Café, "bar" \\ más', 1234, text, date(2026, 11, 3))
     tx = analytics.load_transactions(home.access())
     row = tx.row(0, named=True)
-    assert (row["member"], row["category"], row["parent_category"], row["description"], row["amount_minor"]) == \
-        ('Jo "JJ" O\'Brien, Jr.', 'Café, "bar" \\ más', "Dining", text, 1234)
+    assert (row["member"], row["category"], row["parent_category"], row["description"], row["amount_minor"]) == (
+        'Jo "JJ" O\'Brien, Jr.',
+        'Café, "bar" \\ más',
+        "Dining",
+        text,
+        1234,
+    )
 
 
 def test_load_returns_exactly_the_rows_of_the_joined_select(smiths):
     from sqlalchemy import text as sql_text
 
     params = analytics.query_params(smiths.family.id, date(2026, 10, 2), date(2026, 11, 9))
-    query = analytics.SELECT_SQL.replace("%(family_id)s", ":family_id").replace(
-        "%(date_from)s", ":date_from").replace("%(date_to)s", ":date_to")
+    query = (
+        analytics.SELECT_SQL.replace("%(family_id)s", ":family_id")
+        .replace("%(date_from)s", ":date_from")
+        .replace("%(date_to)s", ":date_to")
+    )
     with smiths.owner.connect() as conn:  # the reference reads every row, past row-level security
         expected = sorted(tuple(r) for r in conn.execute(sql_text(query), params).all())
     tx = analytics.load_transactions(smiths.access(), date(2026, 10, 2), date(2026, 11, 9))
-    got = sorted(tuple(r) for r in tx.drop("amount").with_columns(
-        pl.col("kind", "category", "parent_category", "member", "currency").cast(pl.String)).iter_rows())
+    got = sorted(
+        tuple(r)
+        for r in tx.drop("amount")
+        .with_columns(pl.col("kind", "category", "parent_category", "member", "currency").cast(pl.String))
+        .iter_rows()
+    )
     assert got == [tuple(v.strip() if k == 8 else v for k, v in enumerate(r)) for r in expected]
     assert len(got) == 11  # Oct 5 … Nov 9, both ends included

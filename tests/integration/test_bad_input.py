@@ -12,16 +12,16 @@ from decimal import Decimal
 
 import pytest
 
-from budget_core.errors import NotFound, PermissionDenied, ValidationError
 from budget_core.domain.money import MAX_MINOR, parse_amount
+from budget_core.errors import NotFound, PermissionDenied, ValidationError
 from budget_core.services import accounts, categories, families, invitations, members
+from budget_core.services.access import open_family
 from budget_core.services.transactions import (
     TransactionChanges,
     TransactionDraft,
     add_transaction,
     edit_transaction,
 )
-from budget_core.services.access import open_family
 
 from .conftest import fingerprint
 
@@ -61,7 +61,9 @@ def world(module_engines) -> World:
     yen = families.create_family(engine, mom.id, name="Tanakas", currency="JPY", timezone="Asia/Tokyo", **plan)
     dinar = families.create_family(engine, mom.id, name="Sabahs", currency="KWD", timezone="Asia/Kuwait", **plan)
     fixed = families.add_fixed_expense(open_family(engine, mom.id, family.id), "Rent", 150000)
-    invitations.redeem_invitation(engine, dad.id, invitations.create_invitation(open_family(engine, mom.id, family.id)).token)
+    invitations.redeem_invitation(
+        engine, dad.id, invitations.create_invitation(open_family(engine, mom.id, family.id)).token
+    )
     gym = categories.add_category(open_family(engine, mom.id, family.id), "Gym", "variable")
     categories.archive_category(open_family(engine, mom.id, family.id), gym.id)
     categories.add_category(open_family(engine, mom.id, family.id), "Coffee", parent="Dining")
@@ -87,8 +89,14 @@ def edit(w: World, amount=1500, description="Lunch", category="Dining", **kw):
 
 
 def new_family(w: World, **changes):
-    fields = dict(name="Joneses", currency="USD", timezone="Europe/London", monthly_income=100000,
-                  savings_goal=0, period_start_day=1)
+    fields = dict(
+        name="Joneses",
+        currency="USD",
+        timezone="Europe/London",
+        monthly_income=100000,
+        savings_goal=0,
+        period_start_day=1,
+    )
     return families.create_family(w.engine, w.mom.id, **{**fields, **changes})
 
 
@@ -102,8 +110,12 @@ CASES = [
     # amounts, as minor units reaching the service
     ("zero amount", lambda w: add(w, 0), V, "must be more than zero"),
     ("negative amount not marked as a refund", lambda w: add(w, -500), V, "mark it as a refund"),
-    ("refund against an income category", lambda w: add(w, 500, "Bonus back", "Salary", refund=True), V,
-     "refund goes against an expense category"),
+    (
+        "refund against an income category",
+        lambda w: add(w, 500, "Bonus back", "Salary", refund=True),
+        V,
+        "refund goes against an expense category",
+    ),
     ("amount over 1e12 minor units", lambda w: add(w, MAX_MINOR + 1), V, "larger than any household amount"),
     ("refund over 1e12 minor units", lambda w: add(w, MAX_MINOR + 1, refund=True), V, "larger than any"),
     ("amount as text", lambda w: add(w, "15.00"), V, "whole number of minor units"),
@@ -123,8 +135,12 @@ CASES = [
     ("blank description", lambda w: add(w, description=" \t\n "), V, "Describe the expense"),
     ("500-character description", lambda w: add(w, description="x" * 500), V, "under 500 characters"),
     ("5000-character description", lambda w: add(w, description="x" * 5000), V, "under 500 characters"),
-    ("date over a year ahead", lambda w: add(w, occurred_on=date.today() + timedelta(days=400)), V,
-     "more than a year ahead"),
+    (
+        "date over a year ahead",
+        lambda w: add(w, occurred_on=date.today() + timedelta(days=400)),
+        V,
+        "more than a year ahead",
+    ),
     ("date before 1970", lambda w: add(w, occurred_on=date(1969, 12, 31)), V, "too far in the past"),
     ("date as text", lambda w: add(w, occurred_on="2026-04-05"), V, "calendar date"),
     # categories
@@ -143,13 +159,22 @@ CASES = [
     ("edit to 500 characters", lambda w: edit(w, description="y" * 500), V, "under 500 characters"),
     ("edit to an archived category", lambda w: edit(w, category="Gym"), V, "'Gym' is archived"),
     ("edit to an unknown category", lambda w: edit(w, category="Yachts"), N, "no category 'Yachts'"),
-    ("edit of an unknown transaction",
-     lambda w: edit_transaction(open_family(w.engine, w.dad.id, w.family.id), 987654321, 1,
-                                TransactionChanges(100, "x", "Dining", APRIL_5)), N, "no transaction 987654321"),
+    (
+        "edit of an unknown transaction",
+        lambda w: edit_transaction(
+            open_family(w.engine, w.dad.id, w.family.id), 987654321, 1, TransactionChanges(100, "x", "Dining", APRIL_5)
+        ),
+        N,
+        "no transaction 987654321",
+    ),
     # creating a family
     ("unknown currency on create", lambda w: new_family(w, currency="XYZ"), V, "'XYZ' is not a currency code"),
-    ("unknown time zone on create", lambda w: new_family(w, timezone="Mars/Olympus_Mons"), V,
-     "not a time zone we know; use an IANA name"),
+    (
+        "unknown time zone on create",
+        lambda w: new_family(w, timezone="Mars/Olympus_Mons"),
+        V,
+        "not a time zone we know; use an IANA name",
+    ),
     ("start day 0 on create", lambda w: new_family(w, period_start_day=0), V, "from 1 to 31, not 0"),
     ("start day 32 on create", lambda w: new_family(w, period_start_day=32), V, "from 1 to 31, not 32"),
     ("negative income on create", lambda w: new_family(w, monthly_income=-1), V, "monthly income cannot be negative"),
@@ -163,59 +188,130 @@ CASES = [
     ("negative savings goal", lambda w: plan(w, savings_goal=-100), V, "savings goal cannot be negative"),
     ("unknown part of the plan", lambda w: plan(w, allowance=5), V, "not parts of the plan: allowance"),
     # fixed expenses
-    ("zero fixed expense",
-     lambda w: families.add_fixed_expense(open_family(w.engine, w.mom.id, w.family.id), "Gym", 0), V, "more than zero"),
-    ("negative fixed expense",
-     lambda w: families.add_fixed_expense(open_family(w.engine, w.mom.id, w.family.id), "Gym", -5), V, "cannot be negative"),
-    ("absurd fixed expense",
-     lambda w: families.add_fixed_expense(open_family(w.engine, w.mom.id, w.family.id), "Gym", MAX_MINOR + 1), V,
-     "larger than any"),
-    ("unnamed fixed expense",
-     lambda w: families.add_fixed_expense(open_family(w.engine, w.mom.id, w.family.id), "", 100), V, "Name the fixed expense"),
-    ("removing an unknown fixed expense",
-     lambda w: families.remove_fixed_expense(open_family(w.engine, w.mom.id, w.family.id), 987654321), N, "no fixed expense"),
+    (
+        "zero fixed expense",
+        lambda w: families.add_fixed_expense(open_family(w.engine, w.mom.id, w.family.id), "Gym", 0),
+        V,
+        "more than zero",
+    ),
+    (
+        "negative fixed expense",
+        lambda w: families.add_fixed_expense(open_family(w.engine, w.mom.id, w.family.id), "Gym", -5),
+        V,
+        "cannot be negative",
+    ),
+    (
+        "absurd fixed expense",
+        lambda w: families.add_fixed_expense(open_family(w.engine, w.mom.id, w.family.id), "Gym", MAX_MINOR + 1),
+        V,
+        "larger than any",
+    ),
+    (
+        "unnamed fixed expense",
+        lambda w: families.add_fixed_expense(open_family(w.engine, w.mom.id, w.family.id), "", 100),
+        V,
+        "Name the fixed expense",
+    ),
+    (
+        "removing an unknown fixed expense",
+        lambda w: families.remove_fixed_expense(open_family(w.engine, w.mom.id, w.family.id), 987654321),
+        N,
+        "no fixed expense",
+    ),
     # categories
-    ("unnamed category", lambda w: categories.add_category(open_family(w.engine, w.mom.id, w.family.id), " ", "variable"), V,
-     "Give the category a name"),
-    ("unknown category kind", lambda w: categories.add_category(open_family(w.engine, w.mom.id, w.family.id), "Art", "luxury"),
-     V, "one of: fixed, variable, savings, income"),
-    ("duplicate category", lambda w: categories.add_category(open_family(w.engine, w.mom.id, w.family.id), "dining", "variable"),
-     V, "already a category called 'dining'"),
-    ("subcategory of a subcategory",
-     lambda w: categories.add_category(open_family(w.engine, w.mom.id, w.family.id), "Latte", parent="Dining › Coffee"), V,
-     "one level deep"),
-    ("subcategory of an archived category",
-     lambda w: categories.add_category(open_family(w.engine, w.mom.id, w.family.id), "Yoga", parent=w.gym_id), V,
-     "'Gym' is archived"),
-    ("renaming onto an existing name",
-     lambda w: categories.rename_category(open_family(w.engine, w.mom.id, w.family.id), w.fun_id, "Groceries"), V,
-     "already a category called 'Groceries'"),
+    (
+        "unnamed category",
+        lambda w: categories.add_category(open_family(w.engine, w.mom.id, w.family.id), " ", "variable"),
+        V,
+        "Give the category a name",
+    ),
+    (
+        "unknown category kind",
+        lambda w: categories.add_category(open_family(w.engine, w.mom.id, w.family.id), "Art", "luxury"),
+        V,
+        "one of: fixed, variable, savings, income",
+    ),
+    (
+        "duplicate category",
+        lambda w: categories.add_category(open_family(w.engine, w.mom.id, w.family.id), "dining", "variable"),
+        V,
+        "already a category called 'dining'",
+    ),
+    (
+        "subcategory of a subcategory",
+        lambda w: categories.add_category(
+            open_family(w.engine, w.mom.id, w.family.id), "Latte", parent="Dining › Coffee"
+        ),
+        V,
+        "one level deep",
+    ),
+    (
+        "subcategory of an archived category",
+        lambda w: categories.add_category(open_family(w.engine, w.mom.id, w.family.id), "Yoga", parent=w.gym_id),
+        V,
+        "'Gym' is archived",
+    ),
+    (
+        "renaming onto an existing name",
+        lambda w: categories.rename_category(open_family(w.engine, w.mom.id, w.family.id), w.fun_id, "Groceries"),
+        V,
+        "already a category called 'Groceries'",
+    ),
     # members
-    ("unknown role", lambda w: members.change_role(open_family(w.engine, w.mom.id, w.family.id), w.dad.id, "owner"), V,
-     "'manager' or 'member', not 'owner'"),
-    ("the last manager stepping down",
-     lambda w: members.change_role(open_family(w.engine, w.mom.id, w.family.id), w.mom.id, "member"), V,
-     "needs at least one manager"),
-    ("the last manager removing herself",
-     lambda w: members.remove_member(open_family(w.engine, w.mom.id, w.family.id), w.mom.id), V, "needs at least one manager"),
+    (
+        "unknown role",
+        lambda w: members.change_role(open_family(w.engine, w.mom.id, w.family.id), w.dad.id, "owner"),
+        V,
+        "'manager' or 'member', not 'owner'",
+    ),
+    (
+        "the last manager stepping down",
+        lambda w: members.change_role(open_family(w.engine, w.mom.id, w.family.id), w.mom.id, "member"),
+        V,
+        "needs at least one manager",
+    ),
+    (
+        "the last manager removing herself",
+        lambda w: members.remove_member(open_family(w.engine, w.mom.id, w.family.id), w.mom.id),
+        V,
+        "needs at least one manager",
+    ),
     # invitations
-    ("invitation for an unknown role",
-     lambda w: invitations.create_invitation(open_family(w.engine, w.mom.id, w.family.id), role="owner"), V,
-     "'member' or a 'manager', not 'owner'"),
+    (
+        "invitation for an unknown role",
+        lambda w: invitations.create_invitation(open_family(w.engine, w.mom.id, w.family.id), role="owner"),
+        V,
+        "'member' or a 'manager', not 'owner'",
+    ),
     # accounts
-    ("malformed email", lambda w: accounts.create_user(w.engine, "dad-at-home", "Dad", PASSWORD), V,
-     "should look like name@example.com"),
-    ("short password", lambda w: accounts.create_user(w.engine, "kid@example.com", "Kid", "abc"), V,
-     "at least 8 characters"),
-    ("common password", lambda w: accounts.create_user(w.engine, "kid@example.com", "Kid", "password"), V,
-     "most common ones"),
-    ("email already used", lambda w: accounts.create_user(w.engine, "MOM@example.com", "Mom 2", PASSWORD), V,
-     "already an account for MOM@example.com; sign in instead"),
+    (
+        "malformed email",
+        lambda w: accounts.create_user(w.engine, "dad-at-home", "Dad", PASSWORD),
+        V,
+        "should look like name@example.com",
+    ),
+    (
+        "short password",
+        lambda w: accounts.create_user(w.engine, "kid@example.com", "Kid", "abc"),
+        V,
+        "at least 8 characters",
+    ),
+    (
+        "common password",
+        lambda w: accounts.create_user(w.engine, "kid@example.com", "Kid", "password"),
+        V,
+        "most common ones",
+    ),
+    (
+        "email already used",
+        lambda w: accounts.create_user(w.engine, "MOM@example.com", "Mom 2", PASSWORD),
+        V,
+        "already an account for MOM@example.com; sign in instead",
+    ),
 ]
 
 
-@pytest.mark.parametrize("attempt, error, fragment",
-                         [pytest.param(a, e, f, id=i) for i, a, e, f in CASES])
+@pytest.mark.parametrize("attempt, error, fragment", [pytest.param(a, e, f, id=i) for i, a, e, f in CASES])
 def test_bad_input_is_refused_with_a_reason_and_writes_nothing(world, attempt, error, fragment):
     before = fingerprint(world.owner)
     with pytest.raises(error) as refused:
@@ -225,24 +321,38 @@ def test_bad_input_is_refused_with_a_reason_and_writes_nothing(world, attempt, e
 
 
 def test_the_largest_amount_and_a_499_character_description_are_accepted(home):
-    tx = add_transaction(open_family(home.engine, home.dad.id, home.family.id),
-                         TransactionDraft(MAX_MINOR, "x" * 499, "Dining", APRIL_5))
+    tx = add_transaction(
+        open_family(home.engine, home.dad.id, home.family.id), TransactionDraft(MAX_MINOR, "x" * 499, "Dining", APRIL_5)
+    )
     assert (tx.amount, len(tx.description)) == (MAX_MINOR, 499)
 
 
 def test_typed_amounts_in_each_currency_are_stored_in_its_minor_unit(home):
     engine, mom = home.engine, home.mom.id
     stored = {}
-    for currency, zone, typed in [("USD", "America/Chicago", "15.50"), ("JPY", "Asia/Tokyo", "1,500"),
-                                  ("KWD", "Asia/Kuwait", "1.234")]:
-        fam = families.create_family(engine, mom, name=currency, currency=currency, timezone=zone,
-                                     monthly_income=100000, savings_goal=0, period_start_day=1)
+    for currency, zone, typed in [
+        ("USD", "America/Chicago", "15.50"),
+        ("JPY", "Asia/Tokyo", "1,500"),
+        ("KWD", "Asia/Kuwait", "1.234"),
+    ]:
+        fam = families.create_family(
+            engine,
+            mom,
+            name=currency,
+            currency=currency,
+            timezone=zone,
+            monthly_income=100000,
+            savings_goal=0,
+            period_start_day=1,
+        )
         draft = TransactionDraft(parse_amount(typed, currency), "Tea", "Dining", APRIL_5)
         stored[currency] = add_transaction(open_family(engine, mom, fam.id), draft).amount
     assert stored == {"USD": 1550, "JPY": 1500, "KWD": 1234}
 
 
 def test_descriptions_are_stored_with_their_whitespace_tidied(home):
-    tx = add_transaction(open_family(home.engine, home.dad.id, home.family.id),
-                         TransactionDraft(100, "  Lunch \n with   Eve ", "Dining", APRIL_5))
+    tx = add_transaction(
+        open_family(home.engine, home.dad.id, home.family.id),
+        TransactionDraft(100, "  Lunch \n with   Eve ", "Dining", APRIL_5),
+    )
     assert tx.description == "Lunch with Eve"

@@ -33,9 +33,25 @@ def budget(engine):
 @pytest.fixture
 def family_id(budget):
     budget("user", "add", "mom@example.com", "--name", "Mom", input="correct horse battery\n")
-    out = budget("family", "create", "--name", "Smiths", "--owner", "mom@example.com", "--currency", "USD",
-                 "--timezone", "America/New_York", "--income", "5200.00", "--savings", "600.00",
-                 "--start-day", "1", "--json")
+    out = budget(
+        "family",
+        "create",
+        "--name",
+        "Smiths",
+        "--owner",
+        "mom@example.com",
+        "--currency",
+        "USD",
+        "--timezone",
+        "America/New_York",
+        "--income",
+        "5200.00",
+        "--savings",
+        "600.00",
+        "--start-day",
+        "1",
+        "--json",
+    )
     return json.loads(out.stdout)["family_id"]
 
 
@@ -45,14 +61,45 @@ def test_the_walkthrough_from_family_to_daily_budget(budget, family_id):
     assert set(invite) >= {"token", "url", "expires_at"} and invite["token"] in invite["url"]
     budget("user", "add", "dad@example.com", "--name", "Dad", input="another good secret\n")
     budget("invite", "redeem", invite["token"], "--email", "dad@example.com")
-    added = json.loads(budget("add", "--family", family_id, "--amount", "15.00", "--description", "Lunch",
-                              "--category", "Dining", "--by", "dad@example.com", "--on", "2026-11-10",
-                              "--json").stdout)
+    added = json.loads(
+        budget(
+            "add",
+            "--family",
+            family_id,
+            "--amount",
+            "15.00",
+            "--description",
+            "Lunch",
+            "--category",
+            "Dining",
+            "--by",
+            "dad@example.com",
+            "--on",
+            "2026-11-10",
+            "--json",
+        ).stdout
+    )
     assert added["amount"] == "15.00" and added["category"] == "Dining" and added["row_version"] == 1
-    edited = json.loads(budget("edit", "--family", family_id, "--id", added["id"], "--row-version", 1,
-                               "--amount", "18.00", "--by", "dad@example.com", "--json").stdout)
+    edited = json.loads(
+        budget(
+            "edit",
+            "--family",
+            family_id,
+            "--id",
+            added["id"],
+            "--row-version",
+            1,
+            "--amount",
+            "18.00",
+            "--by",
+            "dad@example.com",
+            "--json",
+        ).stdout
+    )
     assert edited["amount"] == "18.00" and edited["row_version"] == 2
-    day = json.loads(budget("daily", "--family", family_id, "--on", "2026-11-11", "--by", "dad@example.com", "--json").stdout)
+    day = json.loads(
+        budget("daily", "--family", family_id, "--on", "2026-11-11", "--by", "dad@example.com", "--json").stdout
+    )
     # (520000 - 150000 - 60000 - 1800) // 20 days left (11th..30th)
     assert day["allowance_today"] == f"{(520000 - 150000 - 60000 - 1800) // 20 / 100:.2f}"
     assert (day["period_start"], day["period_end"], day["days_left"]) == ("2026-11-01", "2026-11-30", 20)
@@ -65,25 +112,65 @@ def test_the_walkthrough_from_family_to_daily_budget(budget, family_id):
 
 
 def test_a_stale_edit_fails_with_one_line_and_changes_nothing(budget, family_id):
-    added = json.loads(budget("add", "--family", family_id, "--amount", "9.99", "--description", "Tea",
-                              "--category", "Dining", "--by", "mom@example.com", "--json").stdout)
-    budget("edit", "--family", family_id, "--id", added["id"], "--row-version", 1, "--amount", "5",
-           "--by", "mom@example.com")
-    stale = budget("edit", "--family", family_id, "--id", added["id"], "--row-version", 1, "--amount", "7",
-                   "--by", "mom@example.com", ok=False)
+    added = json.loads(
+        budget(
+            "add",
+            "--family",
+            family_id,
+            "--amount",
+            "9.99",
+            "--description",
+            "Tea",
+            "--category",
+            "Dining",
+            "--by",
+            "mom@example.com",
+            "--json",
+        ).stdout
+    )
+    budget(
+        "edit",
+        "--family",
+        family_id,
+        "--id",
+        added["id"],
+        "--row-version",
+        1,
+        "--amount",
+        "5",
+        "--by",
+        "mom@example.com",
+    )
+    stale = budget(
+        "edit",
+        "--family",
+        family_id,
+        "--id",
+        added["id"],
+        "--row-version",
+        1,
+        "--amount",
+        "7",
+        "--by",
+        "mom@example.com",
+        ok=False,
+    )
     assert stale.exit_code == 1
     assert stale.stderr.count("\n") == 1 and "version 1" in stale.stderr and "version 2" in stale.stderr
 
 
-@pytest.mark.parametrize("args, fragment", [
-    (["--amount", "abc"], "not an amount"),
-    (["--amount", "15.555"], "at most 2 decimals"),
-    (["--amount", "0"], "must not be zero"),
-    (["--amount", "-5"], "refund"),
-    (["--category", "Nope"], "no category 'Nope'"),
-    (["--by", "nobody@example.com"], "No account uses nobody@example.com"),
-    (["--on", "2026-02-30"], "not a date"),
-])
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (["--amount", "abc"], "not an amount"),
+        (["--amount", "15.555"], "at most 2 decimals"),
+        (["--amount", "0"], "must not be zero"),
+        (["--amount", "-5"], "refund"),
+        (["--category", "Nope"], "no category 'Nope'"),
+        (["--by", "nobody@example.com"], "No account uses nobody@example.com"),
+        (["--on", "2026-02-30"], "not a date"),
+    ],
+)
 def test_bad_add_input_gets_one_actionable_line_and_writes_nothing(budget, family_id, owner_engine, args, fragment):
     from sqlalchemy import text
 
@@ -102,8 +189,12 @@ def test_demo_creates_four_members_and_two_months_of_spending(budget, owner_engi
 
     out = json.loads(budget("demo", "--json").stdout)
     with owner_engine.connect() as conn:
-        members = conn.execute(text("SELECT count(*) FROM members WHERE family_id = :f"), {"f": out["family_id"]}).scalar()
-        months = conn.execute(text("SELECT count(DISTINCT date_trunc('month', occurred_on)) FROM transactions")).scalar()
+        members = conn.execute(
+            text("SELECT count(*) FROM members WHERE family_id = :f"), {"f": out["family_id"]}
+        ).scalar()
+        months = conn.execute(
+            text("SELECT count(DISTINCT date_trunc('month', occurred_on)) FROM transactions")
+        ).scalar()
     assert members == 4 and months >= 2
     assert "mom@demo.family" in out["emails"]
 
@@ -128,8 +219,13 @@ def test_every_command_has_an_example_and_is_in_the_readme():
 
 def test_the_installed_command_prints_no_traceback_when_the_database_is_unreachable(tmp_path):
     env = {**os.environ, "BUDGET_DATABASE_URL": "postgresql://nobody@127.0.0.1:9/none?connect_timeout=2"}
-    result = subprocess.run([sys.executable, "-m", "budget_core.cli", "daily", "--family", "1", "--by", "mom@example.com"],
-                            capture_output=True, text=True, env=env, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "budget_core.cli", "daily", "--family", "1", "--by", "mom@example.com"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
     assert result.returncode != 0
     assert "Traceback" not in result.stderr
     assert "cannot reach the database" in result.stderr
@@ -145,10 +241,22 @@ READS = {
 
 
 @pytest.mark.parametrize("read", READS)
-def test_every_read_refuses_a_non_member_in_one_line_and_prints_nothing_of_the_family(budget, family_id, read,
-                                                                                      tmp_path):
-    budget("add", "--family", family_id, "--amount", "15.00", "--description", "Secret lunch",
-           "--category", "Dining", "--by", "mom@example.com")
+def test_every_read_refuses_a_non_member_in_one_line_and_prints_nothing_of_the_family(
+    budget, family_id, read, tmp_path
+):
+    budget(
+        "add",
+        "--family",
+        family_id,
+        "--amount",
+        "15.00",
+        "--description",
+        "Secret lunch",
+        "--category",
+        "Dining",
+        "--by",
+        "mom@example.com",
+    )
     budget("user", "add", "eve@example.com", "--name", "Eve", input="another good secret\n")
     command, *rest = READS[read][0].split(), *READS[read][1:]
     args = [*command, *[a.format(tmp=tmp_path) for a in rest], "--family", family_id, "--by", "eve@example.com"]

@@ -4,15 +4,16 @@ most, and a cache keyed by (family, version, date) so an answer is never stale."
 from __future__ import annotations
 
 from contextlib import contextmanager
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import event
 
 from budget_core.domain.allowance import DayTotal, Plan, compute_daily_budget, month_overview
-from budget_core.errors import NotFound, PermissionDenied
 from budget_core.domain.period import local_today
+from budget_core.errors import PermissionDenied
 from budget_core.services import activity, budgets, categories, families
+from budget_core.services.access import open_family
 from budget_core.services.transactions import (
     TransactionChanges,
     TransactionDraft,
@@ -21,7 +22,6 @@ from budget_core.services.transactions import (
     edit_transaction,
     list_transactions,
 )
-from budget_core.services.access import open_family
 
 D = date
 APRIL_5 = D(2026, 4, 5)
@@ -43,8 +43,10 @@ def counting_queries(engine):
 
 
 def spend(home, amount, category, day, description="Spending", *, by=None, refund=False, family=None):
-    return add_transaction(open_family(home.engine, by or home.mom.id, family or home.family.id),
-                           TransactionDraft(amount, description, category, day, refund=refund))
+    return add_transaction(
+        open_family(home.engine, by or home.mom.id, family or home.family.id),
+        TransactionDraft(amount, description, category, day, refund=refund),
+    )
 
 
 def april(home):
@@ -67,7 +69,10 @@ def pure_budget(home, on: date):
     fam = open_family(home.engine, home.mom.id, home.family.id).family
     fixed = sum(x.amount for x in families.list_fixed_expenses(open_family(home.engine, home.mom.id, home.family.id)))
     plan = Plan(fam.monthly_income, fixed, fam.savings_goal, fam.period_start_day)
-    totals = [DayTotal(t.occurred_on, t.kind, t.amount) for t in list_transactions(open_family(home.engine, home.mom.id, fam.id))]
+    totals = [
+        DayTotal(t.occurred_on, t.kind, t.amount)
+        for t in list_transactions(open_family(home.engine, home.mom.id, fam.id))
+    ]
     return plan, totals, compute_daily_budget(plan, totals, on)
 
 
@@ -106,14 +111,14 @@ def test_the_month_overview_through_the_service_matches_the_pure_overview(home):
 
 
 def test_without_a_date_the_answer_is_for_today_in_the_familys_time_zone(home):
-    before = local_today("America/New_York", datetime.now(timezone.utc))
+    before = local_today("America/New_York", datetime.now(UTC))
     result = budgets.daily_budget(home.access())
-    after = local_today("America/New_York", datetime.now(timezone.utc))
+    after = local_today("America/New_York", datetime.now(UTC))
     assert result.budget.on in (before, after)
 
 
 def test_a_late_evening_in_new_york_is_still_that_day_for_the_family(home):
-    evening = datetime(2026, 4, 6, 3, 30, tzinfo=timezone.utc)  # 23:30 on 5 April in New York
+    evening = datetime(2026, 4, 6, 3, 30, tzinfo=UTC)  # 23:30 on 5 April in New York
     result = budgets.daily_budget(home.access(), now=evening)
     assert result.budget.on == APRIL_5
 
@@ -133,8 +138,7 @@ def test_a_repeat_with_the_version_known_does_no_query(home):
     first = budgets.daily_budget(access, APRIL_5)
     with counting_queries(home.engine) as statements:
         again = budgets.daily_budget(access, APRIL_5, version=first.version)
-        today = budgets.daily_budget(access, version=first.version,
-                                     now=datetime(2026, 4, 5, 16, 0, tzinfo=timezone.utc))
+        today = budgets.daily_budget(access, version=first.version, now=datetime(2026, 4, 5, 16, 0, tzinfo=UTC))
     assert statements == []
     assert again is first and today is first
 
@@ -153,12 +157,22 @@ WRITES = {
     "an expense today": lambda h, tx: spend(h, 2500, "Dining", APRIL_5, "Pizza"),
     "an expense yesterday": lambda h, tx: spend(h, 2600, "Groceries", APRIL_5 - timedelta(days=1), "Shop"),
     "a refund": lambda h, tx: spend(h, 300, "Groceries", APRIL_5, "Bottle deposit", refund=True),
-    "an edit": lambda h, tx: edit_transaction(open_family(h.engine, h.dad.id, h.family.id), tx.id, tx.row_version,
-                                              TransactionChanges(9000, "Big lunch", "Dining", APRIL_5)),
+    "an edit": lambda h, tx: edit_transaction(
+        open_family(h.engine, h.dad.id, h.family.id),
+        tx.id,
+        tx.row_version,
+        TransactionChanges(9000, "Big lunch", "Dining", APRIL_5),
+    ),
     "a delete": lambda h, tx: delete_transaction(open_family(h.engine, h.dad.id, h.family.id), tx.id, tx.row_version),
-    "a new fixed expense": lambda h, tx: families.add_fixed_expense(open_family(h.engine, h.mom.id, h.family.id), "Internet", 5000),
-    "a plan change": lambda h, tx: families.update_plan(open_family(h.engine, h.mom.id, h.family.id), monthly_income=600000),
-    "a new period start day": lambda h, tx: families.update_plan(open_family(h.engine, h.mom.id, h.family.id), period_start_day=3),
+    "a new fixed expense": lambda h, tx: families.add_fixed_expense(
+        open_family(h.engine, h.mom.id, h.family.id), "Internet", 5000
+    ),
+    "a plan change": lambda h, tx: families.update_plan(
+        open_family(h.engine, h.mom.id, h.family.id), monthly_income=600000
+    ),
+    "a new period start day": lambda h, tx: families.update_plan(
+        open_family(h.engine, h.mom.id, h.family.id), period_start_day=3
+    ),
 }
 
 

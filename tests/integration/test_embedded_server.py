@@ -79,15 +79,24 @@ def data_dir():
 def launch(data_dir: Path, code: str, *args: str) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if k != "BUDGET_DATABASE_URL"}
     env.update(BUDGET_DATA_DIR=str(data_dir), PYTHONPATH=str(ROOT), PYTHONWARNINGS="ignore")
-    return subprocess.Popen([sys.executable, "-c", code, *args], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-c", code, *args],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def finish(*procs: subprocess.Popen) -> list[str] | list[list[str]]:
     """Wait for every process; fail with all their error output if any failed. Returns stdout lines."""
     results = [(p, *p.communicate(timeout=120)) for p in procs]
-    failures = [f"process {i} exited {p.returncode}:\n{err[-2000:]}" for i, (p, _, err) in enumerate(results)
-                if p.returncode != 0]
+    failures = [
+        f"process {i} exited {p.returncode}:\n{err[-2000:]}"
+        for i, (p, _, err) in enumerate(results)
+        if p.returncode != 0
+    ]
     assert not failures, "\n".join(failures)
     lines = [out.splitlines() for _, out, _ in results]
     return lines[0] if len(procs) == 1 else lines

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pandas as pd
@@ -15,10 +15,10 @@ from budget_core import analytics
 from budget_core.analytics import export
 from budget_core.errors import PermissionDenied, ValidationError
 from budget_core.services import budgets, categories, families, transactions
-from budget_core.services.transactions import TransactionDraft
 from budget_core.services.access import open_family
+from budget_core.services.transactions import TransactionDraft
 
-NOW = datetime(2026, 11, 25, 12, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 25, 12, tzinfo=UTC)
 ON = date(2026, 11, 25)
 
 
@@ -29,16 +29,19 @@ def ledger(home):
     rows = [
         (mom, "Housing", 150000, "Rent", date(2026, 11, 1), False),
         (mom, "Salary", 520000, "Salary", date(2026, 11, 1), False),
-        (dad, "Groceries", 12345, "=HYPERLINK(\"http://x\",\"click\")", date(2026, 11, 2), False),
+        (dad, "Groceries", 12345, '=HYPERLINK("http://x","click")', date(2026, 11, 2), False),
         (dad, "Groceries", 350, "+1 bag", date(2026, 11, 3), True),  # a refund: -3.50
-        (mom, "Dining › Coffee", 1, "@coffee, \"large\"", date(2026, 11, 20), False),
+        (mom, "Dining › Coffee", 1, '@coffee, "large"', date(2026, 11, 20), False),
         (mom, "Dining", 9999, "-minus start", date(2026, 11, 25), False),
         (dad, "Savings", 20000, "Savings", date(2026, 11, 24), False),
         (dad, "Transport", 700, "Bus", date(2026, 10, 31), False),
     ]
     for who, category, amount, description, day, refund in rows:
-        transactions.add_transaction(open_family(home.engine, who.id, fam),
-                                     TransactionDraft(amount, description, category, day, refund=refund), now=NOW)
+        transactions.add_transaction(
+            open_family(home.engine, who.id, fam),
+            TransactionDraft(amount, description, category, day, refund=refund),
+            now=NOW,
+        )
     return home
 
 
@@ -55,8 +58,12 @@ def test_csv_round_trip_gives_the_service_totals_to_the_cent(ledger, tmp_path):
     assert n == 7  # Oct 31 left out, Nov 25 kept: both ends inclusive
     back = pl.read_csv(path, schema_overrides={"amount": pl.Decimal(18, 2)})
     assert list(back.columns) == list(export.COLUMNS)
-    by_kind = dict(back.group_by("kind").agg(pl.col("amount").sum(), pl.col("amount_minor").sum())
-                   .select("kind", pl.struct("amount", "amount_minor")).iter_rows())
+    by_kind = dict(
+        back.group_by("kind")
+        .agg(pl.col("amount").sum(), pl.col("amount_minor").sum())
+        .select("kind", pl.struct("amount", "amount_minor"))
+        .iter_rows()
+    )
     for kind, actual in _service_totals(ledger, date(2026, 11, 1), ON).items():
         assert by_kind[kind]["amount_minor"] == actual
         assert by_kind[kind]["amount"] == Decimal(actual) / 100
@@ -87,9 +94,9 @@ def test_parquet_round_trip_is_exact_decimal(ledger, tmp_path):
 def test_csv_neutralises_formulas_but_keeps_amounts_numeric(ledger):
     data = export.export_bytes(ledger.access(), "csv", date(2026, 11, 1), ON)
     rows = {r["amount_minor"]: r for r in csv.DictReader(io.StringIO(data.decode("utf-8")))}
-    assert rows["12345"]["description"] == "'=HYPERLINK(\"http://x\",\"click\")"
+    assert rows["12345"]["description"] == '\'=HYPERLINK("http://x","click")'
     assert rows["-350"]["description"] == "'+1 bag" and rows["-350"]["amount"] == "-3.50"
-    assert rows["1"]["description"] == "'@coffee, \"large\"" and rows["1"]["amount"] == "0.01"
+    assert rows["1"]["description"] == '\'@coffee, "large"' and rows["1"]["amount"] == "0.01"
     assert rows["9999"]["description"] == "'-minus start"
     assert rows["1"]["category"] == "Coffee" and rows["1"]["parent_category"] == "Dining"
     assert rows["150000"]["parent_category"] == "" and rows["150000"]["currency"] == "USD"
@@ -104,10 +111,21 @@ def test_bytes_and_file_are_the_same_export(ledger, tmp_path):
 
 
 def test_a_zero_decimal_currency_exports_whole_numbers(home, tmp_path):
-    fam = families.create_family(home.engine, home.eve.id, name="Tanaka", currency="JPY", timezone="Asia/Tokyo",
-                                 monthly_income=400000, savings_goal=0, period_start_day=25)
-    transactions.add_transaction(open_family(home.engine, home.eve.id, fam.id),
-                                 TransactionDraft(1500, "Ramen", "Dining", date(2026, 11, 20)), now=NOW)
+    fam = families.create_family(
+        home.engine,
+        home.eve.id,
+        name="Tanaka",
+        currency="JPY",
+        timezone="Asia/Tokyo",
+        monthly_income=400000,
+        savings_goal=0,
+        period_start_day=25,
+    )
+    transactions.add_transaction(
+        open_family(home.engine, home.eve.id, fam.id),
+        TransactionDraft(1500, "Ramen", "Dining", date(2026, 11, 20)),
+        now=NOW,
+    )
     path = tmp_path / "jp.csv"
     export.export_transactions(home.access(home.eve, family_id=fam.id), path)
     back = pl.read_csv(path, schema_overrides={"amount": pl.String})
@@ -116,8 +134,7 @@ def test_a_zero_decimal_currency_exports_whole_numbers(home, tmp_path):
 
 def test_an_empty_range_writes_just_the_header(home, tmp_path):
     path = tmp_path / "none.csv"
-    assert export.export_transactions(home.access(), path, "csv", date(2020, 1, 1),
-                                      date(2020, 1, 2)) == 0
+    assert export.export_transactions(home.access(), path, "csv", date(2020, 1, 1), date(2020, 1, 2)) == 0
     assert path.read_text().strip() == ",".join(export.COLUMNS)
 
 
@@ -144,12 +161,13 @@ def test_an_export_never_overwrites_a_file_unless_forced_and_is_private(home, tm
 
 def test_the_download_matches_the_insights_totals(ledger):
     result = analytics.insights(ledger.access(), date(2026, 11, 1), ON, on=ON)
-    back = pl.read_parquet(io.BytesIO(export.export_bytes(ledger.access(), "parquet",
-                                                          date(2026, 11, 1), ON)))
+    back = pl.read_parquet(io.BytesIO(export.export_bytes(ledger.access(), "parquet", date(2026, 11, 1), ON)))
     spending = back.filter(pl.col("kind").is_in(["fixed", "variable"])).get_column("amount_minor").sum()
     assert spending == result.totals.spending
 
 
 def test_file_name_is_safe():
-    assert export.file_name("The Smiths / Jones!", "csv", date(2026, 11, 1), date(2026, 11, 25)) == \
-        "the-smiths-jones-transactions-2026-11-01-to-2026-11-25.csv"
+    assert (
+        export.file_name("The Smiths / Jones!", "csv", date(2026, 11, 1), date(2026, 11, 25))
+        == "the-smiths-jones-transactions-2026-11-01-to-2026-11-25.csv"
+    )

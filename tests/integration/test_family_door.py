@@ -54,9 +54,13 @@ def test_a_removed_members_kept_handle_reads_and_writes_nothing(home):
     members.remove_member(home.access(), home.dad.id)
     before = fingerprint(home.owner)
     budgets.clear_cache()
-    for read in (lambda: list_transactions(dads), lambda: categories.list_categories(dads),
-                 lambda: activity.recent_activity(dads), lambda: budgets.daily_budget(dads, APRIL_5),
-                 lambda: families.list_fixed_expenses(dads)):
+    for read in (
+        lambda: list_transactions(dads),
+        lambda: categories.list_categories(dads),
+        lambda: activity.recent_activity(dads),
+        lambda: budgets.daily_budget(dads, APRIL_5),
+        lambda: families.list_fixed_expenses(dads),
+    ):
         with pytest.raises(PermissionDenied, match="not a member"):
             read()
     with pytest.raises(PermissionDenied, match="not a member"):
@@ -78,6 +82,7 @@ def test_a_demoted_managers_kept_handle_cannot_do_a_managers_action(home):
 
 # --- the database side, as the app's role ----------------------------------------------------------
 
+
 def _call(home, sql: str, **params):
     with home.engine.connect() as conn, door_errors():
         return conn.execute(text(sql), params).all()
@@ -86,23 +91,33 @@ def _call(home, sql: str, **params):
 def test_budget_inputs_gives_an_outsider_nothing(home):
     with pytest.raises(PermissionDenied, match="not a member"):
         _call(home, "SELECT * FROM budget_inputs(:f, :u, :on)", f=home.family.id, u=home.eve.id, on=APRIL_5)
-    assert len(_call(home, "SELECT * FROM budget_inputs(:f, :u, :on)", f=home.family.id, u=home.dad.id,
-                     on=APRIL_5)) >= 1
+    assert (
+        len(_call(home, "SELECT * FROM budget_inputs(:f, :u, :on)", f=home.family.id, u=home.dad.id, on=APRIL_5)) >= 1
+    )
 
 
 def test_inside_a_transaction_scoped_to_one_family_no_function_reads_or_writes_another(home):
     # Mom is a manager of both families; the transaction is scoped to the Smiths.
-    second = families.create_family(home.engine, home.mom.id, name="Cabin", currency="USD",
-                                    timezone="America/New_York", monthly_income=100000, savings_goal=0,
-                                    period_start_day=1)
+    second = families.create_family(
+        home.engine,
+        home.mom.id,
+        name="Cabin",
+        currency="USD",
+        timezone="America/New_York",
+        monthly_income=100000,
+        savings_goal=0,
+        period_start_day=1,
+    )
     calls = {
         "budget_inputs": ("SELECT * FROM budget_inputs(:f, :u, NULL)", {}),
         "family_enter": ("SELECT * FROM family_enter(:f, :u, NULL, false)", {}),
-        "ledger_add": ("SELECT * FROM ledger_add(:f, :u, 1, 100, false, 'x', DATE '2026-04-05', "
-                       "gen_random_uuid(), true, false)", {}),
+        "ledger_add": (
+            "SELECT * FROM ledger_add(:f, :u, 1, 100, false, 'x', DATE '2026-04-05', gen_random_uuid(), true, false)",
+            {},
+        ),
     }
     before = fingerprint(home.owner)
-    for name, (sql, extra) in calls.items():
+    for sql, extra in calls.values():
         with home.engine.connect() as conn:
             enter(conn, home.family.id, home.mom.id)
             with pytest.raises(PermissionDenied, match="another family"):

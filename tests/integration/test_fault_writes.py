@@ -34,8 +34,13 @@ def test_32_writers_with_backends_killed_at_random_lose_and_double_nothing(home,
             cid = uuid.uuid4()
             draft = tx.TransactionDraft(rng.randrange(100, 5000), f"writer {n}", "Groceries", client_id=cid)
             try:
-                retry(lambda: tx.add_transaction(open_family(engine, who, home.family.id), draft),
-                      retryable=is_unreachable, attempts=10, base_s=0.02, cap_s=0.5)
+                retry(
+                    lambda draft=draft: tx.add_transaction(open_family(engine, who, home.family.id), draft),
+                    retryable=is_unreachable,
+                    attempts=10,
+                    base_s=0.02,
+                    cap_s=0.5,
+                )
             except Exception as exc:  # a write that never got an answer is not acknowledged
                 if not is_unreachable(exc):
                     raise
@@ -48,10 +53,13 @@ def test_32_writers_with_backends_killed_at_random_lose_and_double_nothing(home,
         rng = random.Random(99)
         while not stop.wait(rng.uniform(0.02, 0.15)):
             with home.owner.connect() as conn:  # only the owner may end other roles' backends
-                kills[0] += conn.execute(text(
-                    "SELECT count(pg_terminate_backend(pid)) FROM (SELECT pid FROM pg_stat_activity "
-                    "WHERE datname = current_database() AND pid <> pg_backend_pid() "
-                    "AND backend_type = 'client backend' ORDER BY random() LIMIT 2) victims")).scalar()
+                kills[0] += conn.execute(
+                    text(
+                        "SELECT count(pg_terminate_backend(pid)) FROM (SELECT pid FROM pg_stat_activity "
+                        "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+                        "AND backend_type = 'client backend' ORDER BY random() LIMIT 2) victims"
+                    )
+                ).scalar()
                 conn.commit()
 
     threads = [threading.Thread(target=writer, args=(n,)) for n in range(WRITERS)] + [threading.Thread(target=killer)]
@@ -64,11 +72,20 @@ def test_32_writers_with_backends_killed_at_random_lose_and_double_nothing(home,
     engine.dispose()
 
     with home.owner.connect() as conn:
-        stored = dict(conn.execute(text(
-            "SELECT client_id, count(*) FROM transactions WHERE description LIKE 'writer %' GROUP BY 1")).all())
-        versions = [v for (v,) in conn.execute(text(
-            "SELECT version FROM events WHERE family_id = :f ORDER BY version"), {"f": home.family.id})]
-        family_version = conn.execute(text("SELECT version FROM families WHERE id = :f"), {"f": home.family.id}).scalar()
+        stored = dict(
+            conn.execute(
+                text("SELECT client_id, count(*) FROM transactions WHERE description LIKE 'writer %' GROUP BY 1")
+            ).all()
+        )
+        versions = [
+            v
+            for (v,) in conn.execute(
+                text("SELECT version FROM events WHERE family_id = :f ORDER BY version"), {"f": home.family.id}
+            )
+        ]
+        family_version = conn.execute(
+            text("SELECT version FROM families WHERE id = :f"), {"f": home.family.id}
+        ).scalar()
     assert kills[0] > 20, "the fault injector must actually have killed connections"
     assert len(acknowledged) > 100
     lost = [cid for cid in acknowledged if stored.get(cid, 0) == 0]

@@ -8,11 +8,11 @@ from datetime import date
 from click.testing import CliRunner
 from sqlalchemy import text
 
-from budget_core.ops import health
-from budget_core.ops.backup import backup, restore
 from budget_core.cli import main
 from budget_core.db.engine import make_app_engine, make_engine
 from budget_core.errors import ValidationError
+from budget_core.ops import health
+from budget_core.ops.backup import backup, restore
 from budget_core.ops.reliability import METRICS
 from budget_core.services import activity, budgets
 from budget_core.services import transactions as tx
@@ -23,7 +23,9 @@ def test_health_reports_measured_service_calls_and_no_degradation(home, tmp_path
     monkeypatch.setenv("BUDGET_DATA_DIR", str(tmp_path))
     METRICS.drain()
     for i in range(5):
-        tx.add_transaction(open_family(home.engine, home.dad.id, home.family.id), tx.TransactionDraft(100 + i, "Tea", "Dining"))
+        tx.add_transaction(
+            open_family(home.engine, home.dad.id, home.family.id), tx.TransactionDraft(100 + i, "Tea", "Dining")
+        )
     budgets.daily_budget(home.access())
     report = health.check(home.engine)
     assert report.database["reachable"] and report.database["rtt_ms"] > 0
@@ -56,15 +58,18 @@ def _figures(engine, owner, family_id, reader):
     b = budgets.daily_budget(open_family(engine, reader, family_id), date(2026, 11, 20)).budget
     feed = [e.text for e in activity.changes_since(open_family(engine, reader, family_id), 0)]
     with owner.connect() as conn:
-        rows = conn.execute(text("SELECT id, amount, description, occurred_on, row_version, client_id "
-                                 "FROM transactions ORDER BY id")).all()
+        rows = conn.execute(
+            text("SELECT id, amount, description, occurred_on, row_version, client_id FROM transactions ORDER BY id")
+        ).all()
     return b, feed, rows
 
 
 def test_backup_restores_into_an_empty_database_with_every_figure_the_same(home, databases, tmp_path):
     for day, cents in [(3, 2599), (10, 12000), (19, 875)]:
-        tx.add_transaction(open_family(home.engine, home.dad.id, home.family.id),
-                           tx.TransactionDraft(cents, "Shop", "Groceries", date(2026, 11, day)))
+        tx.add_transaction(
+            open_family(home.engine, home.dad.id, home.family.id),
+            tx.TransactionDraft(cents, "Shop", "Groceries", date(2026, 11, day)),
+        )
     before = _figures(home.engine, home.owner, home.family.id, home.mom.id)
     dump = tmp_path / "family.dump"
     assert backup(home.owner.url.render_as_string(hide_password=False), dump) > 0

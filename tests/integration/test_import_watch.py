@@ -26,8 +26,9 @@ def csv_rows(n: int, start: int = 0) -> str:
 def count(home) -> int:
     """How many transactions the family has stored (read with the owner's engine)."""
     with home.owner.connect() as conn:
-        return conn.execute(text("SELECT count(*) FROM transactions WHERE family_id = :f"),
-                            {"f": home.family.id}).scalar()
+        return conn.execute(
+            text("SELECT count(*) FROM transactions WHERE family_id = :f"), {"f": home.family.id}
+        ).scalar()
 
 
 def wait_for(predicate, timeout=15.0, every=0.05):
@@ -49,8 +50,13 @@ def inbox(home, tmp_path):
     threads = []
 
     def start(settle=0.6):
-        watcher = Inbox(home.access(), folder, settle_seconds=settle, poll_seconds=0.05,
-                        on_result=lambda name, result, error: results.append((name, result, error)))
+        watcher = Inbox(
+            home.access(),
+            folder,
+            settle_seconds=settle,
+            poll_seconds=0.05,
+            on_result=lambda name, result, error: results.append((name, result, error)),
+        )
         t = threading.Thread(target=watcher.run, args=(stop,), daemon=True)
         t.start()
         threads.append(t)
@@ -76,7 +82,7 @@ def test_a_file_written_slowly_is_imported_once_complete(home, inbox):
     folder, start, results = inbox
     start(settle=0.8)
     text_ = HEADER + csv_rows(50)
-    chunks = [text_[i:i + len(text_) // 6 + 1] for i in range(0, len(text_), len(text_) // 6 + 1)]
+    chunks = [text_[i : i + len(text_) // 6 + 1] for i in range(0, len(text_), len(text_) // 6 + 1)]
     with open(folder / "slow.csv", "w") as fh:
         for chunk in chunks:  # a pause shorter than the settle time between bursts
             fh.write(chunk)
@@ -120,9 +126,26 @@ def test_the_command_imports_and_stops_cleanly_on_sigterm(home, tmp_path):
     folder.mkdir()
     (folder / "waiting.csv").write_text(HEADER + csv_rows(2))
     proc = subprocess.Popen(
-        [sys.executable, "-m", "budget_core.cli", "import", "watch", "--family", str(home.family.id),
-         "--by", "mom@example.com", str(folder), "--settle", "0.3"],
-        cwd=ROOT, env=dict(os.environ), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-m",
+            "budget_core.cli",
+            "import",
+            "watch",
+            "--family",
+            str(home.family.id),
+            "--by",
+            "mom@example.com",
+            str(folder),
+            "--settle",
+            "0.3",
+        ],
+        cwd=ROOT,
+        env=dict(os.environ),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert wait_for(lambda: (folder / "processed" / "waiting.csv").exists(), timeout=60)
         (folder / "later.csv").write_text(HEADER + csv_rows(3, start=5))

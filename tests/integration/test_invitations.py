@@ -24,8 +24,10 @@ NOT_VALID = "This invitation link is not valid"
 def role_of(owner, family_id: int, user_id: int) -> str | None:
     """The person's stored role in the family (read with the owner's engine), ``None`` if not a member."""
     with owner.connect() as conn:
-        return conn.execute(text("SELECT role FROM members WHERE family_id = :f AND user_id = :u "
-                                 "AND removed_at IS NULL"), {"f": family_id, "u": user_id}).scalar()
+        return conn.execute(
+            text("SELECT role FROM members WHERE family_id = :f AND user_id = :u AND removed_at IS NULL"),
+            {"f": family_id, "u": user_id},
+        ).scalar()
 
 
 def newcomer(engine, name: str = "Gran") -> accounts.User:
@@ -41,7 +43,9 @@ def refused_writing_nothing(home, error, fragment, attempt) -> None:
 
 
 def test_a_token_carries_at_least_128_random_bits(home):
-    tokens = [invitations.create_invitation(open_family(home.engine, home.mom.id, home.family.id)).token for _ in range(20)]
+    tokens = [
+        invitations.create_invitation(open_family(home.engine, home.mom.id, home.family.id)).token for _ in range(20)
+    ]
     raw = [base64.urlsafe_b64decode(t + "=" * (-len(t) % 4)) for t in tokens]
     assert min(len(r) for r in raw) * 8 >= 128
     assert len(set(tokens)) == 20
@@ -52,10 +56,13 @@ def test_the_database_never_holds_the_clear_token(home):
     invitations.redeem_invitation(home.engine, newcomer(home.engine).id, new.token)
     with home.owner.connect() as conn:  # every row of every table, past row-level security
         tables = conn.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")).scalars().all()
-        dump = "\n".join(conn.execute(text(f'SELECT coalesce(string_agg(x::text, chr(10)), \'\') FROM "{t}" x'))
-                         .scalar() for t in tables)
-        stored = conn.execute(text("SELECT token_hash FROM invitations WHERE id = :i"),
-                              {"i": new.invitation.id}).scalar()
+        dump = "\n".join(
+            conn.execute(text(f"SELECT coalesce(string_agg(x::text, chr(10)), '') FROM \"{t}\" x")).scalar()
+            for t in tables
+        )
+        stored = conn.execute(
+            text("SELECT token_hash FROM invitations WHERE id = :i"), {"i": new.invitation.id}
+        ).scalar()
     assert "invitations" in tables and "events" in tables
     assert new.token not in dump
     assert new.token.encode().hex() not in dump  # nor as bytes in a bytea column
@@ -88,8 +95,9 @@ def test_an_invitation_works_once(home):
     gran, uncle = newcomer(engine, "Gran"), newcomer(engine, "Uncle")
     token = invitations.create_invitation(open_family(engine, home.mom.id, family)).token
     invitations.redeem_invitation(engine, gran.id, token)
-    refused_writing_nothing(home, PermissionDenied, NOT_VALID,
-                            lambda: invitations.redeem_invitation(engine, uncle.id, token))
+    refused_writing_nothing(
+        home, PermissionDenied, NOT_VALID, lambda: invitations.redeem_invitation(engine, uncle.id, token)
+    )
     assert role_of(home.owner, family, uncle.id) is None
 
 
@@ -118,11 +126,18 @@ def test_an_invitation_expires_after_48_hours_by_default(home):
     expires = new.invitation.expires_at
     assert expires - new.invitation.created_at == timedelta(hours=48)
     gran = newcomer(engine)
-    refused_writing_nothing(home, PermissionDenied, NOT_VALID,
-                            lambda: invitations.redeem_invitation(engine, gran.id, new.token, now=expires))
-    refused_writing_nothing(home, PermissionDenied, NOT_VALID,
-                            lambda: invitations.redeem_invitation(engine, gran.id, new.token,
-                                                                  now=expires + timedelta(days=30)))
+    refused_writing_nothing(
+        home,
+        PermissionDenied,
+        NOT_VALID,
+        lambda: invitations.redeem_invitation(engine, gran.id, new.token, now=expires),
+    )
+    refused_writing_nothing(
+        home,
+        PermissionDenied,
+        NOT_VALID,
+        lambda: invitations.redeem_invitation(engine, gran.id, new.token, now=expires + timedelta(days=30)),
+    )
     invitations.redeem_invitation(engine, gran.id, new.token, now=expires - timedelta(seconds=1))
     assert role_of(home.owner, family, gran.id) == "member"
 
@@ -131,11 +146,14 @@ def test_an_invitation_whose_time_has_passed_in_the_database_is_refused_and_not_
     engine, family = home.engine, home.family.id
     new = invitations.create_invitation(open_family(engine, home.mom.id, family), hours=1)
     with home.owner.begin() as conn:
-        conn.execute(text("UPDATE invitations SET expires_at = now() - interval '1 second' WHERE id = :i"),
-                     {"i": new.invitation.id})
+        conn.execute(
+            text("UPDATE invitations SET expires_at = now() - interval '1 second' WHERE id = :i"),
+            {"i": new.invitation.id},
+        )
     gran = newcomer(engine)
-    refused_writing_nothing(home, PermissionDenied, NOT_VALID,
-                            lambda: invitations.redeem_invitation(engine, gran.id, new.token))
+    refused_writing_nothing(
+        home, PermissionDenied, NOT_VALID, lambda: invitations.redeem_invitation(engine, gran.id, new.token)
+    )
     refused_writing_nothing(home, PermissionDenied, NOT_VALID, lambda: invitations.peek_invitation(engine, new.token))
 
 
@@ -148,8 +166,13 @@ def test_a_manager_may_choose_from_1_hour_to_7_days(home):
 def test_an_invitation_lasting_outside_1_to_168_hours_is_refused(home):
     for hours in (0, -1, 169, 24 * 365, 1.5, "48"):
         refused_writing_nothing(
-            home, ValidationError, "An invitation lasts from 1 hour to 168 hours",
-            lambda: invitations.create_invitation(open_family(home.engine, home.mom.id, home.family.id), hours=hours))
+            home,
+            ValidationError,
+            "An invitation lasts from 1 hour to 168 hours",
+            lambda hours=hours: invitations.create_invitation(
+                open_family(home.engine, home.mom.id, home.family.id), hours=hours
+            ),
+        )
 
 
 def test_a_revoked_invitation_is_refused_and_cannot_be_revoked_twice(home):
@@ -157,32 +180,49 @@ def test_a_revoked_invitation_is_refused_and_cannot_be_revoked_twice(home):
     new = invitations.create_invitation(open_family(engine, home.mom.id, family))
     invitations.revoke_invitation(open_family(engine, home.mom.id, family), new.invitation.id)
     gran = newcomer(engine)
-    refused_writing_nothing(home, PermissionDenied, NOT_VALID,
-                            lambda: invitations.redeem_invitation(engine, gran.id, new.token))
-    refused_writing_nothing(home, NotFound, "no open invitation with that number",
-                            lambda: invitations.revoke_invitation(open_family(engine, home.mom.id, family), new.invitation.id))
+    refused_writing_nothing(
+        home, PermissionDenied, NOT_VALID, lambda: invitations.redeem_invitation(engine, gran.id, new.token)
+    )
+    refused_writing_nothing(
+        home,
+        NotFound,
+        "no open invitation with that number",
+        lambda: invitations.revoke_invitation(open_family(engine, home.mom.id, family), new.invitation.id),
+    )
 
 
 def test_a_used_invitation_cannot_be_revoked(home):
     engine, family = home.engine, home.family.id
     new = invitations.create_invitation(open_family(engine, home.mom.id, family))
     invitations.redeem_invitation(engine, newcomer(engine).id, new.token)
-    refused_writing_nothing(home, NotFound, "it may be used or revoked already",
-                            lambda: invitations.revoke_invitation(open_family(engine, home.mom.id, family), new.invitation.id))
+    refused_writing_nothing(
+        home,
+        NotFound,
+        "it may be used or revoked already",
+        lambda: invitations.revoke_invitation(open_family(engine, home.mom.id, family), new.invitation.id),
+    )
 
 
 def test_an_unknown_token_is_refused_and_writes_nothing(home):
     gran = newcomer(home.engine)
     for token in ("", "not-a-token", "A" * 32, None):
-        refused_writing_nothing(home, PermissionDenied, NOT_VALID,
-                                lambda: invitations.redeem_invitation(home.engine, gran.id, token))
+        refused_writing_nothing(
+            home,
+            PermissionDenied,
+            NOT_VALID,
+            lambda token=token: invitations.redeem_invitation(home.engine, gran.id, token),
+        )
 
 
 def test_a_member_redeeming_again_is_told_so_and_the_invitation_stays_open(home):
     engine, family = home.engine, home.family.id
     new = invitations.create_invitation(open_family(engine, home.mom.id, family))
-    refused_writing_nothing(home, ValidationError, "already a member of this family",
-                            lambda: invitations.redeem_invitation(engine, home.dad.id, new.token))
+    refused_writing_nothing(
+        home,
+        ValidationError,
+        "already a member of this family",
+        lambda: invitations.redeem_invitation(engine, home.dad.id, new.token),
+    )
     invitations.redeem_invitation(engine, newcomer(engine).id, new.token)  # still usable by someone new
 
 

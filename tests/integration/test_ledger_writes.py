@@ -15,6 +15,7 @@ from sqlalchemy.engine import make_url
 
 from budget_core.errors import Conflict, ValidationError
 from budget_core.services import _uow, activity
+from budget_core.services.access import open_family
 from budget_core.services.transactions import (
     TransactionChanges,
     TransactionDraft,
@@ -23,7 +24,6 @@ from budget_core.services.transactions import (
     edit_transaction,
     get_transaction,
 )
-from budget_core.services.access import open_family
 
 from .conftest import fingerprint
 
@@ -39,8 +39,11 @@ def family_version(owner, family_id: int) -> int:
 def event_versions(owner, family_id: int) -> list[int]:
     """The versions of the family's stored events, oldest first (read with the owner's engine)."""
     with owner.connect() as conn:
-        return list(conn.execute(text("SELECT version FROM events WHERE family_id = :f ORDER BY version"),
-                                 {"f": family_id}).scalars())
+        return list(
+            conn.execute(
+                text("SELECT version FROM events WHERE family_id = :f ORDER BY version"), {"f": family_id}
+            ).scalars()
+        )
 
 
 def lunch(amount: int = 1500, **kw) -> TransactionDraft:
@@ -56,9 +59,13 @@ def test_eight_writers_adding_200_expenses_each_leave_1600_rows_and_versions_wit
     def writer(n: int) -> list[int]:
         actor = home.mom.id if n % 2 else home.dad.id
         barrier.wait()
-        return [add_transaction(open_family(engine, actor, family), lunch(100 + i, description=f"writer {n} item {i}",
-                                                             category="Groceries")).id
-                for i in range(200)]
+        return [
+            add_transaction(
+                open_family(engine, actor, family),
+                lunch(100 + i, description=f"writer {n} item {i}", category="Groceries"),
+            ).id
+            for i in range(200)
+        ]
 
     with ThreadPoolExecutor(8) as pool:
         ids = [i for batch in pool.map(writer, range(8)) for i in batch]
@@ -66,9 +73,12 @@ def test_eight_writers_adding_200_expenses_each_leave_1600_rows_and_versions_wit
     versions = event_versions(home.owner, family)
     with home.owner.connect() as conn:
         rows = conn.execute(text("SELECT count(*) FROM transactions WHERE family_id = :f"), {"f": family}).scalar()
-        added = set(conn.execute(
-            text("SELECT (payload->>'id')::bigint FROM events WHERE family_id = :f AND kind = 'transaction.added'"),
-            {"f": family}).scalars())
+        added = set(
+            conn.execute(
+                text("SELECT (payload->>'id')::bigint FROM events WHERE family_id = :f AND kind = 'transaction.added'"),
+                {"f": family},
+            ).scalars()
+        )
     assert rows == len(set(ids)) == 1600
     assert versions == list(range(1, start + 1601))
     assert family_version(home.owner, family) == max(versions) == start + 1600
@@ -79,8 +89,12 @@ def test_every_change_bumps_the_family_version_by_one_and_appends_one_event(home
     engine, family = home.engine, home.family.id
     v0 = family_version(home.owner, family)
     tx = add_transaction(open_family(engine, home.dad.id, family), lunch())
-    edited = edit_transaction(open_family(engine, home.mom.id, family), tx.id, tx.row_version,
-                              TransactionChanges(1800, "Lunch with Eve", "Dining", APRIL_5))
+    edited = edit_transaction(
+        open_family(engine, home.mom.id, family),
+        tx.id,
+        tx.row_version,
+        TransactionChanges(1800, "Lunch with Eve", "Dining", APRIL_5),
+    )
     delete_transaction(open_family(engine, home.dad.id, family), tx.id, edited.row_version)
 
     events = activity.changes_since(open_family(engine, home.mom.id, family), v0)
@@ -132,8 +146,9 @@ def test_eight_simultaneous_deliveries_of_one_client_id_store_one_row(home):
     with ThreadPoolExecutor(8) as pool:
         ids = set(pool.map(deliver, range(8)))
     with home.owner.connect() as conn:
-        stored = conn.execute(text("SELECT count(*) FROM transactions WHERE client_id = :c"),
-                              {"c": draft.client_id}).scalar()
+        stored = conn.execute(
+            text("SELECT count(*) FROM transactions WHERE client_id = :c"), {"c": draft.client_id}
+        ).scalar()
     assert len(ids) == 1 and stored == 1
     assert family_version(home.owner, family) == version + 1
 
@@ -153,13 +168,16 @@ def test_replaying_an_undated_entry_after_midnight_returns_the_row_stored_the_da
     assert fingerprint(home.owner) == before
 
 
-@pytest.mark.parametrize("change", [
-    {"amount": 1501},
-    {"description": "Dinner"},
-    {"category": "Groceries"},
-    {"occurred_on": APRIL_5 - timedelta(days=1)},
-    {"refund": True},
-])
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"amount": 1501},
+        {"description": "Dinner"},
+        {"category": "Groceries"},
+        {"occurred_on": APRIL_5 - timedelta(days=1)},
+        {"refund": True},
+    ],
+)
 def test_the_same_client_id_with_different_content_is_refused_and_stores_nothing(home, change):
     engine, family = home.engine, home.family.id
     cid = uuid.uuid4()
@@ -183,13 +201,21 @@ def test_another_member_replaying_someone_elses_client_id_is_refused(home):
 def test_a_stale_edit_raises_a_conflict_carrying_both_versions_and_changes_nothing(home):
     engine, family = home.engine, home.family.id
     tx = add_transaction(open_family(engine, home.dad.id, family), lunch())
-    moms = edit_transaction(open_family(engine, home.mom.id, family), tx.id, tx.row_version,
-                            TransactionChanges(2500, "Lunch for two", "Dining", APRIL_5))
+    moms = edit_transaction(
+        open_family(engine, home.mom.id, family),
+        tx.id,
+        tx.row_version,
+        TransactionChanges(2500, "Lunch for two", "Dining", APRIL_5),
+    )
     before = fingerprint(home.owner)
 
     with pytest.raises(Conflict) as conflict:
-        edit_transaction(open_family(engine, home.dad.id, family), tx.id, tx.row_version,
-                         TransactionChanges(1200, "Lunch", "Dining", APRIL_5))
+        edit_transaction(
+            open_family(engine, home.dad.id, family),
+            tx.id,
+            tx.row_version,
+            TransactionChanges(1200, "Lunch", "Dining", APRIL_5),
+        )
 
     assert (conflict.value.expected_version, conflict.value.current_version) == (1, 2)
     assert conflict.value.current == moms
@@ -202,8 +228,12 @@ def test_a_stale_edit_raises_a_conflict_carrying_both_versions_and_changes_nothi
 def test_a_stale_delete_raises_a_conflict_carrying_both_versions_and_keeps_the_row(home):
     engine, family = home.engine, home.family.id
     tx = add_transaction(open_family(engine, home.dad.id, family), lunch())
-    edited = edit_transaction(open_family(engine, home.mom.id, family), tx.id, tx.row_version,
-                              TransactionChanges(2500, "Lunch for two", "Dining", APRIL_5))
+    edited = edit_transaction(
+        open_family(engine, home.mom.id, family),
+        tx.id,
+        tx.row_version,
+        TransactionChanges(2500, "Lunch for two", "Dining", APRIL_5),
+    )
     before = fingerprint(home.owner)
 
     with pytest.raises(Conflict) as conflict:
@@ -223,8 +253,12 @@ def test_two_edits_from_the_same_version_at_once_one_wins_and_the_other_conflict
         who, amount = who_amount
         barrier.wait()
         try:
-            return edit_transaction(open_family(engine, who, family), tx.id, tx.row_version,
-                                    TransactionChanges(amount, "Lunch", "Dining", APRIL_5))
+            return edit_transaction(
+                open_family(engine, who, family),
+                tx.id,
+                tx.row_version,
+                TransactionChanges(amount, "Lunch", "Dining", APRIL_5),
+            )
         except Conflict as exc:
             return exc
 
@@ -240,8 +274,9 @@ def test_two_edits_from_the_same_version_at_once_one_wins_and_the_other_conflict
 def test_an_edit_at_the_current_version_bumps_the_row_version_and_records_before_and_after(home):
     engine, family = home.engine, home.family.id
     tx = add_transaction(open_family(engine, home.dad.id, family), lunch())
-    edited = edit_transaction(open_family(engine, home.dad.id, family), tx.id, 1,
-                              TransactionChanges(1500, "Lunch", "Groceries", APRIL_5))
+    edited = edit_transaction(
+        open_family(engine, home.dad.id, family), tx.id, 1, TransactionChanges(1500, "Lunch", "Groceries", APRIL_5)
+    )
     last = activity.recent_activity(open_family(engine, home.dad.id, family), limit=1)[0]
     assert (edited.row_version, edited.category, edited.kind) == (2, "Groceries", "variable")
     assert last.payload["before"]["category"] == "Dining"
@@ -254,8 +289,12 @@ def test_editing_or_deleting_a_transaction_someone_deleted_says_it_was_deleted(h
     delete_transaction(open_family(engine, home.mom.id, family), tx.id, tx.row_version)
     before = fingerprint(home.owner)
     with pytest.raises(Conflict, match="Mom deleted this transaction while you were looking at it") as edit:
-        edit_transaction(open_family(engine, home.dad.id, family), tx.id, tx.row_version,
-                         TransactionChanges(1500, "Lunch", "Dining", APRIL_5))
+        edit_transaction(
+            open_family(engine, home.dad.id, family),
+            tx.id,
+            tx.row_version,
+            TransactionChanges(1500, "Lunch", "Dining", APRIL_5),
+        )
     with pytest.raises(Conflict, match="Mom deleted this transaction while you were looking at it") as delete:
         delete_transaction(open_family(engine, home.dad.id, family), tx.id, tx.row_version)
     for refused in (edit.value, delete.value):
@@ -265,11 +304,14 @@ def test_editing_or_deleting_a_transaction_someone_deleted_says_it_was_deleted(h
 
 def test_a_refund_is_stored_negative_and_the_feed_says_refund(home):
     engine, family = home.engine, home.family.id
-    refund = add_transaction(open_family(engine, home.dad.id, family), lunch(800, description="Returned shoes",
-                                                                category="Fun", refund=True))
+    refund = add_transaction(
+        open_family(engine, home.dad.id, family), lunch(800, description="Returned shoes", category="Fun", refund=True)
+    )
     assert (refund.amount, refund.is_refund) == (-800, True)
-    assert activity.recent_activity(open_family(engine, home.dad.id, family), limit=1)[0].text == \
-        "Dad got a refund of $8.00 for Returned shoes"
+    assert (
+        activity.recent_activity(open_family(engine, home.dad.id, family), limit=1)[0].text
+        == "Dad got a refund of $8.00 for Returned shoes"
+    )
 
 
 def _listen_conninfo(db_url: str) -> str:
@@ -278,7 +320,8 @@ def _listen_conninfo(db_url: str) -> str:
 
 @pytest.mark.parametrize("inside_transaction", [False, True], ids=["after-commit", "inside-transaction"])
 def test_each_committed_change_notifies_family_and_version_and_a_refused_one_does_not(
-        home, db_url, monkeypatch, inside_transaction):
+    home, db_url, monkeypatch, inside_transaction
+):
     monkeypatch.setattr(_uow, "NOTIFY_INSIDE_TRANSACTION", inside_transaction)
     engine, family = home.engine, home.family.id
     with psycopg.connect(_listen_conninfo(db_url), autocommit=True) as listener:

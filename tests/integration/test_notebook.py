@@ -25,7 +25,11 @@ def test_spending_exploration_runs_top_to_bottom_on_the_demo_family(engine, tmp_
     outputs = "\n".join(_text(c) for c in nb.cells if c.cell_type == "code")
     assert "Exploring family" in outputs and "(demo)" in outputs
     assert "At this pace:" in outputs
-    charts = [o for c in nb.cells for o in c.get("outputs", []) if "application/vnd.vegalite.v5+json" in
-              o.get("data", {}) or "text/html" in o.get("data", {})]
+    charts = [
+        o
+        for c in nb.cells
+        for o in c.get("outputs", [])
+        if "application/vnd.vegalite.v5+json" in o.get("data", {}) or "text/html" in o.get("data", {})
+    ]
     assert len(charts) >= 6
     assert not [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]

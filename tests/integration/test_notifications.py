@@ -35,8 +35,10 @@ class Inbox:
 
 @pytest.fixture
 def fast_breakers(monkeypatch):
-    breakers = {"email": CircuitBreaker("e-mail (SMTP)", failure_threshold=3, reset_s=0.3),
-                "push": CircuitBreaker("push notifications", failure_threshold=3, reset_s=0.3)}
+    breakers = {
+        "email": CircuitBreaker("e-mail (SMTP)", failure_threshold=3, reset_s=0.3),
+        "push": CircuitBreaker("push notifications", failure_threshold=3, reset_s=0.3),
+    }
     monkeypatch.setattr(notifications, "BREAKERS", breakers)
     return breakers
 
@@ -47,11 +49,14 @@ def _make_due(owner):
 
 
 def test_smtp_down_opens_the_breaker_the_invitation_still_works_and_mail_goes_out_once_back(
-        home, monkeypatch, fast_breakers):
+    home, monkeypatch, fast_breakers
+):
     port = free_port()
     monkeypatch.setenv("BUDGET_SMTP_URL", f"smtp://127.0.0.1:{port}")
     config.reset_settings()
-    made = invitations.create_invitation(open_family(home.engine, home.mom.id, home.family.id), email="gran@example.com")
+    made = invitations.create_invitation(
+        open_family(home.engine, home.mom.id, home.family.id), email="gran@example.com"
+    )
     assert made.token in made.url  # the link to copy exists whatever the mail server does
 
     for _ in range(3):
@@ -99,7 +104,9 @@ def test_a_big_expense_and_going_over_the_allowance_are_pushed(home, monkeypatch
     config.reset_settings()
     try:
         families.update_plan(open_family(home.engine, home.mom.id, home.family.id), big_expense_threshold=20000)
-        tx.add_transaction(open_family(home.engine, home.dad.id, home.family.id), tx.TransactionDraft(400000, "New TV", "Fun"))
+        tx.add_transaction(
+            open_family(home.engine, home.dad.id, home.family.id), tx.TransactionDraft(400000, "New TV", "Fun")
+        )
         assert notifications.dispatch_due(home.owner).sent == 2
     finally:
         server.shutdown()

@@ -7,7 +7,6 @@ import uuid
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.exc import OperationalError
 
 from budget_core.db.engine import make_engine
 from budget_core.ops.outbox import Outbox
@@ -55,19 +54,31 @@ def test_delivery_is_exactly_once_even_when_flushed_twice_after_a_crash(box, hom
     # a crash after the database stored it but before "delivered" was written: replay the add line
     first = box.flush(home.engine)
     assert first.delivered == 1
-    box._append({"op": "add", "client_id": entry.client_id, "family_id": home.family.id, "user_id": home.dad.id,
-                 "draft": _draft(), "at": ""})
+    box._append(
+        {
+            "op": "add",
+            "client_id": entry.client_id,
+            "family_id": home.family.id,
+            "user_id": home.dad.id,
+            "draft": _draft(),
+            "at": "",
+        }
+    )
     second = box.flush(home.engine)
     assert second.delivered == 1  # the service recognised the client_id ...
     assert _count(home.owner) == 1  # ... and stored nothing twice
-    assert _count(home.owner, f"SELECT count(*) FROM events WHERE kind = 'transaction.added'") == 1
+    assert _count(home.owner, "SELECT count(*) FROM events WHERE kind = 'transaction.added'") == 1
 
 
 def test_a_refused_entry_becomes_failed_with_the_reason_and_can_be_fixed_and_resent(box, home):
     home_archive = home  # the category is archived after the entry was typed offline
     from budget_core.services import categories
 
-    dining = [c for c in categories.list_categories(open_family(home.engine, home.mom.id, home.family.id)) if c.name == "Dining"][0]
+    dining = [
+        c
+        for c in categories.list_categories(open_family(home.engine, home.mom.id, home.family.id))
+        if c.name == "Dining"
+    ][0]
     entry = box.enqueue(home.family.id, _draft(), user_id=home.dad.id)
     categories.archive_category(open_family(home.engine, home.mom.id, home.family.id), dining.id)
     result = box.flush(home_archive.engine)
@@ -76,8 +87,14 @@ def test_a_refused_entry_becomes_failed_with_the_reason_and_can_be_fixed_and_res
     assert failed[0].client_id == entry.client_id and "archived" in failed[0].reason
     box.resend(failed[0], _draft(category="Groceries"))
     assert box.flush(home.engine).delivered == 1
-    assert _count(home.owner, "SELECT count(*) FROM transactions t JOIN categories c ON c.family_id = t.family_id "
-                               "AND c.id = t.category_id WHERE c.name = 'Groceries'") == 1
+    assert (
+        _count(
+            home.owner,
+            "SELECT count(*) FROM transactions t JOIN categories c ON c.family_id = t.family_id "
+            "AND c.id = t.category_id WHERE c.name = 'Groceries'",
+        )
+        == 1
+    )
 
 
 def test_a_discarded_entry_is_never_delivered(box, home):
@@ -114,8 +131,23 @@ def test_cli_add_with_the_database_unreachable_prints_pending_and_flush_delivers
     config.reset_settings()
     engine_mod.set_engine(None)
     runner = CliRunner()
-    out = runner.invoke(main, ["add", "--family", str(home.family.id), "--amount", "12.50", "--description",
-                               "Taxi", "--category", "Transport", "--by", "dad@example.com", "--json"])
+    out = runner.invoke(
+        main,
+        [
+            "add",
+            "--family",
+            str(home.family.id),
+            "--amount",
+            "12.50",
+            "--description",
+            "Taxi",
+            "--category",
+            "Transport",
+            "--by",
+            "dad@example.com",
+            "--json",
+        ],
+    )
     assert out.exit_code == 0, out.output
     pending = json.loads(out.stdout)
     assert pending["status"] == "pending" and uuid.UUID(pending["client_id"])

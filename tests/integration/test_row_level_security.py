@@ -15,11 +15,11 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from budget_core.ops import notifications
 from budget_core.db.roles import APP_ROLE
 from budget_core.db.scope import scope, scoped
-from budget_core.services.transactions import TransactionDraft, add_transaction
+from budget_core.ops import notifications
 from budget_core.services.access import open_family
+from budget_core.services.transactions import TransactionDraft, add_transaction
 
 from .conftest import fingerprint
 
@@ -30,9 +30,15 @@ FAMILY_TABLES = ("families", "members", "categories", "fixed_expenses", "transac
 @pytest.fixture
 def spent(home):
     """The household with spending on both sides: two lunches for the Smiths, one for the Others."""
-    add_transaction(open_family(home.engine, home.mom.id, home.family.id), TransactionDraft(1500, "Lunch", "Dining", APRIL_5))
-    add_transaction(open_family(home.engine, home.dad.id, home.family.id), TransactionDraft(900, "Bagel", "Dining", APRIL_5))
-    add_transaction(open_family(home.engine, home.eve.id, home.other.id), TransactionDraft(2000, "Dinner", "Dining", APRIL_5))
+    add_transaction(
+        open_family(home.engine, home.mom.id, home.family.id), TransactionDraft(1500, "Lunch", "Dining", APRIL_5)
+    )
+    add_transaction(
+        open_family(home.engine, home.dad.id, home.family.id), TransactionDraft(900, "Bagel", "Dining", APRIL_5)
+    )
+    add_transaction(
+        open_family(home.engine, home.eve.id, home.other.id), TransactionDraft(2000, "Dinner", "Dining", APRIL_5)
+    )
     return home
 
 
@@ -75,16 +81,20 @@ def test_a_scope_ends_with_its_transaction_and_never_reaches_the_next_one_on_the
 def test_inserting_a_row_for_another_family_while_scoped_to_mine_is_refused_by_the_policy(spent):
     home = spent
     with home.owner.connect() as conn:  # a row that is valid for the Others in every other way
-        others_dining = conn.execute(text("SELECT id, kind FROM categories WHERE family_id = :f AND name = 'Dining'"),
-                                     {"f": home.other.id}).one()
+        others_dining = conn.execute(
+            text("SELECT id, kind FROM categories WHERE family_id = :f AND name = 'Dining'"), {"f": home.other.id}
+        ).one()
     before = fingerprint(home.owner)
     with home.engine.connect() as conn:
         scope(conn, home.family.id, home.mom.id)
         with pytest.raises(DBAPIError) as refused:
-            conn.execute(text(
-                "INSERT INTO transactions (family_id, user_id, category_id, kind, amount, description, occurred_on, "
-                "client_id) VALUES (:f, :u, :c, :k, 100, 'Smuggled', :d, gen_random_uuid())"),
-                {"f": home.other.id, "u": home.eve.id, "c": others_dining.id, "k": others_dining.kind, "d": APRIL_5})
+            conn.execute(
+                text(
+                    "INSERT INTO transactions (family_id, user_id, category_id, kind, amount, description, occurred_on, "
+                    "client_id) VALUES (:f, :u, :c, :k, 100, 'Smuggled', :d, gen_random_uuid())"
+                ),
+                {"f": home.other.id, "u": home.eve.id, "c": others_dining.id, "k": others_dining.kind, "d": APRIL_5},
+            )
         conn.rollback()
     assert isinstance(refused.value.orig, psycopg.errors.InsufficientPrivilege)
     assert 'new row violates row-level security policy for table "transactions"' in str(refused.value.orig)
@@ -120,13 +130,22 @@ def test_the_app_role_owns_no_table_and_every_family_table_forces_row_level_secu
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM pg_tables WHERE tableowner = :r"), {"r": APP_ROLE}).scalar() == 0
     with owner_engine.connect() as conn:
-        family_tables = {"families"} | set(conn.execute(text(
-            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-            "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'family_id' AND NOT a.attisdropped "
-            "WHERE n.nspname = 'public' AND c.relkind = 'r'")).scalars())
-        unguarded = set(conn.execute(text(
-            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-            "WHERE n.nspname = 'public' AND c.relkind = 'r' AND NOT (c.relrowsecurity AND c.relforcerowsecurity)"
-        )).scalars())
+        family_tables = {"families"} | set(
+            conn.execute(
+                text(
+                    "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                    "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'family_id' AND NOT a.attisdropped "
+                    "WHERE n.nspname = 'public' AND c.relkind = 'r'"
+                )
+            ).scalars()
+        )
+        unguarded = set(
+            conn.execute(
+                text(
+                    "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                    "WHERE n.nspname = 'public' AND c.relkind = 'r' AND NOT (c.relrowsecurity AND c.relforcerowsecurity)"
+                )
+            ).scalars()
+        )
     assert set(FAMILY_TABLES) <= family_tables
     assert family_tables & unguarded == set()

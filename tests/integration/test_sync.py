@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import text
 
 from budget_core.services import transactions as tx
-from budget_core.sync import APPLICATION_NAME, Watcher
 from budget_core.services.access import open_family
+from budget_core.sync import APPLICATION_NAME, Watcher
 
 
 def _wait_for(predicate, timeout: float = 5.0) -> bool:
@@ -30,7 +30,9 @@ def watcher(engine):
 
 
 def _spend(home, what="Lunch"):
-    return tx.add_transaction(open_family(home.engine, home.dad.id, home.family.id), tx.TransactionDraft(1500, what, "Dining"))
+    return tx.add_transaction(
+        open_family(home.engine, home.dad.id, home.family.id), tx.TransactionDraft(1500, what, "Dining")
+    )
 
 
 def test_a_write_reaches_the_watcher_through_notify(home, watcher):
@@ -79,9 +81,13 @@ def test_a_lost_notification_is_caught_up_by_the_periodic_reread(home, watcher, 
 def test_watcher_reconnects_after_its_backend_is_killed_and_misses_nothing(home, watcher):
     start = watcher.latest(home.family.id)
     with home.owner.connect() as conn:  # only the owner may end another role's backend
-        killed = conn.execute(text(
-            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND application_name = :app"), {"app": APPLICATION_NAME}).scalar()
+        killed = conn.execute(
+            text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND application_name = :app"
+            ),
+            {"app": APPLICATION_NAME},
+        ).scalar()
         conn.commit()
     assert killed >= 1
     _spend(home, "while the watcher is down")

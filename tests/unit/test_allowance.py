@@ -7,8 +7,6 @@ from datetime import date
 
 import pytest
 
-from budget_core.errors import ValidationError
-
 from budget_core.domain.allowance import (
     KINDS,
     DayTotal,
@@ -17,6 +15,7 @@ from budget_core.domain.allowance import (
     compute_daily_budget,
     month_overview,
 )
+from budget_core.errors import ValidationError
 
 D = date
 

@@ -123,7 +123,7 @@ plans = st.builds(
 )
 days = st.dates(min_value=date(2023, 1, 1), max_value=date(2029, 12, 31))
 signed_money = st.one_of(
-    st.integers(-10**5, 10**6),  # everyday amounts and refunds
+    st.integers(-(10**5), 10**6),  # everyday amounts and refunds
     st.integers(-MAX_MONEY, MAX_MONEY),
 )
 
@@ -173,7 +173,7 @@ def test_every_field_of_the_daily_budget_matches_the_naive_reference(scenario):
 
 
 @SETTINGS
-@given(scenarios(), st.integers(-10**6, MAX_MONEY))
+@given(scenarios(), st.integers(-(10**6), MAX_MONEY))
 def test_allowance_tomorrow_if_agrees_with_tomorrows_budget_after_spending(scenario, extra):
     plan, on, transactions, totals = scenario
     known = [t for t in totals if t.day <= on]  # nothing is recorded for tomorrow yet
@@ -225,9 +225,7 @@ def test_month_overview_rows_cover_the_period_and_agree_with_the_daily_budget(sc
     pace = ref_floor_div(variable_so_far * ref_count_days(start, end), ref_count_days(start, on))
     assert overview.variable_spent == variable_so_far
     assert overview.projected_variable_spend == pace
-    assert overview.projected_left == (
-        today["plan_spendable"] + today["extra_income"] - today["fixed_overrun"] - pace
-    )
+    assert overview.projected_left == (today["plan_spendable"] + today["extra_income"] - today["fixed_overrun"] - pace)
 
 
 @SETTINGS

@@ -21,8 +21,10 @@ PNG_DIR = os.environ.get("BUDGET_CHART_PNG_DIR")  # set to keep the PNGs for a l
 
 
 def _overview(daily_cents: int = 11000):
-    totals = [DayTotal(date(2026, 11, d), "variable", daily_cents + (d % 4) * 1500 - (4000 if d == 9 else 0))
-              for d in range(1, ON.day + 1)]
+    totals = [
+        DayTotal(date(2026, 11, d), "variable", daily_cents + (d % 4) * 1500 - (4000 if d == 9 else 0))
+        for d in range(1, ON.day + 1)
+    ]
     totals.append(DayTotal(date(2026, 11, 1), "fixed", 150000))
     return month_overview(PLAN, totals, ON)
 
@@ -40,22 +42,35 @@ def _tx() -> pl.DataFrame:
         (9, date(2026, 10, 1), "fixed", "Housing", None, "Mom", "Rent", 150000),
         (10, date(2026, 10, 1), "income", "Salary", None, "Dad", "Salary", 520000),
     ]
-    frame = pl.DataFrame(rows, orient="row", schema=["id", "occurred_on", "kind", "category", "parent_category",
-                                                      "member", "description", "amount_minor"])
+    frame = pl.DataFrame(
+        rows,
+        orient="row",
+        schema=["id", "occurred_on", "kind", "category", "parent_category", "member", "description", "amount_minor"],
+    )
     return frame.with_columns(pl.col("kind").cast(analytics.KIND), pl.lit("USD").alias("currency"))
 
 
 def _all_charts(currency: str = "USD") -> dict:
     overview = _overview()
-    insights = analytics.compute_insights(_tx(), family_id=1, plan=PLAN, currency=currency, overview=overview,
-                                          date_from=date(2026, 10, 1), date_to=ON)
+    insights = analytics.compute_insights(
+        _tx(), family_id=1, plan=PLAN, currency=currency, overview=overview, date_from=date(2026, 10, 1), date_to=ON
+    )
     drawn = dict(insights.charts)
     drawn["subcategory"] = insights.subcategory_chart("Dining")
     return drawn
 
 
-CHART_NAMES = ["daily", "projection", "category", "member", "weekday", "month_over_month", "savings",
-               "top_descriptions", "subcategory"]
+CHART_NAMES = [
+    "daily",
+    "projection",
+    "category",
+    "member",
+    "weekday",
+    "month_over_month",
+    "savings",
+    "top_descriptions",
+    "subcategory",
+]
 
 
 @pytest.mark.parametrize("name", CHART_NAMES)
@@ -87,7 +102,10 @@ def test_tooltips_show_exact_money_from_minor_units():
     spec = _all_charts()["category"].to_dict()
     values = next(iter(spec["datasets"].values()))
     assert {v["category"]: v["amount_label"] for v in values} == {
-        "Housing": "$3,000.00", "Groceries": "$72.50", "Dining": "$72.25"}
+        "Housing": "$3,000.00",
+        "Groceries": "$72.50",
+        "Dining": "$72.25",
+    }
 
 
 def test_euro_family_charts_build():

@@ -21,9 +21,9 @@ from budget_core.importers.service import read_statement
 # --- samples as banks write them ---------------------------------------------------------------------
 CHASE = (  # US checking: m/d/Y, signed amount, a trailing comma on every data row
     "Details,Posting Date,Description,Amount,Type,Balance,Check or Slip #\r\n"
-    "DEBIT,11/05/2026,\"SPOTIFY USA 877-778-1161 NY\",-9.99,ACH_DEBIT,1234.56,,\r\n"
+    'DEBIT,11/05/2026,"SPOTIFY USA 877-778-1161 NY",-9.99,ACH_DEBIT,1234.56,,\r\n'
     "DEBIT,11/13/2026,WHOLE FOODS MKT #10234,-84.12,DEBIT_CARD,1244.55,,\r\n"
-    "CREDIT,11/14/2026,ACME CORP PAYROLL,\"2,600.00\",ACH_CREDIT,3844.55,,\r\n"
+    'CREDIT,11/14/2026,ACME CORP PAYROLL,"2,600.00",ACH_CREDIT,3844.55,,\r\n'
 )
 
 DKB = (  # German giro account: preamble, ';', d.m.Y, decimal comma, payee + purpose, Latin-1
@@ -31,7 +31,7 @@ DKB = (  # German giro account: preamble, ';', d.m.Y, decimal comma, payee + pur
     '"Von:";"01.10.2026";\n'
     '"Bis:";"31.10.2026";\n'
     '"Kontostand vom 31.10.2026:";"1.234,56 EUR";\n'
-    '\n'
+    "\n"
     '"Buchungstag";"Wertstellung";"Buchungstext";"Auftraggeber / Begünstigter";"Verwendungszweck";'
     '"Kontonummer";"BLZ";"Betrag (EUR)";"Gläubiger-ID";\n'
     '"02.10.2026";"02.10.2026";"Lastschrift";"Bäckerei Müller";"Brötchen";"DE99";"1001";"-4,50";"";\n'
@@ -47,8 +47,8 @@ BARCLAYS = (  # UK: d/m/Y, an Account column, memo as the description
 
 PAID_IN_OUT = (  # separate debit / credit columns with a currency sign and thousands separators
     "Date,Transaction type,Description,Paid out,Paid in,Balance\n"
-    "2026-11-03,DEB,NETFLIX.COM,$15.49,,\"$1,000.00\"\n"
-    "2026-11-04,CR,TAX REFUND,,\"$1,204.50\",\"$2,204.50\"\n"
+    '2026-11-03,DEB,NETFLIX.COM,$15.49,,"$1,000.00"\n'
+    '2026-11-04,CR,TAX REFUND,,"$1,204.50","$2,204.50"\n'
 )
 
 REVOLUT = (  # ISO timestamps, UTF-8 with a BOM
@@ -64,8 +64,11 @@ WELLS = (  # no header at all: date, amount, *, check number, description
 
 
 def ofx_v1(*txs, acctid="123456789", currency="USD") -> bytes:
-    body = "".join(f"<STMTTRN><TRNTYPE>{'DEBIT' if amt.startswith('-') else 'CREDIT'}<DTPOSTED>{on}"
-                   f"<TRNAMT>{amt}<FITID>{fitid}<NAME>{name}</STMTTRN>\n" for fitid, on, amt, name in txs)
+    body = "".join(
+        f"<STMTTRN><TRNTYPE>{'DEBIT' if amt.startswith('-') else 'CREDIT'}<DTPOSTED>{on}"
+        f"<TRNAMT>{amt}<FITID>{fitid}<NAME>{name}</STMTTRN>\n"
+        for fitid, on, amt, name in txs
+    )
     return (
         "OFXHEADER:100\nDATA:OFXSGML\nVERSION:102\nSECURITY:NONE\nENCODING:USASCII\nCHARSET:1252\n"
         "COMPRESSION:NONE\nOLDFILEUID:NONE\nNEWFILEUID:NONE\n\n<OFX>\n"
@@ -73,15 +76,19 @@ def ofx_v1(*txs, acctid="123456789", currency="USD") -> bytes:
         "<LANGUAGE>ENG</SONRS></SIGNONMSGSRSV1>\n"
         "<BANKMSGSRSV1><STMTTRNRS><TRNUID>1<STATUS><CODE>0<SEVERITY>INFO</STATUS>\n"
         f"<STMTRS><CURDEF>{currency}<BANKACCTFROM><BANKID>121000248<ACCTID>{acctid}<ACCTTYPE>CHECKING"
-        "</BANKACCTFROM>\n<BANKTRANLIST><DTSTART>20261101<DTEND>20261130\n" + body +
-        "</BANKTRANLIST><LEDGERBAL><BALAMT>100.00<DTASOF>20261130</LEDGERBAL></STMTRS></STMTTRNRS>"
-        "</BANKMSGSRSV1>\n</OFX>\n").encode("ascii")
+        "</BANKACCTFROM>\n<BANKTRANLIST><DTSTART>20261101<DTEND>20261130\n"
+        + body
+        + "</BANKTRANLIST><LEDGERBAL><BALAMT>100.00<DTASOF>20261130</LEDGERBAL></STMTRS></STMTTRNRS>"
+        "</BANKMSGSRSV1>\n</OFX>\n"
+    ).encode("ascii")
 
 
 def ofx_v2_card(*txs) -> bytes:
-    body = "".join(f"<STMTTRN><TRNTYPE>DEBIT</TRNTYPE><DTPOSTED>{on}</DTPOSTED><TRNAMT>{amt}</TRNAMT>"
-                   f"<FITID>{fitid}</FITID><NAME>{name}</NAME><MEMO>{memo}</MEMO></STMTTRN>"
-                   for fitid, on, amt, name, memo in txs)
+    body = "".join(
+        f"<STMTTRN><TRNTYPE>DEBIT</TRNTYPE><DTPOSTED>{on}</DTPOSTED><TRNAMT>{amt}</TRNAMT>"
+        f"<FITID>{fitid}</FITID><NAME>{name}</NAME><MEMO>{memo}</MEMO></STMTTRN>"
+        for fitid, on, amt, name, memo in txs
+    )
     return (
         '<?xml version="1.0" encoding="UTF-8" standalone="no"?>\n'
         '<?OFX OFXHEADER="200" VERSION="220" SECURITY="NONE" OLDFILEUID="NONE" NEWFILEUID="NONE"?>\n'
@@ -89,9 +96,11 @@ def ofx_v2_card(*txs) -> bytes:
         "<DTSERVER>20261130120000</DTSERVER><LANGUAGE>ENG</LANGUAGE></SONRS></SIGNONMSGSRSV1>"
         "<CREDITCARDMSGSRSV1><CCSTMTTRNRS><TRNUID>1</TRNUID><STATUS><CODE>0</CODE><SEVERITY>INFO</SEVERITY>"
         "</STATUS><CCSTMTRS><CURDEF>USD</CURDEF><CCACCTFROM><ACCTID>4111111111111111</ACCTID></CCACCTFROM>"
-        "<BANKTRANLIST><DTSTART>20261101</DTSTART><DTEND>20261130</DTEND>" + body +
-        "</BANKTRANLIST><LEDGERBAL><BALAMT>-250.00</BALAMT><DTASOF>20261130</DTASOF></LEDGERBAL>"
-        "</CCSTMTRS></CCSTMTTRNRS></CREDITCARDMSGSRSV1></OFX>\n").encode("utf-8")
+        "<BANKTRANLIST><DTSTART>20261101</DTSTART><DTEND>20261130</DTEND>"
+        + body
+        + "</BANKTRANLIST><LEDGERBAL><BALAMT>-250.00</BALAMT><DTASOF>20261130</DTASOF></LEDGERBAL>"
+        "</CCSTMTRS></CCSTMTTRNRS></CREDITCARDMSGSRSV1></OFX>\n"
+    ).encode("utf-8")
 
 
 def rows_of(statement):
@@ -101,31 +110,47 @@ def rows_of(statement):
 # --- CSV layouts ------------------------------------------------------------------------------------
 def test_a_us_checking_export_reads_month_first_dates_and_signed_amounts():
     st = read_csv(CHASE.encode(), "Chase1234_Activity.CSV", "USD")
-    assert rows_of(st) == [(date(2026, 11, 5), -999, "SPOTIFY USA 877-778-1161 NY"),
-                           (date(2026, 11, 13), -8412, "WHOLE FOODS MKT #10234"),
-                           (date(2026, 11, 14), 260000, "ACME CORP PAYROLL")]
+    assert rows_of(st) == [
+        (date(2026, 11, 5), -999, "SPOTIFY USA 877-778-1161 NY"),
+        (date(2026, 11, 13), -8412, "WHOLE FOODS MKT #10234"),
+        (date(2026, 11, 14), 260000, "ACME CORP PAYROLL"),
+    ]
     m = st.mapping
-    assert (m.date, m.date_format, m.amount, m.description, m.decimal) == \
-        ("Posting Date", "m/d/Y", "Amount", ("Description",), ".")
+    assert (m.date, m.date_format, m.amount, m.description, m.decimal) == (
+        "Posting Date",
+        "m/d/Y",
+        "Amount",
+        ("Description",),
+        ".",
+    )
 
 
 def test_a_german_export_skips_the_preamble_and_reads_decimal_commas_in_latin1():
     st = read_csv(DKB.encode("latin-1"), "umsaetze.csv", "EUR")
     assert st.encoding in ("cp1252", "latin-1")
-    assert rows_of(st) == [(date(2026, 10, 2), -450, "Bäckerei Müller Brötchen"),
-                           (date(2026, 10, 15), 325000, "Arbeitgeber GmbH Gehalt Oktober"),
-                           (date(2026, 10, 20), -110000, "Vermieter Miete")]
+    assert rows_of(st) == [
+        (date(2026, 10, 2), -450, "Bäckerei Müller Brötchen"),
+        (date(2026, 10, 15), 325000, "Arbeitgeber GmbH Gehalt Oktober"),
+        (date(2026, 10, 20), -110000, "Vermieter Miete"),
+    ]
     m = st.mapping
-    assert (m.delimiter, m.date, m.date_format, m.amount, m.decimal) == \
-        (";", "Buchungstag", "d.m.Y", "Betrag (EUR)", ",")
+    assert (m.delimiter, m.date, m.date_format, m.amount, m.decimal) == (
+        ";",
+        "Buchungstag",
+        "d.m.Y",
+        "Betrag (EUR)",
+        ",",
+    )
     assert m.description == ("Auftraggeber / Begünstigter", "Verwendungszweck")
     assert all(r.line >= 7 for r in st.rows) and st.rows[0].line == 7
 
 
 def test_a_uk_export_reads_day_first_dates_and_keeps_each_rows_account():
     st = read_csv(BARCLAYS.encode(), "barclays.csv", "GBP")
-    assert rows_of(st) == [(date(2026, 11, 5), -1240, "TESCO STORES 2931 LONDON"),
-                           (date(2026, 11, 28), -310, "PRET A MANGER")]
+    assert rows_of(st) == [
+        (date(2026, 11, 5), -1240, "TESCO STORES 2931 LONDON"),
+        (date(2026, 11, 28), -310, "PRET A MANGER"),
+    ]
     assert st.mapping.date_format == "d/m/Y" and st.mapping.account_column == "Account"
     assert st.rows[0].account.endswith("/20-32-06 13152170")
 
@@ -145,8 +170,10 @@ def test_utf8_with_bom_and_timestamps():
 
 def test_a_headerless_export_is_read_by_its_contents():
     st = read_csv(WELLS.encode(), "wells.csv", "USD")
-    assert rows_of(st) == [(date(2026, 11, 5), -2500, "CHECK CRD PURCHASE SHELL OIL 5744"),
-                           (date(2026, 11, 28), -875, "PURCHASE AUTHORIZED ON 11/27 CHIPOTLE 1234")]
+    assert rows_of(st) == [
+        (date(2026, 11, 5), -2500, "CHECK CRD PURCHASE SHELL OIL 5744"),
+        (date(2026, 11, 28), -875, "PURCHASE AUTHORIZED ON 11/27 CHIPOTLE 1234"),
+    ]
 
 
 def test_dates_that_read_both_ways_are_refused_until_the_format_is_given():
@@ -184,8 +211,10 @@ def test_genuine_twins_in_one_file_get_different_ids_and_a_re_read_gives_the_sam
     assert len(set(ids)) == 3
     assert [r.import_id for r in read_csv(text.encode(), "renamed (1).csv", "USD").rows] == ids
     # an overlapping download: the same rows keep their ids
-    later = "Date,Description,Amount\n2026-11-01,COFFEE,-3.50\n2026-11-01,COFFEE,-3.50\n2026-11-02,COFFEE,-3.50\n" \
-            "2026-11-03,BOOKS,-12.00\n"
+    later = (
+        "Date,Description,Amount\n2026-11-01,COFFEE,-3.50\n2026-11-01,COFFEE,-3.50\n2026-11-02,COFFEE,-3.50\n"
+        "2026-11-03,BOOKS,-12.00\n"
+    )
     assert [r.import_id for r in read_csv(later.encode(), "b.csv", "USD").rows][:3] == ids
 
 
@@ -195,17 +224,28 @@ def test_totals_and_notes_without_a_date_or_amount_are_skipped_zero_rows_too():
     assert len(st.rows) == 1 and st.skipped_lines == (3, 4)
 
 
-@pytest.mark.parametrize("text, minor", [
-    ("-1.234,56", -123456), ("1,234.56", 123456), ("(12.50)", -1250), ("12.50-", -1250), ("$-12.50", -1250),
-    ("-$12.50", -1250), ("12.50 DR", -1250), ("12.50 CR", 1250), ("EUR 7,5", 750), ("1 234,50", 123450),
-])
+@pytest.mark.parametrize(
+    "text, minor",
+    [
+        ("-1.234,56", -123456),
+        ("1,234.56", 123456),
+        ("(12.50)", -1250),
+        ("12.50-", -1250),
+        ("$-12.50", -1250),
+        ("-$12.50", -1250),
+        ("12.50 DR", -1250),
+        ("12.50 CR", 1250),
+        ("EUR 7,5", 750),
+        ("1 234,50", 123450),
+    ],
+)
 def test_bank_amount_shapes(text, minor):
     decimal = decimal_evidence(text) or "."
     assert parse_bank_amount(text, decimal, "USD", 1, "Amount") == minor
 
 
 def test_a_column_mixing_decimal_points_and_commas_is_refused():
-    text = "Date,Description,Amount\n2026-11-01,A,\"-1,50\"\n2026-11-02,B,-2.50\n"
+    text = 'Date,Description,Amount\n2026-11-01,A,"-1,50"\n2026-11-02,B,-2.50\n'
     with pytest.raises(ValidationError, match="mix decimal points"):
         read_csv(text.encode(), "x.csv", "USD")
 
@@ -221,12 +261,16 @@ def test_ofx_1_sgml_reads_fitids_scoped_by_account_and_the_bank_date():
 
 
 def test_ofx_2_xml_credit_card_statement_joins_name_and_memo():
-    data = ofx_v2_card(("T1", "20261103", "-15.49", "NETFLIX.COM", "Subscription"),
-                       ("T2", "20261104", "-15.49", "NETFLIX.COM", "Subscription"))
+    data = ofx_v2_card(
+        ("T1", "20261103", "-15.49", "NETFLIX.COM", "Subscription"),
+        ("T2", "20261104", "-15.49", "NETFLIX.COM", "Subscription"),
+    )
     st = read_statement("card.qfx", data, "USD")
     assert st.format == "ofx"
-    assert rows_of(st) == [(date(2026, 11, 3), -1549, "NETFLIX.COM Subscription"),
-                           (date(2026, 11, 4), -1549, "NETFLIX.COM Subscription")]
+    assert rows_of(st) == [
+        (date(2026, 11, 3), -1549, "NETFLIX.COM Subscription"),
+        (date(2026, 11, 4), -1549, "NETFLIX.COM Subscription"),
+    ]
 
 
 def test_an_ofx_statement_in_another_currency_is_refused():
@@ -283,10 +327,17 @@ def test_the_first_matching_rule_in_order_decides():
     assert book.first_match("rent") is None
 
 
-@pytest.mark.parametrize("description, pattern", [
-    ("SPOTIFY USA 877-778-1161 NY", "SPOTIFY"), ("POS VISA SPOTIFY P1234 STOCKHOLM", "SPOTIFY"),
-    ("SQ *BLUE BOTTLE COFFEE", "BLUE"), ("AMZN Mktp US*2K3", "AMZN"), ("BP 1234 SHELL", "SHELL"), ("12345", "12345"),
-])
+@pytest.mark.parametrize(
+    "description, pattern",
+    [
+        ("SPOTIFY USA 877-778-1161 NY", "SPOTIFY"),
+        ("POS VISA SPOTIFY P1234 STOCKHOLM", "SPOTIFY"),
+        ("SQ *BLUE BOTTLE COFFEE", "BLUE"),
+        ("AMZN Mktp US*2K3", "AMZN"),
+        ("BP 1234 SHELL", "SHELL"),
+        ("12345", "12345"),
+    ],
+)
 def test_a_rule_suggested_from_a_correction_keeps_the_merchant(description, pattern):
     assert suggest_pattern(description) == pattern
 

@@ -12,7 +12,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from budget_core.errors import ValidationError
 from budget_core.domain.money import (
     MAX_MINOR,
     check_currency,
@@ -22,6 +21,7 @@ from budget_core.domain.money import (
     parse_amount,
     to_minor,
 )
+from budget_core.errors import ValidationError
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -32,49 +32,55 @@ def test_the_minor_unit_has_the_currencys_decimals():
     assert (decimals("USD"), decimals("JPY"), decimals("KWD"), decimals("EUR")) == (2, 0, 3, 2)
 
 
-@pytest.mark.parametrize("text, currency, minor", [
-    ("15", "USD", 1500),
-    ("15.5", "USD", 1550),
-    ("15.50", "USD", 1550),
-    ("15,50", "EUR", 1550),
-    ("0.01", "USD", 1),
-    ("1,234.56", "USD", 123456),
-    ("1.234,56", "EUR", 123456),
-    ("1 234,56", "EUR", 123456),
-    ("1,234", "USD", 123400),  # a comma before three digits groups thousands in a 2-decimal currency
-    ("$15.00", "USD", 1500),
-    ("  15.00 USD ", "USD", 1500),
-    ("€15,00", "EUR", 1500),
-    ("1500", "JPY", 1500),
-    ("1,500", "JPY", 1500),
-    ("¥1,500", "JPY", 1500),
-    ("1.234", "KWD", 1234),
-    ("0.005", "KWD", 5),
-    ("10000000000.00", "USD", MAX_MINOR),  # the largest amount accepted
-])
+@pytest.mark.parametrize(
+    "text, currency, minor",
+    [
+        ("15", "USD", 1500),
+        ("15.5", "USD", 1550),
+        ("15.50", "USD", 1550),
+        ("15,50", "EUR", 1550),
+        ("0.01", "USD", 1),
+        ("1,234.56", "USD", 123456),
+        ("1.234,56", "EUR", 123456),
+        ("1 234,56", "EUR", 123456),
+        ("1,234", "USD", 123400),  # a comma before three digits groups thousands in a 2-decimal currency
+        ("$15.00", "USD", 1500),
+        ("  15.00 USD ", "USD", 1500),
+        ("€15,00", "EUR", 1500),
+        ("1500", "JPY", 1500),
+        ("1,500", "JPY", 1500),
+        ("¥1,500", "JPY", 1500),
+        ("1.234", "KWD", 1234),
+        ("0.005", "KWD", 5),
+        ("10000000000.00", "USD", MAX_MINOR),  # the largest amount accepted
+    ],
+)
 def test_typed_amounts_become_exact_minor_units(text, currency, minor):
     assert parse_amount(text, currency) == minor
 
 
-@pytest.mark.parametrize("text, currency, fragment", [
-    ("", "USD", "Enter an amount"),
-    ("   ", "USD", "Enter an amount"),
-    ("fifteen", "USD", "is not an amount"),
-    ("15abc", "USD", "is not an amount"),
-    ("1e3", "USD", "is not an amount"),
-    ("NaN", "USD", "is not an amount"),
-    ("12,34,56", "USD", "is not an amount"),
-    ("15.001", "USD", "at most 2 decimals"),
-    ("0.001", "USD", "at most 2 decimals"),
-    ("15.5", "JPY", "JPY amounts have no decimals"),
-    ("1.2345", "KWD", "at most 3 decimals"),
-    ("0", "USD", "must not be zero"),
-    ("0.00", "USD", "must not be zero"),
-    ("-0.00", "USD", "must not be zero"),
-    ("-5.00", "USD", "mark it as a refund"),
-    ("10000000000.01", "USD", "larger than any household amount"),
-    ("1000000000001", "JPY", "larger than any household amount"),
-])
+@pytest.mark.parametrize(
+    "text, currency, fragment",
+    [
+        ("", "USD", "Enter an amount"),
+        ("   ", "USD", "Enter an amount"),
+        ("fifteen", "USD", "is not an amount"),
+        ("15abc", "USD", "is not an amount"),
+        ("1e3", "USD", "is not an amount"),
+        ("NaN", "USD", "is not an amount"),
+        ("12,34,56", "USD", "is not an amount"),
+        ("15.001", "USD", "at most 2 decimals"),
+        ("0.001", "USD", "at most 2 decimals"),
+        ("15.5", "JPY", "JPY amounts have no decimals"),
+        ("1.2345", "KWD", "at most 3 decimals"),
+        ("0", "USD", "must not be zero"),
+        ("0.00", "USD", "must not be zero"),
+        ("-0.00", "USD", "must not be zero"),
+        ("-5.00", "USD", "mark it as a refund"),
+        ("10000000000.01", "USD", "larger than any household amount"),
+        ("1000000000001", "JPY", "larger than any household amount"),
+    ],
+)
 def test_amounts_that_cannot_be_taken_as_typed_are_refused_with_a_reason(text, currency, fragment):
     with pytest.raises(ValidationError, match=fragment):
         parse_amount(text, currency)
@@ -101,13 +107,16 @@ def test_a_currency_code_is_normalised_to_upper_case():
     assert check_currency(" usd ") == "USD"
 
 
-@pytest.mark.parametrize("minor, currency, shown", [
-    (123450, "USD", "$1,234.50"),
-    (-300, "USD", "-$3.00"),
-    (5, "GBP", "£0.05"),
-    (1500, "JPY", "¥1,500"),
-    (-123456789, "EUR", "-€1,234,567.89"),
-])
+@pytest.mark.parametrize(
+    "minor, currency, shown",
+    [
+        (123450, "USD", "$1,234.50"),
+        (-300, "USD", "-$3.00"),
+        (5, "GBP", "£0.05"),
+        (1500, "JPY", "¥1,500"),
+        (-123456789, "EUR", "-€1,234,567.89"),
+    ],
+)
 def test_money_is_shown_with_symbol_grouping_and_the_currencys_decimals(minor, currency, shown):
     assert format_money(minor, currency) == shown
 
@@ -117,10 +126,16 @@ def test_a_three_decimal_currency_shows_all_three_decimals():
     assert decimal_string(5, "KWD") == "0.005"
 
 
-@pytest.mark.parametrize("minor, currency, text", [
-    (1500, "USD", "15.00"), (-1500, "USD", "-15.00"), (1500, "JPY", "1500"), (5, "KWD", "0.005"),
-    (MAX_MINOR, "USD", "10000000000.00"),
-])
+@pytest.mark.parametrize(
+    "minor, currency, text",
+    [
+        (1500, "USD", "15.00"),
+        (-1500, "USD", "-15.00"),
+        (1500, "JPY", "1500"),
+        (5, "KWD", "0.005"),
+        (MAX_MINOR, "USD", "10000000000.00"),
+    ],
+)
 def test_decimal_strings_are_plain_with_exactly_the_currencys_decimals(minor, currency, text):
     assert decimal_string(minor, currency) == text
 
@@ -131,8 +146,11 @@ def decimal_amounts(draw):
     currency = draw(st.sampled_from(CURRENCIES))
     places = decimals(currency)
     limit = Decimal(MAX_MINOR).scaleb(-places)
-    value = draw(st.decimals(min_value=-limit, max_value=limit, places=places,
-                             allow_nan=False, allow_infinity=False).filter(lambda d: d != 0))
+    value = draw(
+        st.decimals(min_value=-limit, max_value=limit, places=places, allow_nan=False, allow_infinity=False).filter(
+            lambda d: d != 0
+        )
+    )
     return currency, value
 
 
@@ -145,8 +163,7 @@ def test_decimal_string_of_a_parsed_decimal_gives_back_the_same_value(case):
     assert Decimal(decimal_string(minor, currency)) == value
 
 
-@given(st.sampled_from(CURRENCIES),
-       st.integers(min_value=-MAX_MINOR, max_value=MAX_MINOR).filter(lambda m: m != 0))
+@given(st.sampled_from(CURRENCIES), st.integers(min_value=-MAX_MINOR, max_value=MAX_MINOR).filter(lambda m: m != 0))
 def test_what_the_app_shows_parses_back_to_the_same_minor_units(currency, minor):
     assert parse_amount(format_money(minor, currency), currency, allow_negative=True) == minor
     assert parse_amount(decimal_string(minor, currency), currency, allow_negative=True) == minor
@@ -170,9 +187,14 @@ _PARSE_DOLLAR_SYMBOLS = (
 def test_amounts_with_a_dollar_symbol_of_another_country_parse_under_every_hash_seed():
     """The result must not depend on the interpreter's string-hash seed (run under eight seeds)."""
     procs = [
-        subprocess.Popen([sys.executable, "-W", "ignore", "-c", _PARSE_DOLLAR_SYMBOLS], cwd=ROOT,
-                         env={**os.environ, "PYTHONHASHSEED": str(seed)},
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [sys.executable, "-W", "ignore", "-c", _PARSE_DOLLAR_SYMBOLS],
+            cwd=ROOT,
+            env={**os.environ, "PYTHONHASHSEED": str(seed)},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for seed in range(8)
     ]
     results = [(p.wait(timeout=60), p.stdout.read().strip()) for p in procs]

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import calendar
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from budget_core.errors import ValidationError
 from budget_core.domain.period import (
     days_in_period,
     days_left,
@@ -19,10 +18,11 @@ from budget_core.domain.period import (
     period_bounds,
     period_start_for,
 )
+from budget_core.errors import ValidationError
 
 D = date
 DAY = timedelta(days=1)
-UTC = timezone.utc
+UTC = UTC
 
 
 def clamped_start(start_day: int, year: int, month: int) -> date:
@@ -250,9 +250,7 @@ ZONES = [
     instant=st.datetimes(min_value=datetime(2023, 1, 1), max_value=datetime(2029, 12, 31)),
     offset_minutes=st.integers(-14 * 60, 14 * 60),
 )
-def test_local_today_depends_only_on_the_instant_not_on_the_zone_now_is_given_in(
-    zone, instant, offset_minutes
-):
+def test_local_today_depends_only_on_the_instant_not_on_the_zone_now_is_given_in(zone, instant, offset_minutes):
     as_utc = instant.replace(tzinfo=UTC)
     elsewhere = as_utc.astimezone(timezone(timedelta(minutes=offset_minutes)))
     today = local_today(zone, as_utc)

@@ -130,7 +130,8 @@ def test_refuses_more_days_than_the_period_has_and_floats():
     budget=st.integers(-10000, 600000),
 )
 def test_projection_matches_the_reference_on_synthetic_periods_with_known_pace(
-        start_day, year, month, pace, noise, seed, observed_share, budget):
+    start_day, year, month, pace, noise, seed, observed_share, budget
+):
     from budget_core.domain.period import period_bounds
 
     start, end = period_bounds(start_day, date(year, month, 15))

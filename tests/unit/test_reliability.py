@@ -4,7 +4,13 @@ import random
 
 import pytest
 
-from budget_core.ops.reliability import BUCKETS_MS, BreakerOpen, CircuitBreaker, backoff_delays, percentile_from_histogram
+from budget_core.ops.reliability import (
+    BUCKETS_MS,
+    BreakerOpen,
+    CircuitBreaker,
+    backoff_delays,
+    percentile_from_histogram,
+)
 
 
 class Clock:
@@ -23,7 +29,7 @@ def test_backoff_is_full_jitter_under_an_exponential_cap():
     delays = list(backoff_delays(base_s=0.1, cap_s=2.0, attempts=12, rng=random.Random(1)))
     assert len(delays) == 12
     for attempt, delay in enumerate(delays):
-        assert 0 <= delay <= min(2.0, 0.1 * 2 ** attempt)
+        assert 0 <= delay <= min(2.0, 0.1 * 2**attempt)
     assert len(set(delays)) == 12  # jittered, not a fixed schedule
 
 
@@ -80,7 +86,7 @@ def test_failures_that_are_not_consecutive_do_not_open_it():
 
 def test_percentiles_come_from_the_histogram_buckets():
     buckets = [0] * (len(BUCKETS_MS) + 1)
-    buckets[BUCKETS_MS.index(5)] = 90   # 90 calls at <= 5 ms
+    buckets[BUCKETS_MS.index(5)] = 90  # 90 calls at <= 5 ms
     buckets[BUCKETS_MS.index(100)] = 10  # 10 calls at <= 100 ms
     assert percentile_from_histogram(buckets, 0.5) == 5
     assert percentile_from_histogram(buckets, 0.95) == 100

@@ -124,6 +124,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.execute(
-        "DROP TABLE invitations, events, transactions, categories, fixed_expenses, members, families, users"
-    )
+    op.execute("DROP TABLE invitations, events, transactions, categories, fixed_expenses, members, families, users")

@@ -77,5 +77,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.execute("DROP TABLE category_rules, bank_profiles, imported_rows; "
-               "DROP INDEX transactions_import_key; ALTER TABLE transactions DROP COLUMN import_id")
+    op.execute(
+        "DROP TABLE category_rules, bank_profiles, imported_rows; "
+        "DROP INDEX transactions_import_key; ALTER TABLE transactions DROP COLUMN import_id"
+    )
