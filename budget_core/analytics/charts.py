@@ -23,11 +23,13 @@ import altair as alt
 import pandas  # noqa: F401
 import polars as pl
 
+from ..domain.allowance import KIND_LABELS
 from ..domain.money import decimals, format_money, symbol
 from ..domain.projection import Projection, cone
 
+Figure = alt.TopLevelMixin  # what every builder returns: a Chart, a LayerChart …, ready to draw
+
 KIND_COLORS = {"variable": "#4C78A8", "fixed": "#B279A2", "savings": "#54A24B", "income": "#F58518"}
-KIND_LABELS = {"variable": "Everyday (variable)", "fixed": "Fixed", "savings": "Savings", "income": "Income"}
 WITHIN, OVER, PACE, ALLOWANCE = (
     "Spent, within allowance",
     "Spent, over allowance",
@@ -78,7 +80,7 @@ def _title(text: str, subtitle: str | list[str] | None = None) -> alt.TitleParam
     return alt.TitleParams(text, subtitle=subtitle or "", anchor="start", subtitleColor="#555")
 
 
-def _empty(title: str, message: str) -> alt.Chart:
+def _empty(title: str, message: str) -> Figure:
     return (
         alt.Chart(pl.DataFrame({"message": [message]}))
         .mark_text(size=14, color="#666")
@@ -110,7 +112,7 @@ def projection_summary(p: Projection, currency: str) -> str:
     return text
 
 
-def daily_allowance_chart(daily: pl.DataFrame, projection: Projection, currency: str) -> alt.LayerChart:
+def daily_allowance_chart(daily: pl.DataFrame, projection: Projection, currency: str) -> Figure:
     """Each day's variable spending against that day's allowance, with the current pace ahead.
 
     ``daily``: one row per day of the period with ``day`` (Date), ``allowance_minor``,
@@ -194,7 +196,7 @@ def daily_allowance_chart(daily: pl.DataFrame, projection: Projection, currency:
     return chart
 
 
-def projection_chart(daily: pl.DataFrame, projection: Projection, currency: str) -> alt.LayerChart:
+def projection_chart(daily: pl.DataFrame, projection: Projection, currency: str) -> Figure:
     """Cumulative variable spending this period, the expected path at this pace with its likely range,
     and the period's variable budget as a line."""
     observed = (
@@ -271,7 +273,7 @@ def category_chart(
     title: str = "Spending by category",
     subtitle: str | None = None,
     name_field: str = "category",
-) -> alt.Chart:
+) -> Figure:
     """Horizontal bars, largest first, coloured by kind. ``by_category``: ``category``, ``kind``,
     ``amount_minor``, ``transactions``, ``share`` (0–1)."""
     if by_category.is_empty():
@@ -299,7 +301,7 @@ def category_chart(
     )
 
 
-def subcategory_chart(by_subcategory: pl.DataFrame, parent: str, currency: str) -> alt.Chart:
+def subcategory_chart(by_subcategory: pl.DataFrame, parent: str, currency: str) -> Figure:
     """Drill-down: the subcategories of ``parent`` (spending booked on ``parent`` itself shows as
     '(parent itself)'). ``by_subcategory``: ``parent_category``, ``subcategory``, ``kind``,
     ``amount_minor``, ``transactions``, ``share`` (of the parent)."""
@@ -307,7 +309,7 @@ def subcategory_chart(by_subcategory: pl.DataFrame, parent: str, currency: str) 
     return category_chart(rows, currency, title=f"{parent}: by subcategory", name_field="subcategory")
 
 
-def member_chart(by_member: pl.DataFrame, currency: str) -> alt.Chart:
+def member_chart(by_member: pl.DataFrame, currency: str) -> Figure:
     """Who spent what: ``member``, ``kind``, ``amount_minor``, ``transactions``."""
     title = "Spending by member"
     if by_member.is_empty():
@@ -337,7 +339,7 @@ def member_chart(by_member: pl.DataFrame, currency: str) -> alt.Chart:
     )
 
 
-def weekday_chart(by_weekday: pl.DataFrame, currency: str) -> alt.Chart:
+def weekday_chart(by_weekday: pl.DataFrame, currency: str) -> Figure:
     """Average everyday spending per weekday: ``weekday`` (1 = Monday), ``weekday_name``,
     ``amount_minor``, ``days``, ``average_minor``."""
     title = "Everyday spending by weekday"
@@ -362,7 +364,7 @@ def weekday_chart(by_weekday: pl.DataFrame, currency: str) -> alt.Chart:
     )
 
 
-def period_chart(by_period: pl.DataFrame, currency: str) -> alt.LayerChart:
+def period_chart(by_period: pl.DataFrame, currency: str) -> Figure:
     """Month over month (budget periods): fixed and everyday spending stacked, income as a line.
     ``by_period``: ``label``, ``period_start``, ``fixed_minor``, ``variable_minor``, ``income_minor``,
     ``savings_minor``, ``spending_minor``, ``change`` (vs previous period, fraction or null), ``complete``."""
@@ -413,7 +415,7 @@ def period_chart(by_period: pl.DataFrame, currency: str) -> alt.LayerChart:
     )
 
 
-def savings_chart(savings: pl.DataFrame, currency: str) -> alt.LayerChart:
+def savings_chart(savings: pl.DataFrame, currency: str) -> Figure:
     """Saved per budget period against the savings goal: ``label``, ``period_start``,
     ``saved_minor``, ``goal_minor``, ``cumulative_minor``, ``progress`` (fraction of goal or null)."""
     title = "Savings progress"
@@ -454,7 +456,7 @@ def savings_chart(savings: pl.DataFrame, currency: str) -> alt.LayerChart:
     )
 
 
-def top_descriptions_chart(top: pl.DataFrame, currency: str) -> alt.Chart:
+def top_descriptions_chart(top: pl.DataFrame, currency: str) -> Figure:
     """The descriptions (merchants) money went to most: ``description``, ``transactions``,
     ``amount_minor``, ``last_on``."""
     title = "Top merchants and descriptions"

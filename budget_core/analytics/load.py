@@ -24,7 +24,7 @@ from ..services.access import FamilyAccess
 
 KIND = pl.Enum(["fixed", "variable", "savings", "income"])
 
-TRANSACTION_SCHEMA = {
+TRANSACTION_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "id": pl.Int64,
     "occurred_on": pl.Date,
     "kind": KIND,
@@ -64,7 +64,8 @@ def checked_range(date_from: object, date_to: object) -> tuple[date, date]:
     for name, value in (("date_from", date_from), ("date_to", date_to)):
         if value is not None and (isinstance(value, datetime) or not isinstance(value, date)):
             raise ValidationError(f"{name} must be a calendar date such as 2026-11-25, got {value!r}.")
-    start, end = date_from or date(1970, 1, 1), date_to or date(9999, 12, 31)
+    start = date_from if isinstance(date_from, date) else date(1970, 1, 1)
+    end = date_to if isinstance(date_to, date) else date(9999, 12, 31)
     if start > end:
         raise ValidationError(f"The range starts ({start}) after it ends ({end}); swap the dates.")
     return start, end
@@ -80,7 +81,7 @@ _ROWS_SQL = (
     "SELECT id, occurred_on, kind, category_id, user_id, description, amount FROM transactions "
     "WHERE family_id = %(family_id)s AND occurred_on BETWEEN %(date_from)s AND %(date_to)s"
 )
-_ROWS_SCHEMA = {
+_ROWS_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "id": pl.Int64,
     "occurred_on": pl.Date,
     "kind": KIND,
@@ -124,6 +125,7 @@ def load_transactions(access: FamilyAccess, date_from: date | None = None, date_
     raw = access.engine.raw_connection()
     try:
         conn = raw.driver_connection
+        assert isinstance(conn, psycopg.Connection)
         conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")  # first in the implicit BEGIN
         with door_errors():
             conn.execute(ENTER_SQL, (access.family_id, access.user_id))

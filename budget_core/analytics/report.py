@@ -69,7 +69,7 @@ class Insights:
         subs = self.by_subcategory.filter(~pl.col("subcategory").str.ends_with(" itself)"))
         return sorted(subs.get_column("parent_category").unique().to_list())
 
-    def subcategory_chart(self, parent: str) -> alt.Chart:
+    def subcategory_chart(self, parent: str) -> alt.TopLevelMixin:
         return charts.subcategory_chart(self.by_subcategory, parent, self.currency)
 
 

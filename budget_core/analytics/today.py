@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from datetime import date
 
-import altair as alt
-
 from ..domain.projection import project_overview
 from ..services import budgets
 from ..services.access import FamilyAccess
@@ -24,7 +22,7 @@ _charts = VersionCache(500)
 
 def today_charts(
     access: FamilyAccess, on: date | None = None, *, version: int | None = None
-) -> tuple[alt.LayerChart, alt.Chart]:
+) -> tuple[charts.Figure, charts.Figure]:
     """The Today page's two charts for the period containing ``on`` (default: the family's today):
     daily variable spending against the allowance with the projection, and spending by category
     from the period start through ``on``. Both use the same overview as the Today number.
@@ -40,7 +38,7 @@ def today_charts(
     return _charts.get_or_build((access.family_id, version, on), lambda: _build_today_charts(access, on))
 
 
-def _build_today_charts(access: FamilyAccess, on: date | None) -> tuple[alt.LayerChart, alt.Chart]:
+def _build_today_charts(access: FamilyAccess, on: date | None) -> tuple[charts.Figure, charts.Figure]:
     currency, overview = budgets.overview(access, on)
     projection = project_overview(overview)
     daily = charts.daily_allowance_chart(daily_frame(overview), projection, currency)

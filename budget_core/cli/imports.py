@@ -237,7 +237,7 @@ def rules_list(family_id, by, as_json) -> None:
 def _pattern(contains: str | None, regex: str | None) -> tuple[str, bool]:
     if bool(contains) == bool(regex):
         raise click.UsageError("Give either --contains TEXT or --regex PATTERN.")
-    return (contains, False) if contains else (regex, True)
+    return (contains, False) if contains else (regex or "", True)
 
 
 @rules_group.command("add")

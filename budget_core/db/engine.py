@@ -17,7 +17,8 @@ from __future__ import annotations
 import os
 import threading
 
-from sqlalchemy import Engine, create_engine, event
+import psycopg
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
 from ..config import settings
@@ -56,12 +57,20 @@ def app_url(owner: str | None = None) -> tuple[str, bool]:
     return owner, True
 
 
+def driver_connection(conn: Connection) -> psycopg.Connection:
+    """The psycopg connection under a SQLAlchemy one (for COPY and array parameters)."""
+    raw = conn.connection.driver_connection
+    if not isinstance(raw, psycopg.Connection):
+        raise TypeError("budget_core runs on psycopg 3 connections")
+    return raw
+
+
 def make_engine(url: str, *, set_role: str | None = None, **kwargs) -> Engine:
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
     kwargs.setdefault("pool_pre_ping", True)
     engine = create_engine(normalise_url(url), **kwargs)
-    engine.budget_role = set_role  # connections made beside the pool (the watcher's) take it too
+    engine.budget_role = set_role  # type: ignore[attr-defined]  # connections beside the pool (the watcher's) take it too
 
     @event.listens_for(engine, "connect")
     def _session_setup(dbapi_conn, _record):

@@ -101,7 +101,10 @@ def to_minor(
     shown = shown if shown is not None else str(value)
     # Exact digit arithmetic, not Decimal.scaleb: that rounds to the context's 28 digits (taking
     # '1.0000000000000000000000000000001' for 1.00) and overflows on exponents such as '1E9999999'.
-    negative, digits, exponent = dec.as_tuple()
+    negative, digits, raw_exponent = dec.as_tuple()
+    if not isinstance(raw_exponent, int):  # 'n', 'N', 'F': NaN or infinity, refused above
+        raise ValidationError(f"'{shown}' is not an amount.")
+    exponent = raw_exponent
     significant = "".join(map(str, digits)).rstrip("0")
     exponent += len(digits) - len(significant)  # the same value without trailing zeros
     if significant and exponent + places < 0:

@@ -150,7 +150,9 @@ def parse_bank_amount(value: str, decimal: str, currency: str, line: int, column
     places = _places(currency)
     # The fast path only where scaleb is exact: no decimals beyond the currency's and at most 13
     # digits (scaleb rounds to 28 digits: '1.0000000000000000000000000000001' would pass as 1.00).
-    scaled = number.scaleb(places) if number.as_tuple().exponent >= -places and number.adjusted() < 13 else None
+    exponent = number.as_tuple().exponent
+    exact = isinstance(exponent, int) and exponent >= -places and number.adjusted() < 13
+    scaled = number.scaleb(places) if exact else None
     if scaled is not None and abs(scaled) <= MAX_MINOR:
         minor = int(scaled)
     else:  # money.to_minor says what is wrong, in the words used everywhere else

@@ -14,7 +14,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, replace
 
 from ..errors import ValidationError
@@ -121,7 +121,7 @@ def _role_rank(cell: str, words: tuple[str, ...]) -> int | None:
     return None
 
 
-def _best(header: tuple[str, ...], words: tuple[str, ...], taken: set[str] = frozenset()) -> str | None:
+def _best(header: tuple[str, ...], words: tuple[str, ...], taken: Collection[str] = frozenset()) -> str | None:
     ranked = [
         (r, i, c) for i, c in enumerate(header) if c and c not in taken and (r := _role_rank(c, words)) is not None
     ]
@@ -273,10 +273,12 @@ def detect_mapping(
 def _description_columns(header, sample, taken, headerless) -> tuple[str, ...]:
     if not headerless:
         payee, memo = _best(header, PAYEE_WORDS, taken), _best(header, MEMO_WORDS, taken)
-        if payee and memo and _role_rank(memo, MEMO_WORDS) <= 1:  # payee + memo / Verwendungszweck
+        if payee and memo and (_role_rank(memo, MEMO_WORDS) or 0) <= 1:  # payee + memo / Verwendungszweck
             return (payee, memo)
-        if payee or memo:
-            return (payee or memo,)
+        if payee:
+            return (payee,)
+        if memo:
+            return (memo,)
     index = {h: i for i, h in enumerate(header)}
     free = [h for h in header if h not in taken]
     letters = {h: sum(sum(ch.isalpha() for ch in _cell(r, index[h])) for r in sample) for h in free}

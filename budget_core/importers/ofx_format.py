@@ -77,7 +77,8 @@ def read_ofx(source: Source, file_name: str, currency: str) -> Statement:
         raise ValidationError(
             f"{name} is not an OFX file we can read ({err}). Download it from your bank again, or export CSV instead."
         ) from None
-    statements = [el for el in tree.getroot().iter() if el.tag in ("STMTRS", "CCSTMTRS")]
+    root = tree.getroot()
+    statements = [el for el in root.iter() if el.tag in ("STMTRS", "CCSTMTRS")] if root is not None else []
     if not statements:
         raise ValidationError(f"{name} holds no bank or card statement.")
     rows: list[StatementRow] = []

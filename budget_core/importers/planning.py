@@ -209,7 +209,9 @@ def plan_rows(
         if reason is not None:
             planned.append(PlannedRow(row, "duplicate", reason, None, "", "", actor_id, 0))
             continue
-        category_id, rule_id, user_id = None, None, actor_id
+        category_id: int | None = None
+        rule_id: int | None = None
+        user_id: int = actor_id
         corrected = corrections.categories.get(row.import_id)
         if corrected is not None:
             if corrected not in cats.by_id:
@@ -221,7 +223,7 @@ def plan_rows(
             rule = book.first_match(row.description)
             if rule is not None:
                 category_id, rule_id = rule.category_id, rule.id
-                user_id = rule.user_id if rule.user_id in members else actor_id
+                user_id = rule.user_id if rule.user_id is not None and rule.user_id in members else actor_id
         if corrections.members.get(row.import_id) in members:
             user_id = corrections.members[row.import_id]
         if category_id is None:
@@ -268,6 +270,8 @@ def categorise_alone(conn: Connection, family_id: int, actor_id: int, row: State
     if rule is not None:
         category_id, (label, kind) = rule.category_id, cats.by_id[rule.category_id]
     else:
-        category_id, label, kind = _DefaultCategories(conn, family_id, cats, True).for_amount(row.amount)
-    user_id = rule.user_id if rule and rule.user_id else actor_id
+        found, label, kind = _DefaultCategories(conn, family_id, cats, True).for_amount(row.amount)
+        assert found is not None  # created when missing (create=True)
+        category_id = found
+    user_id = rule.user_id if rule is not None and rule.user_id is not None else actor_id
     return category_id, label, kind, user_id

@@ -8,6 +8,7 @@ name). Reading with the same profile keeps a bank account's import ids stable ac
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,7 +39,7 @@ def list_profiles(access: FamilyAccess) -> list[BankProfile]:
 
 
 def layouts_to_read_with(
-    profiles: list[BankProfile], profile: str | None, account: str | None
+    profiles: Sequence[BankProfile], profile: str | None, account: str | None
 ) -> tuple[tuple[CsvMapping, ...], str | None]:
     """The saved CSV layouts to try on a file, and the account to name its rows with.
 
@@ -95,6 +96,8 @@ def save_profile(
         return None, False
     if len(name) > 60:
         raise ValidationError("Keep the bank profile's name under 60 characters.")
+    if statement.mapping is None:  # an OFX file: nothing to remember about its layout
+        return None, False
     mapping = statement.mapping.as_json()
     existing = next((p for p in profiles if p.name.casefold() == name.casefold()), None)
     if existing is None:

@@ -10,13 +10,14 @@ a bank profile (:mod:`.profiles`); linked rows are reviewed through :mod:`.links
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import Connection
 
+from ..db.engine import driver_connection
 from ..errors import ValidationError
 from ..services._uow import NothingToWrite, family_write
 from ..services.access import FamilyAccess
@@ -110,7 +111,7 @@ def read_statement(
     file_name: str,
     source: Source,
     currency: str,
-    profiles: list[BankProfile] = (),
+    profiles: Sequence[BankProfile] = (),
     options: ImportOptions = ImportOptions(),
 ) -> Statement:
     """Parse a bank file of any supported format (decided by its content, not its name)."""
@@ -225,17 +226,18 @@ def _write_rows(
     import id is what makes an imported row unique.
     """
     fresh = [p for p in planned if p.status in ("new", "linked")]
-    write_rows(
-        conn,
-        family_id,
-        [
-            NewRow(p.user_id, p.category_id, p.kind, p.amount, p.row.description, p.row.occurred_on, p.row.import_id)
-            for p in fresh
-            if p.status == "new"
-        ],
-    )
-    raw = conn.connection.driver_connection
-    with raw.cursor() as cur:
+    rows = []
+    for p in fresh:
+        if p.status == "new":
+            if p.category_id is None:  # planned with create_defaults: every new row has its category
+                raise RuntimeError(f"bank row {p.row.import_id} was planned without a category")
+            rows.append(
+                NewRow(
+                    p.user_id, p.category_id, p.kind, p.amount, p.row.description, p.row.occurred_on, p.row.import_id
+                )
+            )
+    write_rows(conn, family_id, rows)
+    with driver_connection(conn).cursor() as cur:
         for block in _blocks(fresh):
             cur.execute(
                 "INSERT INTO imported_rows (family_id, import_id, account, content_key, occurred_on, amount, "

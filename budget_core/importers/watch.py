@@ -72,15 +72,15 @@ class _Handler(FileSystemEventHandler):
 
     def on_created(self, event: FileSystemEvent) -> None:
         if not event.is_directory:
-            self.inbox.notice(Path(event.src_path))
+            self.inbox.notice(Path(os.fsdecode(event.src_path)))
 
     def on_modified(self, event: FileSystemEvent) -> None:
         if not event.is_directory:
-            self.inbox.notice(Path(event.src_path))
+            self.inbox.notice(Path(os.fsdecode(event.src_path)))
 
     def on_moved(self, event: FileSystemEvent) -> None:
         if not event.is_directory:
-            self.inbox.notice(Path(event.dest_path))
+            self.inbox.notice(Path(os.fsdecode(event.dest_path)))
 
 
 class Inbox:

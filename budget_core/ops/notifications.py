@@ -55,12 +55,12 @@ def enqueue(
 
 def send_email(recipient: str, subject: str, body: str) -> None:
     cfg = settings()
-    url = urlparse(cfg.smtp_url)
+    url = urlparse(cfg.smtp_url or "")
     message = EmailMessage()
     message["From"], message["To"], message["Subject"] = cfg.mail_from, recipient, subject
     message.set_content(body)
     cls = smtplib.SMTP_SSL if url.scheme == "smtps" else smtplib.SMTP
-    with cls(url.hostname, url.port or (465 if url.scheme == "smtps" else 25), timeout=10) as smtp:
+    with cls(url.hostname or "", url.port or (465 if url.scheme == "smtps" else 25), timeout=10) as smtp:
         if parse_qs(url.query).get("starttls") == ["1"]:
             smtp.starttls()
         if url.username:
@@ -70,7 +70,7 @@ def send_email(recipient: str, subject: str, body: str) -> None:
 
 def send_push(subject: str, body: str) -> None:
     request = urllib.request.Request(
-        settings().push_url,
+        settings().push_url or "",
         data=body.encode(),
         method="POST",
         headers={"Title": subject.encode("ascii", "replace").decode(), "Content-Type": "text/plain; charset=utf-8"},

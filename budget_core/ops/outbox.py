@@ -155,11 +155,12 @@ class Outbox:
         by_email: str | None = None,
         client_id: str | None = None,
     ) -> OutboxEntry:
-        """Durably keep an entry for later delivery. ``draft`` holds the typed fields:
-        ``amount`` (minor units) or ``amount_text``, ``description``, ``category``, ``occurred_on``, ``refund``."""
+        """Durably keep an entry for later delivery. ``draft`` is ``transactions.outbox_draft``'s shape:
+        ``amount`` (text), ``description``, ``category``, ``occurred_on``, ``refund``."""
         if user_id is None and by_email is None:
             raise ValueError("an outbox entry needs the user id or the email of its author")
         cid = str(client_id or uuid.uuid4())
+        at = datetime.now(UTC).isoformat()
         record = {
             "op": "add",
             "client_id": cid,
@@ -167,11 +168,11 @@ class Outbox:
             "user_id": user_id,
             "by_email": by_email,
             "draft": draft,
-            "at": datetime.now(UTC).isoformat(),
+            "at": at,
         }
         with self._locked():
             self._append(record)
-        return OutboxEntry(cid, family_id, draft, user_id, by_email, record["at"])
+        return OutboxEntry(cid, family_id, draft, user_id, by_email, at)
 
     def state(self) -> OutboxState:
         with self._locked():
@@ -186,6 +187,7 @@ class Outbox:
 
     def resend(self, entry: OutboxEntry, draft: dict) -> OutboxEntry:
         """Put a failed entry back in the queue with corrected fields (same client_id: it was never stored)."""
+        at = datetime.now(UTC).isoformat()
         with self._locked():
             record = {
                 "op": "add",
@@ -194,10 +196,10 @@ class Outbox:
                 "user_id": entry.user_id,
                 "by_email": entry.by_email,
                 "draft": draft,
-                "at": datetime.now(UTC).isoformat(),
+                "at": at,
             }
             self._append(record)
-        return OutboxEntry(entry.client_id, entry.family_id, draft, entry.user_id, entry.by_email, record["at"])
+        return OutboxEntry(entry.client_id, entry.family_id, draft, entry.user_id, entry.by_email, at)
 
     def flush(self, engine: Engine) -> FlushResult:
         """Try to deliver every pending entry, oldest first. Stops at the first sign the database
@@ -257,7 +259,7 @@ class Outbox:
 def _deliver(engine: Engine, entry: OutboxEntry):
     from ..services import accounts, families, transactions
 
-    user_id = entry.user_id if entry.user_id is not None else accounts.user_by_email(engine, entry.by_email).id
+    user_id = entry.user_id if entry.user_id is not None else accounts.user_by_email(engine, entry.by_email or "").id
     access = families.open(engine, user_id, entry.family_id)
     draft = transactions.TransactionDraft.from_json(entry.draft, access.currency, uuid.UUID(entry.client_id))
     return transactions.add_transaction(access, draft)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from sqlalchemy import Engine, text
@@ -175,7 +177,7 @@ def update_plan(access: FamilyAccess, **changes) -> Family:
     unknown = set(changes) - set(PLAN_FIELDS)
     if unknown:
         raise ValidationError(f"These are not parts of the plan: {', '.join(sorted(unknown))}.")
-    checks = {
+    checks: dict[str, Callable[[Any], Any]] = {
         "name": check_family_name,
         "monthly_income": lambda v: check_plan_amount(v, "monthly income", positive=True),
         "savings_goal": lambda v: check_plan_amount(v, "savings goal"),

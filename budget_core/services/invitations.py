@@ -90,7 +90,7 @@ def create_invitation(
             "invitation.created",
             {"actor": w.actor_name, "role": role, "invitation_id": row.id, "expires_at": row.expires_at.isoformat()},
         )
-        inv = Invitation(row.id, family_id, role, w.actor_name, row.created_at, row.expires_at, None, None)
+        inv = Invitation(row.id, family_id, role, w.actor_name or "?", row.created_at, row.expires_at, None, None)
         made = NewInvitation(inv, token)
         if email:
             notifications.enqueue(

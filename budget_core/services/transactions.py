@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from ..db.door import SavedMeanwhile, door_errors
+from ..db.engine import driver_connection
 from ..domain.money import MAX_MINOR, decimal_string, parse_amount
 from ..domain.period import local_today
 from ..domain.storable import check_storable, lookup_text
@@ -222,8 +223,7 @@ def write_rows(
     (COPY FROM is refused on tables under row-level security). Returns client_id → new id.
     Descriptions are cut to the longest a transaction keeps."""
     ids: dict[uuid.UUID, int] = {}
-    raw = conn.connection.driver_connection
-    with raw.cursor() as cur:
+    with driver_connection(conn).cursor() as cur:
         for start in range(0, len(rows), block):
             part = rows[start : start + block]
             cur.execute(
@@ -433,6 +433,7 @@ def edit_transaction(
         )
         w.emit("transaction.edited", {**payload, "before": before, "row_version": stored.row_version + 1})
         edited = _load(w.conn, family_id, tx_id)
+    assert edited is not None  # updated in this very transaction
     return edited
 
 
@@ -487,7 +488,8 @@ class TransactionFilter:
 @measure("transactions.list")
 def list_transactions(access: FamilyAccess, flt: TransactionFilter = TransactionFilter()) -> list[Transaction]:
     """Newest first (by date, then entry time)."""
-    where, params = ["t.family_id = :f"], {"f": access.family_id, "lim": max(1, min(flt.limit, 5000))}
+    where = ["t.family_id = :f"]
+    params: dict[str, Any] = {"f": access.family_id, "lim": max(1, min(flt.limit, 5000))}
     if flt.date_from:
         where.append("t.occurred_on >= :df")
         params["df"] = flt.date_from

@@ -8,6 +8,8 @@ MIGRATION_LOCK = 7_355_608  # any constant; two processes starting together migr
 
 def run_migrations_online() -> None:
     url = context.config.get_main_option("sqlalchemy.url")
+    if url is None:
+        raise RuntimeError("migrations need sqlalchemy.url (budget_core.db.migrate sets it)")
     engine = create_engine(url)
     with engine.connect() as connection:
         connection.execute(text("SELECT pg_advisory_lock(:k)"), {"k": MIGRATION_LOCK})
