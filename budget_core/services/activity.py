@@ -19,6 +19,8 @@ PLAN_WORDS = {
     "currency": "the currency",
     "timezone": "the time zone",
     "big_expense_threshold": "the big-expense alert",
+    "bill_tolerance_pct": "the bill tolerance (percent)",
+    "carry_over": "carry-over",
 }
 MONEY_FIELDS = {"monthly_income", "savings_goal", "big_expense_threshold"}
 
@@ -68,6 +70,13 @@ def _plan_change(field: str, new, currency: str) -> str:
 
 def _transaction_sentence(actor: str, p: dict) -> str:
     what, kind, amount = p["description"], p.get("kind"), p["amount"]
+    if p.get("schedule"):
+        return f"{what} {_money(p)} was added ({p['schedule']})"
+    if p.get("bill") and amount > 0:
+        return f"{actor} paid the bill {p['bill']} ({_money(p)}): {what}"
+    if p.get("parts"):
+        parts = ", ".join(f"{x['category']} {format_money(x['amount'], p['currency'])}" for x in p["parts"])
+        return f"{actor} spent {_money(p)} at {what} ({parts})"
     if kind == "income":
         return f"{actor} recorded {_money(p)} of income: {what}"
     if amount < 0:
@@ -129,7 +138,15 @@ def describe(kind: str, p: dict) -> str:
     if kind == "family.created":
         return f"{actor} created the family {p['name']}"
     if kind == "import.completed":
-        return f"{actor} imported {p['count']} transactions from {p['file']}"
+        bills = f", {p['bills_paid']} paying bills" if p.get("bills_paid") else ""
+        undecided = f", {p['needs_category']} needing a category" if p.get("needs_category") else ""
+        return f"{actor} imported {p['count']} transactions from {p['file']}{bills}{undecided}"
+    if kind == "import.undone":
+        return f"{actor} undid the import of {p['file']}: {p['removed']} transactions removed"
+    if kind == "bill.changed":
+        return f"{actor} changed the bill {p['name']}: {p.get('text', '')}".rstrip(": ")
+    if kind == "transactions.categorised":
+        return f"{actor} put {p['count']} bank rows into {p['category']}"
     if kind == "import.links_confirmed":
         return f"{actor} confirmed {p['count']} bank rows as matching expenses typed by hand"
     if kind == "rule.added":

@@ -222,13 +222,31 @@ def check_fixed_expense(name: str, amount: int) -> str:
     return clean_name
 
 
-def add_fixed_expense(access: FamilyAccess, name: str, amount: int) -> FixedExpense:
-    """Plan a fixed expense (rent, utilities …) of ``amount`` minor units a period (managers only)."""
+def add_fixed_expense(
+    access: FamilyAccess,
+    name: str,
+    amount: int,
+    *,
+    due_day: int | None = None,
+    words: list[str] | None = None,
+    category: int | str | None = None,
+) -> FixedExpense:
+    """Plan a fixed expense — a bill — of ``amount`` minor units a period (managers only), optionally
+    due on a day of the month, recognised on statements by ``words`` (else by its name, and the
+    words of its first payment are learned) and booked in a fixed ``category`` (else chosen by name)."""
+    from .bills import check_bill_category, check_due_day, check_words
+
     clean_name = check_fixed_expense(name, amount)
+    due = check_due_day(due_day)
+    clean_words = check_words(words)
     with family_write(access, role="manager", action="change fixed expenses") as w:
+        category_id = check_bill_category(w.conn, access.family_id, category)
         fid = w.conn.execute(
-            text("INSERT INTO fixed_expenses (family_id, name, amount) VALUES (:f, :n, :a) RETURNING id"),
-            {"f": access.family_id, "n": clean_name, "a": amount},
+            text(
+                "INSERT INTO fixed_expenses (family_id, name, amount, due_day, match_words, category_id) "
+                "VALUES (:f, :n, :a, :d, :w, :c) RETURNING id"
+            ),
+            {"f": access.family_id, "n": clean_name, "a": amount, "d": due, "w": clean_words, "c": category_id},
         ).scalar_one()
         w.emit(
             "fixed.added",

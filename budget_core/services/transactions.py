@@ -100,6 +100,8 @@ class Transaction:
     updated_at: datetime
     client_id: uuid.UUID
     row_version: int
+    bill_id: int | None = None
+    bill: str | None = None  # the name of the bill this payment is linked to
 
     @property
     def is_refund(self) -> bool:
@@ -123,17 +125,21 @@ class Transaction:
             "client_id": str(self.client_id),
             "row_version": self.row_version,
             "refund": self.is_refund,
+            "bill_id": self.bill_id,
+            "bill": self.bill,
         }
 
 
 _SELECT = (
     "SELECT t.id, t.family_id, t.user_id, m.display_name AS member, t.category_id, "
     "CASE WHEN p.name IS NULL THEN c.name ELSE p.name || ' › ' || c.name END AS category, t.kind, t.amount, "
-    "f.currency, t.description, t.occurred_on, t.created_at, t.updated_at, t.client_id, t.row_version "
+    "f.currency, t.description, t.occurred_on, t.created_at, t.updated_at, t.client_id, t.row_version, "
+    "t.bill_id, b.name AS bill "
     "FROM transactions t JOIN families f ON f.id = t.family_id "
     "JOIN members m ON m.family_id = t.family_id AND m.user_id = t.user_id "
     "JOIN categories c ON c.family_id = t.family_id AND c.id = t.category_id "
     "LEFT JOIN categories p ON p.family_id = c.family_id AND p.id = c.parent_id "
+    "LEFT JOIN fixed_expenses b ON b.family_id = t.family_id AND b.id = t.bill_id "
 )
 
 
@@ -196,7 +202,8 @@ def _event_payload(w, tx: dict, category: str, kind: str) -> dict:
 @dataclass(frozen=True, slots=True)
 class NewRow:
     """A transaction as stored by a bulk writer (an import, an unlinked bank row): ``amount`` is
-    signed minor units (expense > 0, refund < 0, income > 0) and ``kind`` is its category's."""
+    signed minor units (expense > 0, refund < 0, income > 0) and ``kind`` is its category's; a row
+    with a ``bill_id`` pays that bill and is stored as fixed spending whatever its category."""
 
     user_id: int
     category_id: int
@@ -206,11 +213,12 @@ class NewRow:
     occurred_on: date
     import_id: str | None = None
     client_id: uuid.UUID = field(default_factory=uuid.uuid4)
+    bill_id: int | None = None
 
 
 _INSERT = (
     "SELECT id, client_id FROM ledger_insert(%s, %s::bigint[], %s::bigint[], %s::text[], %s::bigint[], "
-    "%s::text[], %s::date[], %s::uuid[], %s::text[])"
+    "%s::text[], %s::date[], %s::uuid[], %s::text[], %s::bigint[])"
 )
 
 
@@ -220,6 +228,7 @@ def write_rows(
     """Insert ``rows`` inside the caller's family write (scoped to ``family_id``) through
     ``ledger_insert``, the one ``INSERT INTO transactions`` (migration 0007), in blocks of arrays
     (COPY FROM is refused on tables under row-level security). Returns client_id → new id.
+    A row with a ``bill_id`` is stored as fixed spending (``ledger_insert``, migration 0011).
     Descriptions are cut to the longest a transaction keeps."""
     ids: dict[uuid.UUID, int] = {}
     raw = conn.connection.driver_connection
@@ -238,6 +247,7 @@ def write_rows(
                     [r.occurred_on for r in part],
                     [r.client_id for r in part],
                     [r.import_id for r in part],
+                    [r.bill_id for r in part],
                 ),
             )
             ids.update((client_id, tx_id) for tx_id, client_id in cur.fetchall())
@@ -405,7 +415,10 @@ def edit_transaction(
         occurred_on = _check_date(changes.occurred_on, today)
         w.conn.execute(
             text(
-                "UPDATE transactions SET amount = :a, description = :d, category_id = :c, kind = :k, "
+                # a bill payment stays fixed spending in an expense category; income or savings unlinks it
+                "UPDATE transactions SET amount = :a, description = :d, category_id = :c, "
+                "bill_id = CASE WHEN :k IN ('fixed', 'variable') THEN bill_id END, "
+                "kind = CASE WHEN bill_id IS NOT NULL AND :k IN ('fixed', 'variable') THEN 'fixed' ELSE :k END, "
                 "occurred_on = :o, row_version = row_version + 1, updated_at = now() "
                 "WHERE family_id = :f AND id = :i"
             ),
