@@ -81,9 +81,7 @@ def undo_import(access: FamilyAccess, import_id: int) -> UndoResult:
     family_id = access.family_id
     with family_write(access, role="member", action="undo imports") as w:
         batch = w.conn.execute(
-            text(
-                "SELECT file_name, restore, undone_at FROM imports WHERE family_id = :f AND id = :i FOR UPDATE"
-            ),
+            text("SELECT file_name, restore, undone_at FROM imports WHERE family_id = :f AND id = :i FOR UPDATE"),
             {"f": family_id, "i": import_id},
         ).first()
         if batch is None:

@@ -216,7 +216,9 @@ def _hand_typed(conn: Connection, family_id: int, rows: list[StatementRow]) -> d
     return by_amount
 
 
-def _same_purchase(typed: _Typed, row: StatementRow, category_id: int | None, bill_id: int | None, unsure: bool) -> bool:
+def _same_purchase(
+    typed: _Typed, row: StatementRow, category_id: int | None, bill_id: int | None, unsure: bool
+) -> bool:
     """A typed entry of the right amount and date is this bank row if it plausibly is the same thing."""
     if bill_id is not None and typed.bill_id == bill_id:
         return True
@@ -226,9 +228,7 @@ def _same_purchase(typed: _Typed, row: StatementRow, category_id: int | None, bi
     return typed.category_id == category_id or unsure
 
 
-def _take_link(
-    candidates: list[_Typed] | None, row: StatementRow, category_id, bill_id, unsure: bool
-) -> _Typed | None:
+def _take_link(candidates: list[_Typed] | None, row: StatementRow, category_id, bill_id, unsure: bool) -> _Typed | None:
     if not candidates:
         return None
     fitting = [
@@ -341,7 +341,9 @@ def plan_rows(
             continue
         corrected = corrections.categories.get(row.import_id)
         if corrected is not None and corrected not in cats.by_id:
-            raise ValidationError(f"{_where(statement, row)}: category {corrected} is not a live category of this family.")
+            raise ValidationError(
+                f"{_where(statement, row)}: category {corrected} is not a live category of this family."
+            )
         bill_id = bills.get(index, (None, None))[0]
         pick = suggester.suggest(row.description, row.amount, corrected=corrected, bill_id=bill_id)
         user_id = pick.user_id if pick.user_id in members else actor_id

@@ -192,10 +192,19 @@ def update_bill(
                 params["c"] = check_bill_category(w.conn, family_id, category)
                 if params["c"] != before.category_id:
                     sets.append("category_id = :c")
-                    said.append("booked in " + (find_category(w.conn, family_id, params["c"]).label if params["c"] else "the automatic category"))
+                    said.append(
+                        "booked in "
+                        + (
+                            find_category(w.conn, family_id, params["c"]).label
+                            if params["c"]
+                            else "the automatic category"
+                        )
+                    )
             if not sets:
                 raise NothingToWrite(before)
-            w.conn.execute(text(f"UPDATE fixed_expenses SET {', '.join(sets)} WHERE family_id = :f AND id = :b"), params)
+            w.conn.execute(
+                text(f"UPDATE fixed_expenses SET {', '.join(sets)} WHERE family_id = :f AND id = :b"), params
+            )
             w.emit("bill.changed", {"actor": w.actor_name, "name": before.name, "text": "; ".join(said)})
             return _get(w.conn, family_id, bill_id)
     except NothingToWrite as nothing:
@@ -261,7 +270,11 @@ def set_bill_tolerance(access: FamilyAccess, percent: int) -> int:
             )
             w.emit(
                 "plan.updated",
-                {"actor": w.actor_name, "changes": {"bill_tolerance_pct": [before, percent]}, "currency": w.family["currency"]},
+                {
+                    "actor": w.actor_name,
+                    "changes": {"bill_tolerance_pct": [before, percent]},
+                    "currency": w.family["currency"],
+                },
             )
     except NothingToWrite:
         pass
