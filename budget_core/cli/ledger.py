@@ -73,18 +73,24 @@ def fixed() -> None:
 @click.option("--family", "family_id", type=int, required=True, help="Family id.")
 @click.option("--name", required=True, help="What it is, e.g. Rent.")
 @click.option("--amount", required=True, help="Amount per period, e.g. 1500.00.")
+@click.option("--due-day", type=int, help="Day of the month it is due (1-31, clamped to short months).")
+@click.option("--words", multiple=True, help="Words that identify it on a bank statement (repeatable).")
+@click.option("--category", help="The fixed category its payments go to (default: chosen by its name).")
 @click.option("--by", "by", required=True, help="Email of the manager making the change.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def fixed_add(family_id, name, amount, by, as_json) -> None:
-    """Plan a fixed expense for every period.
+def fixed_add(family_id, name, amount, due_day, words, category, by, as_json) -> None:
+    """Plan a fixed expense (a bill) for every period; bank rows and typed expenses that match it
+    are linked to it and count as fixed spending.
 
-    Example: budget fixed add --family 1 --name Rent --amount 1500.00 --by mom@example.com
+    Example: budget fixed add --family 1 --name Rent --amount 1500.00 --due-day 1 --words "OAK PARK APTS" --by mom@example.com
     """
     from ..services import families
 
     access = family_as(get_engine(), family_id, by)
     cur = access.currency
-    item = families.add_fixed_expense(access, name, parse_amount(amount, cur))
+    item = families.add_fixed_expense(
+        access, name, parse_amount(amount, cur), due_day=due_day, words=list(words), category=category
+    )
     emit(
         {"id": item.id, "name": item.name, "amount": decimal_string(item.amount, cur)},
         as_json,
