@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from psycopg.types.json import Jsonb
 from sqlalchemy import Connection, text
 
 from ..db.door import SavedMeanwhile, door_errors
@@ -214,11 +215,12 @@ class NewRow:
     import_id: str | None = None
     client_id: uuid.UUID = field(default_factory=uuid.uuid4)
     bill_id: int | None = None
+    parts: tuple[tuple[int, str, int], ...] = ()  # a split: (category id, kind, signed amount) adding up to amount
 
 
 _INSERT = (
     "SELECT id, client_id FROM ledger_insert(%s, %s::bigint[], %s::bigint[], %s::text[], %s::bigint[], "
-    "%s::text[], %s::date[], %s::uuid[], %s::text[], %s::bigint[])"
+    "%s::text[], %s::date[], %s::uuid[], %s::text[], %s::bigint[], %s::jsonb[])"
 )
 
 
@@ -228,7 +230,8 @@ def write_rows(
     """Insert ``rows`` inside the caller's family write (scoped to ``family_id``) through
     ``ledger_insert``, the one ``INSERT INTO transactions`` (migration 0007), in blocks of arrays
     (COPY FROM is refused on tables under row-level security). Returns client_id → new id.
-    A row with a ``bill_id`` is stored as fixed spending (``ledger_insert``, migration 0011).
+    A row with a ``bill_id`` is stored as fixed spending (``ledger_insert``, migration 0011); a row
+    with ``parts`` is a split, its parts stored with it (migration 0012).
     Descriptions are cut to the longest a transaction keeps."""
     ids: dict[uuid.UUID, int] = {}
     raw = conn.connection.driver_connection
@@ -248,10 +251,17 @@ def write_rows(
                     [r.client_id for r in part],
                     [r.import_id for r in part],
                     [r.bill_id for r in part],
+                    [_parts_json(r.parts) for r in part],
                 ),
             )
             ids.update((client_id, tx_id) for tx_id, client_id in cur.fetchall())
     return ids
+
+
+def _parts_json(parts: tuple[tuple[int, str, int], ...]) -> Jsonb | None:
+    if not parts:
+        return None
+    return Jsonb([{"category_id": c, "kind": k, "amount": a} for c, k, a in parts])
 
 
 _ADD = text("SELECT * FROM ledger_add(:f, :u, :c, :a, :r, :d, :o, :ci, :given, :inside)")
@@ -309,7 +319,6 @@ def add_transaction(access: FamilyAccess, draft: TransactionDraft, *, now: datet
 
 def _notify_expense(conn: Connection, access: FamilyAccess, tx: Transaction, today: date) -> None:
     """Queue the push notifications an expense may call for (in the same transaction)."""
-    from ..domain.allowance import compute_daily_budget
     from ..domain.money import format_money
     from .budgets import load_inputs_on
 
@@ -327,8 +336,7 @@ def _notify_expense(conn: Connection, access: FamilyAccess, tx: Transaction, tod
             f"{who} spent {format_money(amount, cur)} on {tx.description}",
         )
     if tx.kind == "variable" and tx.occurred_on == today:
-        inputs = load_inputs_on(conn, access, today)
-        budget = compute_daily_budget(inputs.plan, inputs.totals, today)
+        budget = load_inputs_on(conn, access, today).budget()
         if budget.left_today < 0 <= budget.left_today + amount:
             notifications.enqueue(
                 conn,
