@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import click
 
-from . import bills, imports, ledger, operations, people
+from . import bills, imports, ledger, operations, people, plans
 from ._common import BudgetGroup
 
 
@@ -34,6 +34,9 @@ for command in (
     ledger.family,
     ledger.fixed,
     bills.bill,
+    plans.schedule,
+    plans.plan,
+    plans.target,
     ledger.add,
     ledger.edit,
     ledger.delete,

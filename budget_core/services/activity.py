@@ -88,7 +88,17 @@ def _transaction_sentence(actor: str, p: dict) -> str:
 
 def describe(kind: str, p: dict) -> str:
     """One human sentence per event: 'Dad spent $15.00 on Lunch'. User text is returned as typed;
-    whoever displays it escapes it."""
+    whoever displays it escapes it. A change that took a category over its target says so too
+    ("… — Dining is over its $200.00 target ($215.00 this period)")."""
+    said = _describe(kind, p)
+    for t in p.get("targets") or ():
+        said += f" — {t['category']} is over its {format_money(t['target'], p['currency'])} target " + (
+            f"({format_money(t['spent'], p['currency'])} this period)"
+        )
+    return said
+
+
+def _describe(kind: str, p: dict) -> str:
     actor = p.get("actor") or "Someone"
     if kind == "transaction.added":
         return _transaction_sentence(actor, p)
@@ -141,6 +151,20 @@ def describe(kind: str, p: dict) -> str:
         bills = f", {p['bills_paid']} paying bills" if p.get("bills_paid") else ""
         undecided = f", {p['needs_category']} needing a category" if p.get("needs_category") else ""
         return f"{actor} imported {p['count']} transactions from {p['file']}{bills}{undecided}"
+    if kind == "target.set":
+        if p.get("amount") is None:
+            return f"{actor} removed the target of {p['category']}"
+        return f"{actor} set a target for {p['category']}: {_money(p)} a period"
+    if kind == "schedule.added":
+        return f"{actor} scheduled {p['description']} {_money(p)} ({p['when']})"
+    if kind == "schedule.changed":
+        return f"{actor} changed the schedule {p['description']} ({p['when']})"
+    if kind == "schedule.deleted":
+        return f"{actor} deleted the schedule {p['description']}"
+    if kind == "schedule.skipped":
+        return f"{actor} skipped {p['description']} on {p['on']}"
+    if kind == "plan.carry_over":
+        return f"{actor} switched carry-over {'on' if p['on'] else 'off'}"
     if kind == "import.undone":
         return f"{actor} undid the import of {p['file']}: {p['removed']} transactions removed"
     if kind == "bill.changed":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -267,3 +268,33 @@ def remove_fixed_expense(access: FamilyAccess, fixed_id: int) -> None:
             "fixed.removed",
             {"actor": w.actor_name, "name": row.name, "amount": row.amount, "currency": w.family["currency"]},
         )
+
+
+def carry_over_since(access: FamilyAccess) -> date | None:
+    """The day carry-over was switched on (None: off)."""
+    with access.read() as conn:
+        return conn.execute(
+            text("SELECT carry_over_since FROM families WHERE id = :f"), {"f": access.family_id}
+        ).scalar()
+
+
+def set_carry_over(access: FamilyAccess, on: bool, *, now=None) -> date | None:
+    """Switch carry-over on (from the family's today: a running balance starts with what the
+    previous period left) or off (each period starts from its plan again). Managers only; switching
+    it on when it is on changes nothing. Returns the day it is on since, or None."""
+    today = access.today(now)
+    try:
+        with family_write(access, role="manager", action="change the plan") as w:
+            since = w.conn.execute(
+                text("SELECT carry_over_since FROM families WHERE id = :f"), {"f": access.family_id}
+            ).scalar()
+            if (since is not None) == on:
+                raise NothingToWrite(since)
+            new = today if on else None
+            w.conn.execute(
+                text("UPDATE families SET carry_over_since = :d WHERE id = :f"), {"d": new, "f": access.family_id}
+            )
+            w.emit("plan.carry_over", {"actor": w.actor_name, "on": on, "since": new.isoformat() if new else None})
+    except NothingToWrite as nothing:
+        return nothing.result
+    return new

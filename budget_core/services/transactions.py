@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -22,10 +22,11 @@ from ..domain.storable import check_storable, lookup_text
 from ..errors import Conflict, NotFound, ValidationError
 from ..ops import notifications
 from ..ops.reliability import measure
-from . import _uow
-from ._uow import family_write, notify_after_commit
+from . import _uow, targets
+from ._uow import NothingToWrite, family_write, notify_after_commit
 from .access import FamilyAccess
 from .categories import find_category
+from .splits import SplitPart, StoredPart, check_parts, load_parts, parts_tuple, replace_parts
 
 MAX_DESCRIPTION = 499
 MAX_DAYS_AHEAD = 366
@@ -41,6 +42,7 @@ class TransactionDraft:
     occurred_on: date | None = None
     client_id: uuid.UUID | None = None
     refund: bool = False
+    parts: tuple[SplitPart, ...] = ()  # a split purchase: parts adding up exactly to ``amount``
 
     def as_json(self, currency: str) -> dict:
         """The draft as the outbox keeps it (``outbox_draft``), its amount the exact decimal string of ``currency``."""
@@ -103,6 +105,8 @@ class Transaction:
     row_version: int
     bill_id: int | None = None
     bill: str | None = None  # the name of the bill this payment is linked to
+    part_count: int = 0
+    parts: tuple[StoredPart, ...] = ()  # a split's parts (each counts toward its own kind)
 
     @property
     def is_refund(self) -> bool:
@@ -128,6 +132,15 @@ class Transaction:
             "refund": self.is_refund,
             "bill_id": self.bill_id,
             "bill": self.bill,
+            "parts": [
+                {
+                    "category": x.category,
+                    "kind": x.kind,
+                    "amount": decimal_string(x.amount, self.currency),
+                    "amount_minor": x.amount,
+                }
+                for x in self.parts
+            ],
         }
 
 
@@ -135,7 +148,7 @@ _SELECT = (
     "SELECT t.id, t.family_id, t.user_id, m.display_name AS member, t.category_id, "
     "CASE WHEN p.name IS NULL THEN c.name ELSE p.name || ' › ' || c.name END AS category, t.kind, t.amount, "
     "f.currency, t.description, t.occurred_on, t.created_at, t.updated_at, t.client_id, t.row_version, "
-    "t.bill_id, b.name AS bill "
+    "t.bill_id, b.name AS bill, t.parts AS part_count "
     "FROM transactions t JOIN families f ON f.id = t.family_id "
     "JOIN members m ON m.family_id = t.family_id AND m.user_id = t.user_id "
     "JOIN categories c ON c.family_id = t.family_id AND c.id = t.category_id "
@@ -146,7 +159,16 @@ _SELECT = (
 
 def _load(conn: Connection, family_id: int, tx_id: int) -> Transaction | None:
     row = conn.execute(text(_SELECT + "WHERE t.family_id = :f AND t.id = :i"), {"f": family_id, "i": tx_id}).first()
-    return Transaction(*row) if row else None
+    return _with_parts(conn, family_id, [Transaction(*row)])[0] if row else None
+
+
+def _with_parts(conn: Connection, family_id: int, txs: list[Transaction]) -> list[Transaction]:
+    """The transactions with their split parts attached (one query, only when some are split)."""
+    split = [t.id for t in txs if t.part_count]
+    if not split:
+        return txs
+    parts = load_parts(conn, family_id, split)
+    return [replace(t, parts=parts.get(t.id, ())) if t.part_count else t for t in txs]
 
 
 def _check_description(description: str) -> str:
@@ -281,6 +303,8 @@ def add_transaction(access: FamilyAccess, draft: TransactionDraft, *, now: datet
     amount = _check_amount(draft.amount)
     today = access.today(now)
     occurred_on = _check_date(draft.occurred_on or today, today)
+    if draft.parts:
+        return _add_split(access, draft, description, amount, occurred_on)
     category_id = draft.category
     if not isinstance(category_id, int) or isinstance(category_id, bool):
         with access.read() as conn:
@@ -305,7 +329,9 @@ def add_transaction(access: FamilyAccess, draft: TransactionDraft, *, now: datet
                     conn = conn.execution_options(isolation_level="AUTOCOMMIT")  # one statement, its own transaction
                 with door_errors("add transactions"):
                     row = conn.execute(_ADD, params).mappings().one()
-                tx = Transaction(*(row[k] for k in Transaction.__slots__))
+                tx = Transaction(*(row[k] for k in Transaction.__slots__ if k not in ("part_count", "parts")))
+                if push and not row["replay"]:
+                    targets.notify(conn, access.family_id, tx.currency, row["targets"] or [])
                 if push and not row["replay"]:
                     _notify_expense(conn, access, tx, today)
                 conn.commit()
@@ -315,6 +341,62 @@ def add_transaction(access: FamilyAccess, draft: TransactionDraft, *, now: datet
         except SavedMeanwhile:
             continue
     raise SavedMeanwhile()  # pragma: no cover - a third writer of one client_id within one call
+
+
+def _add_split(
+    access: FamilyAccess, draft: TransactionDraft, description: str, amount: int, occurred_on: date
+) -> Transaction:
+    """A split purchase: one transaction with its parts, through the one writer; a replay of its
+    ``client_id`` returns the stored one. Refused whole, nothing written, unless the parts add up."""
+    client_id = draft.client_id or uuid.uuid4()
+    sign = -1 if draft.refund else 1
+    try:
+        with family_write(access, role="member", action="add transactions") as w:
+            stored = w.conn.execute(
+                text("SELECT id FROM transactions WHERE family_id = :f AND client_id = :c"),
+                {"f": access.family_id, "c": client_id},
+            ).scalar()
+            if stored is not None:
+                raise NothingToWrite(_load(w.conn, access.family_id, stored))
+            checked = check_parts(w.conn, access.family_id, draft.parts, amount, w.family["currency"])
+            first = checked[0][0]
+            (tx_id,) = write_rows(
+                w.conn,
+                access.family_id,
+                [
+                    NewRow(
+                        access.user_id,
+                        first.id,
+                        first.kind,
+                        sign * amount,
+                        description,
+                        occurred_on,
+                        client_id=client_id,
+                        parts=parts_tuple(checked, sign),
+                    )
+                ],
+            ).values()
+            crossed = targets.crossed(
+                w.conn, access.family_id, [(c.id, occurred_on, sign * a) for c, a in checked if c.kind == "variable"]
+            )
+            targets.notify(w.conn, access.family_id, w.family["currency"], crossed)
+            tx = _load(w.conn, access.family_id, tx_id)
+            w.emit(
+                "transaction.added",
+                {
+                    **_event_payload(
+                        w,
+                        {"id": tx_id, "amount": sign * amount, "description": description, "occurred_on": occurred_on},
+                        tx.category,
+                        tx.kind,
+                    ),
+                    "parts": [{"category": x.category, "amount": x.amount} for x in tx.parts],
+                    **({"targets": crossed} if crossed else {}),
+                },
+            )
+    except NothingToWrite as replay:
+        return replay.result
+    return tx
 
 
 def _notify_expense(conn: Connection, access: FamilyAccess, tx: Transaction, today: date) -> None:
@@ -358,6 +440,7 @@ class TransactionChanges:
     category: int | str
     occurred_on: date
     refund: bool = False
+    parts: tuple[SplitPart, ...] | None = None  # None: a split keeps its parts; (): no longer split
 
 
 def _missing(conn: Connection, family_id: int, tx_id: int, expected: int) -> Conflict | NotFound:
@@ -414,19 +497,30 @@ def edit_transaction(
             raise _missing(w.conn, family_id, tx_id, row_version)
         if stored.row_version != row_version:
             raise _stale(w.conn, stored, row_version)
-        category = find_category(w.conn, family_id, changes.category)
-        if category.archived and category.id != stored.category_id:
-            raise ValidationError(f"The category '{category.label}' is archived; choose another one.")
-        draft = TransactionDraft(changes.amount, description, category.id, changes.occurred_on, refund=changes.refund)
-        amount = _signed_amount(draft, category.kind)
         today = local_today(w.family["timezone"], now or datetime.now(UTC))
         occurred_on = _check_date(changes.occurred_on, today)
+        parts: tuple[tuple[int, str, int], ...] | None = None  # None: not split, as before
+        if changes.parts or (changes.parts is None and stored.parts):
+            wanted = changes.parts or tuple(SplitPart(x.category_id, abs(x.amount)) for x in stored.parts)
+            total = _check_amount(changes.amount)
+            sign = -1 if changes.refund else 1
+            checked = check_parts(w.conn, family_id, wanted, total, w.family["currency"])
+            category, amount, parts = checked[0][0], sign * total, parts_tuple(checked, sign)
+        else:
+            category = find_category(w.conn, family_id, changes.category)
+            if category.archived and category.id != stored.category_id:
+                raise ValidationError(f"The category '{category.label}' is archived; choose another one.")
+            draft = TransactionDraft(
+                changes.amount, description, category.id, changes.occurred_on, refund=changes.refund
+            )
+            amount = _signed_amount(draft, category.kind)
         w.conn.execute(
             text(
-                # a bill payment stays fixed spending in an expense category; income or savings unlinks it
+                # a bill payment stays fixed spending in an expense category; income, savings or a split unlinks it
                 "UPDATE transactions SET amount = :a, description = :d, category_id = :c, "
-                "bill_id = CASE WHEN :k IN ('fixed', 'variable') THEN bill_id END, "
-                "kind = CASE WHEN bill_id IS NOT NULL AND :k IN ('fixed', 'variable') THEN 'fixed' ELSE :k END, "
+                "bill_id = CASE WHEN :k IN ('fixed', 'variable') AND :n = 0 THEN bill_id END, "
+                "kind = CASE WHEN bill_id IS NOT NULL AND :k IN ('fixed', 'variable') AND :n = 0 THEN 'fixed' "
+                "ELSE :k END, parts = :n, "
                 "occurred_on = :o, row_version = row_version + 1, updated_at = now() "
                 "WHERE family_id = :f AND id = :i"
             ),
@@ -435,11 +529,17 @@ def edit_transaction(
                 "d": description,
                 "c": category.id,
                 "k": category.kind,
+                "n": len(parts or ()),
                 "o": occurred_on,
                 "f": family_id,
                 "i": tx_id,
             },
         )
+        if parts is not None or stored.parts:
+            replace_parts(w.conn, family_id, tx_id, parts or ())
+        edited = _load(w.conn, family_id, tx_id)
+        crossed = targets.crossed(w.conn, family_id, _everyday(edited) + [(c, d, -a) for c, d, a in _everyday(stored)])
+        targets.notify(w.conn, family_id, w.family["currency"], crossed)
         before = {
             "amount": stored.amount,
             "description": stored.description,
@@ -449,12 +549,22 @@ def edit_transaction(
         payload = _event_payload(
             w,
             {"id": tx_id, "amount": amount, "description": description, "occurred_on": occurred_on},
-            category.label,
-            category.kind,
+            edited.category,
+            edited.kind,
         )
+        if edited.parts:
+            payload["parts"] = [{"category": x.category, "amount": x.amount} for x in edited.parts]
+        if crossed:
+            payload["targets"] = crossed
         w.emit("transaction.edited", {**payload, "before": before, "row_version": stored.row_version + 1})
-        edited = _load(w.conn, family_id, tx_id)
     return edited
+
+
+def _everyday(tx: Transaction) -> list[tuple[int, date, int]]:
+    """(category id, day, amount) of a transaction's everyday spending, part by part (for targets)."""
+    if tx.parts:
+        return [(x.category_id, tx.occurred_on, x.amount) for x in tx.parts if x.kind == "variable"]
+    return [(tx.category_id, tx.occurred_on, tx.amount)] if tx.kind == "variable" else []
 
 
 @measure("transactions.delete")
@@ -531,7 +641,7 @@ def list_transactions(access: FamilyAccess, flt: TransactionFilter = Transaction
         )
     sql = _SELECT + "WHERE " + " AND ".join(where) + " ORDER BY t.occurred_on DESC, t.id DESC LIMIT :lim"
     with access.read() as conn:
-        return [Transaction(*r) for r in conn.execute(text(sql), params).all()]
+        return _with_parts(conn, access.family_id, [Transaction(*r) for r in conn.execute(text(sql), params).all()])
 
 
 def last_category_id(access: FamilyAccess) -> int | None:
