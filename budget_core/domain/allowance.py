@@ -154,13 +154,15 @@ class DailyBudget:
         """Tomorrow's allowance if ``spend`` more variable money is spent today.
 
         ``spend`` comes on top of ``spent_today`` and assumes nothing else
-        changes. On the period's last day tomorrow opens a fresh period, so
-        today's spending does not carry over and the answer is the new period's
-        ``plan_spendable // days``.
+        changes. On the period's last day tomorrow opens a fresh period:
+        without carry-over today's spending does not reach it and the answer is
+        the new period's ``plan_spendable // days``; with carry-over the
+        period's remainder (after ``spend``) is carried in.
         """
         _check_money(spend, "spend")
         if self.days_left == 1:
-            return self.plan_spendable // self.next_period_days
+            carried = self.pool - self.spent_today - spend if self.carry_over else 0
+            return (self.plan_spendable + carried) // self.next_period_days
         return (self.pool - self.spent_today - spend) // (self.days_left - 1)
 
 
