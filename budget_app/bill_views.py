@@ -272,3 +272,13 @@ def target_progress(statuses, currency: str) -> None:
     for t in statuses:
         share = max(0.0, min(1.0, t.share))
         st.progress(share, text=t.phrase(currency) + (" · over" if t.over else ""))
+
+
+def insights_targets(ctx) -> None:
+    """The Insights page's targets block: spent of target with the pace (nothing without targets)."""
+    with shown_errors():
+        statuses = targets.target_statuses(ctx.access, ctx.today)
+        if statuses:
+            st.markdown("#### Category targets this period")
+            st.caption("Targets inform: they do not change the daily allowance.")
+            target_progress(statuses, ctx.currency)
