@@ -22,7 +22,7 @@ from .reliability import backoff_delay
 log = logging.getLogger(__name__)
 
 _lock = threading.Lock()
-_started: dict[int, threading.Thread] = {}
+_started: dict[int, tuple[threading.Thread, threading.Event]] = {}
 
 
 def start_poster(engine: Engine, *, every: float | None = None) -> threading.Thread | None:
@@ -32,20 +32,29 @@ def start_poster(engine: Engine, *, every: float | None = None) -> threading.Thr
     if every <= 0:
         return None
     with _lock:
-        thread = _started.get(id(engine))
-        if thread is None or not thread.is_alive():
-            thread = threading.Thread(target=_loop, args=(engine, every), name="schedule-poster", daemon=True)
-            _started[id(engine)] = thread
+        found = _started.get(id(engine))
+        if found is None or not found[0].is_alive():
+            stop = threading.Event()
+            thread = threading.Thread(target=_loop, args=(engine, every, stop), name="schedule-poster", daemon=True)
+            found = _started[id(engine)] = (thread, stop)
             thread.start()
-        return thread
+        return found[0]
 
 
-def _loop(engine: Engine, every: float) -> None:
+def stop_poster(engine: Engine) -> None:
+    """Stop this process's poster for ``engine`` (tests; the app's runs until the process ends)."""
+    with _lock:
+        found = _started.pop(id(engine), None)
+    if found is not None:
+        found[1].set()
+        found[0].join(timeout=10)
+
+
+def _loop(engine: Engine, every: float, stop: threading.Event) -> None:
     from ..services.schedules import run_due
 
     failures = 0
-    stop = threading.Event()
-    while True:
+    while not stop.is_set():
         try:
             report = run_due(engine)
             failures = 0

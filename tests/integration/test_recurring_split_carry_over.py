@@ -452,3 +452,43 @@ def test_crossing_a_target_gives_one_notice(home):
         ]
         == "Groceries"
     )
+
+
+def test_the_app_process_poster_posts_due_occurrences_on_start(home):
+    import time
+
+    from budget_core.ops.schedule_poster import start_poster, stop_poster
+
+    mom = home.access()
+    today = mom.today()
+    add_schedule(mom, ScheduleDraft(1000, "Pocket money", "Fun", "week", starts_on=today - timedelta(days=13)))
+    thread = start_poster(home.engine, every=0.2)
+    assert thread is not None and start_poster(home.engine, every=0.2) is thread  # one per process and engine
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and len(stored(home, home.family.id)) < 2:
+        time.sleep(0.1)
+    stop_poster(home.engine)
+    days = [r[0] for r in stored(home, home.family.id)]
+    assert days == [today - timedelta(days=13), today - timedelta(days=6)]
+
+
+def test_an_imported_row_can_be_split(home):
+    from budget_core.importers.service import import_file
+
+    mom = home.access()
+    csv = "Date,Description,Amount\n2026-12-03,COSTCO WHSE #1047,-84.20\n"
+    import_file(mom, "bank.csv", csv.encode(), now=at(date(2026, 12, 5)))
+    [tx] = list_transactions(mom)
+    split = edit_transaction(
+        mom,
+        tx.id,
+        tx.row_version,
+        TransactionChanges(
+            8420,
+            tx.description,
+            tx.category_id,
+            tx.occurred_on,
+            parts=(SplitPart("Groceries", 6000), SplitPart("Household", 2420)),
+        ),
+    )
+    assert [(p.category, p.amount) for p in split.parts] == [("Groceries", 6000), ("Household", 2420)]
