@@ -6,12 +6,13 @@ Each function draws one section and calls one or two services; the services chec
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import streamlit as st
 
 from budget_core.domain.bills import ordinal
 from budget_core.domain.money import decimal_string, parse_amount
+from budget_core.domain.period import period_bounds
 from budget_core.domain.schedule import WEEKDAYS
 from budget_core.services import bills, families, schedules, targets
 from budget_core.services.categories import Category
@@ -31,8 +32,27 @@ def _state_pill(status) -> str:
     return f'<span class="fb-pill" style="background:{color}">{STATE[status.state]}{when}{due}</span>'
 
 
+def period_choice(ctx) -> date:
+    """A date in the period to show: this period or one of the five before it (the bills' history)."""
+    starts = []
+    day = ctx.today
+    for _ in range(6):
+        start, end = period_bounds(ctx.family.period_start_day, day)
+        starts.append((start, end))
+        day = start - timedelta(days=1)
+    pick = st.selectbox(
+        "Period",
+        range(len(starts)),
+        format_func=lambda i: "This period" if i == 0 else f"{starts[i][0]:%-d %b} – {starts[i][1]:%-d %b %Y}",
+        key="bills_period",
+        label_visibility="collapsed",
+    )
+    return ctx.today if pick == 0 else starts[pick][1]
+
+
 def bills_section(ctx, on: date) -> None:
-    """The bills of this period with their state; managers add and change them, anyone marks one paid."""
+    """The bills of the period containing ``on`` with their state; managers add and change them,
+    anyone marks one paid."""
     cur = ctx.currency
     listed = {b.id: b for b in bills.list_bills(ctx.access)}
     statuses = bills.bill_statuses(ctx.access, on)
@@ -61,7 +81,7 @@ def bills_section(ctx, on: date) -> None:
             "Payments linked to a bill count as fixed spending, never as everyday spending."
         )
     unpaid = [s for s in statuses if s.state != "paid"]
-    if unpaid:
+    if unpaid and on == ctx.today:
         with st.form("bill_pay", enter_to_submit=False, border=False):
             c1, c2, c3 = st.columns([2.2, 1.4, 1.2], vertical_alignment="bottom")
             pick = c1.selectbox(
@@ -74,8 +94,10 @@ def bills_section(ctx, on: date) -> None:
             pay = c3.form_submit_button("Mark paid", icon=":material/check:")
         if pay:
             with shown_errors():
-                paid = bills.mark_paid(ctx.access, pick, amount=parse_amount(amount, cur) if amount.strip() else None)
-                done(f"{paid.bill} paid")
+                payment = bills.mark_paid(
+                    ctx.access, pick, amount=parse_amount(amount, cur) if amount.strip() else None
+                )
+                done(f"{payment.bill} paid")
     if not ctx.is_manager:
         return
     with st.expander("Add or change a bill"):
@@ -187,7 +209,7 @@ def schedules_section(ctx, cats: list[Category]) -> None:
         pick = c1.selectbox("Schedule", list(by_id), format_func=lambda i: by_id[i].description, key="sched_pick")
         chosen = by_id[pick]
         with shown_errors():
-            if c2.button("Skip next", key="sched_skip", disabled=chosen.next_on is None):
+            if c2.button("Skip next", key="sched_skip", disabled=chosen.next_on is None) and chosen.next_on:
                 schedules.skip_occurrence(ctx.access, chosen.id, chosen.next_on)
                 done(f"Skipped {chosen.description} on {chosen.next_on:%-d %b}")
             if c3.button(
@@ -196,7 +218,7 @@ def schedules_section(ctx, cats: list[Category]) -> None:
                 disabled=chosen.next_on is None or chosen.next_on < ctx.today,
                 help="Record the next one today; it will not post again on its day.",
             ):
-                schedules.post_early(ctx.access, chosen.id, chosen.next_on)
+                schedules.post_early(ctx.access, chosen.id, chosen.next_on or ctx.today)
                 done(f"Posted {chosen.description}")
             if c4.button("Delete", key="sched_delete", icon=":material/delete:"):
                 schedules.delete_schedule(ctx.access, chosen.id, chosen.row_version)

@@ -2,7 +2,13 @@
 
 import streamlit as st
 
-from budget_app.bill_views import bills_section, schedules_section, targets_section, tolerance_and_carry_over
+from budget_app.bill_views import (
+    bills_section,
+    period_choice,
+    schedules_section,
+    targets_section,
+    tolerance_and_carry_over,
+)
 from budget_app.errors import page_errors, shown_errors
 from budget_app.frame import frame
 from budget_app.plan_views import categories_list, categories_manager, plan_form, plan_summary
@@ -25,8 +31,8 @@ with page_errors():
                 plan_summary(ctx)
             tolerance_and_carry_over(ctx)
         with bills_col:
-            st.markdown("#### Bills this period")
-            bills_section(ctx, ctx.today)
+            st.markdown("#### Bills")
+            bills_section(ctx, period_choice(ctx))
         st.markdown("#### Recurring entries")
         schedules_section(ctx, cats)
         st.markdown("#### Category targets")

@@ -346,7 +346,7 @@ def plan_rows(
             )
         bill_id = bills.get(index, (None, None))[0]
         pick = suggester.suggest(row.description, row.amount, corrected=corrected, bill_id=bill_id)
-        user_id = pick.user_id if pick.user_id in members else actor_id
+        user_id: int = pick.user_id if pick.user_id is not None and pick.user_id in members else actor_id
         if corrections.members.get(row.import_id) in members:
             user_id = corrections.members[row.import_id]
         stored = row.amount if pick.kind == "income" else -row.amount
@@ -390,7 +390,9 @@ def plan_rows(
     return planned
 
 
-def categorise_alone(conn: Connection, family_id: int, actor_id: int, row: StatementRow) -> tuple[int, str, str, int]:
+def categorise_alone(
+    conn: Connection, family_id: int, actor_id: int, row: StatementRow
+) -> tuple[int | None, str, str, int]:
     """``(category id, label, kind, user id)`` of a bank row added on its own (after an unlink): the
     same suggestion an import makes (rules, history, built-in list, else the defaults)."""
     suggester = Suggester(conn, family_id, row.occurred_on, create=True)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy import Connection, text
 
@@ -167,9 +168,9 @@ def update_bill(
     access: FamilyAccess,
     bill_id: int,
     *,
-    due_day: int | None | type(...) = ...,
+    due_day: Any = ...,
     words: list[str] | None = None,
-    category: int | str | None | type(...) = ...,
+    category: Any = ...,
 ) -> Bill:
     """Change a bill's due day, words or category (managers). ``...`` leaves a field as it is;
     ``None`` clears the due day or returns the category to the automatic choice."""
@@ -177,7 +178,9 @@ def update_bill(
     try:
         with family_write(access, role="manager", action="change bills") as w:
             before = _get(w.conn, family_id, bill_id)
-            sets, params, said = [], {"f": family_id, "b": bill_id}, []
+            sets: list[str] = []
+            said: list[str] = []
+            params: dict[str, Any] = {"f": family_id, "b": bill_id}
             if due_day is not ...:
                 params["d"] = check_due_day(due_day)
                 if params["d"] != before.due_day:
@@ -231,12 +234,14 @@ def mark_paid(
         bill = _get(w.conn, family_id, bill_id)
         paid = _check_amount(bill.amount if amount is None else amount)
         category_id = bill_category_id(w.conn, family_id, bill)
+        assert category_id is not None  # created when missing
         (tx_id,) = write_rows(
             w.conn,
             family_id,
             [NewRow(access.user_id, category_id, "fixed", paid, bill.name, on, None, uuid.uuid4(), bill.id)],
         ).values()
         tx = _load(w.conn, family_id, tx_id)
+        assert tx is not None  # written just now, in this transaction
         w.emit(
             "transaction.added",
             {

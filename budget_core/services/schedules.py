@@ -244,7 +244,13 @@ def add_schedule(access: FamilyAccess, draft: ScheduleDraft, *, bill_id: int | N
                 "when": rec.describe(),
             },
         )
-        return _get(w.conn, access.family_id, sid)
+        return _reread(w.conn, access.family_id, sid)
+
+
+def _reread(conn: Connection, family_id: int, schedule_id: int) -> Schedule:
+    found = _get(conn, family_id, schedule_id)
+    assert found is not None  # written in this transaction
+    return found
 
 
 def _current(conn: Connection, family_id: int, schedule_id: int, row_version: int) -> Schedule:
@@ -305,7 +311,7 @@ def edit_schedule(
                 "before": stored.describe(),
             },
         )
-        return _get(w.conn, access.family_id, schedule_id)
+        return _reread(w.conn, access.family_id, schedule_id)
 
 
 def delete_schedule(access: FamilyAccess, schedule_id: int, row_version: int) -> None:
