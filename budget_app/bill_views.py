@@ -11,14 +11,14 @@ from datetime import date, timedelta
 import streamlit as st
 
 from budget_core.domain.bills import ordinal
-from budget_core.domain.money import decimal_string, parse_amount
+from budget_core.domain.money import parse_amount
 from budget_core.domain.period import period_bounds
 from budget_core.domain.schedule import WEEKDAYS
 from budget_core.services import bills, families, schedules, targets
 from budget_core.services.categories import Category
 
 from .errors import shown_errors
-from .format import html_escape, money_html
+from .format import html_escape, md_escape, money, money_html
 from .keys import done
 from .widgets import table
 
@@ -77,13 +77,13 @@ def bills_section(ctx, on: date) -> None:
         )
         fixed = sum(b.amount for b in listed.values())
         st.caption(
-            f"Planned fixed per period: {html_escape(decimal_string(fixed, cur))} {cur}. "
+            f"Planned fixed per period: {md_escape(money(fixed, cur))}. "
             "Payments linked to a bill count as fixed spending, never as everyday spending."
         )
     unpaid = [s for s in statuses if s.state != "paid"]
     if unpaid and on == ctx.today:
         with st.form("bill_pay", enter_to_submit=False, border=False):
-            c1, c2, c3 = st.columns([2.2, 1.4, 1.2], vertical_alignment="bottom")
+            c1, c2, c3 = st.columns([2, 1.3, 1.3], vertical_alignment="bottom")
             pick = c1.selectbox(
                 "Mark a bill paid",
                 [s.bill_id for s in unpaid],
@@ -91,7 +91,7 @@ def bills_section(ctx, on: date) -> None:
                 key="bill_pay_pick",
             )
             amount = c2.text_input("Amount paid", placeholder="as planned", key="bill_pay_amount")
-            pay = c3.form_submit_button("Mark paid", icon=":material/check:")
+            pay = c3.form_submit_button("Mark paid", width="stretch")
         if pay:
             with shown_errors():
                 payment = bills.mark_paid(

@@ -98,14 +98,14 @@ def today_notes(ctx, budget: DailyBudget, currency: str) -> None:
             st.markdown(f'<ul class="fb-notes">{"".join(items)}</ul>', unsafe_allow_html=True)
 
 
-def needs_category(ctx, on: date, *, limit: int = 5) -> None:
+def needs_category(ctx, on: date, *, limit: int = 5, title: str = "Needs a category") -> None:
     """Undecided rows of this period with one-tap category choices (nothing when there are none)."""
     with shown_errors():
         extras = _read(ctx, on)
         rows = extras.undecided.rows
         if not rows:
             return
-        st.markdown(f"#### Needs a category · {len(rows)}")
+        st.markdown(f"#### {title} · {len(rows)}")
         st.caption("Imported rows nothing could place. Until you choose, they count as everyday spending.")
         for row in rows[:limit]:
             text_col, *buttons = st.columns([3.2] + [1] * max(1, len(row.choices)), vertical_alignment="center")

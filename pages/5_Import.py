@@ -92,7 +92,7 @@ with page_errors():
     st.markdown("#### Past imports")
     past_imports(ctx)
 
-    needs_category(ctx, ctx.today, limit=20)
+    needs_category(ctx, ctx.today, limit=20, title="Imported this period, needs a category")
 
     st.markdown("#### Linked to expenses typed by hand")
     with shown_errors():

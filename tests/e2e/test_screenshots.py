@@ -61,11 +61,11 @@ def test_screenshots_of_every_page(server, new_page, engine, width, height):
             page.locator('[data-testid="stSidebarCollapseButton"]').first.click()
 
 
-@pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("width, height", [(390, 2600), (1280, 1900)])
 def test_screenshots_of_plan_and_import_with_bills_schedules_targets_and_a_preview(
-    server, new_page, engine, width, height, scheme
+    server, new_page, engine, width, height
 ):
+    """The app's theme is fixed light (.streamlit/config.toml), so one colour scheme is enough."""
     from datetime import timedelta
 
     from budget_core.importers.service import import_file
@@ -89,10 +89,9 @@ def test_screenshots_of_plan_and_import_with_bills_schedules_targets_and_a_previ
             f"Date,Description,Amount\n{yesterday},ZQX HOLDINGS 4471,-20.00\n{yesterday},SQ *BLUE BOTTLE COFFEE,-6.50\n".encode(),
         )
     page = new_page(width, height)
-    page.emulate_media(color_scheme=scheme)
     sign_in(page, server.url, "mom@demo.family", DEMO_PASSWORD)
     page.wait_for_timeout(800)
-    page.screenshot(path=str(out / f"today-notes-{width}-{scheme}.png"), full_page=True)
+    page.screenshot(path=str(out / f"today-notes-{width}.png"), full_page=True)
     for name, link in (("plan", "Plan & categories"), ("import", "Import")):
         expand = page.locator('[data-testid="stExpandSidebarButton"]')
         if expand.count() and expand.first.is_visible():
@@ -118,4 +117,4 @@ def test_screenshots_of_plan_and_import_with_bills_schedules_targets_and_a_previ
             page.wait_for_selector('[data-testid="fb-import-rows"]')
             wait_idle(page)
         page.wait_for_timeout(800)
-        page.screenshot(path=str(out / f"{name}-{width}-{scheme}.png"), full_page=True)
+        page.screenshot(path=str(out / f"{name}-{width}.png"), full_page=True)
