@@ -5,6 +5,7 @@ import streamlit as st
 from budget_app.errors import page_errors, shown_errors
 from budget_app.format import md_escape, money, money_html
 from budget_app.frame import frame
+from budget_app.today_notes import needs_category, today_notes
 from budget_app.widgets import allowance_card, chart, kinds_table, stat_tiles
 from budget_core.analytics.today import today_charts
 from budget_core.domain.money import parse_amount
@@ -25,6 +26,7 @@ with page_errors():
         left, right = st.columns([1, 1.35], gap="large")
         with left:
             allowance_card(b, cur)
+            today_notes(ctx, b, cur)
             stat_tiles(
                 [
                     ("Spent today", money_html(b.spent_today, cur), "fb-spent-today"),
@@ -52,6 +54,7 @@ with page_errors():
             chart(daily_chart)
             chart(category_chart)
 
+        needs_category(ctx, b.on)
         st.markdown("#### This period, planned against actual")
         kinds_table(b, cur)
         if b.savings_goal:

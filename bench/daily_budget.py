@@ -266,7 +266,7 @@ def index_only_plan(url: str) -> str:
             conn.execute(f"SET {setting}")
         conn.execute("SELECT * FROM budget_inputs(%s, %s, %s)", (BIG, BIG, TODAY)).fetchall()  # user g is in family g
     plan = "\n".join(notices).splitlines()
-    keep = [line.strip() for line in plan if "transactions" in line or "Heap Fetches" in line]
+    keep = [line.strip() for line in plan if "transaction" in line or "Heap Fetches" in line]
     return "\n  ".join(keep) or "(auto_explain is not available on this server)"
 
 

@@ -8,7 +8,10 @@ a few genuine same-day twins), and measures in the same run:
 - ``read_statement``: encoding check, layout and format detection, parsing into rows;
 - the first import, end to end (one transaction: classification, rules, linking, COPY);
 - the re-import of the same file (every row recognised as a duplicate, nothing written);
-- the peak Python memory of reading the file (tracemalloc, in a separate round).
+- the peak Python memory of reading the file (tracemalloc, in a separate round);
+- the suggestion share: on the realistic statements of the tests (``tests/data/statements``: a US
+  checking account and a German Girokonto, each row's right category in the ``.expected`` file), the
+  share of rows whose suggested category is right for a new family with no rules and no history.
 
 Run: ``python bench/import.py [--rows N]``. Uses ``BUDGET_DATABASE_URL`` when set (the role needs
 CREATEDB), otherwise a throwaway embedded server in a temporary directory. The benchmark
@@ -39,7 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from budget_core.db.engine import make_engine, normalise_url  # noqa: E402
 from budget_core.db.migrate import upgrade  # noqa: E402
 from budget_core.importers.rules import RuleDraft, add_rule  # noqa: E402
-from budget_core.importers.service import ImportOptions, import_file, read_statement  # noqa: E402
+from budget_core.importers.service import ImportOptions, import_file, preview_import, read_statement  # noqa: E402
 from budget_core.services import accounts, families  # noqa: E402
 from budget_core.services.access import open_family
 
@@ -188,6 +191,37 @@ def main() -> None:
     print(f"\nfirst import: {first.added:,} added, {first.duplicates:,} duplicates, {first.linked:,} linked")
     print(f"re-import:    {again.added:,} added, {again.duplicates:,} duplicates, {again.linked:,} linked")
     print(f"peak Python memory while reading the file: {peak / 2**20:.0f} MB")
+    suggestion_share(engine)
+
+
+def suggestion_share(engine) -> None:
+    """Print, per realistic statement, how many rows get the right category with no rules at all."""
+    statements = Path(__file__).resolve().parents[1] / "tests" / "data" / "statements"
+    print("\nsuggested category right with no rules (realistic statements of the tests):")
+    total_right = total_rows = 0
+    for name, currency, tz in (("us_checking", "USD", "America/New_York"), ("dkb_giro", "EUR", "Europe/Berlin")):
+        user = accounts.create_user(engine, f"{name}@bench.example", "Sam", "correct horse battery")
+        fam = families.create_family(
+            engine,
+            user.id,
+            name=name,
+            currency=currency,
+            timezone=tz,
+            monthly_income=500000,
+            savings_goal=0,
+            period_start_day=1,
+        )
+        expected = (statements / f"{name}.expected").read_text().split("\n")[:-1]
+        preview = preview_import(
+            open_family(engine, user.id, fam.id), f"{name}.csv", (statements / f"{name}.csv").read_bytes(), now=NOW
+        )
+        right = sum(1 for p, want in zip(preview.rows, expected) if p.category == want)
+        undecided = sum(1 for p in preview.rows if p.needs_category)
+        total_right, total_rows = total_right + right, total_rows + len(expected)
+        print(
+            f"  {name:<14}{right:>4} of {len(expected):>3} right ({right / len(expected):.0%}), {undecided} left to decide"
+        )
+    print(f"  {'all':<14}{total_right:>4} of {total_rows:>3} right ({total_right / total_rows:.0%})")
 
 
 if __name__ == "__main__":

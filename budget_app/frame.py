@@ -19,7 +19,7 @@ from sqlalchemy import Engine
 from budget_core.config import settings
 from budget_core.db.engine import get_engine, get_owner_engine
 from budget_core.errors import BudgetError, PermissionDenied
-from budget_core.ops import notifications
+from budget_core.ops import notifications, schedule_poster
 from budget_core.services import categories, families, sessions, transactions
 from budget_core.services.access import Family, FamilyAccess
 from budget_core.services.accounts import User
@@ -93,6 +93,7 @@ def _background_for(database_url: str | None) -> None:
     and let the change watcher wake the sessions of a family that changed."""
     notifications.get_dispatcher(get_owner_engine())
     versions.wake_sessions_on_change()
+    schedule_poster.start_poster(get_engine())  # scheduled entries, posted through each family's door
 
 
 def _offline_page(err: BaseException) -> None:

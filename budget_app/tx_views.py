@@ -21,6 +21,7 @@ from budget_core.services.transactions import EditConflict, Transaction, Transac
 from .errors import DB_DOWN, show_error
 from .format import KIND_LABELS, html_escape, md_escape, money, money_html, short_date
 from .keys import FLASH
+from .tx_labels import category_text
 from .widgets import table
 
 EDITING = "tx_editing"  # the Transaction as the person saw it when opening it
@@ -74,7 +75,7 @@ def transactions_table(rows: list[Transaction], today: date) -> None:
     cells = []
     for t in rows:
         what = (
-            f"{html_escape(t.description)}<br><span class='fb-muted'>{html_escape(t.category)} · "
+            f"{html_escape(t.description)}<br><span class='fb-muted'>{html_escape(category_text(t))} · "
             f"{html_escape(t.member)}{' · refund' if t.is_refund else ''}</span>"
         )
         cells.append(

@@ -40,6 +40,7 @@ class Settings:
     push_url: str | None = None
     invitation_hours: int = 48
     max_invitation_hours: int = 7 * 24
+    schedule_seconds: float = 60.0  # how often an app process posts due scheduled entries (0: never)
 
 
 DEFAULT_POLL_MS = 5000  # the fallback: a change wakes sessions at once (see bench/sync_latency.py)
@@ -58,6 +59,16 @@ def _poll_ms(raw: str) -> int:
     return value
 
 
+def _schedule_seconds(raw: str) -> float:
+    try:
+        value = float(raw.strip())
+    except ValueError:
+        value = -1
+    if not (value == 0 or 1 <= value <= 86_400):
+        raise ValueError(f"BUDGET_SCHEDULE_SECONDS must be 0 (off) or seconds from 1 to 86400; it is {raw!r}.")
+    return value
+
+
 def load_settings(env: dict[str, str] | None = None) -> Settings:
     env = dict(os.environ if env is None else env)
     data_dir = Path(env["BUDGET_DATA_DIR"]).expanduser() if env.get("BUDGET_DATA_DIR") else _default_data_dir()
@@ -70,6 +81,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         smtp_url=env.get("BUDGET_SMTP_URL") or None,
         mail_from=env.get("BUDGET_MAIL_FROM", "Family Budget <budget@localhost>"),
         push_url=env.get("BUDGET_PUSH_URL") or None,
+        schedule_seconds=_schedule_seconds(env.get("BUDGET_SCHEDULE_SECONDS", "60")),
     )
 
 

@@ -69,8 +69,8 @@ def create_demo(engine: Engine, *, today: date | None = None) -> tuple[int, int]
         period_start_day=1,
     )
     moms = open_family(engine, mom.id, family.id)
-    for name, amount, _category, _day in FIXED:
-        families.add_fixed_expense(moms, name, amount)
+    for name, amount, _category, _day in FIXED:  # each a bill, due on its day
+        families.add_fixed_expense(moms, name, amount, due_day=_day)
     for _email, name, role in MEMBERS[1:]:
         token = invitations.create_invitation(moms, role=role).token
         invitations.redeem_invitation(engine, users[name].id, token)

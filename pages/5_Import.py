@@ -4,17 +4,18 @@ Everything is decided in ``budget_core.importers``: this page only draws the pre
 passes the person's corrections back. One confirmed file is one transaction and one event.
 """
 
-import polars as pl
 import streamlit as st
 
 from budget_app.errors import page_errors, shown_errors
 from budget_app.format import md_escape, money
 from budget_app.frame import frame
+from budget_app.import_views import corrections, past_imports, preview_rows
 from budget_app.keys import FLASH
+from budget_app.today_notes import needs_category
 from budget_core.importers.csv_cells import DATE_FORMATS
 from budget_core.importers.links import confirm_links, links_to_review, unlink
 from budget_core.importers.profiles import list_profiles
-from budget_core.importers.rules import RuleDraft, add_rule, delete_rule, list_rules, move_rule, suggest_pattern
+from budget_core.importers.rules import RuleDraft, add_rule, delete_rule, list_rules, move_rule
 from budget_core.importers.service import ImportOptions, import_file, preview_import
 from budget_core.services import categories, members
 
@@ -22,12 +23,12 @@ ctx = frame("Import")
 
 with page_errors():
     SHOWN_ROWS = 1000
-    STATUS = {"new": "➕ new", "linked": "🔗 linked", "duplicate": "⏭ duplicate"}
 
     st.markdown("## Import a bank file")
     st.caption(
-        "CSV, OFX or QFX as your bank exports it. Rows you imported before are recognised and skipped; "
-        "a row matching an expense someone typed by hand is linked to it instead of added twice."
+        "CSV, OFX or QFX as your bank exports it. Rows you imported before — in this layout or another — are "
+        "recognised and skipped; a row matching an expense someone typed by hand is linked to it instead of added "
+        "twice, and a payment of a planned bill counts as fixed spending. Every import can be undone."
     )
     cats = [c for c in categories.list_categories(ctx.access) if not c.archived]
     cat_id = {c.label: c.id for c in cats}
@@ -47,56 +48,31 @@ with page_errors():
         data = uploaded.getvalue()
         with shown_errors():
             preview = preview_import(ctx.access, uploaded.name, data, options)
-            st.markdown(
-                f"**{preview.added}** new · **{preview.duplicates}** already imported · "
-                f"**{preview.linked}** linked to expenses typed by hand"
-            )
+            parts = [f"**{preview.added}** new"]
+            if preview.bills_paid:
+                parts.append(f"**{preview.bills_paid}** paying bills")
+            if preview.needs_category:
+                parts.append(f"**{preview.needs_category}** need a category")
+            if preview.maybe_duplicates:
+                parts.append(f"**{preview.maybe_duplicates}** maybe imported before")
+            parts += [
+                f"**{preview.duplicates}** already imported",
+                f"**{preview.linked}** linked to expenses typed by hand",
+            ]
+            st.markdown(" · ".join(parts))
             if preview.mapping is not None:
                 st.caption(md_escape(f"Bank profile '{preview.profile}': {preview.mapping.describe()}"))
             shown = [p for p in preview.rows if p.status != "duplicate"][:SHOWN_ROWS]
-            frame_in = pl.DataFrame(
-                {
-                    "import_id": [p.row.import_id for p in shown],
-                    "Status": [STATUS[p.status] for p in shown],
-                    "Date": [p.row.occurred_on for p in shown],
-                    "Description": [p.row.description for p in shown],
-                    "Amount": [money(p.row.amount, ctx.currency) for p in shown],
-                    "Category": [p.category for p in shown],
-                },
-                schema_overrides={"Date": pl.Date},
-            )
-            edited = st.data_editor(
-                frame_in,
-                hide_index=True,
-                width="stretch",
-                disabled=["Status", "Date", "Description", "Amount"],
-                column_config={
-                    "import_id": None,
-                    "Category": st.column_config.SelectboxColumn(
-                        "Category",
-                        options=list(dict.fromkeys([*cat_id, "Uncategorized", "Other income"])),
-                        required=True,
-                    ),
-                },
-                key=f"import_editor_{uploaded.file_id}",
-            )
+            preview_rows(shown, ctx.currency, ctx.today)
             if len(shown) < preview.added + preview.linked:
-                st.caption(f"Showing the first {SHOWN_ROWS:,} rows; rules categorise the rest.")
-            corrections, new_rules = {}, []
-            for before, after in zip(frame_in.iter_rows(named=True), edited.iter_rows(named=True)):
-                if after["Category"] != before["Category"] and after["Category"] in cat_id:
-                    corrections[before["import_id"]] = cat_id[after["Category"]]
-                    pattern = suggest_pattern(before["Description"])
-                    if st.checkbox(
-                        f"Always put '{pattern}' into {after['Category']}?", key=f"rule_{before['import_id']}"
-                    ):
-                        new_rules.append(RuleDraft(pattern, cat_id[after["Category"]]))
+                st.caption(f"Showing the first {SHOWN_ROWS:,} rows; rules and suggestions categorise the rest.")
+            chosen, new_rules, skip = corrections(preview, cat_id, shown)
             if st.button(
-                f"Import: add {preview.added}, link {preview.linked}",
+                f"Import: add {preview.added - len(skip)}, link {preview.linked}",
                 type="primary",
                 disabled=not (preview.added or preview.linked),
             ):
-                done = import_file(
+                done_ = import_file(
                     ctx.access,
                     uploaded.name,
                     data,
@@ -104,13 +80,19 @@ with page_errors():
                         profile=options.profile,
                         account=options.account,
                         date_format=options.date_format,
-                        categories=corrections,
+                        categories=chosen,
                         new_rules=tuple(new_rules),
+                        skip=frozenset(skip),
                     ),
                 )
                 st.session_state["import_round"] = st.session_state.get("import_round", 0) + 1
-                st.session_state[FLASH] = done.summary()
+                st.session_state[FLASH] = done_.summary()
                 st.rerun()
+
+    st.markdown("#### Past imports")
+    past_imports(ctx)
+
+    needs_category(ctx, ctx.today, limit=20, title="Imported this period, needs a category")
 
     st.markdown("#### Linked to expenses typed by hand")
     with shown_errors():

@@ -4,6 +4,7 @@ from functools import partial
 
 import streamlit as st
 
+from budget_app.bill_views import insights_targets
 from budget_app.errors import page_errors, shown_errors
 from budget_app.format import money_html
 from budget_app.frame import frame
@@ -37,6 +38,7 @@ with page_errors():
                 ("Left over", money_html(t.left_over, ctx.currency), "fb-insights-left"),
             ]
         )
+        insights_targets(ctx)
         c = result.charts
         period, categories, people, months, habits = st.tabs(
             ["This period", "Categories", "Members", "Month over month", "Habits"]

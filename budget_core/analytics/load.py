@@ -39,15 +39,17 @@ TRANSACTION_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
 
 _FROM = """
     FROM transactions t
+    LEFT JOIN transaction_parts sp ON sp.family_id = t.family_id AND sp.transaction_id = t.id
     JOIN families f ON f.id = t.family_id
-    JOIN categories c ON c.family_id = t.family_id AND c.id = t.category_id
+    JOIN categories c ON c.family_id = t.family_id AND c.id = coalesce(sp.category_id, t.category_id)
     LEFT JOIN categories p ON p.family_id = c.family_id AND p.id = c.parent_id
     JOIN members m ON m.family_id = t.family_id AND m.user_id = t.user_id
     WHERE t.family_id = %(family_id)s AND t.occurred_on BETWEEN %(date_from)s AND %(date_to)s"""
 
 SELECT_SQL = (
-    "SELECT t.id, t.occurred_on, t.kind, c.name AS category, p.name AS parent_category, "
-    "m.display_name AS member, t.description, t.amount AS amount_minor, f.currency" + _FROM
+    "SELECT t.id, t.occurred_on, coalesce(sp.kind, t.kind) AS kind, c.name AS category, "
+    "p.name AS parent_category, m.display_name AS member, t.description, "
+    "coalesce(sp.amount, t.amount) AS amount_minor, f.currency" + _FROM
 )
 """The query behind :func:`load_transactions` (``%(name)s`` parameters from :func:`query_params`)."""
 
@@ -77,9 +79,12 @@ def query_params(family_id: int, date_from: date | None = None, date_to: date | 
     return {"family_id": checked_family_id(family_id), "date_from": start, "date_to": end}
 
 
+# a split transaction is one row per part (its id repeated), each with the part's category, kind and amount
 _ROWS_SQL = (
-    "SELECT id, occurred_on, kind, category_id, user_id, description, amount FROM transactions "
-    "WHERE family_id = %(family_id)s AND occurred_on BETWEEN %(date_from)s AND %(date_to)s"
+    "SELECT t.id, t.occurred_on, coalesce(sp.kind, t.kind), coalesce(sp.category_id, t.category_id), t.user_id, "
+    "t.description, coalesce(sp.amount, t.amount) FROM transactions t "
+    "LEFT JOIN transaction_parts sp ON sp.family_id = t.family_id AND sp.transaction_id = t.id "
+    "WHERE t.family_id = %(family_id)s AND t.occurred_on BETWEEN %(date_from)s AND %(date_to)s"
 )
 _ROWS_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "id": pl.Int64,

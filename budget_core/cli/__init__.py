@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import click
 
-from . import imports, ledger, operations, people
+from . import bills, imports, ledger, operations, people, plans
 from ._common import BudgetGroup
 
 
@@ -33,6 +33,10 @@ def main() -> None:
 for command in (
     ledger.family,
     ledger.fixed,
+    bills.bill,
+    plans.schedule,
+    plans.plan,
+    plans.target,
     ledger.add,
     ledger.edit,
     ledger.delete,

@@ -117,21 +117,28 @@ def _print_result(result) -> None:
     show_default=True,
     help="Seconds a file's size must stay unchanged before it is imported.",
 )
-def watch_cmd(family_id, by, directory, settle) -> None:
-    """Import every file dropped into DIR; move it to processed/ or failed/ (with a reason file).
+@click.option(
+    "--share",
+    is_flag=True,
+    help="DIR also holds other files: take only the statements and leave everything else where it is.",
+)
+def watch_cmd(family_id, by, directory, settle, share) -> None:
+    """Import every bank statement dropped into DIR; move it to processed/ or failed/ (with a reason file).
 
-    Files that arrived while the watcher was not running are imported at start. Ctrl-C or
-    SIGTERM stops it cleanly.
+    Only statements are taken (by extension and content); any other file stays exactly where it
+    is. A DIR holding other files is refused at start unless --share is given. Statements that
+    arrived while the watcher was not running are imported at start. Ctrl-C or SIGTERM stops it.
 
     Example: budget import watch --family 1 --by mom@example.com ~/BankInbox --settle 2
     """
-    from ..importers.watch import Inbox
+    from ..importers.watch import Inbox, check_inbox
 
     engine = get_engine()
     access = family_as(engine, family_id, by)
     stop = threading.Event()
     previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    inbox = Inbox(access, directory, settle_seconds=settle, on_result=_echo_watch)
+    inbox = Inbox(access, directory, settle_seconds=settle, on_result=_echo_watch, share=share)
+    check_inbox(directory.resolve(), share=share)
     click.echo(f"Watching {directory.resolve()} for bank files (Ctrl-C stops).")
     try:
         inbox.run(stop)
@@ -147,6 +154,53 @@ def _echo_watch(name: str, result, error: str | None) -> None:
         click.echo(f"{name}: failed: {error}", err=True)
     else:
         click.echo(result.summary() + ".")
+
+
+# --- past imports ------------------------------------------------------------------------------------
+@import_group.command("history")
+@_family
+@_by
+@_as_json
+def history_cmd(family_id, by, as_json) -> None:
+    """Past imports, newest first: file, when, by whom, rows added and linked, undone or not.
+
+    Example: budget import history --family 1 --by mom@example.com
+    """
+    from ..importers.history import list_imports
+
+    past = list_imports(family_as(get_engine(), family_id, by))
+    if as_json:
+        click.echo(json.dumps({"imports": [p.as_json() for p in past]}))
+        return
+    if not past:
+        click.echo("No imports yet.")
+    for p in past:
+        undone = f"  (undone by {p.undone_by})" if p.undone else ""
+        click.echo(
+            f"{p.id:>5}  {p.imported_at:%Y-%m-%d %H:%M}  {p.imported_by:<12} {p.file_name}: "
+            f"{p.added} added, {p.linked} linked{undone}"
+        )
+
+
+@import_group.command("undo")
+@_family
+@_by
+@click.option("--id", "import_id", type=int, required=True, help="Import id (from import history).")
+@_as_json
+def undo_cmd(family_id, by, import_id, as_json) -> None:
+    """Undo a whole import: remove the transactions it added and the links it made.
+
+    Example: budget import undo --family 1 --by mom@example.com --id 7
+    """
+    from ..importers.history import undo_import
+
+    done = undo_import(family_as(get_engine(), family_id, by), import_id)
+    data = {"import": done.import_id, "file": done.file_name, "removed": done.removed, "unlinked": done.unlinked}
+    click.echo(
+        json.dumps(data)
+        if as_json
+        else f"Undid the import of {done.file_name}: {done.removed} transactions removed, {done.unlinked} links undone."
+    )
 
 
 # --- linked rows -------------------------------------------------------------------------------------

@@ -72,18 +72,24 @@ def fixed() -> None:
 @click.option("--family", "family_id", type=int, required=True, help="Family id.")
 @click.option("--name", required=True, help="What it is, e.g. Rent.")
 @click.option("--amount", required=True, help="Amount per period, e.g. 1500.00.")
+@click.option("--due-day", type=int, help="Day of the month it is due (1-31, clamped to short months).")
+@click.option("--words", multiple=True, help="Words that identify it on a bank statement (repeatable).")
+@click.option("--category", help="The fixed category its payments go to (default: chosen by its name).")
 @click.option("--by", "by", required=True, help="Email of the manager making the change.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def fixed_add(family_id, name, amount, by, as_json) -> None:
-    """Plan a fixed expense for every period.
+def fixed_add(family_id, name, amount, due_day, words, category, by, as_json) -> None:
+    """Plan a fixed expense (a bill) for every period; bank rows and typed expenses that match it
+    are linked to it and count as fixed spending.
 
-    Example: budget fixed add --family 1 --name Rent --amount 1500.00 --by mom@example.com
+    Example: budget fixed add --family 1 --name Rent --amount 1500.00 --due-day 1 --words "OAK PARK APTS" --by mom@example.com
     """
     from ..services import families
 
     access = family_as(get_engine(), family_id, by)
     cur = access.currency
-    item = families.add_fixed_expense(access, name, parse_amount(amount, cur))
+    item = families.add_fixed_expense(
+        access, name, parse_amount(amount, cur), due_day=due_day, words=list(words), category=category
+    )
     emit(
         {"id": item.id, "name": item.name, "amount": decimal_string(item.amount, cur)},
         as_json,
@@ -100,12 +106,20 @@ def fixed_add(family_id, name, amount, by, as_json) -> None:
 @click.option("--on", "on", callback=parse_date, help="Date YYYY-MM-DD (default: today in the family's time zone).")
 @click.option("--client-id", callback=parse_uuid, help="A UUID that makes retries harmless.")
 @click.option("--refund", is_flag=True, help="Money coming back: stored as a negative expense.")
+@click.option(
+    "--split",
+    "splits",
+    multiple=True,
+    metavar="CATEGORY=AMOUNT",
+    help="A part of a split purchase (repeat; the parts must add up exactly to --amount).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the stored transaction as JSON.")
-def add(family_id, amount, description, category, by, on, client_id, refund, as_json) -> None:
-    """Record an expense, a refund or income. If the database cannot be reached, the entry is
-    kept in the local outbox (status "pending") and delivered by 'budget outbox flush' or the app.
+def add(family_id, amount, description, category, by, on, client_id, refund, splits, as_json) -> None:
+    """Record an expense, a refund or income — or a purchase split across categories. If the
+    database cannot be reached, the entry is kept in the local outbox (status "pending") and
+    delivered by 'budget outbox flush' or the app (a split waits for the database).
 
-    Example: budget add --family 1 --amount 15.00 --description Lunch --category Dining --by dad@example.com
+    Example: budget add --family 1 --amount 84.20 --description Costco --category Groceries --split Groceries=60.00 --split Household=24.20 --by mom@example.com
     """
     from ..ops.outbox import Outbox, is_unreachable
     from ..services import transactions
@@ -113,12 +127,13 @@ def add(family_id, amount, description, category, by, on, client_id, refund, as_
     client_id = client_id or uuid.uuid4()
     try:
         access = family_as(get_engine(), family_id, by)
+        parts = tuple(_split_part(x, access.currency) for x in splits)
         draft = transactions.TransactionDraft(
-            parse_amount(amount, access.currency), description, category, on, client_id, refund
+            parse_amount(amount, access.currency), description, category, on, client_id, refund, parts
         )
         tx = transactions.add_transaction(access, draft)
     except (OperationalError, DBAPIError) as exc:
-        if not is_unreachable(exc):
+        if not is_unreachable(exc) or splits:
             raise
         entry = Outbox().enqueue(
             family_id,
@@ -139,6 +154,16 @@ def add(family_id, amount, description, category, by, on, client_id, refund, as_
         f"Saved: {tx.description} {format_money(tx.amount, tx.currency)} "
         f"({tx.category}, {tx.occurred_on}) as transaction {tx.id}.",
     )
+
+
+def _split_part(text_: str, currency: str):
+    from ..errors import ValidationError
+    from ..services.splits import SplitPart
+
+    name, sep, value = text_.rpartition("=")
+    if not sep or not name.strip():
+        raise ValidationError(f"'{text_}' is not a part; write it as CATEGORY=AMOUNT, e.g. Groceries=60.00.")
+    return SplitPart(name.strip(), parse_amount(value, currency))
 
 
 @click.command("edit")
@@ -244,6 +269,8 @@ def daily(family_id, on, by, as_json) -> None:
         "savings_goal": money(b.savings_goal),
         "saved": money(b.saved),
         "allowance_tomorrow": money(b.allowance_tomorrow_if(0)),
+        "carried_in": money(b.carried_in),
+        "carry_over": b.carry_over,
         "kinds": {k.kind: {"planned": money(k.planned), "actual": money(k.actual)} for k in b.spent_by_kind},
     }
     if as_json:

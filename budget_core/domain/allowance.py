@@ -9,9 +9,11 @@ period containing ``on`` (see :mod:`budget_core.domain.period`):
 - ``fixed_overrun = max(0, fixed spending in the period through `on` - fixed_planned)``.
 - ``variable_before_today`` = variable spending in the period strictly before ``on``.
 - ``days_left`` = days from ``on`` through the period's last day, inclusive.
+- ``carried_in`` = what the previous period left, when the family carries
+  over (see :func:`carried_in`); 0 otherwise.
 - ``allowance_today = (plan_spendable + extra_income - fixed_overrun
-  - variable_before_today) // days_left`` — floor division, so an overspent
-  period gives a negative allowance rounded down, never up.
+  - variable_before_today + carried_in) // days_left`` — floor division, so an
+  overspent period gives a negative allowance rounded down, never up.
 
 The allowance is fixed for the day: variable spending dated ``on`` is
 ``spent_today`` and only lowers ``left_today = allowance_today - spent_today``;
@@ -120,11 +122,21 @@ class DailyBudget:
     savings_goal: int
     saved: int
     next_period_days: int  # length of the period after this one
+    carried_in: int = 0  # what the previous period left (carry-over on), else 0
+    carry_over: bool = False
 
     @property
     def pool(self) -> int:
         """What is left for variable spending from today through the period end."""
-        return self.plan_spendable + self.extra_income - self.fixed_overrun - self.variable_before_today
+        return (
+            self.plan_spendable + self.extra_income - self.fixed_overrun - self.variable_before_today + self.carried_in
+        )
+
+    @property
+    def left_in_period(self) -> int:
+        """The period's remainder so far (negative when overspent): what it will carry into the next
+        period if nothing more is spent — on its last day, exactly what carries (carry-over on)."""
+        return self.pool - self.spent_today
 
     @property
     def over_by(self) -> int:
@@ -142,17 +154,21 @@ class DailyBudget:
         """Tomorrow's allowance if ``spend`` more variable money is spent today.
 
         ``spend`` comes on top of ``spent_today`` and assumes nothing else
-        changes. On the period's last day tomorrow opens a fresh period, so
-        today's spending does not carry over and the answer is the new period's
-        ``plan_spendable // days``.
+        changes. On the period's last day tomorrow opens a fresh period:
+        without carry-over today's spending does not reach it and the answer is
+        the new period's ``plan_spendable // days``; with carry-over the
+        period's remainder (after ``spend``) is carried in.
         """
         _check_money(spend, "spend")
         if self.days_left == 1:
-            return self.plan_spendable // self.next_period_days
+            carried = self.pool - self.spent_today - spend if self.carry_over else 0
+            return (self.plan_spendable + carried) // self.next_period_days
         return (self.pool - self.spent_today - spend) // (self.days_left - 1)
 
 
-def compute_daily_budget(plan: Plan, totals: Iterable[DayTotal], on: date) -> DailyBudget:
+def compute_daily_budget(
+    plan: Plan, totals: Iterable[DayTotal], on: date, carried_in: int = 0, *, carry_over: bool = False
+) -> DailyBudget:
     """The daily budget for the local date ``on``.
 
     Args:
@@ -160,7 +176,11 @@ def compute_daily_budget(plan: Plan, totals: Iterable[DayTotal], on: date) -> Da
         totals: day totals of any dates; only those from the period start
             through ``on`` (both inclusive) count.
         on: the family's local "today".
+        carried_in: what the previous period left (:func:`carried_in`), minor
+            units; 0 without carry-over.
+        carry_over: the family carries each period's remainder into the next.
     """
+    _check_money(carried_in, "carried_in")
     start, end = period_bounds(plan.period_start_day, on)
     to_date = dict.fromkeys(KINDS, 0)  # period start .. on, inclusive
     spent_today = 0
@@ -174,7 +194,7 @@ def compute_daily_budget(plan: Plan, totals: Iterable[DayTotal], on: date) -> Da
     fixed_overrun = max(0, to_date["fixed"] - plan.fixed_planned)
     variable_before_today = to_date["variable"] - spent_today
     remaining_days = days_left(on, end)
-    pool = plan.plan_spendable + extra_income - fixed_overrun - variable_before_today
+    pool = plan.plan_spendable + extra_income - fixed_overrun - variable_before_today + carried_in
     allowance_today = pool // remaining_days
     planned = {
         "fixed": plan.fixed_planned,
@@ -199,7 +219,61 @@ def compute_daily_budget(plan: Plan, totals: Iterable[DayTotal], on: date) -> Da
         savings_goal=plan.savings_goal,
         saved=to_date["savings"],
         next_period_days=days_in_period(next_start, next_end),
+        carried_in=carried_in,
+        carry_over=carry_over,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodTotal:
+    """Sum of the amounts of one kind over the budget period starting on ``period_start``; minor units."""
+
+    period_start: date
+    kind: str
+    amount: int
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"Unknown kind {self.kind!r}; expected one of {', '.join(KINDS)}.")
+        _check_money(self.amount, "amount")
+
+
+def period_left(plan: Plan, by_kind: dict[str, int], carried: int) -> int:
+    """What a whole period left of its everyday money (negative when overspent):
+    ``monthly_income - fixed_planned - savings_goal + extra_income - fixed_overrun - everyday spending
+    + carried``, with ``by_kind`` the period's totals by kind."""
+    extra = max(0, by_kind.get("income", 0) - plan.monthly_income)
+    overrun = max(0, by_kind.get("fixed", 0) - plan.fixed_planned)
+    return plan.plan_spendable + extra - overrun - by_kind.get("variable", 0) + carried
+
+
+def carried_in(plan: Plan, totals: Iterable[PeriodTotal], on: date, since: date | None) -> int:
+    """What the period containing ``on`` carries in when carry-over was switched on on ``since``.
+
+    Switched on in a period, that period carries in what the period before it left (computed with
+    nothing carried into that one); each later period carries what the one before it left, its own
+    carried-in amount included — a running balance. ``totals`` are the whole periods' totals by
+    kind (only those of periods before ``on``'s count). 0 when ``since`` is None (carry-over off)
+    or ``on`` lies in a period before the one containing ``since``. The plan of today applies to
+    every period.
+    """
+    if since is None:
+        return 0
+    first, _ = period_bounds(plan.period_start_day, since)
+    current, _ = period_bounds(plan.period_start_day, on)
+    if current < first:
+        return 0
+    sums: dict[date, dict[str, int]] = {}
+    for total in totals:
+        if total.period_start < current:
+            into = sums.setdefault(total.period_start, {})
+            into[total.kind] = into.get(total.kind, 0) + total.amount
+    start = period_bounds(plan.period_start_day, first - ONE_DAY)[0]
+    carried = 0
+    while start < current:
+        carried = period_left(plan, sums.get(start, {}), carried)
+        start = period_bounds(plan.period_start_day, start)[1] + ONE_DAY
+    return carried
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,8 +311,9 @@ class Overview:
     projected_left: int
 
 
-def month_overview(plan: Plan, totals: Iterable[DayTotal], on: date) -> Overview:
-    """Every day of the period containing ``on``, each computed by :func:`compute_daily_budget`.
+def month_overview(plan: Plan, totals: Iterable[DayTotal], on: date, carried: int = 0) -> Overview:
+    """Every day of the period containing ``on``, each computed by :func:`compute_daily_budget`
+    (with ``carried`` carried into the period).
 
     Totals dated after ``on`` are ignored, also for the projected days.
     """
@@ -254,12 +329,12 @@ def month_overview(plan: Plan, totals: Iterable[DayTotal], on: date) -> Overview
     balance = 0
     day = start
     while day <= end:
-        budget = compute_daily_budget(plan, known, day)
+        budget = compute_daily_budget(plan, known, day, carried)
         balance += budget.allowance_today - budget.spent_today
         rows.append(DayRow(day, budget.allowance_today, budget.spent_today, balance, day > on))
         day += ONE_DAY
 
-    today = compute_daily_budget(plan, known, on)
+    today = compute_daily_budget(plan, known, on, carried)
     variable_spent = today.summary("variable").actual
     pace_spend = variable_spent * days_in_period(start, end) // days_in_period(start, on)
     return Overview(
@@ -269,5 +344,5 @@ def month_overview(plan: Plan, totals: Iterable[DayTotal], on: date) -> Overview
         rows=tuple(rows),
         variable_spent=variable_spent,
         projected_variable_spend=pace_spend,
-        projected_left=today.plan_spendable + today.extra_income - today.fixed_overrun - pace_spend,
+        projected_left=today.plan_spendable + today.extra_income - today.fixed_overrun - pace_spend + carried,
     )

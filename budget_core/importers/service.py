@@ -10,14 +10,16 @@ a bank profile (:mod:`.profiles`); linked rows are reviewed through :mod:`.links
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, text
 
 from ..db.engine import driver_connection
+from ..domain.merchants import merchant_pattern
 from ..errors import ValidationError
 from ..services._uow import NothingToWrite, family_write
 from ..services.access import FamilyAccess
@@ -47,11 +49,12 @@ class ImportOptions:
     members: Mapping[str, int] = field(default_factory=dict)
     new_rules: tuple[RuleDraft, ...] = ()
     dry_run: bool = False
+    skip: frozenset[str] = frozenset()  # rows flagged "maybe imported before" the person leaves out
 
     @property
     def corrections(self) -> Corrections:
         """The per-row corrections, which are all that planning needs of these options."""
-        return Corrections(self.categories, self.members)
+        return Corrections(self.categories, self.members, frozenset(self.skip))
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,7 @@ class ImportResult:
     profile_saved: bool = False
     dry_run: bool = True
     version: int | None = None  # the family version written; None when nothing was written
+    batch_id: int | None = None  # the import, as listed for undo; None when nothing was written
 
     def count(self, status: str) -> int:
         return sum(1 for r in self.rows if r.status == status)
@@ -82,11 +86,30 @@ class ImportResult:
     def linked(self) -> int:
         return self.count("linked")
 
+    @property
+    def needs_category(self) -> int:
+        """New rows nothing could place: they count as everyday spending until someone decides."""
+        return sum(1 for r in self.rows if r.needs_category)
+
+    @property
+    def bills_paid(self) -> int:
+        return sum(1 for r in self.rows if r.status == "new" and r.bill_id is not None)
+
+    @property
+    def maybe_duplicates(self) -> int:
+        return sum(1 for r in self.rows if r.status == "new" and r.ask)
+
     def summary(self) -> str:
         verb = "would add" if self.dry_run else "added"
-        return f"{self.file_name}: {verb} {self.added}, {self.duplicates} duplicates, {self.linked} linked" + (
-            f", {len(self.skipped_lines)} lines without an amount skipped" if self.skipped_lines else ""
+        extra = "".join(
+            (
+                f", {self.bills_paid} paying bills" if self.bills_paid else "",
+                f", {self.needs_category} needing a category" if self.needs_category else "",
+                f", {self.maybe_duplicates} maybe imported before (check them)" if self.maybe_duplicates else "",
+                f", {len(self.skipped_lines)} lines without an amount skipped" if self.skipped_lines else "",
+            )
         )
+        return f"{self.file_name}: {verb} {self.added}, {self.duplicates} duplicates, {self.linked} linked{extra}"
 
     def as_json(self, *, with_rows: bool = False) -> dict:
         data = {
@@ -100,6 +123,10 @@ class ImportResult:
             "profile": self.profile,
             "mapping": self.mapping.as_json() if self.mapping else None,
             "version": self.version,
+            "import": self.batch_id,
+            "needs_category": self.needs_category,
+            "bills_paid": self.bills_paid,
+            "maybe_duplicates": self.maybe_duplicates,
             "linked_rows": [r.as_json() for r in self.rows if r.status == "linked"],
         }
         if with_rows:
@@ -183,8 +210,11 @@ def import_file(
             planned = plan_rows(
                 w.conn, family_id, actor_id, statement, options.corrections, today, create_defaults=True
             )
-            _write_rows(w.conn, family_id, actor_id, statement, planned)
             name, saved = save_profile(w.conn, family_id, statement, options.profile)
+            will_write = not options.dry_run and bool(
+                [p for p in planned if p.status in ("new", "linked")] or saved or options.new_rules
+            )
+            batch_id = _write_rows(w.conn, family_id, actor_id, statement, planned) if will_write else None
             result = ImportResult(
                 statement.file_name,
                 statement.format,
@@ -196,17 +226,21 @@ def import_file(
                 saved,
                 options.dry_run,
                 w.version,
+                batch_id,
             )
-            if options.dry_run or not (result.added or result.linked or saved or options.new_rules):
-                raise NothingToWrite(replace(result, version=None, profile_saved=False))
+            if not will_write:
+                raise NothingToWrite(replace(result, version=None, profile_saved=False, batch_id=None))
             w.emit(
                 "import.completed",
                 {
                     "actor": w.actor_name,
                     "count": result.added,
                     "file": statement.file_name,
+                    "import": batch_id,
                     "duplicates": result.duplicates,
                     "linked": result.linked,
+                    "bills_paid": result.bills_paid,
+                    "needs_category": result.needs_category,
                     "skipped": len(statement.skipped_lines),
                     "format": statement.format,
                     "profile": name,
@@ -218,37 +252,70 @@ def import_file(
     return result
 
 
+def _category_of(p: PlannedRow) -> int:
+    """A new row's category: planned with the defaults created, every new row has one."""
+    if p.category_id is None:
+        raise RuntimeError(f"bank row {p.row.import_id} was planned without a category")
+    return p.category_id
+
+
 def _write_rows(
     conn: Connection, family_id: int, actor_id: int, statement: Statement, planned: list[PlannedRow]
-) -> None:
-    """Insert the new transactions (through the one writer, ``transactions.write_rows``) and the
-    ledger of imported rows (inside the caller's transaction). ``client_id`` is a fresh UUID: the
-    import id is what makes an imported row unique.
+) -> int:
+    """Record the import (``imports``, listed for undo), insert the new transactions (through the one
+    writer, ``transactions.write_rows``, each with its bill) and the ledger of imported rows, and
+    teach each bill paid here for the first time the words it was found by. Inside the caller's
+    transaction; returns the import's id. ``client_id`` is a fresh UUID: the import id is what
+    makes an imported row unique.
     """
     fresh = [p for p in planned if p.status in ("new", "linked")]
-    rows = []
-    for p in fresh:
-        if p.status == "new":
-            if p.category_id is None:  # planned with create_defaults: every new row has its category
-                raise RuntimeError(f"bank row {p.row.import_id} was planned without a category")
-            rows.append(
-                NewRow(
-                    p.user_id, p.category_id, p.kind, p.amount, p.row.description, p.row.occurred_on, p.row.import_id
-                )
+    added = [p for p in fresh if p.status == "new"]
+    learned = _learn_bill_words(conn, family_id, added)
+    batch_id = conn.execute(
+        text(
+            "INSERT INTO imports (family_id, file_name, format, imported_by, added, linked, restore) "
+            "VALUES (:f, :n, :fmt, :u, :a, :l, CAST(:r AS jsonb)) RETURNING id"
+        ),
+        {
+            "f": family_id,
+            "n": statement.file_name,
+            "fmt": statement.format,
+            "u": actor_id,
+            "a": len(added),
+            "l": len(fresh) - len(added),
+            "r": json.dumps({"bill_words": learned}),
+        },
+    ).scalar_one()
+    write_rows(
+        conn,
+        family_id,
+        [
+            NewRow(
+                p.user_id,
+                _category_of(p),
+                p.kind,
+                p.amount,
+                p.row.description,
+                p.row.occurred_on,
+                p.row.import_id,
+                bill_id=p.bill_id,
             )
-    write_rows(conn, family_id, rows)
+            for p in added
+        ],
+    )
     with driver_connection(conn).cursor() as cur:
         for block in _blocks(fresh):
             cur.execute(
                 "INSERT INTO imported_rows (family_id, import_id, account, content_key, occurred_on, amount, "
-                "description, file_name, outcome, transaction_id, imported_by) "
-                "SELECT %s, i, acc, ck, o, a, d, %s, oc, t, %s "
+                "description, file_name, outcome, transaction_id, imported_by, batch_id) "
+                "SELECT %s, i, acc, ck, o, a, d, %s, oc, t, %s, %s "
                 "FROM unnest(%s::text[], %s::text[], %s::text[], %s::date[], %s::bigint[], %s::text[], %s::text[], "
                 "%s::bigint[]) AS x(i, acc, ck, o, a, d, oc, t)",
                 (
                     family_id,
                     statement.file_name,
                     actor_id,
+                    batch_id,
                     [p.row.import_id for p in block],
                     [p.row.account for p in block],
                     [p.row.content_key for p in block],
@@ -259,6 +326,29 @@ def _write_rows(
                     [p.transaction_id for p in block],
                 ),
             )
+    return batch_id
+
+
+def _learn_bill_words(conn: Connection, family_id: int, added: list[PlannedRow]) -> dict[str, list[str]]:
+    """A bill paid without words of its own learns the merchant of its first payment ("Stadtwerke
+    München Strom"); returns bill id → the words it had before (what an undo puts back)."""
+    first: dict[int, str] = {}
+    for p in added:
+        if p.bill_id is not None and p.bill_id not in first:
+            first[p.bill_id] = merchant_pattern(p.row.description)
+    learned: dict[str, list[str]] = {}
+    for bill_id, words in first.items():
+        row = conn.execute(
+            text(
+                "UPDATE fixed_expenses b SET match_words = ARRAY[:w] FROM fixed_expenses old "
+                "WHERE b.family_id = :f AND b.id = :b AND old.family_id = b.family_id AND old.id = b.id "
+                "AND cardinality(b.match_words) = 0 AND length(:w) > 0 RETURNING old.match_words"
+            ),
+            {"f": family_id, "b": bill_id, "w": words},
+        ).first()
+        if row is not None:
+            learned[str(bill_id)] = list(row[0])
+    return learned
 
 
 def _blocks(items: list, size: int = 20_000):

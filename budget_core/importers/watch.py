@@ -1,4 +1,11 @@
-"""The inbox folder: every bank file dropped into it is imported once it is completely written.
+"""The inbox folder: every bank statement dropped into it is imported once it is completely written.
+
+Only statements are taken: a file must have a statement's extension (``.csv``, ``.ofx``, ``.qfx``,
+``.tsv``, ``.txt``) and its first bytes must read as one (OFX headers, or a CSV table with a date and
+an amount column). Every other file is left exactly where it is, untouched. A folder that holds
+anything else when the watcher starts is refused — pointed at a Downloads folder it would otherwise
+sit among a person's documents — unless the caller says it is shared (``share=True``, the
+command's ``--share``); then the other files are simply ignored.
 
 "Completely written" means its size and modification time stayed the same for ``settle_seconds``
 (a browser or a sync client writes a file in bursts). Then the file is imported in one
@@ -14,6 +21,7 @@ file system does not deliver. Names that browsers use for downloads in progress 
 
 from __future__ import annotations
 
+import csv
 import logging
 import os
 import threading
@@ -26,15 +34,19 @@ from sqlalchemy.exc import OperationalError
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
-from ..errors import BudgetError, Unavailable
+from ..errors import BudgetError, Unavailable, ValidationError
 from ..ops.reliability import backoff_delay
 from ..services.access import FamilyAccess
+from .csv_format import sniff_layout
+from .ofx_format import SNIFF_BYTES, looks_like_ofx
 from .service import ImportOptions, ImportResult, import_file
 
 log = logging.getLogger(__name__)
 
 PROCESSED, FAILED = "processed", "failed"
 IN_PROGRESS_SUFFIXES = (".part", ".crdownload", ".tmp", ".download", ".partial", "~")
+STATEMENT_SUFFIXES = (".csv", ".ofx", ".qfx", ".tsv", ".txt")
+CSV_SNIFF_BYTES = 64 * 1024
 RESCAN_SECONDS = 5.0
 MAX_RETRY_SECONDS = 60.0
 
@@ -54,6 +66,64 @@ def is_candidate(path: Path) -> bool:
     """A file the inbox should import (not hidden, not a download in progress)."""
     name = path.name
     return not name.startswith(".") and not name.lower().endswith(IN_PROGRESS_SUFFIXES)
+
+
+def in_progress(path: Path) -> bool:
+    return path.name.lower().endswith(IN_PROGRESS_SUFFIXES)
+
+
+def is_statement(path: Path) -> bool:
+    """A bank statement by its name and its content: OFX/QFX headers, or a CSV table with a header
+    of a date and an amount column (or rows of dates and amounts) in its first lines."""
+    if path.name.startswith(".") or not path.name.lower().endswith(STATEMENT_SUFFIXES):
+        return False
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(CSV_SNIFF_BYTES)
+    except OSError:
+        return False
+    if looks_like_ofx(head[:SNIFF_BYTES]):
+        return True
+    if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return False  # a binary file (an image, a spreadsheet, a program)
+    cut = head if len(head) < CSV_SNIFF_BYTES else head[: head.rfind(b"\n") + 1]
+    for encoding in ("utf-8-sig", "utf-16", "cp1252"):
+        try:
+            cut.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        try:
+            sniff_layout(cut, encoding)
+        except (ValidationError, UnicodeError, csv.Error):
+            return False
+        return True
+    return False
+
+
+def foreign_entries(directory: Path) -> list[str]:
+    """Names of what a folder holds besides statements (and the watcher's own folders, hidden
+    files and downloads in progress), sorted."""
+    found = []
+    for entry in os.scandir(directory):
+        path = Path(entry.path)
+        if entry.name in (PROCESSED, FAILED) or entry.name.startswith(".") or in_progress(path):
+            continue
+        if entry.is_dir(follow_symlinks=False) or not is_statement(path):
+            found.append(entry.name + ("/" if entry.is_dir(follow_symlinks=False) else ""))
+    return sorted(found)
+
+
+def check_inbox(directory: Path, *, share: bool) -> None:
+    """Refuse a folder that holds anything but statements unless it is shared (see the module docstring)."""
+    if share or not directory.exists():
+        return
+    foreign = foreign_entries(directory)
+    if foreign:
+        shown = ", ".join(foreign[:3]) + (f" and {len(foreign) - 3} more" if len(foreign) > 3 else "")
+        raise ValidationError(
+            f"{directory} holds files that are not bank statements ({shown}). Point the inbox at a folder "
+            "of its own, or pass --share to take only the statements and leave everything else where it is."
+        )
 
 
 def unique_destination(folder: Path, name: str) -> Path:
@@ -95,8 +165,11 @@ class Inbox:
         poll_seconds: float = 0.2,
         options: ImportOptions | None = None,
         on_result: OnResult | None = None,
+        share: bool = False,
     ):
         self.access = access
+        self.share = share
+        self._ignored: dict[Path, tuple[int, int]] = {}  # not statements: (size, mtime) when judged
         self.directory = Path(directory).resolve()
         self.settle_seconds, self.poll_seconds = settle_seconds, poll_seconds
         self.options = options or ImportOptions()
@@ -110,6 +183,14 @@ class Inbox:
         path = Path(path)
         if path.parent.resolve() != self.directory or not is_candidate(path):
             return
+        if path in self._ignored:
+            try:
+                st = path.stat()
+            except FileNotFoundError:
+                self._ignored.pop(path, None)
+                return
+            if self._ignored[path] == (st.st_size, st.st_mtime_ns):
+                return
         with self._lock:
             self._pending.setdefault(path, _Pending(-1, -1, time.monotonic()))
 
@@ -185,11 +266,28 @@ class Inbox:
 
     def tick(self) -> None:
         for path in self.ready():
-            self.process(path)
+            if is_statement(path):
+                self.process(path)
+            else:
+                self._ignore(path)
+
+    def _ignore(self, path: Path) -> None:
+        """Not a statement: leave it exactly where it is, and do not look again until it changes."""
+        with self._lock:
+            self._pending.pop(path, None)
+        try:
+            st = path.stat()
+        except FileNotFoundError:
+            return
+        if self._ignored.get(path) != (st.st_size, st.st_mtime_ns):
+            self._ignored[path] = (st.st_size, st.st_mtime_ns)
+            log.info("left %s where it is: not a bank statement", path.name)
 
     # -- the loop ----------------------------------------------------------------------------------------------
     def run(self, stop: threading.Event) -> None:
-        """Watch until ``stop`` is set; files present at start are imported first."""
+        """Watch until ``stop`` is set; statements present at start are imported first. ValidationError
+        for a folder holding other files unless ``share`` (nothing is moved then)."""
+        check_inbox(self.directory, share=self.share)
         self.directory.mkdir(parents=True, exist_ok=True)
         for folder in (PROCESSED, FAILED):
             (self.directory / folder).mkdir(exist_ok=True)

@@ -19,6 +19,8 @@ PLAN_WORDS = {
     "currency": "the currency",
     "timezone": "the time zone",
     "big_expense_threshold": "the big-expense alert",
+    "bill_tolerance_pct": "the bill tolerance (percent)",
+    "carry_over": "carry-over",
 }
 MONEY_FIELDS = {"monthly_income", "savings_goal", "big_expense_threshold"}
 
@@ -68,6 +70,13 @@ def _plan_change(field: str, new, currency: str) -> str:
 
 def _transaction_sentence(actor: str, p: dict) -> str:
     what, kind, amount = p["description"], p.get("kind"), p["amount"]
+    if p.get("schedule"):
+        return f"{what} {_money(p)} was added ({p['schedule']})"
+    if p.get("bill") and amount > 0:
+        return f"{actor} paid the bill {p['bill']} ({_money(p)}): {what}"
+    if p.get("parts"):
+        parts = ", ".join(f"{x['category']} {format_money(x['amount'], p['currency'])}" for x in p["parts"])
+        return f"{actor} spent {_money(p)} at {what} ({parts})"
     if kind == "income":
         return f"{actor} recorded {_money(p)} of income: {what}"
     if amount < 0:
@@ -79,7 +88,17 @@ def _transaction_sentence(actor: str, p: dict) -> str:
 
 def describe(kind: str, p: dict) -> str:
     """One human sentence per event: 'Dad spent $15.00 on Lunch'. User text is returned as typed;
-    whoever displays it escapes it."""
+    whoever displays it escapes it. A change that took a category over its target says so too
+    ("… — Dining is over its $200.00 target ($215.00 this period)")."""
+    said = _describe(kind, p)
+    for t in p.get("targets") or ():
+        said += f" — {t['category']} is over its {format_money(t['target'], p['currency'])} target " + (
+            f"({format_money(t['spent'], p['currency'])} this period)"
+        )
+    return said
+
+
+def _describe(kind: str, p: dict) -> str:
     actor = p.get("actor") or "Someone"
     if kind == "transaction.added":
         return _transaction_sentence(actor, p)
@@ -129,7 +148,29 @@ def describe(kind: str, p: dict) -> str:
     if kind == "family.created":
         return f"{actor} created the family {p['name']}"
     if kind == "import.completed":
-        return f"{actor} imported {p['count']} transactions from {p['file']}"
+        bills = f", {p['bills_paid']} paying bills" if p.get("bills_paid") else ""
+        undecided = f", {p['needs_category']} needing a category" if p.get("needs_category") else ""
+        return f"{actor} imported {p['count']} transactions from {p['file']}{bills}{undecided}"
+    if kind == "target.set":
+        if p.get("amount") is None:
+            return f"{actor} removed the target of {p['category']}"
+        return f"{actor} set a target for {p['category']}: {_money(p)} a period"
+    if kind == "schedule.added":
+        return f"{actor} scheduled {p['description']} {_money(p)} ({p['when']})"
+    if kind == "schedule.changed":
+        return f"{actor} changed the schedule {p['description']} ({p['when']})"
+    if kind == "schedule.deleted":
+        return f"{actor} deleted the schedule {p['description']}"
+    if kind == "schedule.skipped":
+        return f"{actor} skipped {p['description']} on {p['on']}"
+    if kind == "plan.carry_over":
+        return f"{actor} switched carry-over {'on' if p['on'] else 'off'}"
+    if kind == "import.undone":
+        return f"{actor} undid the import of {p['file']}: {p['removed']} transactions removed"
+    if kind == "bill.changed":
+        return f"{actor} changed the bill {p['name']}: {p.get('text', '')}".rstrip(": ")
+    if kind == "transactions.categorised":
+        return f"{actor} put {p['count']} bank rows into {p['category']}"
     if kind == "import.links_confirmed":
         return f"{actor} confirmed {p['count']} bank rows as matching expenses typed by hand"
     if kind == "rule.added":

@@ -1,9 +1,12 @@
 """The daily budget of a family, read with one indexed query and cached by version.
 
-``daily_budget`` reads the plan and the period's totals by day and kind in one statement (an
-index-only range scan of ``transactions (family_id, occurred_on) INCLUDE (kind, amount)`` over
-at most 32 days, so its cost does not grow with history), then calls the pure
-``allowance.compute_daily_budget``. Results are cached by (family, version, date): any change
+``daily_budget`` reads the plan and the period's totals by day and kind in one statement (index-only
+range scans of ``transactions (family_id, occurred_on) INCLUDE (kind, amount, parts)`` and of the
+split parts over at most 32 days, so its cost does not grow with history; a bill payment is stored
+as fixed spending, a split counts by its parts), then calls the pure
+``allowance.compute_daily_budget``. With carry-over on, the same statement also returns the totals
+by period since the period before it was switched on, and the pure ``allowance.carried_in`` turns
+them into what this period carries in — computed, never stored. Results are cached by (family, version, date): any change
 to the family bumps its version, so a cached answer is never stale. A caller that already knows
 the version (the sync watcher's) gets a repeat with no query at all: the family handle is the
 proof that the person may see it. The statement is the database function ``budget_inputs``
@@ -19,7 +22,16 @@ from datetime import date, datetime
 from sqlalchemy import Connection, text
 
 from ..db.door import door_errors
-from ..domain.allowance import DailyBudget, DayTotal, Overview, Plan, compute_daily_budget, month_overview
+from ..domain.allowance import (
+    DailyBudget,
+    DayTotal,
+    Overview,
+    PeriodTotal,
+    Plan,
+    carried_in,
+    compute_daily_budget,
+    month_overview,
+)
 from ..errors import NotFound
 from ..ops.reliability import measure
 from .access import FamilyAccess
@@ -39,6 +51,19 @@ class BudgetInputs:
     on: date
     plan: Plan
     totals: tuple[DayTotal, ...]
+    carry_over_since: date | None = None
+    period_totals: tuple[PeriodTotal, ...] = ()
+
+    @property
+    def carried_in(self) -> int:
+        """What the period of ``on`` carries in (0 with carry-over off), from the periods' totals."""
+        return carried_in(self.plan, self.period_totals, self.on, self.carry_over_since)
+
+    def budget(self) -> DailyBudget:
+        """The daily budget on ``on``: the one pure function on these inputs."""
+        return compute_daily_budget(
+            self.plan, self.totals, self.on, self.carried_in, carry_over=self.carry_over_since is not None
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,8 +106,19 @@ def load_inputs_on(conn: Connection, access: FamilyAccess, on: date | None = Non
         raise NotFound(f"There is no family {family_id}.")
     first = rows[0]
     plan = Plan(first.monthly_income, first.fixed_planned, first.savings_goal, first.period_start_day)
-    totals = tuple(DayTotal(r.occurred_on, r.kind, r.total) for r in rows if r.kind is not None)
-    return BudgetInputs(family_id, first.version, first.currency.strip(), first.timezone, first.on_day, plan, totals)
+    totals = tuple(DayTotal(r.occurred_on, r.kind, r.total) for r in rows if r.occurred_on is not None)
+    periods = tuple(PeriodTotal(r.period_from, r.kind, r.total) for r in rows if r.period_from is not None)
+    return BudgetInputs(
+        family_id,
+        first.version,
+        first.currency.strip(),
+        first.timezone,
+        first.on_day,
+        plan,
+        totals,
+        first.carry_over_since,
+        periods,
+    )
 
 
 @measure("budget.daily")
@@ -106,9 +142,7 @@ def daily_budget(
         cached = _budgets.get(key, count=not looked_up)  # each call counts one hit or one miss
         if cached is not None:
             return cached
-    result = FamilyBudget(
-        family_id, inputs.version, inputs.currency, compute_daily_budget(inputs.plan, inputs.totals, inputs.on)
-    )
+    result = FamilyBudget(family_id, inputs.version, inputs.currency, inputs.budget())
     _budgets.put(key, result)
     return result
 
@@ -118,5 +152,5 @@ def overview(access: FamilyAccess, on: date | None = None) -> tuple[str, Overvie
     inputs = load_inputs(access, on)
     return _overviews.get_or_build(
         (access.family_id, inputs.version, inputs.on),
-        lambda: (inputs.currency, month_overview(inputs.plan, inputs.totals, inputs.on)),
+        lambda: (inputs.currency, month_overview(inputs.plan, inputs.totals, inputs.on, inputs.carried_in)),
     )

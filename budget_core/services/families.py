@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -224,13 +225,31 @@ def check_fixed_expense(name: str, amount: int) -> str:
     return clean_name
 
 
-def add_fixed_expense(access: FamilyAccess, name: str, amount: int) -> FixedExpense:
-    """Plan a fixed expense (rent, utilities …) of ``amount`` minor units a period (managers only)."""
+def add_fixed_expense(
+    access: FamilyAccess,
+    name: str,
+    amount: int,
+    *,
+    due_day: int | None = None,
+    words: list[str] | None = None,
+    category: int | str | None = None,
+) -> FixedExpense:
+    """Plan a fixed expense — a bill — of ``amount`` minor units a period (managers only), optionally
+    due on a day of the month, recognised on statements by ``words`` (else by its name, and the
+    words of its first payment are learned) and booked in a fixed ``category`` (else chosen by name)."""
+    from .bills import check_bill_category, check_due_day, check_words
+
     clean_name = check_fixed_expense(name, amount)
+    due = check_due_day(due_day)
+    clean_words = check_words(words)
     with family_write(access, role="manager", action="change fixed expenses") as w:
+        category_id = check_bill_category(w.conn, access.family_id, category)
         fid = w.conn.execute(
-            text("INSERT INTO fixed_expenses (family_id, name, amount) VALUES (:f, :n, :a) RETURNING id"),
-            {"f": access.family_id, "n": clean_name, "a": amount},
+            text(
+                "INSERT INTO fixed_expenses (family_id, name, amount, due_day, match_words, category_id) "
+                "VALUES (:f, :n, :a, :d, :w, :c) RETURNING id"
+            ),
+            {"f": access.family_id, "n": clean_name, "a": amount, "d": due, "w": clean_words, "c": category_id},
         ).scalar_one()
         w.emit(
             "fixed.added",
@@ -251,3 +270,33 @@ def remove_fixed_expense(access: FamilyAccess, fixed_id: int) -> None:
             "fixed.removed",
             {"actor": w.actor_name, "name": row.name, "amount": row.amount, "currency": w.family["currency"]},
         )
+
+
+def carry_over_since(access: FamilyAccess) -> date | None:
+    """The day carry-over was switched on (None: off)."""
+    with access.read() as conn:
+        return conn.execute(
+            text("SELECT carry_over_since FROM families WHERE id = :f"), {"f": access.family_id}
+        ).scalar()
+
+
+def set_carry_over(access: FamilyAccess, on: bool, *, now=None) -> date | None:
+    """Switch carry-over on (from the family's today: a running balance starts with what the
+    previous period left) or off (each period starts from its plan again). Managers only; switching
+    it on when it is on changes nothing. Returns the day it is on since, or None."""
+    today = access.today(now)
+    try:
+        with family_write(access, role="manager", action="change the plan") as w:
+            since = w.conn.execute(
+                text("SELECT carry_over_since FROM families WHERE id = :f"), {"f": access.family_id}
+            ).scalar()
+            if (since is not None) == on:
+                raise NothingToWrite(since)
+            new = today if on else None
+            w.conn.execute(
+                text("UPDATE families SET carry_over_since = :d WHERE id = :f"), {"d": new, "f": access.family_id}
+            )
+            w.emit("plan.carry_over", {"actor": w.actor_name, "on": on, "since": new.isoformat() if new else None})
+    except NothingToWrite as nothing:
+        return nothing.result
+    return new

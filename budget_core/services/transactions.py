@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from psycopg.types.json import Jsonb
 from sqlalchemy import Connection, text
 
 from ..db.door import SavedMeanwhile, door_errors
@@ -22,10 +23,11 @@ from ..domain.storable import check_storable, lookup_text
 from ..errors import Conflict, NotFound, ValidationError
 from ..ops import notifications
 from ..ops.reliability import measure
-from . import _uow
-from ._uow import family_write, notify_after_commit
+from . import _uow, targets
+from ._uow import NothingToWrite, family_write, notify_after_commit
 from .access import FamilyAccess
 from .categories import find_category
+from .splits import SplitPart, StoredPart, check_parts, load_parts, parts_tuple, replace_parts
 
 MAX_DESCRIPTION = 499
 MAX_DAYS_AHEAD = 366
@@ -41,6 +43,7 @@ class TransactionDraft:
     occurred_on: date | None = None
     client_id: uuid.UUID | None = None
     refund: bool = False
+    parts: tuple[SplitPart, ...] = ()  # a split purchase: parts adding up exactly to ``amount``
 
     def as_json(self, currency: str) -> dict:
         """The draft as the outbox keeps it (``outbox_draft``), its amount the exact decimal string of ``currency``."""
@@ -101,6 +104,10 @@ class Transaction:
     updated_at: datetime
     client_id: uuid.UUID
     row_version: int
+    bill_id: int | None = None
+    bill: str | None = None  # the name of the bill this payment is linked to
+    part_count: int = 0
+    parts: tuple[StoredPart, ...] = ()  # a split's parts (each counts toward its own kind)
 
     @property
     def is_refund(self) -> bool:
@@ -124,23 +131,53 @@ class Transaction:
             "client_id": str(self.client_id),
             "row_version": self.row_version,
             "refund": self.is_refund,
+            "bill_id": self.bill_id,
+            "bill": self.bill,
+            "parts": [
+                {
+                    "category": x.category,
+                    "kind": x.kind,
+                    "amount": decimal_string(x.amount, self.currency),
+                    "amount_minor": x.amount,
+                }
+                for x in self.parts
+            ],
         }
 
 
 _SELECT = (
     "SELECT t.id, t.family_id, t.user_id, m.display_name AS member, t.category_id, "
     "CASE WHEN p.name IS NULL THEN c.name ELSE p.name || ' › ' || c.name END AS category, t.kind, t.amount, "
-    "f.currency, t.description, t.occurred_on, t.created_at, t.updated_at, t.client_id, t.row_version "
+    "f.currency, t.description, t.occurred_on, t.created_at, t.updated_at, t.client_id, t.row_version, "
+    "t.bill_id, b.name AS bill, t.parts AS part_count "
     "FROM transactions t JOIN families f ON f.id = t.family_id "
     "JOIN members m ON m.family_id = t.family_id AND m.user_id = t.user_id "
     "JOIN categories c ON c.family_id = t.family_id AND c.id = t.category_id "
     "LEFT JOIN categories p ON p.family_id = c.family_id AND p.id = c.parent_id "
+    "LEFT JOIN fixed_expenses b ON b.family_id = t.family_id AND b.id = t.bill_id "
 )
 
 
 def _load(conn: Connection, family_id: int, tx_id: int) -> Transaction | None:
     row = conn.execute(text(_SELECT + "WHERE t.family_id = :f AND t.id = :i"), {"f": family_id, "i": tx_id}).first()
-    return Transaction(*row) if row else None
+    return _with_parts(conn, family_id, [Transaction(*row)])[0] if row else None
+
+
+def _written(conn: Connection, family_id: int, tx_id: int) -> Transaction:
+    """A transaction written in this very transaction (so it is there)."""
+    tx = _load(conn, family_id, tx_id)
+    if tx is None:
+        raise RuntimeError(f"transaction {tx_id} vanished inside its own write")
+    return tx
+
+
+def _with_parts(conn: Connection, family_id: int, txs: list[Transaction]) -> list[Transaction]:
+    """The transactions with their split parts attached (one query, only when some are split)."""
+    split = [t.id for t in txs if t.part_count]
+    if not split:
+        return txs
+    parts = load_parts(conn, family_id, split)
+    return [replace(t, parts=parts.get(t.id, ())) if t.part_count else t for t in txs]
 
 
 def _check_description(description: str) -> str:
@@ -197,7 +234,8 @@ def _event_payload(w, tx: dict, category: str, kind: str) -> dict:
 @dataclass(frozen=True, slots=True)
 class NewRow:
     """A transaction as stored by a bulk writer (an import, an unlinked bank row): ``amount`` is
-    signed minor units (expense > 0, refund < 0, income > 0) and ``kind`` is its category's."""
+    signed minor units (expense > 0, refund < 0, income > 0) and ``kind`` is its category's; a row
+    with a ``bill_id`` pays that bill and is stored as fixed spending whatever its category."""
 
     user_id: int
     category_id: int
@@ -207,11 +245,13 @@ class NewRow:
     occurred_on: date
     import_id: str | None = None
     client_id: uuid.UUID = field(default_factory=uuid.uuid4)
+    bill_id: int | None = None
+    parts: tuple[tuple[int, str, int], ...] = ()  # a split: (category id, kind, signed amount) adding up to amount
 
 
 _INSERT = (
     "SELECT id, client_id FROM ledger_insert(%s, %s::bigint[], %s::bigint[], %s::text[], %s::bigint[], "
-    "%s::text[], %s::date[], %s::uuid[], %s::text[])"
+    "%s::text[], %s::date[], %s::uuid[], %s::text[], %s::bigint[], %s::jsonb[])"
 )
 
 
@@ -221,6 +261,8 @@ def write_rows(
     """Insert ``rows`` inside the caller's family write (scoped to ``family_id``) through
     ``ledger_insert``, the one ``INSERT INTO transactions`` (migration 0007), in blocks of arrays
     (COPY FROM is refused on tables under row-level security). Returns client_id → new id.
+    A row with a ``bill_id`` is stored as fixed spending (``ledger_insert``, migration 0011); a row
+    with ``parts`` is a split, its parts stored with it (migration 0012).
     Descriptions are cut to the longest a transaction keeps."""
     ids: dict[uuid.UUID, int] = {}
     with driver_connection(conn).cursor() as cur:
@@ -238,10 +280,18 @@ def write_rows(
                     [r.occurred_on for r in part],
                     [r.client_id for r in part],
                     [r.import_id for r in part],
+                    [r.bill_id for r in part],
+                    [_parts_json(r.parts) for r in part],
                 ),
             )
             ids.update((client_id, tx_id) for tx_id, client_id in cur.fetchall())
     return ids
+
+
+def _parts_json(parts: tuple[tuple[int, str, int], ...]) -> Jsonb | None:
+    if not parts:
+        return None
+    return Jsonb([{"category_id": c, "kind": k, "amount": a} for c, k, a in parts])
 
 
 _ADD = text("SELECT * FROM ledger_add(:f, :u, :c, :a, :r, :d, :o, :ci, :given, :inside)")
@@ -261,6 +311,8 @@ def add_transaction(access: FamilyAccess, draft: TransactionDraft, *, now: datet
     amount = _check_amount(draft.amount)
     today = access.today(now)
     occurred_on = _check_date(draft.occurred_on or today, today)
+    if draft.parts:
+        return _add_split(access, draft, description, amount, occurred_on)
     category_id = draft.category
     if not isinstance(category_id, int) or isinstance(category_id, bool):
         with access.read() as conn:
@@ -285,7 +337,9 @@ def add_transaction(access: FamilyAccess, draft: TransactionDraft, *, now: datet
                     conn = conn.execution_options(isolation_level="AUTOCOMMIT")  # one statement, its own transaction
                 with door_errors("add transactions"):
                     row = conn.execute(_ADD, params).mappings().one()
-                tx = Transaction(*(row[k] for k in Transaction.__slots__))
+                tx = Transaction(*(row[k] for k in Transaction.__slots__ if k not in ("part_count", "parts")))
+                if push and not row["replay"]:
+                    targets.notify(conn, access.family_id, tx.currency, row["targets"] or [])
                 if push and not row["replay"]:
                     _notify_expense(conn, access, tx, today)
                 conn.commit()
@@ -297,9 +351,64 @@ def add_transaction(access: FamilyAccess, draft: TransactionDraft, *, now: datet
     raise SavedMeanwhile()  # pragma: no cover - a third writer of one client_id within one call
 
 
+def _add_split(
+    access: FamilyAccess, draft: TransactionDraft, description: str, amount: int, occurred_on: date
+) -> Transaction:
+    """A split purchase: one transaction with its parts, through the one writer; a replay of its
+    ``client_id`` returns the stored one. Refused whole, nothing written, unless the parts add up."""
+    client_id = draft.client_id or uuid.uuid4()
+    sign = -1 if draft.refund else 1
+    try:
+        with family_write(access, role="member", action="add transactions") as w:
+            stored = w.conn.execute(
+                text("SELECT id FROM transactions WHERE family_id = :f AND client_id = :c"),
+                {"f": access.family_id, "c": client_id},
+            ).scalar()
+            if stored is not None:
+                raise NothingToWrite(_load(w.conn, access.family_id, stored))
+            checked = check_parts(w.conn, access.family_id, draft.parts, amount, w.family["currency"])
+            first = checked[0][0]
+            (tx_id,) = write_rows(
+                w.conn,
+                access.family_id,
+                [
+                    NewRow(
+                        access.user_id,
+                        first.id,
+                        first.kind,
+                        sign * amount,
+                        description,
+                        occurred_on,
+                        client_id=client_id,
+                        parts=parts_tuple(checked, sign),
+                    )
+                ],
+            ).values()
+            crossed = targets.crossed(
+                w.conn, access.family_id, [(c.id, occurred_on, sign * a) for c, a in checked if c.kind == "variable"]
+            )
+            targets.notify(w.conn, access.family_id, w.family["currency"], crossed)
+            tx = _written(w.conn, access.family_id, tx_id)
+            w.emit(
+                "transaction.added",
+                {
+                    **_event_payload(
+                        w,
+                        {"id": tx_id, "amount": sign * amount, "description": description, "occurred_on": occurred_on},
+                        tx.category,
+                        tx.kind,
+                    ),
+                    "parts": [{"category": x.category, "amount": x.amount} for x in tx.parts],
+                    **({"targets": crossed} if crossed else {}),
+                },
+            )
+    except NothingToWrite as replay:
+        return replay.result
+    return tx
+
+
 def _notify_expense(conn: Connection, access: FamilyAccess, tx: Transaction, today: date) -> None:
     """Queue the push notifications an expense may call for (in the same transaction)."""
-    from ..domain.allowance import compute_daily_budget
     from ..domain.money import format_money
     from .budgets import load_inputs_on
 
@@ -317,8 +426,7 @@ def _notify_expense(conn: Connection, access: FamilyAccess, tx: Transaction, tod
             f"{who} spent {format_money(amount, cur)} on {tx.description}",
         )
     if tx.kind == "variable" and tx.occurred_on == today:
-        inputs = load_inputs_on(conn, access, today)
-        budget = compute_daily_budget(inputs.plan, inputs.totals, today)
+        budget = load_inputs_on(conn, access, today).budget()
         if budget.left_today < 0 <= budget.left_today + amount:
             notifications.enqueue(
                 conn,
@@ -340,6 +448,7 @@ class TransactionChanges:
     category: int | str
     occurred_on: date
     refund: bool = False
+    parts: tuple[SplitPart, ...] | None = None  # None: a split keeps its parts; (): no longer split
 
 
 def _missing(conn: Connection, family_id: int, tx_id: int, expected: int) -> Conflict | NotFound:
@@ -396,16 +505,30 @@ def edit_transaction(
             raise _missing(w.conn, family_id, tx_id, row_version)
         if stored.row_version != row_version:
             raise _stale(w.conn, stored, row_version)
-        category = find_category(w.conn, family_id, changes.category)
-        if category.archived and category.id != stored.category_id:
-            raise ValidationError(f"The category '{category.label}' is archived; choose another one.")
-        draft = TransactionDraft(changes.amount, description, category.id, changes.occurred_on, refund=changes.refund)
-        amount = _signed_amount(draft, category.kind)
         today = local_today(w.family["timezone"], now or datetime.now(UTC))
         occurred_on = _check_date(changes.occurred_on, today)
+        parts: tuple[tuple[int, str, int], ...] | None = None  # None: not split, as before
+        if changes.parts or (changes.parts is None and stored.parts):
+            wanted = changes.parts or tuple(SplitPart(x.category_id, abs(x.amount)) for x in stored.parts)
+            total = _check_amount(changes.amount)
+            sign = -1 if changes.refund else 1
+            checked = check_parts(w.conn, family_id, wanted, total, w.family["currency"])
+            category, amount, parts = checked[0][0], sign * total, parts_tuple(checked, sign)
+        else:
+            category = find_category(w.conn, family_id, changes.category)
+            if category.archived and category.id != stored.category_id:
+                raise ValidationError(f"The category '{category.label}' is archived; choose another one.")
+            draft = TransactionDraft(
+                changes.amount, description, category.id, changes.occurred_on, refund=changes.refund
+            )
+            amount = _signed_amount(draft, category.kind)
         w.conn.execute(
             text(
-                "UPDATE transactions SET amount = :a, description = :d, category_id = :c, kind = :k, "
+                # a bill payment stays fixed spending in an expense category; income, savings or a split unlinks it
+                "UPDATE transactions SET amount = :a, description = :d, category_id = :c, "
+                "bill_id = CASE WHEN :k IN ('fixed', 'variable') AND :n = 0 THEN bill_id END, "
+                "kind = CASE WHEN bill_id IS NOT NULL AND :k IN ('fixed', 'variable') AND :n = 0 THEN 'fixed' "
+                "ELSE :k END, parts = :n, "
                 "occurred_on = :o, row_version = row_version + 1, updated_at = now() "
                 "WHERE family_id = :f AND id = :i"
             ),
@@ -414,11 +537,17 @@ def edit_transaction(
                 "d": description,
                 "c": category.id,
                 "k": category.kind,
+                "n": len(parts or ()),
                 "o": occurred_on,
                 "f": family_id,
                 "i": tx_id,
             },
         )
+        if parts is not None or stored.parts:
+            replace_parts(w.conn, family_id, tx_id, parts or ())
+        edited = _written(w.conn, family_id, tx_id)
+        crossed = targets.crossed(w.conn, family_id, _everyday(edited) + [(c, d, -a) for c, d, a in _everyday(stored)])
+        targets.notify(w.conn, family_id, w.family["currency"], crossed)
         before = {
             "amount": stored.amount,
             "description": stored.description,
@@ -428,13 +557,22 @@ def edit_transaction(
         payload = _event_payload(
             w,
             {"id": tx_id, "amount": amount, "description": description, "occurred_on": occurred_on},
-            category.label,
-            category.kind,
+            edited.category,
+            edited.kind,
         )
+        if edited.parts:
+            payload["parts"] = [{"category": x.category, "amount": x.amount} for x in edited.parts]
+        if crossed:
+            payload["targets"] = crossed
         w.emit("transaction.edited", {**payload, "before": before, "row_version": stored.row_version + 1})
-        edited = _load(w.conn, family_id, tx_id)
-    assert edited is not None  # updated in this very transaction
     return edited
+
+
+def _everyday(tx: Transaction) -> list[tuple[int, date, int]]:
+    """(category id, day, amount) of a transaction's everyday spending, part by part (for targets)."""
+    if tx.parts:
+        return [(x.category_id, tx.occurred_on, x.amount) for x in tx.parts if x.kind == "variable"]
+    return [(tx.category_id, tx.occurred_on, tx.amount)] if tx.kind == "variable" else []
 
 
 @measure("transactions.delete")
@@ -512,7 +650,7 @@ def list_transactions(access: FamilyAccess, flt: TransactionFilter = Transaction
         )
     sql = _SELECT + "WHERE " + " AND ".join(where) + " ORDER BY t.occurred_on DESC, t.id DESC LIMIT :lim"
     with access.read() as conn:
-        return [Transaction(*r) for r in conn.execute(text(sql), params).all()]
+        return _with_parts(conn, access.family_id, [Transaction(*r) for r in conn.execute(text(sql), params).all()])
 
 
 def last_category_id(access: FamilyAccess) -> int | None:

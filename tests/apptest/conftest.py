@@ -16,8 +16,10 @@ TIMEOUT = 30
 def _stop_watchers(engine):
     yield
     from budget_core import sync
+    from budget_core.ops.schedule_poster import stop_poster
 
     sync.stop_all()
+    stop_poster(engine)
 
 
 def open_page(

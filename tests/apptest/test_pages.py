@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from budget_core.services import accounts, categories, families, invitations, members, transactions
+from budget_core.services import accounts, bills, categories, families, invitations, members, transactions
 from budget_core.services.access import open_family
 from budget_core.services.transactions import TransactionDraft
 
@@ -46,15 +46,21 @@ def test_a_manager_changes_the_savings_goal(home):
     assert open_family(home.engine, home.mom.id, home.family.id).family.savings_goal == 70000
 
 
-def test_a_manager_adds_and_removes_a_fixed_expense(home):
+def test_a_manager_adds_and_removes_a_bill(home):
     at = open_page("pages/3_Plan.py", user_id=home.mom.id, family_id=home.family.id)
-    at.text_input(key="fixed_name").input("Internet")
-    at.text_input(key="fixed_amount").input("45,90")
-    at = by_label(at.main.button, "Add fixed expense").click().run()
-    fixed = families.list_fixed_expenses(open_family(home.engine, home.mom.id, home.family.id))
-    assert [(f.name, f.amount) for f in fixed] == [("Rent", 150000), ("Internet", 4590)]
-    at.selectbox(key="fixed_remove_pick").set_value(fixed[0].id).run()
-    at.button(key="fixed_remove").click().run()
+    at.text_input(key="bill_name").input("Internet")
+    at.text_input(key="bill_amount").input("45,90")
+    at.number_input(key="bill_due").set_value(20)
+    at.text_input(key="bill_words").input("VODAFONE KABEL")
+    at = by_label(at.main.button, "Add bill").click().run()
+    no_exception(at)
+    listed = bills.list_bills(open_family(home.engine, home.mom.id, home.family.id))
+    assert [(b.name, b.amount, b.due_day, b.words) for b in listed] == [
+        ("Rent", 150000, None, ()),
+        ("Internet", 4590, 20, ("VODAFONE KABEL",)),
+    ]
+    at.selectbox(key="bill_edit_pick").set_value(listed[0].id).run()
+    at = by_label(at.main.button, "Remove bill").click().run()
     no_exception(at)
     assert [f.name for f in families.list_fixed_expenses(open_family(home.engine, home.mom.id, home.family.id))] == [
         "Internet"

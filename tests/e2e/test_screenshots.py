@@ -59,3 +59,62 @@ def test_screenshots_of_every_page(server, new_page, engine, width, height):
             page.wait_for_timeout(500)
             page.screenshot(path=str(out / f"sidebar-{width}.png"))
             page.locator('[data-testid="stSidebarCollapseButton"]').first.click()
+
+
+@pytest.mark.parametrize("width, height", [(390, 2600), (1280, 1900)])
+def test_screenshots_of_plan_and_import_with_bills_schedules_targets_and_a_preview(
+    server, new_page, engine, width, height
+):
+    """The app's theme is fixed light (.streamlit/config.toml), so one colour scheme is enough."""
+    from datetime import timedelta
+
+    from budget_core.importers.service import import_file
+    from budget_core.services import families, schedules, targets
+    from budget_core.services.access import open_family
+
+    out = Path(os.environ["BUDGET_SCREENSHOTS"])
+    out.mkdir(parents=True, exist_ok=True)
+    family_id, mom_id = create_demo(engine)
+    mom = open_family(engine, mom_id, family_id)
+    today = mom.today()
+    if not schedules.list_schedules(mom):
+        schedules.add_schedule(mom, schedules.ScheduleDraft(1000, "Pocket money Leo", "Fun", "week", day=5))
+        schedules.add_schedule(mom, schedules.ScheduleDraft(1299, "Streaming", "Fun", "month", day=28))
+        targets.set_target(mom, "Dining", 40000)
+        families.set_carry_over(mom, True)
+        yesterday = today - timedelta(days=1)
+        import_file(
+            mom,
+            "checking-dec.csv",
+            f"Date,Description,Amount\n{yesterday},ZQX HOLDINGS 4471,-20.00\n{yesterday},SQ *BLUE BOTTLE COFFEE,-6.50\n".encode(),
+        )
+    page = new_page(width, height)
+    sign_in(page, server.url, "mom@demo.family", DEMO_PASSWORD)
+    page.wait_for_timeout(800)
+    page.screenshot(path=str(out / f"today-notes-{width}.png"), full_page=True)
+    for name, link in (("plan", "Plan & categories"), ("import", "Import")):
+        expand = page.locator('[data-testid="stExpandSidebarButton"]')
+        if expand.count() and expand.first.is_visible():
+            expand.first.click()
+        sidebar(page).get_by_role("link", name=link, exact=True).click()
+        if width < 640 and not expand.first.is_visible():
+            page.locator('[data-testid="stSidebarCollapseButton"]').first.click()
+        page.wait_for_selector("h2")
+        wait_idle(page)
+        if name == "import":
+            statement = (
+                "Date,Description,Amount\n"
+                f"{today - timedelta(days=2)},WHOLEFDS MKT #10234 AUSTIN TX,-84.12\n"
+                f"{today - timedelta(days=2)},REFUND AMAZON.COM,12.00\n"
+                f"{today - timedelta(days=3)},PGANDE WEB ONLINE,-112.40\n"
+                f"{today - timedelta(days=3)},NETFLIX.COM,-15.49\n"
+                f"{today - timedelta(days=4)},ACME CORP PAYROLL,2600.00\n"
+                f"{today - timedelta(days=4)},ZELLE TO J SMITH,-40.00\n"
+            )
+            page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(
+                files=[{"name": "checking.csv", "mimeType": "text/csv", "buffer": statement.encode()}]
+            )
+            page.wait_for_selector('[data-testid="fb-import-rows"]')
+            wait_idle(page)
+        page.wait_for_timeout(800)
+        page.screenshot(path=str(out / f"{name}-{width}.png"), full_page=True)

@@ -92,8 +92,9 @@ def test_a_file_is_one_transaction_and_one_event_in_the_activity_feed(home):
     [event] = import_events(home)
     assert event.text == "Mom imported 5 transactions from chase.csv"
     rows = ledger(home)
-    assert (date(2026, 11, 15), 999, "SPOTIFY USA 877-778-1161", "Uncategorized", "variable") in rows
-    assert (date(2026, 11, 14), 260000, "ACME CORP PAYROLL", "Other income", "income") in rows
+    # with no rules at all: the built-in list knows Spotify, and payroll is salary
+    assert (date(2026, 11, 15), 999, "SPOTIFY USA 877-778-1161", "Fun", "variable") in rows
+    assert (date(2026, 11, 14), 260000, "ACME CORP PAYROLL", "Salary", "income") in rows
     assert sum(1 for r in rows if r[2] == "STARBUCKS #4411") == 2
 
 
@@ -221,7 +222,12 @@ def test_rules_categorise_at_import_first_match_wins_and_can_name_the_member(hom
     by_desc = {p.row.description: p for p in result.rows}
     assert by_desc["SPOTIFY USA 877-778-1161"].category == "Fun"
     assert by_desc["STARBUCKS #4411"].category == "Dining" and by_desc["STARBUCKS #4411"].user_id == home.dad.id
-    assert by_desc["WHOLE FOODS MKT #10234"].category == "Uncategorized"
+    assert by_desc["STARBUCKS #4411"].why == "from your rule"
+    # no rule matches: the built-in list places it, and says why
+    assert (by_desc["WHOLE FOODS MKT #10234"].category, by_desc["WHOLE FOODS MKT #10234"].why) == (
+        "Groceries",
+        "supermarket",
+    )
 
 
 def test_a_correction_becomes_a_rule_in_the_same_import_and_money_in_can_be_a_refund(home):

@@ -158,3 +158,72 @@ def test_the_command_imports_and_stops_cleanly_on_sigterm(home, tmp_path):
     assert proc.returncode == 0, err
     assert "waiting.csv: added 2" in out and "later.csv: added 3" in out and "Stopped watching." in out
     assert "Traceback" not in err and count(home) == 5
+
+
+# --- the inbox takes only statements -----------------------------------------------------------------
+def test_a_folder_with_other_files_is_refused_at_start_and_nothing_is_moved(home, tmp_path):
+    from budget_core.errors import ValidationError
+    from budget_core.importers.watch import check_inbox
+
+    folder = tmp_path / "Downloads"
+    folder.mkdir()
+    (folder / "setup.py").write_text("print('hello')\n")
+    (folder / "notes.txt").write_text("Call the bank about the card.\n")
+    (folder / "statement.csv").write_text(HEADER + csv_rows(2))
+    with pytest.raises(ValidationError, match=r"not bank statements \(notes\.txt, setup\.py\).*--share"):
+        check_inbox(folder, share=False)
+    assert sorted(p.name for p in folder.iterdir()) == ["notes.txt", "setup.py", "statement.csv"]
+    assert count(home) == 0
+
+
+def test_a_shared_folder_takes_only_statements_and_leaves_every_other_file_exactly_where_it_is(home, tmp_path):
+    folder = tmp_path / "Downloads"
+    folder.mkdir()
+    others = {
+        "build.py": "import os\nprint(os.getcwd())\n",
+        "notes.txt": "Call the bank about the card.\n",
+        "report.csv": "name,age\nAnn,7\nBen,9\n",  # a CSV, but no statement: no dates, no amounts
+        "photo.ofx.jpg": "\xff\xd8\xff\xe0 not a picture really",
+    }
+    for name, body in others.items():
+        (folder / name).write_text(body)
+    before = {name: ((folder / name).stat().st_mtime_ns, (folder / name).read_bytes()) for name in others}
+    results: list = []
+    stop = threading.Event()
+    watcher = Inbox(
+        home.access(),
+        folder,
+        settle_seconds=0.3,
+        poll_seconds=0.05,
+        share=True,
+        on_result=lambda *r: results.append(r),
+    )
+    thread = threading.Thread(target=watcher.run, args=(stop,), daemon=True)
+    thread.start()
+    try:
+        (folder / "checking.csv").write_text(HEADER + csv_rows(3))
+        assert wait_for(lambda: results)
+        time.sleep(1.0)  # more ticks: nothing else is taken
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+    assert [(r[0], r[2]) for r in results] == [("checking.csv", None)]
+    assert (folder / "processed" / "checking.csv").exists() and count(home) == 3
+    assert not any((folder / "failed").iterdir())
+    after = {name: ((folder / name).stat().st_mtime_ns, (folder / name).read_bytes()) for name in others}
+    assert after == before
+
+
+def test_the_command_refuses_a_folder_of_scripts_with_one_line(home, tmp_path):
+    from click.testing import CliRunner
+
+    from budget_core.cli import main
+
+    folder = tmp_path / "scripts"
+    folder.mkdir()
+    (folder / "a.py").write_text("x = 1\n")
+    result = CliRunner().invoke(
+        main, ["import", "watch", "--family", str(home.family.id), "--by", "mom@example.com", str(folder)]
+    )
+    assert result.exit_code != 0 and "not bank statements (a.py)" in result.output
+    assert [p.name for p in folder.iterdir()] == ["a.py"]

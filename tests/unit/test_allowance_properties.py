@@ -21,10 +21,13 @@ from budget_core.domain.allowance import (
     DailyBudget,
     DayTotal,
     KindSummary,
+    PeriodTotal,
     Plan,
+    carried_in,
     compute_daily_budget,
     month_overview,
 )
+from budget_core.domain.period import local_today, period_bounds
 
 DAY = timedelta(days=1)
 KIND_NAMES = ["fixed", "variable", "savings", "income"]
@@ -68,8 +71,9 @@ def ref_floor_div(numerator: int, denominator: int) -> int:
     return math.floor(Fraction(numerator, denominator))
 
 
-def ref_budget(plan: Plan, transactions, on: date) -> dict:
-    """Every field of DailyBudget, computed from raw (day, kind, amount) triples."""
+def ref_budget(plan: Plan, transactions, on: date, carried: int = 0, carry_over: bool = False) -> dict:
+    """Every field of DailyBudget, computed from raw (day, kind, amount) triples (``carried``: what
+    the period carries in)."""
     start, end = ref_period(plan.period_start_day, on)
     sums = {"fixed": 0, "variable": 0, "savings": 0, "income": 0}
     variable_today = 0
@@ -84,7 +88,7 @@ def ref_budget(plan: Plan, transactions, on: date) -> dict:
     overrun = sums["fixed"] - plan.fixed_planned if sums["fixed"] > plan.fixed_planned else 0
     before = sums["variable"] - variable_today
     left_days = ref_count_days(on, end)
-    allowance = ref_floor_div(spendable + extra - overrun - before, left_days)
+    allowance = ref_floor_div(spendable + extra - overrun - before + carried, left_days)
     next_start, next_end = ref_period(plan.period_start_day, end + DAY)
     planned = {
         "fixed": plan.fixed_planned,
@@ -108,7 +112,36 @@ def ref_budget(plan: Plan, transactions, on: date) -> dict:
         "savings_goal": plan.savings_goal,
         "saved": sums["savings"],
         "next_period_days": ref_count_days(next_start, next_end),
+        "carried_in": carried,
+        "carry_over": carry_over,
     }
+
+
+def ref_carried_in(plan: Plan, transactions, on: date, since: date | None) -> int:
+    """Carry-over walked day by day: from the first day of the period before the one containing
+    ``since``, each day's amounts are added to its period's sums; on a period's last day its
+    remainder (with what it carried in) becomes the next period's carried-in amount."""
+    if since is None:
+        return 0
+    first_start, _ = ref_period(plan.period_start_day, since)
+    current_start, _ = ref_period(plan.period_start_day, on)
+    if current_start < first_start:
+        return 0
+    day, _ = ref_period(plan.period_start_day, first_start - DAY)
+    carried = 0
+    sums = {"fixed": 0, "variable": 0, "savings": 0, "income": 0}
+    while day < current_start:
+        for when, kind, amount in transactions:
+            if when == day:
+                sums[kind] = sums[kind] + amount
+        if ref_is_period_start(plan.period_start_day, day + DAY):
+            extra = sums["income"] - plan.monthly_income if sums["income"] > plan.monthly_income else 0
+            overrun = sums["fixed"] - plan.fixed_planned if sums["fixed"] > plan.fixed_planned else 0
+            spendable = plan.monthly_income - plan.fixed_planned - plan.savings_goal
+            carried = spendable + extra - overrun - sums["variable"] + carried
+            sums = {"fixed": 0, "variable": 0, "savings": 0, "income": 0}
+        day = day + DAY
+    return carried
 
 
 # --- strategies -------------------------------------------------------------
@@ -236,3 +269,88 @@ def test_month_overview_row_for_today_is_the_daily_budget(scenario):
     budget = compute_daily_budget(plan, totals, on)
     (row,) = [r for r in overview.rows if r.day == on]
     assert (row.allowance, row.spent, row.projected) == (budget.allowance_today, budget.spent_today, False)
+
+
+# --- carry-over ----------------------------------------------------------------
+
+
+def as_period_totals(plan: Plan, transactions) -> list[PeriodTotal]:
+    summed: dict[tuple[date, str], int] = defaultdict(int)
+    for day, kind, amount in transactions:
+        summed[(period_bounds(plan.period_start_day, day)[0], kind)] += amount
+    return [PeriodTotal(start, kind, amount) for (start, kind), amount in summed.items()]
+
+
+@st.composite
+def carry_scenarios(draw):
+    plan = draw(plans)
+    since = draw(days)
+    on = since + timedelta(days=draw(st.integers(-40, 160)))
+    transactions = draw(
+        st.lists(
+            st.tuples(
+                st.integers(-75, 170).map(lambda n: since + timedelta(days=n)),
+                st.sampled_from(KIND_NAMES),
+                signed_money,
+            ),
+            max_size=40,
+        )
+    )
+    return plan, since, on, transactions
+
+
+@SETTINGS
+@given(carry_scenarios())
+def test_carried_in_is_the_naive_day_by_day_running_balance(scenario):
+    plan, since, on, transactions = scenario
+    carried = carried_in(plan, as_period_totals(plan, transactions), on, since)
+    assert carried == ref_carried_in(plan, transactions, on, since)
+    assert carried_in(plan, as_period_totals(plan, transactions), on, None) == 0
+
+
+@SETTINGS
+@given(carry_scenarios())
+def test_every_field_of_the_daily_budget_with_carry_over_matches_the_reference(scenario):
+    plan, since, on, transactions = scenario
+    carried = carried_in(plan, as_period_totals(plan, transactions), on, since)
+    budget = compute_daily_budget(plan, as_day_totals(transactions, True), on, carried, carry_over=True)
+    expected = ref_budget(plan, transactions, on, ref_carried_in(plan, transactions, on, since), True)
+    for name, value in expected.items():
+        assert getattr(budget, name) == value, name
+
+
+@SETTINGS
+@given(carry_scenarios(), st.integers(-(10**6), 10**9))
+def test_on_the_last_day_tomorrow_carries_in_what_today_leaves(scenario, extra):
+    plan, since, on, transactions = scenario
+    _, end = period_bounds(plan.period_start_day, on)
+    known = [t for t in transactions if t[0] <= end]
+    totals = as_period_totals(plan, known)
+    carried = carried_in(plan, totals, end, since)
+    today = compute_daily_budget(plan, as_day_totals(known, True), end, carried, carry_over=True)
+    after = [*known, (end, "variable", extra)]
+    tomorrow = end + DAY
+    next_carried = carried_in(plan, as_period_totals(plan, after), tomorrow, since)
+    assert next_carried == today.left_in_period - extra
+    fresh = compute_daily_budget(plan, [], tomorrow, next_carried, carry_over=True)
+    assert today.allowance_tomorrow_if(extra) == fresh.allowance_today
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    carry_scenarios(),
+    st.sampled_from(["America/New_York", "Europe/Berlin", "Australia/Sydney", "Pacific/Chatham", "UTC"]),
+    st.integers(-36, 36),
+)
+def test_carry_over_on_the_familys_local_day_across_dst_changes(scenario, tz, hours):
+    from datetime import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    plan, since, _, transactions = scenario
+    # an instant near a DST change of the year (late March / late October), as the family's clock reads it
+    instant = dt(since.year, 3 if since.month < 7 else 10, 28, 12, tzinfo=ZoneInfo("UTC")) + timedelta(hours=hours)
+    on = local_today(tz, instant)
+    assert on == instant.astimezone(ZoneInfo(tz)).date()
+    assert carried_in(plan, as_period_totals(plan, transactions), on, since) == ref_carried_in(
+        plan, transactions, on, since
+    )
