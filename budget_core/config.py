@@ -1,6 +1,11 @@
 """Configuration: environment variables with defaults, read in this one place.
 
 ``BUDGET_DATABASE_URL``  a PostgreSQL URL; unset means the embedded server in the data dir.
+``BUDGET_APP_DATABASE_URL`` where the app's own queries go (role ``budget_app``), e.g. a transaction-mode
+                         PgBouncer (``budget serve`` sets it): the app then keeps no session state on its
+                         connections and uses no server-side prepared statements.
+``BUDGET_LISTEN_DATABASE_URL`` where each process's change watcher LISTENs: a direct connection to the server
+                         (default: the server itself, as ``budget_app``), never a transaction-mode pooler.
 ``BUDGET_DATA_DIR``      where the embedded server, the outbox and other local files live.
 ``BUDGET_POLL_MS``       how often each browser session checks for changes (milliseconds); the fallback
                          for when a change could not wake it at once.
@@ -40,6 +45,8 @@ class Settings:
     push_url: str | None = None
     invitation_hours: int = 48
     max_invitation_hours: int = 7 * 24
+    app_database_url: str | None = None
+    listen_database_url: str | None = None
 
 
 DEFAULT_POLL_MS = 5000  # the fallback: a change wakes sessions at once (see bench/sync_latency.py)
@@ -70,6 +77,8 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         smtp_url=env.get("BUDGET_SMTP_URL") or None,
         mail_from=env.get("BUDGET_MAIL_FROM", "Family Budget <budget@localhost>"),
         push_url=env.get("BUDGET_PUSH_URL") or None,
+        app_database_url=env.get("BUDGET_APP_DATABASE_URL") or None,
+        listen_database_url=env.get("BUDGET_LISTEN_DATABASE_URL") or None,
     )
 
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import psycopg
 from sqlalchemy import Engine, text
+from sqlalchemy.engine import make_url
 
 from .ops.reliability import backoff_delay
 from .services._uow import CHANNEL
@@ -152,16 +153,22 @@ class Watcher:
             for fid, version in conn.execute("SELECT id, version FROM family_versions(%s)", (ids,)):
                 self._note(fid, version)
 
-    def _conninfo(self) -> str:
-        return self.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    def _listen_target(self) -> tuple[str, str | None]:
+        """(libpq URL, role to SET) of the LISTEN connection: straight to the server, as the app's role.
+
+        The app's engine may run through a transaction-mode pooler, which cannot carry LISTEN;
+        ``make_app_engine`` records where a direct session goes (``engine.budget_listen``).
+        """
+        url, role = getattr(self.engine, "budget_listen", None) or (self.engine.url, None)
+        return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False), role
 
     def _run(self) -> None:
         attempt = 0
         while not self._stop.is_set():
             try:
-                with psycopg.connect(self._conninfo(), autocommit=True, application_name=APPLICATION_NAME) as conn:
+                conninfo, role = self._listen_target()
+                with psycopg.connect(conninfo, autocommit=True, application_name=APPLICATION_NAME) as conn:
                     self._conn = conn
-                    role = getattr(self.engine, "budget_role", None)
                     if role:  # the same least-privileged role as the app's own connections
                         conn.execute(f'SET ROLE "{role}"')
                     conn.execute(f"LISTEN {CHANNEL}")
