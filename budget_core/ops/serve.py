@@ -138,6 +138,7 @@ class Child:
         )
         self._reader = threading.Thread(target=self._relay, args=(self.proc,), daemon=True, name=f"relay-{self.name}")
         self._reader.start()
+        self.echo(f"serve | {self.name} started (pid {self.proc.pid})")
 
     def _relay(self, proc: subprocess.Popen) -> None:
         assert proc.stdout is not None
