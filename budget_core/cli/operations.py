@@ -46,6 +46,27 @@ def db_url(owner: bool) -> None:
     click.echo(url + ("   (then SET ROLE budget_app)" if needs_role else ""))
 
 
+@db.command("distribution")
+def db_distribution() -> None:
+    """Print the statements that distribute this schema on Citus by family_id (see the README's
+    scale-out section): reference tables, coordinator tables, then every family table.
+
+    Example: budget db distribution
+    """
+    from sqlalchemy import create_engine
+
+    from ..db.distribution import plan_for
+    from ..db.engine import database_url
+
+    engine = create_engine(database_url())
+    try:
+        with engine.connect() as conn:
+            for statement in plan_for(conn):
+                click.echo(statement)
+    finally:
+        engine.dispose()
+
+
 @click.group(cls=BudgetGroup)
 def outbox() -> None:
     """Entries kept locally while the database was unreachable."""
