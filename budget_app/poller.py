@@ -27,11 +27,14 @@ from budget_core.config import settings
 from budget_core.errors import PermissionDenied
 from budget_core.services import activity
 from budget_core.services.access import FamilyAccess
+from budget_core.sync import trace
 
 from . import versions, wake
 from .errors import DB_DOWN
 from .format import md_escape
 from .keys import CURSORS, TOASTS
+
+_TRACED = "fb_traced_change"  # (family, version) this run caught up with, for the sync trace
 
 
 def _cursors() -> dict:
@@ -61,10 +64,15 @@ def catch_up(access: FamilyAccess, latest: int | None) -> bool:
         if event.actor_id != access.user_id:
             toasts.append(md_escape(event.text))
     cursors[family_id] = max([latest] + [e.version for e in events])
+    trace("caught_up", family_id, cursors[family_id], s=wake.session_id())
+    st.session_state[_TRACED] = (family_id, cursors[family_id])
     return True
 
 
 def show_queued_toasts() -> None:
+    traced = st.session_state.pop(_TRACED, None)
+    if traced:  # the frame is drawn (the page's own figures follow)
+        trace("framed", *traced, s=wake.session_id())
     for message in st.session_state.pop(TOASTS, [])[-5:]:
         st.toast(message, icon=":material/notifications:")
 

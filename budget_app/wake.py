@@ -24,6 +24,8 @@ from __future__ import annotations
 import logging
 import threading
 
+from budget_core.sync import trace
+
 from .keys import CURSORS
 
 log = logging.getLogger(__name__)
@@ -47,6 +49,11 @@ except ImportError:  # pragma: no cover - depends on the Streamlit release
 
 def available() -> bool:
     return runtime is not None and runtime.exists()
+
+
+def session_id() -> str | None:
+    """The running session's id (None outside a Streamlit run)."""
+    return _current_session_id()
 
 
 def _current_session_id() -> str | None:
@@ -118,6 +125,7 @@ def _wake(session, family_id: int, version: int, tries: int) -> None:
         state.CopyFrom(session._client_state)  # the page and query string of the session's last run
         session.request_rerun(state)
         wakes += 1
+        trace("woken", family_id, version, s=session.id, waited=tries)
     except Exception as err:  # a closing session, or a Streamlit that changed: the poller catches up
         log.debug("could not wake session %s", getattr(session, "id", "?"), exc_info=True)
         _falling_back(f"waking a session failed ({type(err).__name__})")

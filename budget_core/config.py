@@ -6,6 +6,8 @@
                          connections and uses no server-side prepared statements.
 ``BUDGET_LISTEN_DATABASE_URL`` where each process's change watcher LISTENs: a direct connection to the server
                          (default: the server itself, as ``budget_app``), never a transaction-mode pooler.
+``BUDGET_SYNC_TRACE``    a file to which each process appends when a change was heard, woke a session and
+                         was drawn (JSON lines; ``bench/capacity.py`` prints the breakdown from it).
 ``BUDGET_DATA_DIR``      where the embedded server, the outbox and other local files live.
 ``BUDGET_POLL_MS``       how often each browser session checks for changes (milliseconds); the fallback
                          for when a change could not wake it at once.
@@ -47,6 +49,7 @@ class Settings:
     max_invitation_hours: int = 7 * 24
     app_database_url: str | None = None
     listen_database_url: str | None = None
+    sync_trace: str | None = None
 
 
 DEFAULT_POLL_MS = 5000  # the fallback: a change wakes sessions at once (see bench/sync_latency.py)
@@ -79,6 +82,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         push_url=env.get("BUDGET_PUSH_URL") or None,
         app_database_url=env.get("BUDGET_APP_DATABASE_URL") or None,
         listen_database_url=env.get("BUDGET_LISTEN_DATABASE_URL") or None,
+        sync_trace=env.get("BUDGET_SYNC_TRACE") or None,
     )
 
 

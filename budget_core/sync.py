@@ -15,7 +15,9 @@ callback; it runs on the watcher's thread, so it must be quick and must not bloc
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -206,7 +208,29 @@ class Watcher:
             return
         self.notifications += 1
         self.last_notification_at = time.time()
+        trace("notified", fid, ver)
         self._note(fid, ver)
+
+
+_trace_fd: int | None = None
+_trace_checked = False
+
+
+def trace(event: str, family_id: int, version: int, **fields: object) -> None:
+    """With ``BUDGET_SYNC_TRACE`` set, append one line saying when ``event`` happened to a change
+    (wall clock, seconds; the benchmark lines it up with the commit and the browser's clock).
+    Lines are short single ``write``s to an ``O_APPEND`` file, so processes do not interleave them."""
+    global _trace_fd, _trace_checked
+    if not _trace_checked:
+        from .config import settings
+
+        path = settings().sync_trace
+        _trace_fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600) if path else None
+        _trace_checked = True
+    if _trace_fd is None:
+        return
+    record = {"e": event, "f": family_id, "v": version, "t": time.time(), "p": os.getpid(), **fields}
+    os.write(_trace_fd, (json.dumps(record, separators=(",", ":")) + "\n").encode())
 
 
 _watchers: dict[str, Watcher] = {}
