@@ -160,6 +160,7 @@ class ServedApp:
             child_env["BUDGET_DATABASE_URL"] = db_url
         else:
             child_env.pop("BUDGET_DATABASE_URL", None)
+        workdir.mkdir(parents=True, exist_ok=True)
         self.log_path = workdir / "serve.log"
         self.log = open(self.log_path, "w+")
         self.proc = subprocess.Popen(

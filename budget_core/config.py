@@ -12,6 +12,8 @@
 ``BUDGET_POLL_MS``       how often each browser session checks for changes (milliseconds); the fallback
                          for when a change could not wake it at once.
 ``BUDGET_WAKE_SESSIONS`` ``0`` to stop waking sessions on a change (they then rely on the poll alone).
+``BUDGET_WAKE_SCOPE``    ``fragment`` (default): a woken page whose figures are a fragment reruns that fragment
+                         alone; ``page``: it reruns the whole page (the baseline ``bench/capacity.py`` compares).
 ``BUDGET_PUBLIC_URL``    the address put in invitation links.
 ``BUDGET_SMTP_URL``      where invitation e-mails go: smtp://[user:pass@]host:port[?starttls=1] or smtps://…
 ``BUDGET_MAIL_FROM``     the sender of those e-mails.
@@ -50,6 +52,7 @@ class Settings:
     app_database_url: str | None = None
     listen_database_url: str | None = None
     sync_trace: str | None = None
+    wake_scope: str = "fragment"
 
 
 DEFAULT_POLL_MS = 5000  # the fallback: a change wakes sessions at once (see bench/sync_latency.py)
@@ -68,6 +71,13 @@ def _poll_ms(raw: str) -> int:
     return value
 
 
+def _wake_scope(raw: str) -> str:
+    value = raw.strip().lower()
+    if value not in ("fragment", "page"):
+        raise ValueError(f"BUDGET_WAKE_SCOPE must be 'fragment' or 'page'; it is {raw!r}.")
+    return value
+
+
 def load_settings(env: dict[str, str] | None = None) -> Settings:
     env = dict(os.environ if env is None else env)
     data_dir = Path(env["BUDGET_DATA_DIR"]).expanduser() if env.get("BUDGET_DATA_DIR") else _default_data_dir()
@@ -83,6 +93,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         app_database_url=env.get("BUDGET_APP_DATABASE_URL") or None,
         listen_database_url=env.get("BUDGET_LISTEN_DATABASE_URL") or None,
         sync_trace=env.get("BUDGET_SYNC_TRACE") or None,
+        wake_scope=_wake_scope(env.get("BUDGET_WAKE_SCOPE", "fragment")),
     )
 
 

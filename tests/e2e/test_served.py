@@ -9,6 +9,7 @@ these are not timing tests: ``bench/capacity.py`` measures latency.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import time
@@ -58,7 +59,9 @@ def world(databases, tmp_path_factory):
         engine, dad.id, invitations.create_invitation(open_family(engine, mom.id, family.id)).token
     )
     engine.dispose()
-    served = ServedApp(url, tmp_path_factory.mktemp("served"), processes=2)
+    workdir = tmp_path_factory.mktemp("served")
+    served = ServedApp(url, workdir, processes=2, env={"BUDGET_SYNC_TRACE": str(workdir / "sync-trace.jsonl")})
+    served.trace = workdir / "sync-trace.jsonl"
     yield served, url, family.id, {"mom": mom.id, "dad": dad.id}
     served.stop()
     databases.drop(name)
@@ -94,6 +97,9 @@ def test_two_members_on_different_processes_see_each_others_changes(world, new_p
 
     add_expense(mom_page, "12.50", "Pizza")
     expect(toast(dad_page, "Mom spent $12.50 on Pizza")).to_be_visible(timeout=SEEN_WITHIN_MS)
+    expect(dad_page.locator('[data-testid="fb-spent-today"]')).to_contain_text("$12.50")
+    woken = [json.loads(line) for line in served.trace.read_text().splitlines() if '"e":"woken"' in line]
+    assert woken and all(w["fragment"] for w in woken)  # Dad's Today redrew its figures alone, not the page
     add_expense(dad_page, "4", "Coffee")
     expect(toast(mom_page, "Dad spent $4.00 on Coffee")).to_be_visible(timeout=SEEN_WITHIN_MS)
 
