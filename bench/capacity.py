@@ -1,6 +1,7 @@
 """How many idle signed-in sessions the served deployment holds, and where a change's time goes.
 
     python bench/capacity.py [--processes 1 --processes 2] [--idle 0,50,200,500] [--beyond 2000]
+                             [--wake-scope fragment --wake-scope page]
                              [--rounds 30] [--idle-seconds 30] [--poll-ms 5000] [--json]
 
 For each process count it starts ``budget serve --processes N`` (HAProxy, PgBouncer, N Streamlit
@@ -24,6 +25,10 @@ At each idle level (sessions are added, never re-opened) it measures:
 
 With ``--beyond M`` it keeps doubling the idle count past the last level while p95 stays ≤ 500 ms
 (up to M). It prints, per process count, the largest idle count measured with p95 ≤ 500 ms.
+
+``--wake-scope page`` runs the app with ``BUDGET_WAKE_SCOPE=page`` — a woken session reruns its whole
+page, as before Today's figures became a fragment — the baseline for ``fragment`` (the default) in
+the same run.
 
 **Where the time goes.** The app processes run with ``BUDGET_SYNC_TRACE`` (``budget_core/sync.py``):
 each notes when its watcher heard a change's NOTIFY, when a session was woken (after any run it was
