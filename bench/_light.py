@@ -53,6 +53,7 @@ class LightSession:
     _timers: dict[str, asyncio.Task] = field(default_factory=dict)
     _reader: asyncio.Task | None = None
     _today = None  # asyncio.Event, made on the running loop
+    figures: list[tuple[float, str]] = field(default_factory=list)  # (wall clock ms, Today's tiles) as each arrived
 
     # --- HTTP: the balancer's cookie ----------------------------------------------------------
     async def _process_cookie(self) -> str | None:
@@ -158,6 +159,7 @@ class LightSession:
             which = el.WhichOneof("type")
             if which == "markdown" and TODAY_MARK in el.markdown.body and self._today is not None:
                 self._today.set()
+                self.figures.append((time.time() * 1000, el.markdown.body))
             elif which == "exception":
                 self.errors.append(el.exception.message[:200])
         elif kind == "auto_rerun":

@@ -17,6 +17,9 @@ At each idle level (sessions are added, never re-opened) it measures:
   presses Enter; the other three browsers note when their "Spent today" figure changes. Times
   are taken in the browsers (``bench/sync_latency.py``'s observers): *submit→seen* is what a family
   feels; *commit→seen* starts at the NOTIFY of the commit (heard by this script);
+* commit→delivered: the same change reaching a fifth session of the family — the fourth member
+  signed in again as a light session, which notes when the new figure arrives over the WebSocket:
+  the server's part without a browser's rendering;
 * the writer's own confirmation: Enter to the writer's own figure changing;
 * server memory per session: the app processes' resident memory over the level's, minus the
   same at 0 idle, per idle session;
@@ -135,6 +138,7 @@ async def _light_loop(conn, base: str, password: str) -> None:
     from _light import open_sessions
 
     sessions: list = []
+    probe = None
     loop = asyncio.get_running_loop()
     while True:
         cmd = await loop.run_in_executor(None, conn.recv)
@@ -145,6 +149,11 @@ async def _light_loop(conn, base: str, password: str) -> None:
                 conn.send(("error", repr(err)))
                 continue
             conn.send(("opened", len(sessions), dict(Counter(s.process for s in sessions))))
+        elif cmd[0] == "probe":  # a member of the measured family, signed in as a light session
+            probe = (await open_sessions(base, [cmd[1]], password))[0]
+            conn.send(("probed",))
+        elif cmd[0] == "probe_figures":
+            conn.send(("figures", list(probe.figures)))
         elif cmd[0] == "stats":
             conn.send(
                 (
@@ -155,7 +164,7 @@ async def _light_loop(conn, base: str, password: str) -> None:
                 )
             )
         elif cmd[0] == "close":
-            await asyncio.gather(*(s.close() for s in sessions), return_exceptions=True)
+            await asyncio.gather(*(s.close() for s in sessions + ([probe] if probe else [])), return_exceptions=True)
             conn.send(("closed",))
             return
 
@@ -175,6 +184,14 @@ class LightSessions:
             raise RuntimeError(reply[1])
         self.count = reply[1]
         return reply[2]
+
+    def probe(self, email: str) -> None:
+        self.conn.send(("probe", email))
+        self.conn.recv()
+
+    def probe_figures(self) -> list[tuple[float, str]]:
+        self.conn.send(("probe_figures",))
+        return self.conn.recv()[1]
 
     def stats(self) -> tuple[int, int, list]:
         self.conn.send(("stats",))
@@ -340,6 +357,7 @@ def run_processes(browser, db_url, family_id, members, idle_emails, processes, s
         pages = sign_in_members(browser, served.url, members)
         log(f"[{processes}] members on {[process_of(p) for p in pages]}")
         light = LightSessions(served.url)
+        light.probe(members[-1])  # the fourth member again, without a browser: when the figure arrives
         levels = list(args.idle)
         opened = 0
         baseline: dict | None = None
@@ -358,6 +376,12 @@ def run_processes(browser, db_url, family_id, members, idle_emails, processes, s
                 writer = pages[n % MEMBERS]
                 rounds.append(one_round(writer, [p for p in pages if p is not writer], len(results) * 1000 + n, notes))
                 time.sleep(random.uniform(0.3, 1.0))
+            figures = light.probe_figures()
+            delivered = []
+            for r in rounds:
+                after = [t for t, _ in figures if r["committed"] and t >= r["committed"]]
+                if after:
+                    delivered.append(min(after) - r["committed"])
             from_submit = [s - r["submitted"] for r in rounds for s in r["seen"]]
             from_commit = [s - r["committed"] for r in rounds if r["committed"] for s in r["seen"]]
             own = [r["own"] - r["submitted"] for r in rounds]
@@ -378,6 +402,8 @@ def run_processes(browser, db_url, family_id, members, idle_emails, processes, s
                 "max_ms": round(max(from_submit), 1),
                 "commit_p50_ms": round(_pct(from_commit, 50), 1),
                 "commit_p95_ms": round(p95(from_commit), 1) if from_commit else None,
+                "delivered_p50_ms": round(_pct(delivered, 50), 1) if delivered else None,
+                "delivered_p95_ms": round(p95(delivered), 1) if delivered else None,
                 "own_p50_ms": round(_pct(own, 50), 1),
                 "own_p95_ms": round(p95(own), 1),
                 "app_rss_mb": round(rss_mb(pids), 1),
@@ -394,7 +420,7 @@ def run_processes(browser, db_url, family_id, members, idle_emails, processes, s
                 log(f"[{processes}] light-session errors so far: {some}")
             if baseline is None:
                 baseline = row
-            if level:
+            if level and baseline["idle"] == 0:
                 row["mem_kb_per_session"] = round((row["app_rss_mb"] - baseline["app_rss_mb"]) * 1024 / level, 1)
                 row["cpu_ms_per_session_min"] = round(
                     (row["app_cpu_s_per_min"] - baseline["app_cpu_s_per_min"]) * 1000 / level, 2
@@ -477,11 +503,12 @@ def report(runs: list[dict], args, log) -> None:
                 f"{r['p50_ms']:.0f}",
                 f"{r['p95_ms']:.0f}",
                 f"{r['commit_p95_ms']:.0f}" if r["commit_p95_ms"] is not None else "-",
+                f"{r['delivered_p50_ms']:.0f}/{r['delivered_p95_ms']:.0f}" if r.get("delivered_p95_ms") else "-",
                 f"{r['own_p95_ms']:.0f}",
                 f"{r['app_rss_mb']:.0f}",
-                f"{r.get('mem_kb_per_session', 0):.0f}" if r["idle"] else "-",
+                f"{r['mem_kb_per_session']:.0f}" if "mem_kb_per_session" in r else "-",
                 f"{r['app_cpu_s_per_min']:.1f}",
-                f"{r.get('cpu_ms_per_session_min', 0):.1f}" if r["idle"] else "-",
+                f"{r['cpu_ms_per_session_min']:.1f}" if "cpu_ms_per_session_min" in r else "-",
                 f"{r['poller_reruns_per_min']:.0f}",
             ]
             for run in runs
@@ -496,6 +523,7 @@ def report(runs: list[dict], args, log) -> None:
                 "p50",
                 "p95",
                 "commit p95",
+                "delivered p50/p95",
                 "own p95",
                 "app RSS MB",
                 "KB/session",

@@ -9,6 +9,10 @@ from the reference table first, then that one family's invitation: a query route
 ``invitation_tokens`` carries ``family_id`` and so gets row-level security like every family table
 (the app inserts a family's tokens in that family's scope; only ``invitation_lookup`` reads across).
 
+``family_enter`` scopes the transaction with ``SET LOCAL`` instead of ``set_config(…, true)`` — the
+same on PostgreSQL — because Citus passes ``SET LOCAL`` on to the workers (with
+``citus.propagate_set_commands = 'local'``) and ``set_config`` it does not (``db/scope.py`` too).
+
 Revision ID: 0013
 """
 
@@ -54,6 +58,45 @@ BEGIN
 END $$;
 """
 
+FAMILY_ENTER = r"""
+CREATE OR REPLACE FUNCTION family_enter(fam bigint, usr bigint, min_role text, bump boolean)
+RETURNS TABLE (id bigint, version bigint, name text, currency text, timezone text, monthly_income bigint,
+               savings_goal bigint, period_start_day smallint, big_expense_threshold bigint,
+               role text, display_name text)
+LANGUAGE plpgsql VOLATILE SECURITY INVOKER SET search_path = public
+AS $$
+DECLARE
+    scoped bigint := NULLIF(current_setting('app.family_id', true), '')::bigint;
+    member record;
+BEGIN
+    IF fam IS NULL OR usr IS NULL THEN
+        RAISE EXCEPTION 'Sign in and choose a family first.' USING ERRCODE = 'FB403';
+    END IF;
+    IF scoped IS NOT NULL AND scoped <> fam THEN
+        RAISE EXCEPTION 'This transaction belongs to another family.' USING ERRCODE = 'FB403';
+    END IF;
+    EXECUTE format('SET LOCAL app.user_id = %L', usr::text);
+    EXECUTE format('SET LOCAL app.family_id = %L', fam::text);
+    IF bump THEN
+        -- the version lock first: a removal or role change that commits meanwhile is seen below
+        UPDATE families f SET version = f.version + 1 WHERE f.id = fam;
+    END IF;
+    SELECT m.role, m.display_name INTO member FROM members m
+    WHERE m.family_id = fam AND m.user_id = usr AND m.removed_at IS NULL;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'You are not a member of family %; ask one of its managers for an invitation.', fam
+            USING ERRCODE = 'FB403';
+    END IF;
+    IF min_role = 'manager' AND member.role <> 'manager' THEN
+        RAISE EXCEPTION 'manager' USING ERRCODE = 'FB402';  -- the caller words it ("Only a manager … can …")
+    END IF;
+    RETURN QUERY
+    SELECT f.id, f.version, f.name, trim(f.currency)::text, f.timezone, f.monthly_income, f.savings_goal,
+           f.period_start_day, f.big_expense_threshold, member.role::text, member.display_name
+    FROM families f WHERE f.id = fam;
+END $$;
+"""
+
 DOWNGRADE = """
 DROP FUNCTION invitation_lookup(bytea);
 CREATE FUNCTION invitation_lookup(hash bytea)
@@ -71,7 +114,17 @@ DROP TABLE invitation_tokens;
 
 def upgrade() -> None:
     op.execute(UPGRADE)
+    op.execute(FAMILY_ENTER)
 
 
 def downgrade() -> None:
+    op.execute(
+        FAMILY_ENTER.replace(
+            "EXECUTE format('SET LOCAL app.user_id = %L', usr::text);",
+            "PERFORM set_config('app.user_id', usr::text, true);",
+        ).replace(
+            "EXECUTE format('SET LOCAL app.family_id = %L', fam::text);",
+            "PERFORM set_config('app.family_id', fam::text, true);",
+        )
+    )
     op.execute(DOWNGRADE)
