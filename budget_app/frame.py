@@ -267,7 +267,7 @@ def frame(title: str) -> Context:
         access = families.open(engine, user.id, membership.family_id)
         family = access.family
         versions.watch(family.id)
-        poller.catch_up(access, family.version)
+        poller.page_run(access, family.version)
     except DB_DOWN as err:
         if st.session_state.get(OFFLINE_KIT):
             _degraded(err)

@@ -27,11 +27,14 @@ from budget_core.config import settings
 from budget_core.errors import PermissionDenied
 from budget_core.services import activity
 from budget_core.services.access import FamilyAccess
+from budget_core.sync import trace
 
 from . import versions, wake
 from .errors import DB_DOWN
 from .format import md_escape
 from .keys import CURSORS, TOASTS
+
+_TRACED = "fb_traced_change"  # (family, version) this run caught up with, for the sync trace
 
 
 def _cursors() -> dict:
@@ -46,25 +49,77 @@ def catch_up(access: FamilyAccess, latest: int | None) -> bool:
     The first time a session sees a family its cursor starts at ``latest``: history is on the
     Activity page, not in toasts.
     """
+    return _catch_up(access, latest) is not None
+
+
+def _catch_up(access: FamilyAccess, latest: int | None) -> list[activity.Event] | None:
+    """The events the cursor moved past (queued as toasts when others made them), or None if it did not move."""
     cursors, family_id = _cursors(), access.family_id
     cursor = cursors.get(family_id)
     if latest is None:
-        return False
+        return None
     if cursor is None:
         cursors[family_id] = latest
-        return False
+        return None
     if latest <= cursor:
-        return False
+        return None
     events = activity.changes_since(access, cursor, limit=200)
     toasts = st.session_state.setdefault(TOASTS, [])
     for event in events:
         if event.actor_id != access.user_id:
             toasts.append(md_escape(event.text))
     cursors[family_id] = max([latest] + [e.version for e in events])
-    return True
+    trace("caught_up", family_id, cursors[family_id], s=wake.session_id())
+    st.session_state[_TRACED] = (family_id, cursors[family_id])
+    return events
+
+
+def page_run(access: FamilyAccess, version: int) -> None:
+    """The frame's catch-up at the start of every full page run (``version``: the family's, just read)."""
+    wake.page_run()  # this page names its own fragment to redraw, if it has one
+    catch_up(access, version)
+
+
+# Changes that alter only a page's figures: waking a session redraws its figures fragment for them.
+# Anything else (the plan's words, categories, members, rules) reruns the whole page: the frame and
+# the sidebar's form depend on it.
+FIGURE_KINDS = frozenset(
+    {
+        "transaction.added",
+        "transaction.edited",
+        "transaction.deleted",
+        "import.completed",
+        "import.links_confirmed",
+        "fixed.added",
+        "fixed.removed",
+    }
+)
+
+
+def redraw_on_change(access: FamilyAccess) -> int:
+    """Call first inside the ``st.fragment`` that draws a page's figures (Today's): from then on a
+    change wakes this session by rerunning that fragment alone — no frame, no sidebar, a fraction of
+    a page run — and the fragment catches up here (toasting others' changes) before it draws.
+    Returns the family version to draw. A change other than to transactions and fixed expenses
+    reruns the whole page instead; so does a member's removal (the frame then says so).
+    """
+    wake.redraw_here()
+    family_id = access.family_id
+    try:
+        events = _catch_up(access, versions.latest_version(access.engine, family_id))
+    except PermissionDenied:
+        st.rerun(scope="app")
+    if events is not None:
+        if any(e.kind not in FIGURE_KINDS for e in events):
+            st.rerun(scope="app")
+        show_queued_toasts()
+    return _cursors()[family_id]
 
 
 def show_queued_toasts() -> None:
+    traced = st.session_state.pop(_TRACED, None)
+    if traced:  # the frame is drawn (the page's own figures follow)
+        trace("framed", *traced, s=wake.session_id())
     for message in st.session_state.pop(TOASTS, [])[-5:]:
         st.toast(message, icon=":material/notifications:")
 

@@ -107,3 +107,117 @@ class AppServer:
                 os.killpg(self.proc.pid, signal.SIGKILL)
         if not self.log.closed:
             self.log.close()
+
+
+def free_port_run(count: int, start: int = 20_000, stop: int = 60_000) -> int:
+    """The first of ``count`` consecutive free ports on 127.0.0.1 (for ``budget serve --app-port``)."""
+    import random
+
+    for _ in range(200):
+        first = random.randrange(start, stop - count)
+        if all(_free(first + i) for i in range(count)):
+            return first
+    raise RuntimeError(f"no {count} consecutive free ports found")
+
+
+def _free(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+class ServedApp:
+    """A running ``budget serve --processes N`` (HAProxy, PgBouncer, N app processes) on free ports.
+
+    ``url`` is the balancer; ``pids`` maps each child's name (``p1``, ``pgbouncer``, ``haproxy``) to
+    its newest pid, read from the command's own output; ``app_url(name)`` reaches one process directly.
+    """
+
+    def __init__(
+        self,
+        db_url: str | None,
+        workdir: Path,
+        processes: int,
+        *,
+        env: dict[str, str] | None = None,
+        start_timeout_s: float = 120,
+    ):
+        self.processes = processes
+        first = free_port_run(processes + 1)
+        self.port, self.app_port = first, first + 1
+        self.url = f"http://localhost:{self.port}"
+        self.data_dir = workdir / "data"
+        child_env = {
+            **os.environ,
+            "BUDGET_PUBLIC_URL": self.url,
+            "BUDGET_DATA_DIR": str(self.data_dir),
+            **(env or {}),
+        }
+        if db_url:
+            child_env["BUDGET_DATABASE_URL"] = db_url
+        else:
+            child_env.pop("BUDGET_DATABASE_URL", None)
+        workdir.mkdir(parents=True, exist_ok=True)
+        self.log_path = workdir / "serve.log"
+        self.log = open(self.log_path, "w+")
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "budget_core.cli",
+                "serve",
+                "--processes",
+                str(processes),
+                "--port",
+                str(self.port),
+                "--address",
+                "127.0.0.1",
+                "--app-port",
+                str(self.app_port),
+            ],
+            cwd=ROOT,
+            env=child_env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + start_timeout_s
+        while time.monotonic() < deadline and self.proc.poll() is None:
+            if "Ctrl-C stops it" in self.output():
+                return
+            time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"budget serve did not start:\n{self.output()[-4000:]}")
+
+    def output(self) -> str:
+        if not self.log.closed:
+            self.log.flush()
+        return self.log_path.read_text()
+
+    @property
+    def pids(self) -> dict[str, int]:
+        import re
+
+        found: dict[str, int] = {}
+        for name, pid in re.findall(r"^serve \| (\S+) started \(pid (\d+)\)", self.output(), re.M):
+            found[name] = int(pid)
+        return found
+
+    def app_url(self, name: str) -> str:
+        return f"http://127.0.0.1:{self.app_port + int(name.lstrip('p')) - 1}"
+
+    def stop(self) -> int | None:
+        """SIGTERM the command (as Ctrl-C would) and wait for it; its exit code."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(60)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(10)
+        if not self.log.closed:
+            self.log.close()
+        return self.proc.returncode

@@ -8,6 +8,12 @@ would do at its next tick. So a change reaches the screen in one notification pl
 and the poll timer is only the fallback (a wake given up on, ``BUDGET_WAKE_SESSIONS=0``, or a
 Streamlit without these hooks).
 
+A page whose figures are drawn in an ``st.fragment`` names it with :func:`redraw_here` (Today does,
+through ``poller.redraw_on_change``): a wake then reruns that fragment alone, which skips the frame
+(session check, memberships, the sidebar's form) and everything else on the page — the part of a
+page run a change does not alter. Each full page run forgets the name (:func:`page_run`), so a
+page without such a fragment is rerun whole; so is one whose fragment Streamlit no longer holds.
+
 A session whose script is running, or about to run because the person just clicked something (a
 page link, Save), is never interrupted and never sent a run on top of it — that would replace the
 page they asked for, or drop their save: the wake waits for the run to end,
@@ -15,7 +21,8 @@ checking every 50 ms for up to 3 s, and is dropped if that run already showed th
 Sessions that have gone are forgotten the first time a wake finds no session.
 
 The hooks used are Streamlit internals (``Runtime.get_app_session``, the session's event loop,
-run state, session state and last client state, ``AppSession.request_rerun``). If the imports
+run state, session state and last client state, ``AppSession.request_rerun`` and ``has_fragment``,
+the running fragment's id in ``ThreadState``). If the imports
 fail, :func:`available` is false, nothing is woken, and polling alone keeps sessions current.
 """
 
@@ -23,6 +30,9 @@ from __future__ import annotations
 
 import logging
 import threading
+
+from budget_core.config import settings
+from budget_core.sync import trace
 
 from .keys import CURSORS
 
@@ -34,19 +44,25 @@ GIVE_UP_AFTER = 60  # retries: 3 s of a session's script running without a break
 _lock = threading.Lock()
 _families: dict[int, set[str]] = {}  # family id → ids of the sessions showing it
 _session_family: dict[str, int] = {}
+_redraw: dict[str, str] = {}  # session id → the fragment its page redraws on a change (else the whole page)
 wakes = 0  # page runs requested by a change (for tests and the health page)
 
 try:
     from streamlit import runtime
     from streamlit.proto.ClientState_pb2 import ClientState
     from streamlit.runtime.app_session import AppSessionState
-    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+    from streamlit.runtime.scriptrunner_utils.script_run_context import ThreadState, get_script_run_ctx
 except ImportError:  # pragma: no cover - depends on the Streamlit release
     runtime = None
 
 
 def available() -> bool:
     return runtime is not None and runtime.exists()
+
+
+def session_id() -> str | None:
+    """The running session's id (None outside a Streamlit run)."""
+    return _current_session_id()
 
 
 def _current_session_id() -> str | None:
@@ -69,6 +85,23 @@ def register(family_id: int) -> None:
             _families.get(previous, set()).discard(session_id)
         _session_family[session_id] = family_id
         _families.setdefault(family_id, set()).add(session_id)
+
+
+def redraw_here() -> None:
+    """Called inside an ``st.fragment``: a change wakes this session by rerunning that fragment alone."""
+    session_id = _current_session_id()
+    fragment_id = ThreadState.get().fragment_id if session_id is not None else None
+    if session_id is not None and fragment_id:
+        with _lock:
+            _redraw[session_id] = fragment_id
+
+
+def page_run() -> None:
+    """A full page run began: the page it draws may have no fragment to redraw (until it names one)."""
+    session_id = _current_session_id()
+    if session_id is not None:
+        with _lock:
+            _redraw.pop(session_id, None)
 
 
 def unregister() -> None:
@@ -116,8 +149,15 @@ def _wake(session, family_id: int, version: int, tries: int) -> None:
             return  # that run (or an earlier wake) already showed it
         state = ClientState()
         state.CopyFrom(session._client_state)  # the page and query string of the session's last run
+        with _lock:
+            fragment = _redraw.get(session.id)
+        if fragment and settings().wake_scope == "fragment" and session.has_fragment(fragment):
+            state.fragment_id = fragment  # the page's figures alone: no frame, no sidebar
+        else:
+            state.fragment_id = ""
         session.request_rerun(state)
         wakes += 1
+        trace("woken", family_id, version, s=session.id, waited=tries, fragment=bool(state.fragment_id))
     except Exception as err:  # a closing session, or a Streamlit that changed: the poller catches up
         log.debug("could not wake session %s", getattr(session, "id", "?"), exc_info=True)
         _falling_back(f"waking a session failed ({type(err).__name__})")
@@ -148,6 +188,7 @@ def _seen(session, family_id: int) -> int:
 
 def _forget(session_id: str) -> None:
     with _lock:
+        _redraw.pop(session_id, None)
         family_id = _session_family.pop(session_id, None)
         if family_id is not None:
             _families.get(family_id, set()).discard(session_id)

@@ -1,10 +1,19 @@
 """Configuration: environment variables with defaults, read in this one place.
 
 ``BUDGET_DATABASE_URL``  a PostgreSQL URL; unset means the embedded server in the data dir.
+``BUDGET_APP_DATABASE_URL`` where the app's own queries go (role ``budget_app``), e.g. a transaction-mode
+                         PgBouncer (``budget serve`` sets it): the app then keeps no session state on its
+                         connections and uses no server-side prepared statements.
+``BUDGET_LISTEN_DATABASE_URL`` where each process's change watcher LISTENs: a direct connection to the server
+                         (default: the server itself, as ``budget_app``), never a transaction-mode pooler.
+``BUDGET_SYNC_TRACE``    a file to which each process appends when a change was heard, woke a session and
+                         was drawn (JSON lines; ``bench/capacity.py`` prints the breakdown from it).
 ``BUDGET_DATA_DIR``      where the embedded server, the outbox and other local files live.
 ``BUDGET_POLL_MS``       how often each browser session checks for changes (milliseconds); the fallback
                          for when a change could not wake it at once.
 ``BUDGET_WAKE_SESSIONS`` ``0`` to stop waking sessions on a change (they then rely on the poll alone).
+``BUDGET_WAKE_SCOPE``    ``fragment`` (default): a woken page whose figures are a fragment reruns that fragment
+                         alone; ``page``: it reruns the whole page (the baseline ``bench/capacity.py`` compares).
 ``BUDGET_PUBLIC_URL``    the address put in invitation links.
 ``BUDGET_SMTP_URL``      where invitation e-mails go: smtp://[user:pass@]host:port[?starttls=1] or smtps://…
 ``BUDGET_MAIL_FROM``     the sender of those e-mails.
@@ -41,6 +50,10 @@ class Settings:
     invitation_hours: int = 48
     max_invitation_hours: int = 7 * 24
     schedule_seconds: float = 60.0  # how often an app process posts due scheduled entries (0: never)
+    app_database_url: str | None = None
+    listen_database_url: str | None = None
+    sync_trace: str | None = None
+    wake_scope: str = "fragment"
 
 
 DEFAULT_POLL_MS = 5000  # the fallback: a change wakes sessions at once (see bench/sync_latency.py)
@@ -69,6 +82,13 @@ def _schedule_seconds(raw: str) -> float:
     return value
 
 
+def _wake_scope(raw: str) -> str:
+    value = raw.strip().lower()
+    if value not in ("fragment", "page"):
+        raise ValueError(f"BUDGET_WAKE_SCOPE must be 'fragment' or 'page'; it is {raw!r}.")
+    return value
+
+
 def load_settings(env: dict[str, str] | None = None) -> Settings:
     env = dict(os.environ if env is None else env)
     data_dir = Path(env["BUDGET_DATA_DIR"]).expanduser() if env.get("BUDGET_DATA_DIR") else _default_data_dir()
@@ -82,6 +102,10 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         mail_from=env.get("BUDGET_MAIL_FROM", "Family Budget <budget@localhost>"),
         push_url=env.get("BUDGET_PUSH_URL") or None,
         schedule_seconds=_schedule_seconds(env.get("BUDGET_SCHEDULE_SECONDS", "60")),
+        app_database_url=env.get("BUDGET_APP_DATABASE_URL") or None,
+        listen_database_url=env.get("BUDGET_LISTEN_DATABASE_URL") or None,
+        sync_trace=env.get("BUDGET_SYNC_TRACE") or None,
+        wake_scope=_wake_scope(env.get("BUDGET_WAKE_SCOPE", "fragment")),
     )
 
 

@@ -15,7 +15,9 @@ callback; it runs on the watcher's thread, so it must be quick and must not bloc
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -23,6 +25,7 @@ from dataclasses import dataclass
 
 import psycopg
 from sqlalchemy import Engine, text
+from sqlalchemy.engine import make_url
 
 from .ops.reliability import backoff_delay
 from .services._uow import CHANNEL
@@ -152,16 +155,22 @@ class Watcher:
             for fid, version in conn.execute("SELECT id, version FROM family_versions(%s)", (ids,)):
                 self._note(fid, version)
 
-    def _conninfo(self) -> str:
-        return self.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    def _listen_target(self) -> tuple[str, str | None]:
+        """(libpq URL, role to SET) of the LISTEN connection: straight to the server, as the app's role.
+
+        The app's engine may run through a transaction-mode pooler, which cannot carry LISTEN;
+        ``make_app_engine`` records where a direct session goes (``engine.budget_listen``).
+        """
+        url, role = getattr(self.engine, "budget_listen", None) or (self.engine.url, None)
+        return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False), role
 
     def _run(self) -> None:
         attempt = 0
         while not self._stop.is_set():
             try:
-                with psycopg.connect(self._conninfo(), autocommit=True, application_name=APPLICATION_NAME) as conn:
+                conninfo, role = self._listen_target()
+                with psycopg.connect(conninfo, autocommit=True, application_name=APPLICATION_NAME) as conn:
                     self._conn = conn
-                    role = getattr(self.engine, "budget_role", None)
                     if role:  # the same least-privileged role as the app's own connections
                         conn.execute(f'SET ROLE "{role}"')
                     conn.execute(f"LISTEN {CHANNEL}")
@@ -199,7 +208,29 @@ class Watcher:
             return
         self.notifications += 1
         self.last_notification_at = time.time()
+        trace("notified", fid, ver)
         self._note(fid, ver)
+
+
+_trace_fd: int | None = None
+_trace_checked = False
+
+
+def trace(event: str, family_id: int, version: int, **fields: object) -> None:
+    """With ``BUDGET_SYNC_TRACE`` set, append one line saying when ``event`` happened to a change
+    (wall clock, seconds; the benchmark lines it up with the commit and the browser's clock).
+    Lines are short single ``write``s to an ``O_APPEND`` file, so processes do not interleave them."""
+    global _trace_fd, _trace_checked
+    if not _trace_checked:
+        from .config import settings
+
+        path = settings().sync_trace
+        _trace_fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600) if path else None
+        _trace_checked = True
+    if _trace_fd is None:
+        return
+    record = {"e": event, "f": family_id, "v": version, "t": time.time(), "p": os.getpid(), **fields}
+    os.write(_trace_fd, (json.dumps(record, separators=(",", ":")) + "\n").encode())
 
 
 _watchers: dict[str, Watcher] = {}

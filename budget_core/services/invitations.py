@@ -86,6 +86,10 @@ def create_invitation(
             ),
             {"f": family_id, "h": hash_token(token), "r": role, "u": access.user_id, "hrs": hours},
         ).one()
+        w.conn.execute(  # how the token finds its family before the family is known (migration 0013)
+            text("INSERT INTO invitation_tokens (token_hash, family_id, invitation_id) VALUES (:h, :f, :i)"),
+            {"h": hash_token(token), "f": family_id, "i": row.id},
+        )
         w.emit(
             "invitation.created",
             {"actor": w.actor_name, "role": role, "invitation_id": row.id, "expires_at": row.expires_at.isoformat()},
