@@ -94,6 +94,7 @@ def invite_form(ctx) -> None:
             expires_at=expires,
             timezone=ctx.family.timezone,
             lead=f"Send this link to the person joining as a {role}; copy it now, it is not shown again.",
+            key="copy_invitation",
         )
         if emailed:
             breaker = notifications.BREAKERS["email"].snapshot()
@@ -161,4 +162,5 @@ def reset_links(ctx, people: list[Member]) -> None:
             timezone=ctx.family.timezone,
             lead=f"Give this link to {name} only: it lets whoever opens it choose a new password for "
             f"{name}'s account and signs {name} out everywhere.",
+            key="copy_reset",
         )

@@ -20,6 +20,8 @@ import streamlit as st
 
 from budget_core.config import link_base
 
+from .share import copy_button
+
 LOOPBACK_HELP = (
     "This link starts with {host}, which means “this computer”: it works only on the machine running the "
     "app. To let people open it on their phones, start the app with `--server.address 0.0.0.0` and open it "
@@ -79,7 +81,7 @@ def qr_png(url: str) -> bytes:
     return out.getvalue()
 
 
-def share_link(url: str, *, expires_at: datetime, timezone: str, lead: str) -> None:
+def share_link(url: str, *, expires_at: datetime, timezone: str, lead: str, key: str) -> None:
     """Show a link to send: what it is for (``lead``), its expiry in the family's time zone, the link
     with a copy button, its QR code, and a plain warning when it only works on this machine."""
     local = expires_at.astimezone(ZoneInfo(timezone))
@@ -89,8 +91,7 @@ def share_link(url: str, *, expires_at: datetime, timezone: str, lead: str) -> N
     text, code = st.columns([3, 1], vertical_alignment="center")
     with text:
         st.code(url, language=None, wrap_lines=True)
-        st.caption(
-            "Copy it with the button at the right of the link, or let them scan the code with their phone's camera."
-        )
+        copy_button(url, title="Family Budget", key=key)
+        st.caption("Send it by message or e-mail, or let them scan the code with their phone's camera.")
     with code:
         st.image(qr_png(url), width=180, caption="Scan to open")
