@@ -326,7 +326,9 @@ def frame(title: str) -> Context:
             st.session_state["fb_focused"] = True
             quick_entry.focus_amount()
         focus.returns()  # a tab coming back into view reruns the page, which catches up at once
-        if device.sync() is False:
+        if device.sync(access.engine, session.session_id) is False:
+            st.session_state[device.NOT_REMEMBERED] = True
+        if st.session_state.get(device.NOT_REMEMBERED):
             st.caption(
                 "This browser could not be set to remember you: a reload will ask you to sign in again.",
                 help="The sign-in took longer than two minutes to reach the browser, or the connection dropped.",

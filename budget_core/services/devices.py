@@ -182,6 +182,16 @@ def redeem_ticket(engine: Engine, ticket: str, *, user_agent: str | None = None)
     return Cookie(token, row.keep)
 
 
+def remembered(engine: Engine, session_id: int) -> bool:
+    """Whether the browser exchanged the session's ticket for its cookie."""
+    with engine.connect() as conn:
+        return bool(
+            conn.execute(
+                text("SELECT ticket_hash IS NULL FROM user_sessions WHERE id = :i"), {"i": session_id}
+            ).scalar()
+        )
+
+
 _CHECK = (
     "SELECT s.id, s.keep, s.ended_reason, s.ended_at, extract(epoch FROM now() - s.last_seen_at) AS idle, "
     "u.id AS uid, u.email, u.display_name, u.is_operator "

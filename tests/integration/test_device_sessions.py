@@ -36,7 +36,9 @@ def _last_seen_age_s(home, session_id: int) -> float:
 
 def test_a_ticket_becomes_the_cookie_once_and_only_the_tokens_hash_is_stored(home):
     begun = devices.begin(home.engine, home.dad.id, keep=True, user_agent=PHONE)
+    assert not devices.remembered(home.engine, begun.session_id)
     cookie = devices.redeem_ticket(home.engine, begun.ticket)
+    assert devices.remembered(home.engine, begun.session_id)  # what the page asks once the ticket ran out
     assert cookie.keep and cookie.max_age == 30 * 86400
     assert len(cookie.token) >= 43  # 32 random bytes, URL-safe base64: 256 bits
     with home.owner.connect() as conn:
@@ -59,6 +61,7 @@ def test_a_ticket_not_exchanged_within_two_minutes_is_refused(home):
     with pytest.raises(PermissionDenied):
         devices.redeem_ticket(home.engine, begun.ticket)
     assert devices.check(home.engine, session_id=begun.session_id).user.id == home.dad.id  # the tab stays signed in
+    assert not devices.remembered(home.engine, begun.session_id)  # and is told a reload will not be
 
 
 def test_a_kept_session_slides_and_ends_after_thirty_days_without_use(home):
