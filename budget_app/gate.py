@@ -119,7 +119,9 @@ def reset_screen(engine: Engine, token: str, signed_in_as: str | None = None) ->
                 st.query_params.clear()
                 st.rerun()
             return
-        st.markdown(f"For the account **{md_escape(person.email)}**. Every device signed in to it will be signed out.")
+        st.markdown(
+            f"For the account `{person.email.replace(chr(96), chr(39))}`. Every device signed in to it will be signed out."
+        )
         if signed_in_as and signed_in_as != person.email:
             st.caption(
                 f"You are signed in as {md_escape(signed_in_as)} here; this link signs you in as the account above."
