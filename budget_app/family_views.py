@@ -1,23 +1,26 @@
-"""Family page pieces: members and roles, invitations (create, copy the link, revoke)."""
+"""Family page pieces: members and roles, invitations (create, copy the link, revoke), password reset links."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import streamlit as st
 
 from budget_core.config import settings
 from budget_core.ops import notifications
-from budget_core.services import invitations, members
+from budget_core.services import invitations, members, passwords
 from budget_core.services.invitations import Invitation
 from budget_core.services.members import Member
 
+from . import links
 from .errors import shown_errors
-from .format import html_escape, relative_time
+from .format import html_escape, md_escape, relative_time
 from .keys import done as _done
 from .widgets import table
 
 NEW_LINK = "fb_new_invitation"
+NEW_RESET = "fb_new_reset_link"
 
 
 def members_list(people: list[Member]) -> None:
@@ -79,17 +82,20 @@ def invite_form(ctx) -> None:
         create = st.form_submit_button("Create invitation link", type="primary")
     if create:
         with shown_errors():
-            made = invitations.create_invitation(ctx.access, role=role, hours=int(hours), email=email.strip() or None)
+            made = invitations.create_invitation(
+                ctx.access, role=role, hours=int(hours), email=email.strip() or None, base_url=links.base_url()
+            )
             st.session_state[NEW_LINK] = (made.url, made.invitation.expires_at, role, email.strip())
     new = st.session_state.get(NEW_LINK)
     if new:
         url, expires, role, emailed = new
-        st.success(
-            f"Send this link to the person joining as a {role}. It works once, until "
-            f"{expires:%-d %b %H:%M} UTC. Copy it now: it is not shown again.",
-            icon=":material/link:",
+        links.share_link(
+            url,
+            expires_at=expires,
+            timezone=ctx.family.timezone,
+            lead=f"Send this link to the person joining as a {role}; copy it now, it is not shown again.",
+            key="copy_invitation",
         )
-        st.code(url, language=None)
         if emailed:
             breaker = notifications.BREAKERS["email"].snapshot()
             if breaker.state == "closed":
@@ -110,7 +116,8 @@ def invitations_list(ctx, invites: list[Invitation]) -> None:
     for inv in invites[:20]:
         status = inv.status(now)
         c1, c2 = st.columns([4, 1.3], vertical_alignment="center")
-        when = f"expires {inv.expires_at:%-d %b %H:%M} UTC" if status == "open" else relative_time(inv.created_at, now)
+        expires = inv.expires_at.astimezone(ZoneInfo(ctx.family.timezone))
+        when = f"expires {expires:%-d %b %H:%M}" if status == "open" else relative_time(inv.created_at, now)
         c1.markdown(
             f"#{inv.id} · as {html_escape(inv.role)} · by {html_escape(inv.created_by)} · "
             f"<span class='fb-pill'>{status}</span> <span class='fb-muted'>{html_escape(when)}</span>",
@@ -121,3 +128,39 @@ def invitations_list(ctx, invites: list[Invitation]) -> None:
                 invitations.revoke_invitation(ctx.access, inv.id)
                 st.session_state.pop(NEW_LINK, None)
                 _done(f"Revoked invitation #{inv.id}")
+
+
+def reset_links(ctx, people: list[Member]) -> None:
+    """A manager makes a single-use password reset link for another member who forgot theirs."""
+    others = {p.user_id: p for p in people if p.user_id != ctx.access.user_id}
+    if notifications.channel_configured("email"):
+        st.caption("Members can also ask for a reset link by e-mail from the sign-in page.")
+    if passwords.only_manager(ctx.access):
+        st.caption(md_escape(passwords.ONLY_MANAGER))
+    if not others:
+        st.caption("Nobody else is in the family yet.")
+        return
+    c1, c2 = st.columns([3, 1.4], vertical_alignment="bottom")
+    pick = c1.selectbox(
+        "Who forgot their password?",
+        list(others),
+        index=None,
+        placeholder="Choose a member…",
+        format_func=lambda i: others[i].display_name,
+        key="reset_pick",
+    )
+    if c2.button("Make a reset link", key="make_reset", disabled=pick is None, icon=":material/key:"):
+        with shown_errors():
+            made = passwords.make_link(ctx.access, pick)
+            st.session_state[NEW_RESET] = (made.url(links.base_url()), made.expires_at, others[pick].display_name)
+    new = st.session_state.get(NEW_RESET)
+    if new:
+        url, expires, name = new
+        links.share_link(
+            url,
+            expires_at=expires,
+            timezone=ctx.family.timezone,
+            lead=f"Give this link to {name} only: it lets whoever opens it choose a new password for "
+            f"{name}'s account and signs {name} out everywhere.",
+            key="copy_reset",
+        )

@@ -1,10 +1,14 @@
 """The frame every page starts with: ``ctx = frame("Transactions")``.
 
-It sets the page up, holds the process's one engine, draws the sign-in gate for signed-out
-visitors (and stops the script there), and for a signed-in member draws the sidebar: family
-switch, a role-aware page list, the quick-entry form, the change poller and sign-out. It returns a
-:class:`Context` that pages pass to ``budget_core`` calls. Every page can run alone (a deep link on
-a fresh server runs ``pages/X.py`` without ``app.py``), so nothing here relies on another page.
+It sets the page up, holds the process's one engine, finds who is signed in — the tab's device
+session, or the device cookie the tab opened with (a reload, a new tab, a deep link, a server
+restart, another server process) — draws the sign-in gate for signed-out visitors (and stops the
+script there), and for a signed-in member draws the sidebar: family switch, a role-aware page list,
+the quick-entry form, the change poller and sign-out. Each run checks the device session, so a
+sign-out elsewhere, a password change or an expiry ends this tab at its next run, with the reason.
+It returns a :class:`Context` that pages pass to ``budget_core`` calls. Every page can run alone (a
+deep link on a fresh server runs ``pages/X.py`` without ``today.py``), so nothing here relies on
+another page.
 """
 
 from __future__ import annotations
@@ -18,14 +22,14 @@ from sqlalchemy import Engine
 
 from budget_core.config import settings
 from budget_core.db.engine import get_engine, get_owner_engine
-from budget_core.errors import BudgetError, PermissionDenied
+from budget_core.errors import BudgetError
 from budget_core.ops import notifications, schedule_poster
-from budget_core.services import categories, families, sessions, transactions
+from budget_core.services import categories, devices, families, transactions
 from budget_core.services.access import Family, FamilyAccess
 from budget_core.services.accounts import User
 from budget_core.services.families import Membership
 
-from . import focus, gate, offline, poller, quick_entry, style, versions, wake
+from . import device, focus, gate, offline, poller, quick_entry, style, versions, wake
 from .errors import DB_DOWN, OFFLINE_SAVED, show_error, shown_errors
 from .format import md_escape, money
 from .keys import FLASH, OFFLINE_KIT
@@ -44,6 +48,8 @@ class Context:
     access: FamilyAccess
     user: User
     memberships: tuple[Membership, ...]
+    session_id: int = 0  # the tab's device session (Account page: "this device")
+    is_operator: bool = False  # runs the server: sees the Health page's server-wide figures
 
     @property
     def engine(self) -> Engine:
@@ -105,7 +111,7 @@ def _offline_page(err: BaseException) -> None:
 
 
 PAGES = (
-    ("app.py", "Today", ":material/today:", "member"),
+    ("today.py", "Today", ":material/today:", "member"),
     ("pages/1_Transactions.py", "Transactions", ":material/receipt_long:", "member"),
     ("pages/2_Activity.py", "Activity", ":material/history:", "member"),
     ("pages/3_Plan.py", "Plan & categories", ":material/tune:", "member"),
@@ -113,12 +119,13 @@ PAGES = (
     ("pages/5_Import.py", "Import", ":material/upload_file:", "member"),
     ("pages/6_Insights.py", "Insights", ":material/insights:", "member"),
     ("pages/7_Health.py", "Health", ":material/monitor_heart:", "manager"),
+    ("pages/8_Account.py", "Your account", ":material/account_circle:", "member"),
 )
 
 
-def _page_links(role: str) -> None:
+def _page_links(role: str, is_operator: bool) -> None:
     for path, label, icon, needs in PAGES:
-        if needs == "manager" and role != "manager":
+        if needs == "manager" and role != "manager" and not (is_operator and label == "Health"):
             continue
         if not (ROOT / path).exists():
             continue
@@ -143,17 +150,47 @@ def _choose_family(memberships: list[Membership]) -> Membership:
 
 
 def _sign_out(message: str | None = None) -> None:
-    token = st.session_state.get(gate.SESSION)
-    if token:
+    """End the tab's device session, forget everything of it, and have the browser drop the cookie."""
+    session_id = st.session_state.get(gate.SESSION)
+    if session_id is not None:
         try:
-            sessions.end_session(_engine(), token)
+            devices.end(_engine(), session_id=session_id)
         except DB_DOWN:
-            pass  # it ends by inactivity anyway; the browser forgets it now
+            pass  # the cookie's route ends it too, and it expires anyway; the tab forgets it now
     wake.unregister()
     for key in list(st.session_state.keys()):
-        del st.session_state[key]
+        if key not in device.KEEP_ON_SIGN_OUT:
+            del st.session_state[key]
     if message:
         st.session_state[gate.ENDED] = message
+    device.forget()
+
+
+def sign_out(message: str) -> None:
+    """Sign this tab out (its session already ended or not) and show the sign-in screen with ``message``."""
+    _sign_out(message)
+    st.rerun()
+
+
+def _signed_in(engine: Engine) -> devices.Session | None:
+    """The tab's live device session: the one it holds, else the one its cookie names; None when
+    signed out (with the reason shown on the sign-in screen when a session ended)."""
+    session_id = st.session_state.get(gate.SESSION)
+    token = None if session_id is not None else device.cookie_token()
+    if session_id is None and token is None:
+        return None
+    try:
+        session = devices.check(engine, session_id=session_id, token=token)
+    except devices.SignedOut as ended:  # signed out elsewhere, expired, password changed or reset
+        if token is not None:
+            device.used(token)
+        _sign_out(ended.message)
+        return None
+    if token is not None:
+        device.used(token)
+        st.session_state[gate.SESSION] = session.session_id
+        st.session_state[gate.USER] = session.user.id
+    return session
 
 
 def _no_family(engine: Engine, user: User) -> None:
@@ -163,8 +200,9 @@ def _no_family(engine: Engine, user: User) -> None:
         "or sign out and create a new family."
     )
     if st.button("Sign out"):
-        _sign_out()
+        _sign_out("You are signed out.")
         st.rerun()
+    device.sync()
     st.stop()
 
 
@@ -247,17 +285,18 @@ def frame(title: str) -> Context:
     )
     style.apply()
     token = st.query_params.get("invite")
+    reset = st.query_params.get("reset")
     try:
         engine = _engine()
-        session_token = st.session_state.get(gate.SESSION)
-        if session_token is None:
+        session = _signed_in(engine)
+        if reset:
+            gate.reset_screen(engine, reset, signed_in_as=session.user.email if session else None)
+            device.sync()
+            st.stop()
+        if session is None:
             gate.signed_out(engine, token)
             st.stop()
-        try:
-            user = sessions.check_session(engine, session_token)
-        except PermissionDenied as ended:  # signed out elsewhere, expired, password changed
-            _sign_out(ended.message)
-            st.rerun()
+        user = session.user
         if token:
             gate.invitation_banner(engine, user.id, token)
         memberships = families.my_families(engine, user.id)
@@ -274,13 +313,13 @@ def frame(title: str) -> Context:
         _offline_page(err)
     except BudgetError as err:
         _offline_page(err)
-    ctx = Context(access, user, tuple(memberships))
+    ctx = Context(access, user, tuple(memberships), session.session_id, session.is_operator)
     with st.sidebar:
         st.markdown(
             f"**{md_escape(family.name)}**  \n<span class='fb-muted'>{md_escape(ctx.member_name)} · {ctx.role}</span>",
             unsafe_allow_html=True,
         )
-        _page_links(ctx.role)
+        _page_links(ctx.role, ctx.is_operator)
         with shown_errors():
             _quick_entry(ctx)
         offline.outbox_panel(access, categories=st.session_state.get(OFFLINE_KIT, (None, ()))[1])
@@ -288,6 +327,13 @@ def frame(title: str) -> Context:
             st.session_state["fb_focused"] = True
             quick_entry.focus_amount()
         focus.returns()  # a tab coming back into view reruns the page, which catches up at once
+        if device.sync(access.engine, session.session_id) is False:
+            st.session_state[device.NOT_REMEMBERED] = True
+        if st.session_state.get(device.NOT_REMEMBERED):
+            st.caption(
+                "This browser could not be set to remember you: a reload will ask you to sign in again.",
+                help="The sign-in took longer than two minutes to reach the browser, or the connection dropped.",
+            )
         poller.change_poller(access)
         if st.button("Sign out", key="sign_out", icon=":material/logout:"):
             _sign_out("You are signed out.")

@@ -1,7 +1,10 @@
-"""What a signed-out visitor sees: sign in, create a family, explore the demo, accept an invitation.
+"""What a signed-out visitor sees: sign in, create a family, explore the demo, accept an invitation,
+ask for a password reset and use a reset link.
 
 Nothing of any family is shown here. Each form validates everything before writing, so a refused
-entry writes nothing and keeps what was typed.
+entry writes nothing and keeps what was typed. Every way in offers "Keep me signed in on this
+device" (on by default) and ends in ``sign_in_as``: the tab is signed in at once, and the browser
+is asked to store the device cookie (``budget_app.device``).
 """
 
 from __future__ import annotations
@@ -11,25 +14,36 @@ from sqlalchemy import Engine
 
 from budget_core.demo import create_demo, demo_offered
 from budget_core.domain.money import check_currency
-from budget_core.services import invitations, sessions
+from budget_core.ops import notifications
+from budget_core.services import devices, invitations, passwords, sessions
 from budget_core.services.signup import SignUp, join_as_new, sign_up
 
+from . import device, links
 from .errors import shown_errors
 from .format import html_escape, md_escape
 from .inputs import currency_choices, fixed_expense_lines, plan_amount, timezone_names
 
 USER = "user_id"
 FAMILY = "family_id"
-SESSION = "session_token"
+SESSION = "session_id"  # the row of the tab's device session (server memory; the token is only in the cookie)
 ENDED = "fb_session_ended"
+FORGOT = "fb_forgot_password"
+KEEP_HELP = "Stay signed in on this browser for 30 days after you last use it. Untick on a shared computer."
 
 
-def sign_in_as(user_id: int, family_id: int | None = None, *, token: str) -> None:
-    """Remember who is signed in (and their session's token) for this browser session."""
+def sign_in_as(engine: Engine, user_id: int, family_id: int | None = None, *, keep: bool = True) -> None:
+    """Start a device session for ``user_id`` in this tab and ask the browser to remember it."""
+    begun = devices.begin(engine, user_id, keep=keep, user_agent=device.user_agent())
+    st.session_state.pop(ENDED, None)
     st.session_state[USER] = user_id
-    st.session_state[SESSION] = token
+    st.session_state[SESSION] = begun.session_id
     if family_id is not None:
         st.session_state[FAMILY] = family_id
+    device.remember(begun.ticket)
+
+
+def _keep(prefix: str) -> bool:
+    return st.checkbox("Keep me signed in on this device", value=True, key=f"{prefix}_keep", help=KEEP_HELP)
 
 
 def client_address() -> str | None:
@@ -57,14 +71,84 @@ def _sign_in_form(engine: Engine, token: str | None) -> None:
     with st.form("sign_in", enter_to_submit=True):
         email = st.text_input("Email", key="signin_email", autocomplete="email")
         password = st.text_input("Password", type="password", key="signin_password", autocomplete="current-password")
+        keep = _keep("signin")
         submitted = st.form_submit_button("Sign in", type="primary")
     if submitted:
         with shown_errors():
-            user, session = sessions.sign_in(engine, email, password, client=client_address())
+            user = sessions.verify_sign_in(engine, email, password, client=client_address())
             family_id = sessions.redeem(engine, user.id, token, client=client_address()) if token else None
-            sign_in_as(user.id, family_id, token=session)
+            sign_in_as(engine, user.id, family_id, keep=keep)
             if token:
                 st.query_params.clear()
+            st.rerun()
+    if token is None:
+        _forgot_password(engine)
+
+
+def _forgot_password(engine: Engine) -> None:
+    """'Forgot your password?': a reset link by e-mail, or who can make one when there is no e-mail."""
+    if not st.session_state.get(FORGOT):
+        if st.button("Forgot your password?", key="forgot", type="tertiary"):
+            st.session_state[FORGOT] = True
+            st.rerun()
+        return
+    box = st.container(border=True)
+    box.markdown("**Forgot your password?**")
+    if not notifications.channel_configured("email"):
+        box.markdown(md_escape(passwords.NO_MAIL))
+        return
+    with box.form("forgot_form", enter_to_submit=True):
+        email = st.text_input("Your account's email", key="forgot_email", autocomplete="email")
+        asked = st.form_submit_button("Send me a reset link")
+    if asked:
+        with shown_errors(box):
+            answer = passwords.request_by_email(engine, email, base_url=links.base_url(), client=client_address())
+            box.success(answer, icon=":material/mail:")
+
+
+def reset_screen(engine: Engine, token: str, signed_in_as: str | None = None) -> None:
+    """A password reset link was opened: choose a new password, then be signed in with it."""
+    _, middle, _ = st.columns([1, 2.2, 1])
+    with middle:
+        _header("Choose a new password")
+        person = None
+        with shown_errors():
+            person = passwords.peek(engine, token)
+        if person is None:
+            if st.button("Go to the sign-in page", key="reset_done"):
+                st.query_params.clear()
+                st.rerun()
+            return
+        st.markdown(
+            f"For the account `{person.email.replace(chr(96), chr(39))}`. Every device signed in to it will be signed out."
+        )
+        if signed_in_as and signed_in_as != person.email:
+            st.caption(
+                f"You are signed in as {md_escape(signed_in_as)} here; this link signs you in as the account above."
+            )
+        with st.form("reset_form", enter_to_submit=True):
+            new = st.text_input(
+                "New password",
+                type="password",
+                key="reset_password",
+                autocomplete="new-password",
+                help="At least 8 characters, not a common one.",
+            )
+            keep = _keep("reset")
+            chosen = st.form_submit_button("Save the new password and sign in", type="primary")
+        if chosen:
+            with shown_errors():
+                user = passwords.reset(engine, token, new, client=client_address())
+                current = st.session_state.get(SESSION)
+                if current is not None:
+                    devices.end(engine, session_id=current, reason="sign-out")
+                for key in (USER, SESSION, FAMILY, FORGOT):
+                    st.session_state.pop(key, None)
+                sign_in_as(engine, user.id, keep=keep)
+                st.query_params.clear()
+                st.rerun()
+        if st.button("Cancel", key="reset_cancel"):
+            st.query_params.clear()
             st.rerun()
 
 
@@ -86,6 +170,7 @@ def _create_family_form(engine: Engine) -> None:
     with st.form("create_family", enter_to_submit=False):
         st.markdown("**You**")
         name, email, password = _account_fields("signup")
+        keep = _keep("signup")
         st.markdown("**Your family's plan**")
         family_name = st.text_input("Family name", key="signup_family", placeholder="The Smiths")
         c1, c2 = st.columns(2)
@@ -125,20 +210,21 @@ def _create_family_form(engine: Engine) -> None:
             fixed_expenses=tuple(fixed_expense_lines(fixed, currency)),
         )
         user, family = sign_up(engine, form)
-        sign_in_as(user.id, family.id, token=sessions.start_session(engine, user.id))
+        sign_in_as(engine, user.id, family.id, keep=keep)
         st.rerun()
 
 
 def _join_as_new_form(engine: Engine, token: str) -> None:
     with st.form("join_new", enter_to_submit=False):
         name, email, password = _account_fields("join")
+        keep = _keep("join")
         submitted = st.form_submit_button("Create my account and join", type="primary")
     if submitted:
         with shown_errors():
             user, family_id = join_as_new(
                 engine, token, name=name, email=email, password=password, client=client_address()
             )
-            sign_in_as(user.id, family_id, token=sessions.start_session(engine, user.id))
+            sign_in_as(engine, user.id, family_id, keep=keep)
             st.query_params.clear()
             st.rerun()
 
@@ -151,7 +237,7 @@ def _demo_button(engine: Engine) -> None:
     if st.button("Explore the demo family", key="demo"):
         with shown_errors(), st.spinner("Setting up the demo family…"):
             family_id, user_id = create_demo(engine)
-            sign_in_as(user_id, family_id, token=sessions.start_session(engine, user_id))
+            sign_in_as(engine, user_id, family_id, keep=True)
             st.rerun()
 
 
@@ -159,30 +245,35 @@ def signed_out(engine: Engine, token: str | None) -> None:
     """Draw the gate for a signed-out visitor (the caller stops the script afterwards)."""
     _, middle, _ = st.columns([1, 2.2, 1])
     with middle:
-        ended = st.session_state.pop(ENDED, None)
-        if ended:
-            st.info(ended, icon=":material/logout:")
-        if token:
-            family_name = role = None
-            with shown_errors():
-                _, family_name, role = invitations.peek_invitation(engine, token)
-            if family_name:
-                _header(f"You're invited to join {family_name} as a {role}.")
-                new, existing = st.tabs(["I'm new here", "I have an account"])
-                with new:
-                    _join_as_new_form(engine, token)
-                with existing:
-                    _sign_in_form(engine, token)
-                return
-            _header("How much can we still spend today?")
-        else:
-            _header("How much can we still spend today? Sign in, or set up your family in a minute.")
-        sign_in, create = st.tabs(["Sign in", "Create your family"])
-        with sign_in:
-            _sign_in_form(engine, None)
-        with create:
-            _create_family_form(engine)
-        _demo_button(engine)
+        _gate(engine, token)
+        device.sync()  # a cookie to clear after a sign-out, or one whose session has ended
+
+
+def _gate(engine: Engine, token: str | None) -> None:
+    ended = st.session_state.get(ENDED)  # kept until the next sign-in: the page reruns meanwhile
+    if ended:
+        st.info(md_escape(ended), icon=":material/logout:")
+    if token:
+        family_name = role = None
+        with shown_errors():
+            _, family_name, role = invitations.peek_invitation(engine, token)
+        if family_name:
+            _header(f"You're invited to join {family_name} as a {role}.")
+            new, existing = st.tabs(["I'm new here", "I have an account"])
+            with new:
+                _join_as_new_form(engine, token)
+            with existing:
+                _sign_in_form(engine, token)
+            return
+        _header("How much can we still spend today?")
+    else:
+        _header("How much can we still spend today? Sign in, or set up your family in a minute.")
+    sign_in, create = st.tabs(["Sign in", "Create your family"])
+    with sign_in:
+        _sign_in_form(engine, None)
+    with create:
+        _create_family_form(engine)
+    _demo_button(engine)
 
 
 def invitation_banner(engine: Engine, user_id: int, token: str) -> None:
@@ -193,8 +284,7 @@ def invitation_banner(engine: Engine, user_id: int, token: str) -> None:
         box.markdown(f"You're invited to join **{md_escape(family_name)}** as a {role}.")
         c1, c2 = box.columns(2)
         if c1.button("Join", type="primary", key="join_invited"):
-            family_id = sessions.redeem(engine, user_id, token, client=client_address())
-            sign_in_as(user_id, family_id, token=st.session_state[SESSION])
+            st.session_state[FAMILY] = sessions.redeem(engine, user_id, token, client=client_address())
             st.query_params.clear()
             st.rerun()
         if c2.button("Not now", key="ignore_invite"):

@@ -1,4 +1,5 @@
-"""Drawing the health report (figures come from ``budget_core.ops.health.check``)."""
+"""Drawing the health reports: a family's, in plain words (``health.family_health``), and the
+server's, for its operator (``health.check``)."""
 
 from __future__ import annotations
 
@@ -6,12 +7,25 @@ import polars as pl
 import streamlit as st
 
 from budget_core.config import settings
-from budget_core.ops.health import Health
+from budget_core.ops.health import FamilyPart, Health
 
 from . import wake
+from .format import html_escape
 
 LEVEL_ICONS = {"none": ":material/check_circle:", "partial": ":material/warning:", "significant": ":material/error:"}
 LEVEL_WORDS = {"none": "working normally", "partial": "partly degraded", "significant": "seriously degraded"}
+
+
+STATE_ICONS = {"ok": ":material/check_circle:", "degraded": ":material/warning:", "down": ":material/error:"}
+
+
+def family_parts(rows: list[FamilyPart]) -> None:
+    """One line per part: an icon, its name, and what it means for the family."""
+    for row in rows:
+        st.markdown(
+            f"{STATE_ICONS[row.state]} **{html_escape(row.name)}**: {html_escape(row.words)}",
+            unsafe_allow_html=True,
+        )
 
 
 def degradation(report: Health) -> None:

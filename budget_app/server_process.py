@@ -52,7 +52,7 @@ class AppServer:
         child_env = {
             **os.environ,
             "BUDGET_DATABASE_URL": db_url,
-            "BUDGET_PUBLIC_URL": self.url,
+            "BUDGET_PUBLIC_URL": "",  # links are built from the address the browser uses
             "BUDGET_DATA_DIR": str(workdir / "data"),
             **(env or {}),
         }

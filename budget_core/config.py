@@ -14,7 +14,8 @@
 ``BUDGET_WAKE_SESSIONS`` ``0`` to stop waking sessions on a change (they then rely on the poll alone).
 ``BUDGET_WAKE_SCOPE``    ``fragment`` (default): a woken page whose figures are a fragment reruns that fragment
                          alone; ``page``: it reruns the whole page (the baseline ``bench/capacity.py`` compares).
-``BUDGET_PUBLIC_URL``    the address put in invitation links.
+``BUDGET_PUBLIC_URL``    the address put in invitation and password-reset links; unset: the address the
+                         person is using (the browser's, or the Host / forwarded headers).
 ``BUDGET_SMTP_URL``      where invitation e-mails go: smtp://[user:pass@]host:port[?starttls=1] or smtps://…
 ``BUDGET_MAIL_FROM``     the sender of those e-mails.
 ``BUDGET_PUSH_URL``      an ntfy-compatible endpoint that receives push notifications as HTTP POSTs.
@@ -42,7 +43,7 @@ class Settings:
     database_url: str | None
     data_dir: Path
     poll_ms: int
-    public_url: str
+    public_url: str | None
     wake_sessions: bool = True
     smtp_url: str | None = None
     mail_from: str = "Family Budget <budget@localhost>"
@@ -57,6 +58,7 @@ class Settings:
 
 
 DEFAULT_POLL_MS = 5000  # the fallback: a change wakes sessions at once (see bench/sync_latency.py)
+LOCAL_URL = "http://localhost:8501"  # what the CLI puts in links when BUDGET_PUBLIC_URL is unset
 
 
 def _poll_ms(raw: str) -> int:
@@ -97,7 +99,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         data_dir=data_dir.resolve(),
         poll_ms=_poll_ms(env.get("BUDGET_POLL_MS", str(DEFAULT_POLL_MS))),
         wake_sessions=env.get("BUDGET_WAKE_SESSIONS", "1").strip().lower() not in ("0", "false", "no", "off"),
-        public_url=env.get("BUDGET_PUBLIC_URL", "http://localhost:8501").rstrip("/"),
+        public_url=(env.get("BUDGET_PUBLIC_URL") or "").strip().rstrip("/") or None,
         smtp_url=env.get("BUDGET_SMTP_URL") or None,
         mail_from=env.get("BUDGET_MAIL_FROM", "Family Budget <budget@localhost>"),
         push_url=env.get("BUDGET_PUSH_URL") or None,
@@ -118,6 +120,12 @@ def settings() -> Settings:
     if _settings is None:
         _settings = load_settings()
     return _settings
+
+
+def link_base(base_url: str | None = None) -> str:
+    """The address links sent to people start with: ``BUDGET_PUBLIC_URL`` when set, else ``base_url``
+    (the address the person making the link is using), else ``LOCAL_URL`` (the CLI on the server)."""
+    return (settings().public_url or (base_url or "").rstrip("/") or LOCAL_URL).rstrip("/")
 
 
 def reset_settings() -> None:

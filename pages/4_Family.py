@@ -1,9 +1,9 @@
-"""Family: who is in it, their roles, and invitations (managers change them)."""
+"""Family: who is in it, their roles, invitations and password reset links (managers change them)."""
 
 import streamlit as st
 
 from budget_app.errors import page_errors, shown_errors
-from budget_app.family_views import invitations_list, invite_form, member_manager, members_list
+from budget_app.family_views import invitations_list, invite_form, member_manager, members_list, reset_links
 from budget_app.frame import frame
 from budget_core.services import invitations, members
 
@@ -22,3 +22,5 @@ with page_errors():
         invite_form(ctx)
         st.markdown("#### Invitations")
         invitations_list(ctx, invitations.list_invitations(ctx.access))
+        st.markdown("#### Forgotten passwords")
+        reset_links(ctx, people)

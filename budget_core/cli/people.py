@@ -48,6 +48,20 @@ def user_password(email: str) -> None:
     click.echo(f"Password changed for {email}; {ended} signed-in session{'s' if ended != 1 else ''} ended.")
 
 
+@user.command("operator")
+@click.argument("email")
+@click.option("--off", is_flag=True, help="Stop this account being an operator.")
+def user_operator(email: str, off: bool) -> None:
+    """Make an account one of the server's operators (the Health page's server-wide figures).
+
+    Example: budget user operator mom@example.com
+    """
+    from ..services.accounts import set_operator
+
+    person = set_operator(get_engine(), email, not off)
+    click.echo(f"{person.email} is {'no longer' if off else 'now'} an operator of this server.")
+
+
 @click.group(cls=BudgetGroup)
 def invite() -> None:
     """Invitations to join a family."""

@@ -34,6 +34,8 @@ COORDINATOR_TABLES: dict[str, str] = {
     "user_sessions": "sign-in sessions: one person's, checked on each page run, touched every minute",
     "auth_failures": "failed sign-ins by account name and client address (rate limits)",
     "metric_minutes": "per-minute service metrics written by every process",
+    "password_resets": "single-use password reset links: one person's, never joined with family rows",
+    "account_mail": "the queue of e-mails about an account (reset links), sent by the owner's dispatcher",
     "alembic_version": "which migration the schema is at",
 }
 

@@ -160,3 +160,64 @@ def _degradation(db: dict, watcher: dict | None, breakers: list[dict], queue: di
     else:
         notify_level = "none"
     return {"real-time sync": sync_level, "budget calculations": budget_level, "notifications": notify_level}
+
+
+@dataclass(frozen=True)
+class FamilyPart:
+    """One line of a family's health, in plain words: ``state`` is ``ok``, ``degraded`` or ``down``."""
+
+    name: str
+    state: str
+    words: str
+
+
+def family_health(access, *, outbox: Outbox | None = None) -> list[FamilyPart]:
+    """What a family's managers need to know, in plain words: are live updates, saving and
+    notifications working, and are entries waiting. Nothing about other families or the server."""
+    db = _database(access.engine)
+    parts = []
+    if not db["reachable"]:
+        parts.append(FamilyPart("Saving and figures", "down", "Not working: the family's database cannot be reached."))
+        parts.append(FamilyPart("Live updates", "down", "Not working until the database is back."))
+    else:
+        parts.append(FamilyPart("Saving and figures", "ok", "Working."))
+        watcher = next((w.state() for w in list(sync._watchers.values()) if w.engine is access.engine), None)
+        if watcher is None or watcher.connected:
+            parts.append(FamilyPart("Live updates", "ok", "Working: everyone sees a change within a second."))
+        else:
+            parts.append(
+                FamilyPart(
+                    "Live updates", "degraded", "Slower than usual: changes reach other screens within a few seconds."
+                )
+            )
+    mine = [
+        e
+        for e in (outbox or Outbox()).state().entries
+        if e.family_id == access.family_id and e.status in ("pending", "failed")
+    ]
+    waiting = sum(e.status == "pending" for e in mine)
+    refused = sum(e.status == "failed" for e in mine)
+    if not mine:
+        parts.append(FamilyPart("Entries kept while offline", "ok", "None waiting: everything typed is saved."))
+    else:
+        words = []
+        if waiting:
+            words.append(f"{waiting} waiting to be saved (they will be, once the database answers)")
+        if refused:
+            words.append(f"{refused} refused; whoever typed them can fix and resend them from the sidebar")
+        parts.append(FamilyPart("Entries kept while offline", "degraded", "; ".join(words).capitalize() + "."))
+    for channel, label, setup in (
+        ("email", "E-mail", "invitation and reset links are copied by hand"),
+        ("push", "Push notifications", "nobody gets alerts on their phone"),
+    ):
+        if not notifications.channel_configured(channel):
+            parts.append(FamilyPart(label, "ok", f"Not set up on this server: {setup}."))
+        elif notifications.BREAKERS[channel].snapshot().state != "closed":
+            parts.append(
+                FamilyPart(
+                    label, "degraded", "Not going out right now: messages wait and go out when it answers again."
+                )
+            )
+        else:
+            parts.append(FamilyPart(label, "ok", "Working."))
+    return parts

@@ -8,7 +8,8 @@ transaction as the change, so nothing is dropped. A ``Dispatcher`` thread claims
 (``BUDGET_PUSH_URL``). Each channel has a circuit breaker; a failed send is retried with
 full-jitter backoff up to ``MAX_ATTEMPTS`` times, then marked failed. While a breaker is open the
 channel's rows simply wait. An e-mail's body holds the invitation link, so it is blanked once
-sent.
+sent. E-mails about an account rather than a family (a password reset link) wait in their own
+queue, ``account_mail``, and are sent the same way.
 """
 
 from __future__ import annotations
@@ -88,60 +89,85 @@ class DispatchResult:
     waiting_on_open_breaker: int = 0
 
 
+# The two queues: a family's notifications (scoped to it) and e-mails about an account (a password
+# reset link, asked for before anyone knows which family); each row is sent and marked the same way.
+_QUEUES = {
+    "notifications": (
+        "SELECT family_id, id, channel, recipient, subject, body, attempts FROM notifications ",
+        "family_id = :f AND id = :i",
+    ),
+    "account_mail": (
+        "SELECT NULL AS family_id, id, 'email' AS channel, recipient, subject, body, attempts FROM account_mail ",
+        "id = :i",
+    ),
+}
+
+
 def dispatch_due(engine: Engine, *, limit: int = 50) -> DispatchResult:
-    """Send every due notification once (the dispatcher's one step; also `budget notifications send`)."""
+    """Send every due notification and account e-mail once (the dispatcher's one step)."""
     result = DispatchResult()
     with engine.connect() as conn, conn.begin():
         unfiltered(conn)  # every family's queue: the owner's engine, never a silently filtered one
-        rows = conn.execute(
-            text(
-                "SELECT family_id, id, channel, recipient, subject, body, attempts FROM notifications "
-                "WHERE status = 'queued' AND next_attempt_at <= now() ORDER BY next_attempt_at "
-                "LIMIT :l FOR UPDATE SKIP LOCKED"
-            ),
-            {"l": limit},
-        ).all()
-        for row in rows:
-            breaker = BREAKERS[row.channel]
-            try:
-                if row.channel == "email":
-                    breaker.call(send_email, row.recipient, row.subject, row.body)
-                else:
-                    breaker.call(send_push, row.subject, row.body)
-            except BreakerOpen:
-                result.waiting_on_open_breaker += 1
-                continue
-            except (OSError, smtplib.SMTPException) as exc:
-                attempts = row.attempts + 1
-                gave_up = attempts >= MAX_ATTEMPTS
-                delay = backoff_delay(attempts, base_s=2.0, cap_s=600.0)
-                conn.execute(
-                    text(
-                        "UPDATE notifications SET attempts = :a, last_error = :e, "
-                        "status = CASE WHEN :g THEN 'failed' ELSE 'queued' END, "
-                        "next_attempt_at = now() + make_interval(secs => :d) WHERE family_id = :f AND id = :i"
-                    ),
-                    {
-                        "a": attempts,
-                        "e": f"{type(exc).__name__}: {exc}"[:300],
-                        "g": gave_up,
-                        "d": delay,
-                        "f": row.family_id,
-                        "i": row.id,
-                    },
-                )
-                result.failed += gave_up
-                result.retried += not gave_up
-                continue
-            conn.execute(
+        for table, (select, key) in _QUEUES.items():
+            rows = conn.execute(
                 text(
-                    "UPDATE notifications SET status = 'sent', sent_at = now(), attempts = attempts + 1, "
-                    "body = CASE WHEN channel = 'email' THEN '' ELSE body END WHERE family_id = :f AND id = :i"
+                    select + "WHERE status = 'queued' AND next_attempt_at <= now() ORDER BY next_attempt_at "
+                    "LIMIT :l FOR UPDATE SKIP LOCKED"
                 ),
-                {"f": row.family_id, "i": row.id},
-            )
-            result.sent += 1
+                {"l": limit},
+            ).all()
+            for row in rows:
+                _send_one(conn, table, key, row, result)
     return result
+
+
+def _send_one(conn: Connection, table: str, key: str, row, result: DispatchResult) -> None:
+    breaker = BREAKERS[row.channel]
+    where = {"f": row.family_id, "i": row.id}
+    try:
+        if row.channel == "email":
+            breaker.call(send_email, row.recipient, row.subject, row.body)
+        else:
+            breaker.call(send_push, row.subject, row.body)
+    except BreakerOpen:
+        result.waiting_on_open_breaker += 1
+        return
+    except (OSError, smtplib.SMTPException) as exc:
+        attempts = row.attempts + 1
+        gave_up = attempts >= MAX_ATTEMPTS
+        conn.execute(
+            text(
+                f"UPDATE {table} SET attempts = :a, last_error = :e, "
+                "status = CASE WHEN :g THEN 'failed' ELSE 'queued' END, "
+                f"next_attempt_at = now() + make_interval(secs => :d) WHERE {key}"
+            ),
+            {
+                "a": attempts,
+                "e": f"{type(exc).__name__}: {exc}"[:300],
+                "g": gave_up,
+                "d": backoff_delay(attempts, base_s=2.0, cap_s=600.0),
+                **where,
+            },
+        )
+        result.failed += gave_up
+        result.retried += not gave_up
+        return
+    conn.execute(
+        text(
+            f"UPDATE {table} SET status = 'sent', sent_at = now(), attempts = attempts + 1, "
+            f"body = CASE WHEN :email THEN '' ELSE body END WHERE {key}"
+        ),
+        {"email": row.channel == "email", **where},
+    )
+    result.sent += 1
+
+
+def enqueue_account_mail(conn: Connection, kind: str, recipient: str, subject: str, body: str) -> None:
+    """Queue an e-mail about an account (not a family) inside the caller's transaction."""
+    conn.execute(
+        text("INSERT INTO account_mail (kind, recipient, subject, body) VALUES (:k, :r, :s, :b)"),
+        {"k": kind, "r": recipient, "s": subject, "b": body},
+    )
 
 
 def queue_depth(engine: Engine) -> dict:

@@ -63,7 +63,8 @@ def check_password(password: str) -> str:
 
 
 def create_user(engine: Engine, email: str, display_name: str, password: str | None) -> User:
-    """Create an account. ``password=None`` makes one that cannot sign in until a password is set."""
+    """Create an account. ``password=None`` makes one that cannot sign in until a password is set.
+    The server's first account is its operator (``set_operator`` changes that)."""
     email = check_email(email)
     display_name = check_display_name(display_name)
     hashed = HASHER.hash(check_password(password)) if password is not None else None
@@ -71,7 +72,8 @@ def create_user(engine: Engine, email: str, display_name: str, password: str | N
         with engine.begin() as conn:
             row = conn.execute(
                 text(
-                    "INSERT INTO users (email, display_name, password_hash) VALUES (:e, :n, :h) "
+                    "INSERT INTO users (email, display_name, password_hash, is_operator) "
+                    "VALUES (:e, :n, :h, NOT EXISTS (SELECT 1 FROM users WHERE is_operator)) "
                     "RETURNING id, email, display_name"
                 ),
                 {"e": email, "n": display_name, "h": hashed},
@@ -144,3 +146,44 @@ def user_by_email(engine: Engine, email: str) -> User:
     if user is None:
         raise NotFound(f"No account uses {email}; create one with 'budget user add {email} --name NAME'.")
     return user
+
+
+def is_operator(engine: Engine, user_id: int) -> bool:
+    """Whether this person runs the server (sees the Health page's server-wide figures)."""
+    with engine.connect() as conn:
+        return bool(conn.execute(text("SELECT is_operator FROM users WHERE id = :u"), {"u": user_id}).scalar())
+
+
+def set_operator(engine: Engine, email: str, operator: bool = True) -> User:
+    """Make the account with ``email`` one of the server's operators (or, with ``operator=False``, not)."""
+    person = user_by_email(engine, email)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE users SET is_operator = :o WHERE id = :u"), {"o": operator, "u": person.id})
+    return person
+
+
+def rename(engine: Engine, user_id: int, display_name: str) -> User:
+    """Change the name a person's families see: on the account and in every family they are in
+    (each family hears of it as one change, ``member.renamed``, in its activity feed)."""
+    from ._uow import family_write
+    from .access import open_family
+    from .families import my_families
+
+    name = check_display_name(display_name)
+    with engine.begin() as conn:
+        row = conn.execute(
+            text("UPDATE users SET display_name = :n WHERE id = :u RETURNING id, email, display_name"),
+            {"n": name, "u": user_id},
+        ).first()
+    if row is None:
+        raise NotFound("That account does not exist.")
+    for membership in my_families(engine, user_id):
+        if membership.display_name == name:
+            continue
+        with family_write(open_family(engine, user_id, membership.family_id), action="change your name") as w:
+            w.conn.execute(
+                text("UPDATE members SET display_name = :n WHERE family_id = :f AND user_id = :u"),
+                {"n": name, "f": membership.family_id, "u": user_id},
+            )
+            w.emit("member.renamed", {"actor": name, "old": membership.display_name, "member": name})
+    return User(*row)

@@ -141,6 +141,10 @@ def _describe(kind: str, p: dict) -> str:
         return f"{actor} made {p['member']} a {p['role']}"
     if kind == "member.removed":
         return f"{actor} removed {p['member']} from the family"
+    if kind == "member.renamed":
+        return f"{p['old']} is now called {p['member']}"
+    if kind == "member.reset_link":
+        return f"{actor} made a password reset link for {p['member']}"
     if kind == "invitation.created":
         return f"{actor} invited someone to join as {p['role']}"
     if kind == "invitation.revoked":

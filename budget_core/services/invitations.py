@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Engine, text
 
-from ..config import settings
+from ..config import link_base, settings
 from ..domain.storable import check_storable
 from ..errors import NotFound, PermissionDenied, ValidationError
 from ..ops.reliability import measure
@@ -46,10 +46,12 @@ class NewInvitation:
 
     invitation: Invitation
     token: str
+    base_url: str = ""
 
     @property
     def url(self) -> str:
-        return f"{settings().public_url}/?invite={self.token}"
+        """The link to send: the app's address (``base_url``) with the token."""
+        return f"{link_base(self.base_url)}/?invite={self.token}"
 
 
 def hash_token(token: str) -> bytes:
@@ -58,9 +60,15 @@ def hash_token(token: str) -> bytes:
 
 @measure("invitations.create")
 def create_invitation(
-    access: FamilyAccess, *, role: str = "member", hours: int | None = None, email: str | None = None
+    access: FamilyAccess,
+    *,
+    role: str = "member",
+    hours: int | None = None,
+    email: str | None = None,
+    base_url: str | None = None,
 ) -> NewInvitation:
-    """Managers invite someone as ``role``; the link expires after ``hours`` (default 48, at most 7 days).
+    """Managers invite someone as ``role``; the link expires after ``hours`` (default 48, at most 7 days)
+    and starts with ``base_url``, the address the manager is using (see ``link_base``).
 
     With ``email`` (and ``BUDGET_SMTP_URL`` set) the link is also e-mailed, through the
     notification queue; the returned link works whether or not the mail goes out.
@@ -95,7 +103,7 @@ def create_invitation(
             {"actor": w.actor_name, "role": role, "invitation_id": row.id, "expires_at": row.expires_at.isoformat()},
         )
         inv = Invitation(row.id, family_id, role, w.actor_name or "?", row.created_at, row.expires_at, None, None)
-        made = NewInvitation(inv, token)
+        made = NewInvitation(inv, token, base_url or "")
         if email:
             notifications.enqueue(
                 w.conn,

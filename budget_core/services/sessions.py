@@ -1,24 +1,21 @@
-"""Signed-in sessions and rate limits on guessing (sign-in, invitation redemption).
+"""Signed-in sessions and rate limits on guessing (sign-in, invitation redemption, password resets).
 
-A session is a random token held by the browser session; the database keeps its hash. It ends
-on sign-out, after ``IDLE_MINUTES`` without activity, and when the person's password changes
-(all but the session that changed it). Rate limits count failures per account name and per
-client address in a sliding window; the same words are used whether the account exists or not.
+The sessions themselves — device sessions, their cookie's token (stored hashed), their lifetimes
+and how each ends — are ``devices``; the functions here keep the names the CLI and tests know.
+Rate limits count failures per account name and per client address in a sliding window; the same
+words are used whether the account exists or not.
 """
 
 from __future__ import annotations
-
-import hashlib
-import secrets
 
 from sqlalchemy import Engine, text
 
 from ..domain.storable import lookup_text
 from ..errors import BudgetError, PermissionDenied
+from . import devices
 from .accounts import User
 
-IDLE_MINUTES = 60
-TOUCH_EVERY_S = 60  # last_seen_at is written at most this often per session
+IDLE_MINUTES = devices.IDLE_MINUTES
 WINDOW_S = 15 * 60
 LIMITS = {"account": 5, "client": 20, "redeem": 10}
 SESSION_ENDED = "Your session has ended; please sign in again."
@@ -32,64 +29,35 @@ class RateLimited(BudgetError):
         self.retry_in = retry_in
 
 
-def _hash(token: str) -> bytes:
-    return hashlib.sha256((token or "").encode()).digest()
+def start_session(engine: Engine, user_id: int, *, keep: bool = False, user_agent: str | None = None) -> str:
+    """Start a session and return its token (what a device's cookie holds)."""
+    return devices.start_with_token(engine, user_id, keep=keep, user_agent=user_agent)
 
 
-def start_session(engine: Engine, user_id: int) -> str:
-    token = secrets.token_urlsafe(32)
-    with engine.begin() as conn:
-        conn.execute(
-            text("INSERT INTO user_sessions (token_hash, user_id) VALUES (:h, :u)"), {"h": _hash(token), "u": user_id}
-        )
-    return token
-
-
-def check_session(engine: Engine, token: str, *, touch: bool = True, idle_minutes: int = IDLE_MINUTES) -> User:
-    """The session's user, or PermissionDenied when it ended, expired or never existed."""
-    with engine.connect() as conn:
-        row = conn.execute(
-            text(
-                "SELECT s.id, s.ended_at, extract(epoch FROM now() - s.last_seen_at) AS idle, "
-                "u.id AS uid, u.email, u.display_name FROM user_sessions s JOIN users u ON u.id = s.user_id "
-                "WHERE s.token_hash = :h"
-            ),
-            {"h": _hash(token)},
-        ).first()
-        if row is None or row.ended_at is not None:
-            raise PermissionDenied(SESSION_ENDED)
-        if row.idle > idle_minutes * 60:
-            conn.execute(
-                text("UPDATE user_sessions SET ended_at = now(), ended_reason = 'idle' WHERE id = :i"), {"i": row.id}
-            )
-            conn.commit()
-            raise PermissionDenied("You were signed out after a while without activity; please sign in again.")
-        if touch and row.idle > TOUCH_EVERY_S:
-            conn.execute(text("UPDATE user_sessions SET last_seen_at = now() WHERE id = :i"), {"i": row.id})
-            conn.commit()
-    return User(row.uid, row.email, row.display_name)
+def check_session(engine: Engine, token: str, *, touch: bool = True, idle_minutes: int | None = None) -> User:
+    """The session's user, or PermissionDenied (``devices.SignedOut``) when it ended, expired or never existed."""
+    return devices.check(engine, token=token, touch=touch, idle_minutes=idle_minutes).user
 
 
 def end_session(engine: Engine, token: str, reason: str = "sign-out") -> None:
-    with engine.begin() as conn:
-        conn.execute(
-            text(
-                "UPDATE user_sessions SET ended_at = now(), ended_reason = :r "
-                "WHERE token_hash = :h AND ended_at IS NULL"
-            ),
-            {"h": _hash(token), "r": reason},
-        )
+    devices.end(engine, token=token, reason=reason)
 
 
-def end_other_sessions(engine: Engine, user_id: int, keep_token: str | None = None, reason: str = "password") -> int:
-    with engine.begin() as conn:
-        return conn.execute(
-            text(
-                "UPDATE user_sessions SET ended_at = now(), ended_reason = :r WHERE user_id = :u "
-                "AND ended_at IS NULL AND token_hash IS DISTINCT FROM :keep"
-            ),
-            {"u": user_id, "r": reason, "keep": _hash(keep_token) if keep_token else None},
-        ).rowcount
+def end_other_sessions(
+    engine: Engine,
+    user_id: int,
+    keep_token: str | None = None,
+    reason: str = "password",
+    *,
+    keep_session: int | None = None,
+) -> int:
+    """End the person's sessions but one (named by its token or its row); returns how many ended."""
+    if keep_token is not None:
+        with engine.connect() as conn:
+            keep_session = conn.execute(
+                text("SELECT id FROM user_sessions WHERE token_hash = :h"), {"h": devices.hash_token(keep_token)}
+            ).scalar()
+    return devices.end_all(engine, user_id, reason=reason, except_session=keep_session)
 
 
 # --- rate limits ------------------------------------------------------------------------------
@@ -123,18 +91,31 @@ def sign_in_keys(email: str, client: str | None) -> list[tuple[str, int]]:
     return keys
 
 
-def sign_in(engine: Engine, email: str, password: str, *, client: str | None = None) -> tuple[User, str]:
-    """Check the limits, the password, and start a session: (user, session token)."""
+def verify_sign_in(engine: Engine, email: str, password: str, *, client: str | None = None) -> User:
+    """Check the limits and the password; the user, or RateLimited / PermissionDenied (a failure counted)."""
     from .accounts import authenticate
 
     keys = sign_in_keys(email, client)
     check_rate(engine, keys)
     try:
-        user = authenticate(engine, email, password)
+        return authenticate(engine, email, password)
     except PermissionDenied:
         record_failure(engine, [k for k, _ in keys])
         raise
-    return user, start_session(engine, user.id)
+
+
+def sign_in(
+    engine: Engine,
+    email: str,
+    password: str,
+    *,
+    client: str | None = None,
+    keep: bool = False,
+    user_agent: str | None = None,
+) -> tuple[User, str]:
+    """Check the limits, the password, and start a session: (user, session token)."""
+    user = verify_sign_in(engine, email, password, client=client)
+    return user, start_session(engine, user.id, keep=keep, user_agent=user_agent)
 
 
 def redeem_keys(user_id: int, client: str | None) -> list[tuple[str, int]]:
@@ -160,11 +141,17 @@ def redeem(
 
 
 def change_password(
-    engine: Engine, user_id: int, old_password: str, new_password: str, *, keep_token: str | None = None
+    engine: Engine,
+    user_id: int,
+    old_password: str,
+    new_password: str,
+    *,
+    keep_token: str | None = None,
+    keep_session: int | None = None,
 ) -> int:
-    """Change a password (the old one is checked) and end the person's other sessions."""
+    """Change a password (the old one is checked) and end the person's other sessions; returns how many ended."""
     from .accounts import authenticate, get_user, set_password
 
     authenticate(engine, get_user(engine, user_id).email, old_password)
     set_password(engine, user_id, new_password)
-    return end_other_sessions(engine, user_id, keep_token)
+    return end_other_sessions(engine, user_id, keep_token, keep_session=keep_session)

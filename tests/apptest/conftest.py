@@ -23,25 +23,26 @@ def _stop_watchers(engine):
 
 
 def open_page(
-    page: str = "app.py", *, user_id: int | None = None, family_id: int | None = None, invite: str | None = None
+    page: str = "today.py", *, user_id: int | None = None, family_id: int | None = None, invite: str | None = None
 ) -> AppTest:
     """Run ``page`` (a path relative to the repository) as ``user_id`` looking at ``family_id``.
 
-    The app starts at its entry point, app.py, as a browser session does, then switches page.
+    The app starts at its home page, today.py, as a browser session does, then switches page. A
+    signed-in tab holds its device session's row (``session_id``), as after a sign-in.
     """
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at = AppTest.from_file(str(ROOT / "today.py"), default_timeout=TIMEOUT)
     if user_id is not None:
         from budget_core.db.engine import get_engine
-        from budget_core.services import sessions
+        from budget_core.services import devices
 
         at.session_state["user_id"] = user_id
-        at.session_state["session_token"] = sessions.start_session(get_engine(), user_id)
+        at.session_state["session_id"] = devices.begin(get_engine(), user_id, keep=True).session_id
     if family_id is not None:
         at.session_state["family_id"] = family_id
     if invite is not None:
         at.query_params["invite"] = invite
     at.run()
-    if page != "app.py":
+    if page != "today.py":
         at.switch_page(page).run()
     return at
 

@@ -146,7 +146,7 @@ def test_a_member_sees_the_family_but_cannot_manage_it(home):
 
 # --- The gate ------------------------------------------------------------------------------------
 def test_signing_in_with_the_right_password_opens_today(home):
-    at = open_page("app.py")
+    at = open_page("today.py")
     at.text_input(key="signin_email").input("mom@example.com")
     at.text_input(key="signin_password").input(PASSWORD)
     at = by_label(at.button, "Sign in").click().run()
@@ -156,7 +156,7 @@ def test_signing_in_with_the_right_password_opens_today(home):
 
 
 def test_a_wrong_password_is_refused_with_a_clear_message(home):
-    at = open_page("app.py")
+    at = open_page("today.py")
     at.text_input(key="signin_email").input("mom@example.com")
     at.text_input(key="signin_password").input("wrong password!")
     at = by_label(at.button, "Sign in").click().run()
@@ -165,7 +165,7 @@ def test_a_wrong_password_is_refused_with_a_clear_message(home):
 
 
 def test_creating_a_family_signs_up_and_sets_the_plan(engine):
-    at = open_page("app.py")
+    at = open_page("today.py")
     at.text_input(key="signup_name").input("Alex")
     at.text_input(key="signup_email").input("alex@example.com")
     at.text_input(key="signup_password").input("a long secret 42")
@@ -196,7 +196,7 @@ def test_creating_a_family_signs_up_and_sets_the_plan(engine):
 
 
 def test_a_refused_sign_up_writes_nothing_and_keeps_the_form(engine):
-    at = open_page("app.py")
+    at = open_page("today.py")
     at.text_input(key="signup_name").input("Alex")
     at.text_input(key="signup_email").input("alex@example.com")
     at.text_input(key="signup_password").input("a long secret 42")
@@ -210,7 +210,7 @@ def test_a_refused_sign_up_writes_nothing_and_keeps_the_form(engine):
 
 def test_a_new_person_joins_through_an_invitation_link(home):
     token = invitations.create_invitation(open_family(home.engine, home.mom.id, home.family.id)).token
-    at = open_page("app.py")
+    at = open_page("today.py")
     at.query_params["invite"] = token
     at.run()
     assert "invited to join Smiths as a member" in markdown_text(at)
@@ -228,7 +228,7 @@ def test_a_new_person_joins_through_an_invitation_link(home):
 def test_a_member_of_two_families_switches_between_them(home):
     token = invitations.create_invitation(open_family(home.engine, home.eve.id, home.other.id)).token
     invitations.redeem_invitation(home.engine, home.mom.id, token)
-    at = open_page("app.py", user_id=home.mom.id, family_id=home.family.id)
+    at = open_page("today.py", user_id=home.mom.id, family_id=home.family.id)
     at.sidebar.selectbox(key="family_switch").set_value(home.other.id).run()
     no_exception(at)
     assert at.session_state["family_id"] == home.other.id
@@ -236,7 +236,7 @@ def test_a_member_of_two_families_switches_between_them(home):
 
 
 def test_signing_out_forgets_the_person_and_shows_the_gate(home):
-    at = open_page("app.py", user_id=home.mom.id, family_id=home.family.id)
+    at = open_page("today.py", user_id=home.mom.id, family_id=home.family.id)
     at = at.sidebar.button(key="sign_out").click().run()
     no_exception(at)
     assert "user_id" not in at.session_state
@@ -272,7 +272,7 @@ def test_the_health_page_shows_managers_each_part_and_how_degraded_each_feature_
 def test_members_do_not_see_the_health_page(home):
     at = open_page("pages/7_Health.py", user_id=home.dad.id, family_id=home.family.id)
     no_exception(at)
-    assert any("Only managers" in i.value for i in at.info)
+    assert any("Only the family's managers" in i.value for i in at.info)
     assert not at.dataframe
 
 
@@ -287,7 +287,7 @@ def test_an_unexpected_failure_shows_a_reference_and_logs_it_without_personal_da
         raise RuntimeError("Mom spent $12.34 at mom@example.com")
 
     monkeypatch.setattr(budgets, "daily_budget", bug)
-    at = open_page("app.py", user_id=home.mom.id, family_id=home.family.id)
+    at = open_page("today.py", user_id=home.mom.id, family_id=home.family.id)
     assert not at.exception  # no traceback reaches the browser
     shown = " ".join(e.value for e in at.error)
     ref = re.search(r"reference (E-[0-9A-F]{6})", shown).group(1)

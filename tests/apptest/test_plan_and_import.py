@@ -22,7 +22,7 @@ def test_a_bill_is_marked_paid_and_today_says_so(home):
     no_exception(at)
     [tx] = list_transactions(home.access())
     assert (tx.bill, tx.kind, tx.amount) == ("Rent", "fixed", 150000)
-    today = open_page("app.py", user_id=home.dad.id, family_id=home.family.id)
+    today = open_page("today.py", user_id=home.dad.id, family_id=home.family.id)
     line = next(m.value for m in today.markdown if 'data-testid="fb-bills-line"' in m.value)
     assert f"Rent paid {tx.occurred_on:%-d %b}" in line
 
@@ -52,7 +52,7 @@ def test_a_member_adds_a_weekly_entry_and_today_shows_it_coming_up(home):
     no_exception(at)
     [s] = schedules.list_schedules(home.access())
     assert (s.description, s.amount, s.recurrence.every, s.recurrence.day) == ("Pocket money", 1000, "week", 5)
-    today = open_page("app.py", user_id=home.dad.id, family_id=home.family.id)
+    today = open_page("today.py", user_id=home.dad.id, family_id=home.family.id)
     coming = next(m.value for m in today.markdown if 'data-testid="fb-upcoming"' in m.value)
     assert "Pocket money &#36;10.00" in coming
 
@@ -70,7 +70,7 @@ def test_undecided_rows_show_on_today_and_one_tap_decides_them(home):
     today = mom.today()
     d1 = today if today.day > 1 else today
     import_file(mom, "bank.csv", STATEMENT.format(d1=d1.isoformat(), d2=d1.isoformat()).encode())
-    at = open_page("app.py", user_id=home.mom.id, family_id=home.family.id)
+    at = open_page("today.py", user_id=home.mom.id, family_id=home.family.id)
     no_exception(at)
     note = next(m.value for m in at.markdown if 'data-testid="fb-undecided-note"' in m.value)
     assert "Includes" in note and "1 imported row that need" in note
@@ -81,7 +81,7 @@ def test_undecided_rows_show_on_today_and_one_tap_decides_them(home):
     no_exception(at)
     moved = next(t for t in list_transactions(mom) if t.description == "ZQX HOLDINGS 4471")
     assert moved.category != "Uncategorized"
-    assert "Needs a category" not in markdown_text(open_page("app.py", user_id=home.mom.id, family_id=home.family.id))
+    assert "Needs a category" not in markdown_text(open_page("today.py", user_id=home.mom.id, family_id=home.family.id))
 
 
 def test_the_import_page_previews_with_reasons_and_undoes_an_import(home):

@@ -26,7 +26,7 @@ def _spent_today(home) -> int:
 
 @pytest.mark.parametrize("typed, minor", [("15", 1500), ("15.5", 1550), ("15,50", 1550)])
 def test_an_expense_typed_in_the_sidebar_is_saved_and_today_updates(home, typed, minor):
-    at = open_page("app.py", user_id=home.dad.id, family_id=home.family.id)
+    at = open_page("today.py", user_id=home.dad.id, family_id=home.family.id)
     before = _spent_today(home)
     at = _fill(at, typed, "Lunch")
     no_exception(at)
@@ -40,7 +40,7 @@ def test_an_expense_typed_in_the_sidebar_is_saved_and_today_updates(home, typed,
 
 
 def test_a_refused_amount_shows_the_reason_and_keeps_what_was_typed(home):
-    at = open_page("app.py", user_id=home.dad.id, family_id=home.family.id)
+    at = open_page("today.py", user_id=home.dad.id, family_id=home.family.id)
     at = _fill(at, "12.345", "Coffee")
     no_exception(at)
     assert any("at most 2 decimals" in e.value for e in at.sidebar.error)
@@ -50,7 +50,7 @@ def test_a_refused_amount_shows_the_reason_and_keeps_what_was_typed(home):
 
 
 def test_a_resubmitted_form_is_saved_once(home):
-    at = open_page("app.py", user_id=home.dad.id, family_id=home.family.id)
+    at = open_page("today.py", user_id=home.dad.id, family_id=home.family.id)
     client_id = at.session_state["qe_client_id"]
     draft = transactions.TransactionDraft(2000, "Taxi", "Transport", client_id=__import__("uuid").UUID(client_id))
     transactions.add_transaction(open_family(home.engine, home.dad.id, home.family.id), draft)  # the first click landed
@@ -82,7 +82,7 @@ def test_a_refund_lowers_spending(home):
     transactions.add_transaction(
         open_family(home.engine, home.dad.id, home.family.id), transactions.TransactionDraft(5000, "Shoes", "Fun")
     )
-    at = open_page("app.py", user_id=home.dad.id, family_id=home.family.id)
+    at = open_page("today.py", user_id=home.dad.id, family_id=home.family.id)
     at = _fill(at, "20", "Shoes back", refund=True)
     no_exception(at)
     amounts = sorted(
@@ -101,7 +101,7 @@ def test_an_entry_made_while_the_database_refuses_connections_is_kept_and_delive
 
     monkeypatch.setenv("BUDGET_DATA_DIR", str(tmp_path))
     config.reset_settings()
-    at = open_page("app.py", user_id=home.dad.id, family_id=home.family.id)
+    at = open_page("today.py", user_id=home.dad.id, family_id=home.family.id)
     database = home.engine.url.database
     databases.allow_connections(database, False)  # the database goes away (a real refusal)
     try:

@@ -1,4 +1,4 @@
-"""Today (app.py): the allowance and the figures around it, and the sidebar quick entry."""
+"""Today (today.py): the allowance and the figures around it, and the sidebar quick entry."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from .conftest import by_label, markdown_text, no_exception, open_page
 
 
 def test_signed_out_visitor_sees_sign_in_and_nothing_of_any_family(home):
-    at = open_page("app.py")
+    at = open_page("today.py")
     no_exception(at)
     assert [t.label for t in at.tabs] == ["Sign in", "Create your family"]
     assert "Smiths" not in markdown_text(at)
@@ -16,7 +16,7 @@ def test_signed_out_visitor_sees_sign_in_and_nothing_of_any_family(home):
 
 
 def test_today_shows_the_allowance_of_the_family(home):
-    at = open_page("app.py", user_id=home.mom.id, family_id=home.family.id)
+    at = open_page("today.py", user_id=home.mom.id, family_id=home.family.id)
     no_exception(at)
     b = budgets.daily_budget(home.access()).budget
     text = markdown_text(at)
@@ -31,7 +31,7 @@ def _what_if(at) -> str:
 def test_what_if_shows_tomorrows_allowance_for_an_exact_typed_amount_and_refuses_text(home):
     from budget_app.format import money
 
-    at = open_page("app.py", user_id=home.mom.id, family_id=home.family.id)
+    at = open_page("today.py", user_id=home.mom.id, family_id=home.family.id)
     b = budgets.daily_budget(home.access()).budget
     assert money(b.allowance_tomorrow_if(0), "USD") in _what_if(at)  # nothing typed: as things stand
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 from playwright.sync_api import Page, expect
 
@@ -17,13 +18,27 @@ def wait_idle(page: Page) -> None:
     expect(page.locator('[data-testid="stStatusWidget"]')).to_have_count(0, timeout=15_000)
 
 
-def sign_in(page: Page, base: str, email: str, password: str, path: str = "/") -> None:
+def sign_in(page: Page, base: str, email: str, password: str, path: str = "/", *, keep: bool = True) -> None:
     page.goto(base + path)
     form = page.locator('[data-testid="stForm"]').filter(has=page.get_by_role("button", name="Sign in"))
     form.get_by_label("Email", exact=True).fill(email)
     form.get_by_label("Password", exact=True).fill(password)
+    if not keep:
+        form.get_by_text("Keep me signed in on this device").click()
     form.get_by_role("button", name="Sign in").click()
     expect(sidebar(page).get_by_label("Amount", exact=True)).to_be_visible()
+    device_cookie(page)  # the browser remembers the sign-in: a reload or a new tab stays signed in
+
+
+def device_cookie(page: Page, *, present: bool = True, timeout_s: float = 15) -> dict | None:
+    """The browser's device cookie once the page has had it set (or cleared, with ``present=False``)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        found = next((c for c in page.context.cookies() if c["name"] == "fb_device"), None)
+        if (found is not None) == present or time.monotonic() > deadline:
+            assert (found is not None) == present, f"device cookie {'never set' if present else 'still there'}"
+            return found
+        page.wait_for_timeout(100)
 
 
 def add_expense(page: Page, amount: str, description: str, category: str | None = None) -> None:
