@@ -28,7 +28,7 @@ from sqlalchemy import Connection, text
 from ..errors import ValidationError
 from ..services.transactions import MAX_DAYS_AHEAD
 from . import Statement, StatementRow
-from .rules import RuleBook, load_rules
+from .rules import RuleBook, RuleMatches, load_rules, match_descriptions
 
 LINK_DAYS = 3
 UNCATEGORIZED = ("Uncategorized", "variable")
@@ -146,12 +146,16 @@ def plan_rows(
     today: date,
     *,
     create_defaults: bool = False,
+    matches: RuleMatches | None = None,
 ) -> list[PlannedRow]:
     """Decide every row's fate against the family's stored rows.
 
     With ``create_defaults`` (inside the import's write transaction) a missing "Uncategorized" or
     "Other income" category is created when a new row needs it; otherwise it is shown by name.
-    Duplicates are not categorised: they were imported before.
+    Duplicates are not categorised: they were imported before. ``matches`` are the rules' verdicts
+    worked out before the transaction (the import's, so no rule runs under the write lock); without
+    them the rules are matched here, within the time limit (the preview, which takes no lock).
+    RulesChanged when ``matches`` were made against other rules than the family has now.
     """
     rows = statement.rows
     for row in rows:
@@ -186,7 +190,12 @@ def plan_rows(
                 ).all()
             }
     cats = _categories(conn, family_id)
-    book = RuleBook(load_rules(conn, family_id))
+    rules = load_rules(conn, family_id)
+    if matches is None:
+        matches = match_descriptions(
+            ((r.pattern, r.is_regex) for r in sorted(rules, key=lambda r: (r.position, r.id))),
+            (r.description for r in rows),
+        )
     members = set(
         conn.execute(
             text("SELECT user_id FROM members WHERE family_id = :f AND removed_at IS NULL"), {"f": family_id}
@@ -218,7 +227,7 @@ def plan_rows(
                 )
             category_id = corrected
         else:
-            rule = book.first_match(row.description)
+            rule = matches.rule_for(rules, row.description)
             if rule is not None:
                 category_id, rule_id = rule.category_id, rule.id
                 user_id = rule.user_id if rule.user_id in members else actor_id

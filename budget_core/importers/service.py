@@ -3,6 +3,9 @@
 ``preview_import`` reads a file and says what importing it would do, writing nothing.
 ``import_file`` does it: one ``family_write`` transaction and one ``import.completed`` event
 ("Mom imported 42 transactions from checking.ofx"), or nothing at all when any row is bad.
+Reading the file and matching its descriptions against the rules both happen before that
+transaction takes the family's write lock, each bounded in time, so a slow or hostile file only
+makes its own importer wait.
 
 What happens to each row is decided in :mod:`.planning`; the CSV layout is read with and saved as
 a bank profile (:mod:`.profiles`); linked rows are reviewed through :mod:`.links`.
@@ -26,7 +29,7 @@ from .csv_format import read_csv
 from .ofx_format import SNIFF_BYTES, looks_like_ofx, read_ofx
 from .planning import Corrections, PlannedRow, plan_rows
 from .profiles import BankProfile, layouts_to_read_with, load_profiles, profile_name, save_profile
-from .rules import RuleDraft, insert_rule
+from .rules import RuleDraft, RulesChanged, check_pattern, insert_rule, load_rules, match_descriptions
 from .source import Source, check_size, open_binary
 
 
@@ -172,7 +175,30 @@ def import_file(
 
     Raises ValidationError (naming the line) for a file that cannot be read; nothing is written then.
     """
-    profiles, statement = _prepare(access, file_name, source, options)
+    _, statement = _prepare(access, file_name, source, options)
+    for _attempt in range(3):  # the rules may change between matching and the write lock: match again
+        matches = _match_outside_the_lock(access, statement, options)
+        try:
+            return _write_import(access, statement, options, matches, now=now)
+        except RulesChanged:
+            continue
+    raise ValidationError("The family's rules kept changing while this file was imported; import it again.")
+
+
+def _match_outside_the_lock(access: FamilyAccess, statement: Statement, options: ImportOptions):
+    """The rules' verdicts on every description, worked out before the write lock is taken (bounded
+    in time, :data:`rules.MATCH_SECONDS`): the rules as they will be once ``options.new_rules`` are
+    added first, one after another."""
+    with access.read() as conn:
+        rules = sorted(load_rules(conn, access.family_id), key=lambda r: (r.position, r.id))
+    order = [(check_pattern(d.pattern, d.is_regex), d.is_regex) for d in reversed(options.new_rules)]
+    order += [(r.pattern, r.is_regex) for r in rules]
+    return match_descriptions(order, (r.description for r in statement.rows))
+
+
+def _write_import(
+    access: FamilyAccess, statement: Statement, options: ImportOptions, matches, *, now: datetime | None
+) -> ImportResult:
     family_id, actor_id = access.family_id, access.user_id
     try:
         with family_write(access, role="member", action="import transactions") as w:
@@ -180,7 +206,14 @@ def import_file(
                 insert_rule(w.conn, family_id, actor_id, draft)
             today = access.today(now)
             planned = plan_rows(
-                w.conn, family_id, actor_id, statement, options.corrections, today, create_defaults=True
+                w.conn,
+                family_id,
+                actor_id,
+                statement,
+                options.corrections,
+                today,
+                create_defaults=True,
+                matches=matches,
             )
             _write_rows(w.conn, family_id, actor_id, statement, planned)
             name, saved = save_profile(w.conn, family_id, statement, options.profile)
