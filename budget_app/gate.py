@@ -9,19 +9,21 @@ from __future__ import annotations
 import streamlit as st
 from sqlalchemy import Engine
 
+from budget_core.config import settings
 from budget_core.demo import create_demo, demo_offered
 from budget_core.domain.money import check_currency
 from budget_core.services import invitations, sessions
 from budget_core.services.signup import SignUp, join_as_new, sign_up
 
 from .errors import shown_errors
-from .format import html_escape, md_escape
+from .format import inert
 from .inputs import currency_choices, fixed_expense_lines, plan_amount, timezone_names
 
 USER = "user_id"
 FAMILY = "family_id"
 SESSION = "session_token"
 ENDED = "fb_session_ended"
+SIGNED_UP = "fb_signed_up"  # sign-up's answer, shown with the sign-in form
 
 
 def sign_in_as(user_id: int, family_id: int | None = None, *, token: str) -> None:
@@ -32,12 +34,16 @@ def sign_in_as(user_id: int, family_id: int | None = None, *, token: str) -> Non
         st.session_state[FAMILY] = family_id
 
 
-def client_address() -> str | None:
-    """The browser's address, for per-client rate limits (None under AppTest)."""
+def client_address() -> str:
+    """The browser's address for per-client rate limits: the connection's real peer (loopback
+    included), or with ``BUDGET_TRUSTED_PROXIES`` the client its trusted proxies name
+    (``sessions.client_key``). From the public ``st.context``."""
     try:
-        return st.context.ip_address
-    except Exception:  # noqa: BLE001 - no browser connection (AppTest): no per-client limit
-        return None
+        peer = st.context.ip_address
+        forwarded = st.context.headers.get("X-Forwarded-For")
+    except Exception:  # noqa: BLE001 - no browser connection (AppTest): counted as loopback
+        peer = forwarded = None
+    return sessions.client_key(peer, forwarded, settings().trusted_proxies)
 
 
 def _browser_timezone() -> str:
@@ -50,7 +56,7 @@ def _browser_timezone() -> str:
 
 def _header(subtitle: str) -> None:
     st.markdown("## Family Budget")
-    st.markdown(f'<p class="fb-muted">{html_escape(subtitle)}</p>', unsafe_allow_html=True)
+    st.markdown(f'<p class="fb-muted">{inert(subtitle)}</p>', unsafe_allow_html=True)
 
 
 def _sign_in_form(engine: Engine, token: str | None) -> None:
@@ -76,7 +82,7 @@ def _account_fields(prefix: str) -> tuple[str, str, str]:
         type="password",
         key=f"{prefix}_password",
         autocomplete="new-password",
-        help="At least 8 characters, not a common one.",
+        help="At least 8 characters, not a common one, not your e-mail address.",
     )
     return name, email, password
 
@@ -124,9 +130,16 @@ def _create_family_form(engine: Engine) -> None:
             period_start_day=int(start_day),
             fixed_expenses=tuple(fixed_expense_lines(fixed, currency)),
         )
-        user, family = sign_up(engine, form)
-        sign_in_as(user.id, family.id, token=sessions.start_session(engine, user.id))
-        st.rerun()
+        _answered(sign_up(engine, form, client=client_address()), email)
+
+
+def _answered(answer: str, email: str) -> None:
+    """Sign-up's answer, the same whether the address was new or taken: show it above the sign-in
+    form, the address filled in (nobody is signed in by signing up: that would tell which it was)."""
+    st.session_state[SIGNED_UP] = answer
+    st.session_state["signin_email"] = email.strip()
+    st.query_params.clear()
+    st.rerun()
 
 
 def _join_as_new_form(engine: Engine, token: str) -> None:
@@ -135,12 +148,9 @@ def _join_as_new_form(engine: Engine, token: str) -> None:
         submitted = st.form_submit_button("Create my account and join", type="primary")
     if submitted:
         with shown_errors():
-            user, family_id = join_as_new(
-                engine, token, name=name, email=email, password=password, client=client_address()
+            _answered(
+                join_as_new(engine, token, name=name, email=email, password=password, client=client_address()), email
             )
-            sign_in_as(user.id, family_id, token=sessions.start_session(engine, user.id))
-            st.query_params.clear()
-            st.rerun()
 
 
 def _demo_button(engine: Engine) -> None:
@@ -162,6 +172,12 @@ def signed_out(engine: Engine, token: str | None) -> None:
         ended = st.session_state.pop(ENDED, None)
         if ended:
             st.info(ended, icon=":material/logout:")
+        answer = st.session_state.get(SIGNED_UP)
+        if answer and not token:
+            _header("Sign in to your family.")
+            st.success(inert(answer), icon=":material/mark_email_read:")
+            _sign_in_form(engine, None)
+            return
         if token:
             family_name = role = None
             with shown_errors():
@@ -190,7 +206,7 @@ def invitation_banner(engine: Engine, user_id: int, token: str) -> None:
     with shown_errors():
         _, family_name, role = invitations.peek_invitation(engine, token)
         box = st.container(border=True)
-        box.markdown(f"You're invited to join **{md_escape(family_name)}** as a {role}.")
+        box.markdown(f"You're invited to join **{inert(family_name)}** as a {role}.")
         c1, c2 = box.columns(2)
         if c1.button("Join", type="primary", key="join_invited"):
             family_id = sessions.redeem(engine, user_id, token, client=client_address())

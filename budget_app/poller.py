@@ -30,8 +30,8 @@ from budget_core.services.access import FamilyAccess
 
 from . import versions, wake
 from .errors import DB_DOWN
-from .format import md_escape
-from .keys import CURSORS, TOASTS
+from .format import inert
+from .keys import CURSORS, TOASTS, WOKEN
 
 
 def _cursors() -> dict:
@@ -59,7 +59,7 @@ def catch_up(access: FamilyAccess, latest: int | None) -> bool:
     toasts = st.session_state.setdefault(TOASTS, [])
     for event in events:
         if event.actor_id != access.user_id:
-            toasts.append(md_escape(event.text))
+            toasts.append(inert(event.text))
     cursors[family_id] = max([latest] + [e.version for e in events])
     return True
 
@@ -92,4 +92,5 @@ def change_poller(access: FamilyAccess) -> None:
     except PermissionDenied:
         moved = True  # removed from the family meanwhile: the full run's frame says so
     if moved:
+        st.session_state[WOKEN] = True  # someone else's change: not this person's activity
         st.rerun(scope="app")

@@ -15,7 +15,9 @@ checking every 50 ms for up to 3 s, and is dropped if that run already showed th
 Sessions that have gone are forgotten the first time a wake finds no session.
 
 The hooks used are Streamlit internals (``Runtime.get_app_session``, the session's event loop,
-run state, session state and last client state, ``AppSession.request_rerun``). If the imports
+run state, session state and last client state, ``AppSession.request_rerun``). A woken run is
+marked in the session's state (``keys.WOKEN``) so the frame does not count it as the person's
+activity: the idle timeout counts only their own actions. If the imports
 fail, :func:`available` is false, nothing is woken, and polling alone keeps sessions current.
 """
 
@@ -24,7 +26,7 @@ from __future__ import annotations
 import logging
 import threading
 
-from .keys import CURSORS
+from .keys import CURSORS, WOKEN
 
 log = logging.getLogger(__name__)
 
@@ -116,6 +118,7 @@ def _wake(session, family_id: int, version: int, tries: int) -> None:
             return  # that run (or an earlier wake) already showed it
         state = ClientState()
         state.CopyFrom(session._client_state)  # the page and query string of the session's last run
+        session._session_state[WOKEN] = True  # the run is caused by someone else: not the person's activity
         session.request_rerun(state)
         wakes += 1
     except Exception as err:  # a closing session, or a Streamlit that changed: the poller catches up

@@ -9,6 +9,8 @@
 ``BUDGET_SMTP_URL``      where invitation e-mails go: smtp://[user:pass@]host:port[?starttls=1] or smtps://…
 ``BUDGET_MAIL_FROM``     the sender of those e-mails.
 ``BUDGET_PUSH_URL``      an ntfy-compatible endpoint that receives push notifications as HTTP POSTs.
+``BUDGET_TRUSTED_PROXIES`` addresses or networks (comma-separated) of reverse proxies whose
+                         ``X-Forwarded-For`` names the client; unset, the client is the connection's peer.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ class Settings:
     push_url: str | None = None
     invitation_hours: int = 48
     max_invitation_hours: int = 7 * 24
+    trusted_proxies: tuple = ()  # ip_network values
 
 
 DEFAULT_POLL_MS = 5000  # the fallback: a change wakes sessions at once (see bench/sync_latency.py)
@@ -58,6 +61,22 @@ def _poll_ms(raw: str) -> int:
     return value
 
 
+def _networks(raw: str) -> tuple:
+    import ipaddress
+
+    nets = []
+    for part in raw.split(","):
+        if part.strip():
+            try:
+                nets.append(ipaddress.ip_network(part.strip(), strict=False))
+            except ValueError:
+                raise ValueError(
+                    f"BUDGET_TRUSTED_PROXIES lists addresses or networks such as 127.0.0.1,10.0.0.0/8; "
+                    f"{part.strip()!r} is neither."
+                ) from None
+    return tuple(nets)
+
+
 def load_settings(env: dict[str, str] | None = None) -> Settings:
     env = dict(os.environ if env is None else env)
     data_dir = Path(env["BUDGET_DATA_DIR"]).expanduser() if env.get("BUDGET_DATA_DIR") else _default_data_dir()
@@ -70,6 +89,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         smtp_url=env.get("BUDGET_SMTP_URL") or None,
         mail_from=env.get("BUDGET_MAIL_FROM", "Family Budget <budget@localhost>"),
         push_url=env.get("BUDGET_PUSH_URL") or None,
+        trusted_proxies=_networks(env.get("BUDGET_TRUSTED_PROXIES", "")),
     )
 
 

@@ -1,24 +1,37 @@
 """Import: upload a bank file, check the preview, correct categories, confirm; review links; rules.
 
 Everything is decided in ``budget_core.importers``: this page only draws the preview it gets and
-passes the person's corrections back. One confirmed file is one transaction and one event.
+passes the person's corrections back. One confirmed file is one transaction and one event. The
+file is read off the script thread (``budget_app.jobs``), in a child process under CPU and memory
+limits, with a Cancel button while it runs.
 """
 
 import polars as pl
 import streamlit as st
 
+from budget_app import jobs
 from budget_app.errors import page_errors, shown_errors
-from budget_app.format import md_escape, money
+from budget_app.format import inert, money
 from budget_app.frame import frame
 from budget_app.keys import FLASH
 from budget_core.importers.csv_cells import DATE_FORMATS
 from budget_core.importers.links import confirm_links, links_to_review, unlink
 from budget_core.importers.profiles import list_profiles
 from budget_core.importers.rules import RuleDraft, add_rule, delete_rule, list_rules, move_rule, suggest_pattern
-from budget_core.importers.service import ImportOptions, import_file, preview_import
+from budget_core.importers.service import ImportOptions, Isolation, import_file, preview_import
 from budget_core.services import categories, members
 
 ctx = frame("Import")
+
+
+def read_preview(access, name, data, options, *, cancel):
+    """Off the script thread: the file is read in a child process under limits (killed on Cancel)."""
+    return preview_import(access, name, data, options, isolation=Isolation(cancel))
+
+
+def write_import(access, name, data, options, *, cancel):
+    return import_file(access, name, data, options, isolation=Isolation(cancel))
+
 
 with page_errors():
     SHOWN_ROWS = 1000
@@ -39,78 +52,99 @@ with page_errors():
         )
         profile = st.text_input("Bank profile", help="Saved per family; a file with the same columns uses it again.")
         account = st.text_input("Account name", help="Keep it the same for every file of one bank account (CSV).")
-    options = ImportOptions(
-        profile=profile or None, account=account or None, date_format=None if date_format == "detect" else date_format
-    )
+    options = None
+    with shown_errors():  # a profile or account name that cannot be used is said here, before any reading
+        options = ImportOptions(
+            profile=profile or None,
+            account=account or None,
+            date_format=None if date_format == "detect" else date_format,
+        )
 
-    if uploaded is not None:
+    if uploaded is None or options is None:
+        jobs.forget("import_preview")
+        jobs.forget("import_write")
+    else:
         data = uploaded.getvalue()
-        with shown_errors():
-            preview = preview_import(ctx.access, uploaded.name, data, options)
-            st.markdown(
-                f"**{preview.added}** new · **{preview.duplicates}** already imported · "
-                f"**{preview.linked}** linked to expenses typed by hand"
-            )
-            if preview.mapping is not None:
-                st.caption(md_escape(f"Bank profile '{preview.profile}': {preview.mapping.describe()}"))
-            shown = [p for p in preview.rows if p.status != "duplicate"][:SHOWN_ROWS]
-            frame_in = pl.DataFrame(
-                {
-                    "import_id": [p.row.import_id for p in shown],
-                    "Status": [STATUS[p.status] for p in shown],
-                    "Date": [p.row.occurred_on for p in shown],
-                    "Description": [p.row.description for p in shown],
-                    "Amount": [money(p.row.amount, ctx.currency) for p in shown],
-                    "Category": [p.category for p in shown],
-                },
-                schema_overrides={"Date": pl.Date},
-            )
-            edited = st.data_editor(
-                frame_in,
-                hide_index=True,
-                width="stretch",
-                disabled=["Status", "Date", "Description", "Amount"],
-                column_config={
-                    "import_id": None,
-                    "Category": st.column_config.SelectboxColumn(
-                        "Category",
-                        options=list(dict.fromkeys([*cat_id, "Uncategorized", "Other income"])),
-                        required=True,
-                    ),
-                },
-                key=f"import_editor_{uploaded.file_id}",
-            )
-            if len(shown) < preview.added + preview.linked:
-                st.caption(f"Showing the first {SHOWN_ROWS:,} rows; rules categorise the rest.")
-            corrections, new_rules = {}, []
-            for before, after in zip(frame_in.iter_rows(named=True), edited.iter_rows(named=True)):
-                if after["Category"] != before["Category"] and after["Category"] in cat_id:
-                    corrections[before["import_id"]] = cat_id[after["Category"]]
-                    pattern = suggest_pattern(before["Description"])
-                    if st.checkbox(
-                        f"Always put '{pattern}' into {after['Category']}?", key=f"rule_{before['import_id']}"
-                    ):
-                        new_rules.append(RuleDraft(pattern, cat_id[after["Category"]]))
-            if st.button(
-                f"Import: add {preview.added}, link {preview.linked}",
-                type="primary",
-                disabled=not (preview.added or preview.linked),
-            ):
-                done = import_file(
-                    ctx.access,
-                    uploaded.name,
-                    data,
-                    ImportOptions(
+        preview_key = (uploaded.file_id, options.profile, options.account, options.date_format)
+        writing = jobs.current("import_write")
+        if writing is not None and writing.done:
+            jobs.forget("import_write")
+            with shown_errors():
+                done = writing.result()
+                jobs.forget("import_preview")
+                st.session_state["import_round"] = st.session_state.get("import_round", 0) + 1
+                st.session_state[FLASH] = done.summary()
+                st.rerun()
+        if jobs.current("import_write") is not None:
+            jobs.wait("import_write", "Importing the file")
+            st.stop()
+        job = jobs.current("import_preview", preview_key) or jobs.start(
+            "import_preview", preview_key, read_preview, ctx.access, uploaded.name, data, options
+        )
+        if not job.done:
+            jobs.wait("import_preview", "Reading the file")
+        else:
+            with shown_errors():
+                preview = job.result()
+                st.markdown(
+                    f"**{preview.added}** new · **{preview.duplicates}** already imported · "
+                    f"**{preview.linked}** linked to expenses typed by hand"
+                )
+                if preview.mapping is not None:
+                    st.caption(inert(f"Bank profile '{preview.profile}': {preview.mapping.describe()}"))
+                shown = [p for p in preview.rows if p.status != "duplicate"][:SHOWN_ROWS]
+                frame_in = pl.DataFrame(
+                    {
+                        "import_id": [p.row.import_id for p in shown],
+                        "Status": [STATUS[p.status] for p in shown],
+                        "Date": [p.row.occurred_on for p in shown],
+                        "Description": [p.row.description for p in shown],
+                        "Amount": [money(p.row.amount, ctx.currency) for p in shown],
+                        "Category": [p.category for p in shown],
+                    },
+                    schema_overrides={"Date": pl.Date},
+                )
+                edited = st.data_editor(
+                    frame_in,
+                    hide_index=True,
+                    width="stretch",
+                    disabled=["Status", "Date", "Description", "Amount"],
+                    column_config={
+                        "import_id": None,
+                        "Category": st.column_config.SelectboxColumn(
+                            "Category",
+                            options=list(dict.fromkeys([*cat_id, "Uncategorized", "Other income"])),
+                            required=True,
+                        ),
+                    },
+                    key=f"import_editor_{uploaded.file_id}",
+                )
+                if len(shown) < preview.added + preview.linked:
+                    st.caption(f"Showing the first {SHOWN_ROWS:,} rows; rules categorise the rest.")
+                corrections, new_rules = {}, []
+                for before, after in zip(frame_in.iter_rows(named=True), edited.iter_rows(named=True)):
+                    if after["Category"] != before["Category"] and after["Category"] in cat_id:
+                        corrections[before["import_id"]] = cat_id[after["Category"]]
+                        pattern = suggest_pattern(before["Description"])
+                        if st.checkbox(
+                            f"Always put '{inert(pattern)}' into {inert(after['Category'])}?",
+                            key=f"rule_{before['import_id']}",
+                        ):
+                            new_rules.append(RuleDraft(pattern, cat_id[after["Category"]]))
+                if st.button(
+                    f"Import: add {preview.added}, link {preview.linked}",
+                    type="primary",
+                    disabled=not (preview.added or preview.linked),
+                ):
+                    chosen = ImportOptions(
                         profile=options.profile,
                         account=options.account,
                         date_format=options.date_format,
                         categories=corrections,
                         new_rules=tuple(new_rules),
-                    ),
-                )
-                st.session_state["import_round"] = st.session_state.get("import_round", 0) + 1
-                st.session_state[FLASH] = done.summary()
-                st.rerun()
+                    )
+                    jobs.start("import_write", preview_key, write_import, ctx.access, uploaded.name, data, chosen)
+                    st.rerun()
 
     st.markdown("#### Linked to expenses typed by hand")
     with shown_errors():
@@ -120,7 +154,7 @@ with page_errors():
         for link in links:
             left, right = st.columns([5, 1])
             left.markdown(
-                md_escape(
+                inert(
                     f"{link.occurred_on} · {link.description} · {money(link.bank_amount, ctx.currency)}"
                     f" = {link.member}'s '{link.transaction_description}' on {link.transaction_on}"
                 )
@@ -141,7 +175,7 @@ with page_errors():
             text_col, up, down, drop = (
                 st.columns([8, 1, 1, 1]) if ctx.is_manager else (st.container(), None, None, None)
             )
-            text_col.markdown(md_escape(f"{rule.position}. {rule.describe()}"))
+            text_col.markdown(inert(f"{rule.position}. {rule.describe()}"))
             if ctx.is_manager:
                 if up.button("↑", key=f"up_{rule.id}", disabled=rule.position == 1):
                     move_rule(ctx.access, rule.id, rule.position - 1)
@@ -164,4 +198,4 @@ with page_errors():
                 st.rerun()
         profiles = list_profiles(ctx.access)
         if profiles:
-            st.caption("Bank profiles: " + md_escape("; ".join(f"{p.name} ({p.mapping.describe()})" for p in profiles)))
+            st.caption("Bank profiles: " + inert("; ".join(f"{p.name} ({p.mapping.describe()})" for p in profiles)))

@@ -119,6 +119,38 @@ def forgive(engine: Engine, attempt_ids: list[int]) -> None:
             conn.execute(text("DELETE FROM auth_failures WHERE id = ANY(:ids)"), {"ids": attempt_ids})
 
 
+def client_key(peer: str | None, forwarded_for: str | None, trusted: tuple = ()) -> str:
+    """The client address the per-client limits count under.
+
+    ``peer`` is the address the web server reports for the connection (Streamlit reports loopback as
+    ``None``); ``forwarded_for`` the request's ``X-Forwarded-For``. The web server (uvicorn) itself
+    replaces the peer by the forwarded address when the peer is loopback, so a peer that appears in
+    the header was really loopback. Without ``trusted`` proxies the key is that real peer, whatever the
+    header says — a client cannot choose its key; with them, the header is followed from the right
+    for as long as the address it reached is a trusted proxy.
+    """
+    import ipaddress
+
+    hops = [h.strip() for h in (forwarded_for or "").split(",") if h.strip()]
+    current = peer or "127.0.0.1"
+    if peer is not None and peer in hops:
+        current = "127.0.0.1"  # rewritten from the header by the web server: the real peer is loopback
+    while hops:
+        try:
+            here = ipaddress.ip_address(current)
+        except ValueError:
+            break
+        if not any(here in net for net in trusted):
+            break
+        candidate = hops.pop()
+        try:
+            ipaddress.ip_address(candidate)
+        except ValueError:
+            break
+        current = candidate
+    return current
+
+
 def sign_in_keys(email: str, client: str | None) -> list[tuple[str, int]]:
     """The account's key is the address's one normal form (the same as the account look-up's)."""
     keys = [(f"account:{normal_email(email or '')}", LIMITS["account"])]
