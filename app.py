@@ -2,61 +2,68 @@
 
 import streamlit as st
 
-from budget_app.errors import page_errors, shown_errors
-from budget_app.format import inert, money, money_html
-from budget_app.frame import frame
-from budget_app.widgets import allowance_card, chart, kinds_table, stat_tiles
-from budget_core.analytics.today import today_charts
-from budget_core.domain.money import parse_amount
-from budget_core.errors import ValidationError
-from budget_core.services import budgets
+if __name__ != "__main__":
+    # `streamlit run app.py` imports this file once to find its web server (the st.App below, which adds
+    # the anti-framing headers, budget_app/web.py); every browser session then runs it as the Today page.
+    from budget_app.web import middleware
 
-ctx = frame("Today")
+    app = st.App("app.py", middleware=middleware())
+else:
+    from budget_app.errors import page_errors, shown_errors
+    from budget_app.format import inert, money, money_html
+    from budget_app.frame import frame
+    from budget_app.widgets import allowance_card, chart, kinds_table, stat_tiles
+    from budget_core.analytics.today import today_charts
+    from budget_core.domain.money import parse_amount
+    from budget_core.errors import ValidationError
+    from budget_core.services import budgets
 
-with page_errors():
-    with shown_errors():
-        fb = budgets.daily_budget(ctx.access, version=ctx.family.version)
-        b, cur = fb.budget, fb.currency
-        st.markdown("## Today")
-        st.caption(
-            f"{b.on:%A %-d %B} · period {b.period_start:%-d %b} – {b.period_end:%-d %b} · "
-            f"{b.days_left} {'day' if b.days_left == 1 else 'days'} left"
-        )
-        left, right = st.columns([1, 1.35], gap="large")
-        with left:
-            allowance_card(b, cur)
-            stat_tiles(
-                [
-                    ("Spent today", money_html(b.spent_today, cur), "fb-spent-today"),
-                    (
-                        "Over by" if b.over_by else "Left today",
-                        money_html(b.over_by if b.over_by else b.left_today, cur),
-                        "fb-left-today",
-                    ),
-                    ("Days left", str(b.days_left), "fb-days-left"),
-                ]
+    ctx = frame("Today")
+
+    with page_errors():
+        with shown_errors():
+            fb = budgets.daily_budget(ctx.access, version=ctx.family.version)
+            b, cur = fb.budget, fb.currency
+            st.markdown("## Today")
+            st.caption(
+                f"{b.on:%A %-d %B} · period {b.period_start:%-d %b} – {b.period_end:%-d %b} · "
+                f"{b.days_left} {'day' if b.days_left == 1 else 'days'} left"
             )
-            typed = st.text_input(f"If we spend this much more today ({cur})", key="what_if", placeholder="0.00")
-            try:
-                extra = parse_amount(typed, cur) if typed.strip() else 0
-            except ValidationError as err:
-                st.caption(inert(err.message))
-            else:
-                tomorrow = b.allowance_tomorrow_if(extra)
-                st.markdown(
-                    f'<p data-testid="fb-what-if">…tomorrow we can spend <b>{money_html(tomorrow, cur)}</b> a day.</p>',
-                    unsafe_allow_html=True,
+            left, right = st.columns([1, 1.35], gap="large")
+            with left:
+                allowance_card(b, cur)
+                stat_tiles(
+                    [
+                        ("Spent today", money_html(b.spent_today, cur), "fb-spent-today"),
+                        (
+                            "Over by" if b.over_by else "Left today",
+                            money_html(b.over_by if b.over_by else b.left_today, cur),
+                            "fb-left-today",
+                        ),
+                        ("Days left", str(b.days_left), "fb-days-left"),
+                    ]
                 )
-        with right:
-            daily_chart, category_chart = today_charts(ctx.access, b.on, version=fb.version)
-            chart(daily_chart)
-            chart(category_chart)
+                typed = st.text_input(f"If we spend this much more today ({cur})", key="what_if", placeholder="0.00")
+                try:
+                    extra = parse_amount(typed, cur) if typed.strip() else 0
+                except ValidationError as err:
+                    st.caption(inert(err.message))
+                else:
+                    tomorrow = b.allowance_tomorrow_if(extra)
+                    st.markdown(
+                        f'<p data-testid="fb-what-if">…tomorrow we can spend <b>{money_html(tomorrow, cur)}</b> a day.</p>',
+                        unsafe_allow_html=True,
+                    )
+            with right:
+                daily_chart, category_chart = today_charts(ctx.access, b.on, version=fb.version)
+                chart(daily_chart)
+                chart(category_chart)
 
-        st.markdown("#### This period, planned against actual")
-        kinds_table(b, cur)
-        if b.savings_goal:
-            share = max(0.0, min(1.0, b.saved / b.savings_goal))
-            st.progress(
-                share,
-                text=f"Saved {inert(money(b.saved, cur))} of {inert(money(b.savings_goal, cur))} this period",
-            )
+            st.markdown("#### This period, planned against actual")
+            kinds_table(b, cur)
+            if b.savings_goal:
+                share = max(0.0, min(1.0, b.saved / b.savings_goal))
+                st.progress(
+                    share,
+                    text=f"Saved {inert(money(b.saved, cur))} of {inert(money(b.savings_goal, cur))} this period",
+                )

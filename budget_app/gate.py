@@ -137,7 +137,7 @@ def _answered(answer: str, email: str) -> None:
     """Sign-up's answer, the same whether the address was new or taken: show it above the sign-in
     form, the address filled in (nobody is signed in by signing up: that would tell which it was)."""
     st.session_state[SIGNED_UP] = answer
-    st.session_state["signin_email"] = email.strip()
+    st.session_state[SIGNED_UP + "_email"] = email.strip()  # filled into the sign-in form on the next run
     st.query_params.clear()
     st.rerun()
 
@@ -173,6 +173,8 @@ def signed_out(engine: Engine, token: str | None) -> None:
         if ended:
             st.info(ended, icon=":material/logout:")
         answer = st.session_state.get(SIGNED_UP)
+        if SIGNED_UP + "_email" in st.session_state:  # before the form's widget exists in this run
+            st.session_state["signin_email"] = st.session_state.pop(SIGNED_UP + "_email")
         if answer and not token:
             _header("Sign in to your family.")
             st.success(inert(answer), icon=":material/mark_email_read:")

@@ -71,6 +71,24 @@ def forget(name: str) -> None:
         job.cancel.set()
 
 
+def cancel(name: str) -> None:
+    """The person cancelled job ``name``: stop it, and remember its key so it is not simply started again."""
+    job = current(name)
+    if job is not None:
+        st.session_state[_PREFIX + "cancelled_" + name] = job.key
+    forget(name)
+
+
+def cancelled(name: str, key: Hashable) -> bool:
+    """Whether the person cancelled job ``name`` for ``key`` (and has not asked for it again)."""
+    return st.session_state.get(_PREFIX + "cancelled_" + name) == key
+
+
+def again(name: str) -> None:
+    """Allow job ``name`` to start again after a cancel."""
+    st.session_state.pop(_PREFIX + "cancelled_" + name, None)
+
+
 @st.fragment(run_every=timedelta(milliseconds=500))
 def wait(name: str, doing: str) -> None:
     """While the job runs: '``doing``… N s' and a Cancel button; once done, rerun the page."""
@@ -82,5 +100,5 @@ def wait(name: str, doing: str) -> None:
     box = st.container(border=True)
     box.markdown(f"{doing}… {time.monotonic() - job.started:.0f} s")
     if box.button("Cancel", key=f"cancel_{name}", icon=":material/cancel:"):
-        forget(name)
+        cancel(name)
         st.rerun(scope="app")

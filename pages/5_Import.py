@@ -78,6 +78,12 @@ with page_errors():
         if jobs.current("import_write") is not None:
             jobs.wait("import_write", "Importing the file")
             st.stop()
+        if jobs.cancelled("import_preview", preview_key):
+            st.info("Cancelled: the file was not read and nothing was imported.", icon=":material/cancel:")
+            if st.button("Read it again", key="import_again"):
+                jobs.again("import_preview")
+                st.rerun()
+            st.stop()
         job = jobs.current("import_preview", preview_key) or jobs.start(
             "import_preview", preview_key, read_preview, ctx.access, uploaded.name, data, options
         )
