@@ -112,16 +112,17 @@ def _print_result(result) -> None:
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 @click.option(
     "--settle",
-    type=float,
+    type=click.FloatRange(0.0, 3600.0),
     default=2.0,
     show_default=True,
     help="Seconds a file's size must stay unchanged before it is imported.",
 )
-def watch_cmd(family_id, by, directory, settle) -> None:
+@click.option("--once", is_flag=True, help="Import what the folder holds now, then stop (for cron).")
+def watch_cmd(family_id, by, directory, settle, once) -> None:
     """Import every file dropped into DIR; move it to processed/ or failed/ (with a reason file).
 
     Files that arrived while the watcher was not running are imported at start. Ctrl-C or
-    SIGTERM stops it cleanly.
+    SIGTERM stops it cleanly; with --once it stops by itself once the folder is done.
 
     Example: budget import watch --family 1 --by mom@example.com ~/BankInbox --settle 2
     """
@@ -132,6 +133,10 @@ def watch_cmd(family_id, by, directory, settle) -> None:
     stop = threading.Event()
     previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
     inbox = Inbox(access, directory, settle_seconds=settle, on_result=_echo_watch)
+    if once:
+        inbox.run_once(stop)
+        signal.signal(signal.SIGTERM, previous)
+        return
     click.echo(f"Watching {directory.resolve()} for bank files (Ctrl-C stops).")
     try:
         inbox.run(stop)
@@ -237,7 +242,10 @@ def rules_list(family_id, by, as_json) -> None:
 def _pattern(contains: str | None, regex: str | None) -> tuple[str, bool]:
     if bool(contains) == bool(regex):
         raise click.UsageError("Give either --contains TEXT or --regex PATTERN.")
-    return (contains, False) if contains else (regex, True)
+    if contains:
+        return contains, False
+    assert regex is not None
+    return regex, True
 
 
 @rules_group.command("add")

@@ -72,15 +72,15 @@ class _Handler(FileSystemEventHandler):
 
     def on_created(self, event: FileSystemEvent) -> None:
         if not event.is_directory:
-            self.inbox.notice(Path(event.src_path))
+            self.inbox.notice(Path(os.fsdecode(event.src_path)))
 
     def on_modified(self, event: FileSystemEvent) -> None:
         if not event.is_directory:
-            self.inbox.notice(Path(event.src_path))
+            self.inbox.notice(Path(os.fsdecode(event.src_path)))
 
     def on_moved(self, event: FileSystemEvent) -> None:
         if not event.is_directory:
-            self.inbox.notice(Path(event.dest_path))
+            self.inbox.notice(Path(os.fsdecode(event.dest_path)))
 
 
 class Inbox:
@@ -188,6 +188,18 @@ class Inbox:
             self.process(path)
 
     # -- the loop ----------------------------------------------------------------------------------------------
+    def run_once(self, stop: threading.Event | None = None) -> None:
+        """Import the files in the folder now (each once its size has settled), then return."""
+        stop = stop or threading.Event()
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.rescan()
+        while not stop.is_set():
+            self.tick()
+            with self._lock:
+                if not self._pending:
+                    return
+            stop.wait(self.poll_seconds)
+
     def run(self, stop: threading.Event) -> None:
         """Watch until ``stop`` is set; files present at start are imported first."""
         self.directory.mkdir(parents=True, exist_ok=True)
