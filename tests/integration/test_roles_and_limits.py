@@ -30,7 +30,8 @@ def role_of(owner, family_id: int, user_id: int) -> str | None:
 def last_event(owner, family_id: int):
     with owner.connect() as conn:
         return conn.execute(
-            text("SELECT kind, payload FROM events WHERE family_id = :f ORDER BY version DESC LIMIT 1"), {"f": family_id}
+            text("SELECT kind, payload FROM events WHERE family_id = :f ORDER BY version DESC LIMIT 1"),
+            {"f": family_id},
         ).one()
 
 
