@@ -4,7 +4,7 @@ import streamlit as st
 
 from budget_app import poller
 from budget_app.errors import page_errors, shown_errors
-from budget_app.format import md_escape, money, money_html
+from budget_app.format import inert, money, money_html
 from budget_app.frame import frame
 from budget_app.today_notes import needs_category, today_notes
 from budget_app.widgets import allowance_card, chart, kinds_table, stat_tiles
@@ -48,7 +48,7 @@ def today() -> None:
                 try:
                     extra = parse_amount(typed, cur) if typed.strip() else 0
                 except ValidationError as err:
-                    st.caption(md_escape(err.message))
+                    st.caption(inert(err.message))
                 else:
                     tomorrow = b.allowance_tomorrow_if(extra)
                     st.markdown(
@@ -67,7 +67,7 @@ def today() -> None:
                 share = max(0.0, min(1.0, b.saved / b.savings_goal))
                 st.progress(
                     share,
-                    text=f"Saved {md_escape(money(b.saved, cur))} of {md_escape(money(b.savings_goal, cur))} this period",
+                    text=f"Saved {inert(money(b.saved, cur))} of {inert(money(b.savings_goal, cur))} this period",
                 )
 
 

@@ -88,8 +88,9 @@ def load_parents(conninfo: str, families: int) -> None:
         _loading_session(conn)
         with conn.transaction():
             conn.execute(
-                "INSERT INTO users (id, email, display_name) OVERRIDING SYSTEM VALUE "
-                "SELECT g, 'member' || g || '@bench.example', 'Member ' || g FROM generate_series(1, %s) g",
+                "INSERT INTO users (id, email, email_normal, display_name) OVERRIDING SYSTEM VALUE "
+                "SELECT g, 'member' || g || '@bench.example', 'member' || g || '@bench.example', 'Member ' || g "
+                "FROM generate_series(1, %s) g",
                 (families,),
             )
             conn.execute(

@@ -16,6 +16,8 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 
 from budget_core.errors import BudgetError, Unavailable
 
+from .format import inert
+
 OFFLINE = (
     "We can't reach the family's database right now. Nothing you typed is lost: "
     "it stays in the form — try again in a moment."
@@ -30,7 +32,7 @@ def show_error(err: BaseException, where=None) -> None:
     if isinstance(err, DB_DOWN):
         target.error(OFFLINE, icon=":material/cloud_off:")
     elif isinstance(err, BudgetError):
-        target.error(err.message, icon=":material/error:")
+        target.error(inert(err.message), icon=":material/error:")  # messages quote people's text and files' cells
     else:  # pragma: no cover - only the types above are passed in
         raise err
 

@@ -15,7 +15,7 @@ from budget_core.services.members import Member
 
 from . import links
 from .errors import shown_errors
-from .format import html_escape, md_escape, relative_time
+from .format import inert, md_escape, relative_time
 from .keys import done as _done
 from .widgets import table
 
@@ -26,10 +26,10 @@ NEW_RESET = "fb_new_reset_link"
 def members_list(people: list[Member]) -> None:
     rows = [
         [
-            html_escape(p.display_name),
-            f"<span class='fb-hide-narrow'>{html_escape(p.email)}</span>",
-            html_escape(p.role),
-            html_escape(f"{p.joined_at:%-d %b %Y}"),
+            inert(p.display_name),
+            f"<span class='fb-hide-narrow'>{inert(p.email)}</span>",
+            inert(p.role),
+            inert(f"{p.joined_at:%-d %b %Y}"),
         ]
         for p in people
     ]
@@ -55,7 +55,7 @@ def member_manager(ctx, people: list[Member]) -> None:
         with shown_errors():
             members.change_role(ctx.access, pick, other)
             _done(f"{person.display_name} is now a {other}")
-    confirm = c2.checkbox(f"Yes, remove {person.display_name}", key=f"confirm_rm_{pick}")
+    confirm = c2.checkbox(f"Yes, remove {inert(person.display_name)}", key=f"confirm_rm_{pick}")
     if st.button("Remove from the family", key=f"remove_{pick}", disabled=not confirm, icon=":material/person_remove:"):
         with shown_errors():
             members.remove_member(ctx.access, pick)
@@ -99,10 +99,10 @@ def invite_form(ctx) -> None:
         if emailed:
             breaker = notifications.BREAKERS["email"].snapshot()
             if breaker.state == "closed":
-                st.caption(f"It is also on its way by e-mail to {html_escape(emailed)}.")
+                st.caption(f"It is also on its way by e-mail to {inert(emailed)}.")
             else:  # degraded, visibly: the link above still works
                 st.warning(
-                    f"E-mail is not going out right now; it will be sent to {html_escape(emailed)} "
+                    f"E-mail is not going out right now; it will be sent to {inert(emailed)} "
                     "once the mail server answers. Copy the link above to send it yourself.",
                     icon=":material/mail_lock:",
                 )
@@ -119,8 +119,8 @@ def invitations_list(ctx, invites: list[Invitation]) -> None:
         expires = inv.expires_at.astimezone(ZoneInfo(ctx.family.timezone))
         when = f"expires {expires:%-d %b %H:%M}" if status == "open" else relative_time(inv.created_at, now)
         c1.markdown(
-            f"#{inv.id} · as {html_escape(inv.role)} · by {html_escape(inv.created_by)} · "
-            f"<span class='fb-pill'>{status}</span> <span class='fb-muted'>{html_escape(when)}</span>",
+            f"#{inv.id} · as {inert(inv.role)} · by {inert(inv.created_by)} · "
+            f"<span class='fb-pill'>{status}</span> <span class='fb-muted'>{inert(when)}</span>",
             unsafe_allow_html=True,
         )
         if status == "open" and c2.button("Revoke", key=f"revoke_{inv.id}"):

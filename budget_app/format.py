@@ -1,8 +1,12 @@
-"""How figures and user text are shown: money, relative times, escaping.
+"""How figures and user text are shown: money, relative times, and :func:`inert`.
 
 Money is always formatted by ``budget_core.domain.money.format_money``; this module only wraps it in
-HTML (right-aligned, tabular figures) and escapes text people typed before it reaches
-Markdown or HTML.
+HTML (right-aligned, tabular figures). Text that came from a person or a file — names, categories,
+descriptions, a bank file's cells quoted in an error, a flash message that repeats them — goes
+through :func:`inert` before it reaches any place Streamlit renders as Markdown (``st.markdown``,
+captions, ``st.warning``/``st.error``/``st.info``, toasts, widget labels and help, radio options,
+tabs, expanders) or HTML put through ``st.markdown``. Places that show plain text (selectbox
+options and ``format_func``, placeholders, ``st.code``, data frames) take the text as it is.
 """
 
 from __future__ import annotations
@@ -13,18 +17,40 @@ from datetime import UTC, date, datetime
 
 from budget_core.domain.allowance import KIND_LABELS  # noqa: F401 - the views take the words from here
 from budget_core.domain.money import format_money
+from budget_core.domain.storable import strip_bidi
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
-
-
-def md_escape(text: str) -> str:
-    """Escape text for Streamlit Markdown (toasts, captions): no markup, no math, no emoji codes."""
-    return _MD_SPECIAL.sub(r"\\\1", str(text))
+_PUNCTUATION = re.compile(r"[!-/:-@\[-`{-~]")  # every ASCII punctuation character
+_AUTOLINKS = re.compile(r"(?i)://|www\.|@")
+_JOINER = "\u2060"  # WORD JOINER: invisible, and not part of a URL or an e-mail address
 
 
-def html_escape(text: str) -> str:
-    """Escape text for HTML put through st.markdown; ``$`` becomes an entity so no math is drawn."""
-    return html.escape(str(text), quote=True).replace("$", "&#36;")
+def inert(text: object) -> str:
+    """``text`` as text that renders as itself and nothing else, in Markdown and in HTML alike.
+
+    Whitespace (newlines included) is collapsed to single spaces, so no new block can start;
+    bidirectional controls are dropped; every ASCII punctuation character becomes a numeric
+    character reference (``[`` → ``&#91;``), which CommonMark and HTML both show as that character
+    and never read as syntax — so no link, image, emphasis, heading, HTML tag, KaTeX ``$``,
+    ``:colour[…]`` directive or ``:material/…:`` icon comes out of it; and an invisible word joiner
+    goes into ``://``, ``www.`` and before ``@``, because Streamlit turns URLs and e-mail addresses
+    in rendered text into links after parsing. Checked in Chromium by ``tests/e2e/test_inert_text.py``.
+    """
+    flat = " ".join(strip_bidi(str(text)).split())
+    flat = _AUTOLINKS.sub(_break_autolink, flat)
+    return _PUNCTUATION.sub(lambda m: f"&#{ord(m.group())};", flat)
+
+
+def _break_autolink(match: re.Match) -> str:
+    found = match.group()
+    if found == "@":
+        return _JOINER + "@"
+    if found == "://":
+        return ":" + _JOINER + "//"
+    return found[:3] + _JOINER + "."
+
+
+# The names the views used before :func:`inert` was the one function; kept so older call sites read the same.
+md_escape = html_escape = inert
 
 
 def money(minor: int, currency: str) -> str:
@@ -35,7 +61,8 @@ def money(minor: int, currency: str) -> str:
 def money_html(minor: int, currency: str, *, css: str = "") -> str:
     """Money in a right-aligned span with tabular digits; negative amounts in the warning colour."""
     cls = "fb-money" + (" fb-neg" if minor < 0 else "") + (f" {css}" if css else "")
-    return f'<span class="{cls}">{html_escape(format_money(minor, currency))}</span>'
+    # our own figure, not someone's text: only its "$" needs care (it would start KaTeX)
+    return f'<span class="{cls}">{html.escape(format_money(minor, currency)).replace("$", "&#36;")}</span>'
 
 
 def relative_time(at: datetime, now: datetime | None = None) -> str:

@@ -31,8 +31,8 @@ from budget_core.services.families import Membership
 
 from . import device, focus, gate, offline, poller, quick_entry, style, versions, wake
 from .errors import DB_DOWN, OFFLINE_SAVED, show_error, shown_errors
-from .format import md_escape, money
-from .keys import FLASH, OFFLINE_KIT
+from .format import inert, money
+from .keys import FLASH, OFFLINE_KIT, WOKEN
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -179,8 +179,11 @@ def _signed_in(engine: Engine) -> devices.Session | None:
     token = None if session_id is not None else device.cookie_token()
     if session_id is None and token is None:
         return None
+    # only the person's own actions keep a session alive: a run caused by another member's change
+    # (a wake, or the poller catching up) checks the session without touching it
+    own_action = not st.session_state.pop(WOKEN, False)
     try:
-        session = devices.check(engine, session_id=session_id, token=token)
+        session = devices.check(engine, session_id=session_id, token=token, touch=own_action)
     except devices.SignedOut as ended:  # signed out elsewhere, expired, password changed or reset
         if token is not None:
             device.used(token)
@@ -196,7 +199,7 @@ def _signed_in(engine: Engine) -> devices.Session | None:
 def _no_family(engine: Engine, user: User) -> None:
     st.markdown("## Family Budget")
     st.info(
-        f"{md_escape(user.display_name)}, you are not in any family right now. Ask a manager for an invitation link, "
+        f"{inert(user.display_name)}, you are not in any family right now. Ask a manager for an invitation link, "
         "or sign out and create a new family."
     )
     if st.button("Sign out"):
@@ -243,7 +246,7 @@ def _degraded(err: BaseException) -> None:
     the outbox), show what is pending, say plainly that the figures cannot be refreshed."""
     ctx, cats, last = st.session_state[OFFLINE_KIT]
     with st.sidebar:
-        st.markdown(f"**{md_escape(ctx.family.name)}**")
+        st.markdown(f"**{inert(ctx.family.name)}**")
         st.warning(
             "Offline: new entries are kept on this device and saved when the database is back.",
             icon=":material/cloud_off:",
@@ -252,7 +255,7 @@ def _degraded(err: BaseException) -> None:
         offline.outbox_panel(ctx.access, categories=cats)
     flash = st.session_state.pop(FLASH, None)
     if flash:
-        st.toast(md_escape(flash), icon=":material/schedule:")
+        st.toast(inert(flash), icon=":material/schedule:")
     st.markdown("## Family Budget")
     show_error(err)
     if st.button("Try again", type="primary", key="retry_offline"):
@@ -316,7 +319,7 @@ def frame(title: str) -> Context:
     ctx = Context(access, user, tuple(memberships), session.session_id, session.is_operator)
     with st.sidebar:
         st.markdown(
-            f"**{md_escape(family.name)}**  \n<span class='fb-muted'>{md_escape(ctx.member_name)} · {ctx.role}</span>",
+            f"**{inert(family.name)}**  \n<span class='fb-muted'>{inert(ctx.member_name)} · {ctx.role}</span>",
             unsafe_allow_html=True,
         )
         _page_links(ctx.role, ctx.is_operator)
@@ -340,6 +343,6 @@ def frame(title: str) -> Context:
             st.rerun()
     flash = st.session_state.pop(FLASH, None)
     if flash:
-        st.toast(md_escape(flash), icon=":material/check_circle:")
+        st.toast(inert(flash), icon=":material/check_circle:")
     poller.show_queued_toasts()
     return ctx

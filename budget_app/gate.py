@@ -12,6 +12,7 @@ from __future__ import annotations
 import streamlit as st
 from sqlalchemy import Engine
 
+from budget_core.config import settings
 from budget_core.demo import create_demo, demo_offered
 from budget_core.domain.money import check_currency
 from budget_core.ops import notifications
@@ -20,7 +21,7 @@ from budget_core.services.signup import SignUp, join_as_new, sign_up
 
 from . import device, links
 from .errors import shown_errors
-from .format import html_escape, md_escape
+from .format import inert
 from .inputs import currency_choices, fixed_expense_lines, plan_amount, timezone_names
 
 USER = "user_id"
@@ -29,12 +30,14 @@ SESSION = "session_id"  # the row of the tab's device session (server memory; th
 ENDED = "fb_session_ended"
 FORGOT = "fb_forgot_password"
 KEEP_HELP = "Stay signed in on this browser for 30 days after you last use it. Untick on a shared computer."
+SIGNED_UP = "fb_signed_up"  # sign-up's answer, shown with the sign-in form
 
 
 def sign_in_as(engine: Engine, user_id: int, family_id: int | None = None, *, keep: bool = True) -> None:
     """Start a device session for ``user_id`` in this tab and ask the browser to remember it."""
     begun = devices.begin(engine, user_id, keep=keep, user_agent=device.user_agent())
     st.session_state.pop(ENDED, None)
+    st.session_state.pop(SIGNED_UP, None)
     st.session_state[USER] = user_id
     st.session_state[SESSION] = begun.session_id
     if family_id is not None:
@@ -46,12 +49,16 @@ def _keep(prefix: str) -> bool:
     return st.checkbox("Keep me signed in on this device", value=True, key=f"{prefix}_keep", help=KEEP_HELP)
 
 
-def client_address() -> str | None:
-    """The browser's address, for per-client rate limits (None under AppTest)."""
+def client_address() -> str:
+    """The browser's address for per-client rate limits: the connection's real peer (loopback
+    included), or with ``BUDGET_TRUSTED_PROXIES`` the client its trusted proxies name
+    (``sessions.client_key``). From the public ``st.context``."""
     try:
-        return st.context.ip_address
-    except Exception:  # noqa: BLE001 - no browser connection (AppTest): no per-client limit
-        return None
+        peer = st.context.ip_address
+        forwarded = st.context.headers.get("X-Forwarded-For")
+    except Exception:  # noqa: BLE001 - no browser connection (AppTest): counted as loopback
+        peer = forwarded = None
+    return sessions.client_key(peer, forwarded, settings().trusted_proxies)
 
 
 def _browser_timezone() -> str:
@@ -64,7 +71,7 @@ def _browser_timezone() -> str:
 
 def _header(subtitle: str) -> None:
     st.markdown("## Family Budget")
-    st.markdown(f'<p class="fb-muted">{html_escape(subtitle)}</p>', unsafe_allow_html=True)
+    st.markdown(f'<p class="fb-muted">{inert(subtitle)}</p>', unsafe_allow_html=True)
 
 
 def _sign_in_form(engine: Engine, token: str | None) -> None:
@@ -95,7 +102,7 @@ def _forgot_password(engine: Engine) -> None:
     box = st.container(border=True)
     box.markdown("**Forgot your password?**")
     if not notifications.channel_configured("email"):
-        box.markdown(md_escape(passwords.NO_MAIL))
+        box.markdown(inert(passwords.NO_MAIL))
         return
     with box.form("forgot_form", enter_to_submit=True):
         email = st.text_input("Your account's email", key="forgot_email", autocomplete="email")
@@ -123,9 +130,7 @@ def reset_screen(engine: Engine, token: str, signed_in_as: str | None = None) ->
             f"For the account `{person.email.replace(chr(96), chr(39))}`. Every device signed in to it will be signed out."
         )
         if signed_in_as and signed_in_as != person.email:
-            st.caption(
-                f"You are signed in as {md_escape(signed_in_as)} here; this link signs you in as the account above."
-            )
+            st.caption(f"You are signed in as {inert(signed_in_as)} here; this link signs you in as the account above.")
         with st.form("reset_form", enter_to_submit=True):
             new = st.text_input(
                 "New password",
@@ -160,7 +165,7 @@ def _account_fields(prefix: str) -> tuple[str, str, str]:
         type="password",
         key=f"{prefix}_password",
         autocomplete="new-password",
-        help="At least 8 characters, not a common one.",
+        help="At least 8 characters, not a common one, not your e-mail address.",
     )
     return name, email, password
 
@@ -170,7 +175,6 @@ def _create_family_form(engine: Engine) -> None:
     with st.form("create_family", enter_to_submit=False):
         st.markdown("**You**")
         name, email, password = _account_fields("signup")
-        keep = _keep("signup")
         st.markdown("**Your family's plan**")
         family_name = st.text_input("Family name", key="signup_family", placeholder="The Smiths")
         c1, c2 = st.columns(2)
@@ -209,24 +213,27 @@ def _create_family_form(engine: Engine) -> None:
             period_start_day=int(start_day),
             fixed_expenses=tuple(fixed_expense_lines(fixed, currency)),
         )
-        user, family = sign_up(engine, form)
-        sign_in_as(engine, user.id, family.id, keep=keep)
-        st.rerun()
+        _answered(sign_up(engine, form, client=client_address()), email)
+
+
+def _answered(answer: str, email: str) -> None:
+    """Sign-up's answer, the same whether the address was new or taken: show it above the sign-in
+    form, the address filled in (nobody is signed in by signing up: that would tell which it was)."""
+    st.session_state[SIGNED_UP] = answer
+    st.session_state[SIGNED_UP + "_email"] = email.strip()  # filled into the sign-in form on the next run
+    st.query_params.clear()
+    st.rerun()
 
 
 def _join_as_new_form(engine: Engine, token: str) -> None:
     with st.form("join_new", enter_to_submit=False):
         name, email, password = _account_fields("join")
-        keep = _keep("join")
         submitted = st.form_submit_button("Create my account and join", type="primary")
     if submitted:
         with shown_errors():
-            user, family_id = join_as_new(
-                engine, token, name=name, email=email, password=password, client=client_address()
+            _answered(
+                join_as_new(engine, token, name=name, email=email, password=password, client=client_address()), email
             )
-            sign_in_as(engine, user.id, family_id, keep=keep)
-            st.query_params.clear()
-            st.rerun()
 
 
 def _demo_button(engine: Engine) -> None:
@@ -252,7 +259,15 @@ def signed_out(engine: Engine, token: str | None) -> None:
 def _gate(engine: Engine, token: str | None) -> None:
     ended = st.session_state.get(ENDED)  # kept until the next sign-in: the page reruns meanwhile
     if ended:
-        st.info(md_escape(ended), icon=":material/logout:")
+        st.info(inert(ended), icon=":material/logout:")
+    answer = st.session_state.get(SIGNED_UP)
+    if SIGNED_UP + "_email" in st.session_state:  # before the form's widget exists in this run
+        st.session_state["signin_email"] = st.session_state.pop(SIGNED_UP + "_email")
+    if answer and not token:
+        _header("Sign in to your family.")
+        st.success(inert(answer), icon=":material/mark_email_read:")
+        _sign_in_form(engine, None)
+        return
     if token:
         family_name = role = None
         with shown_errors():
@@ -281,7 +296,7 @@ def invitation_banner(engine: Engine, user_id: int, token: str) -> None:
     with shown_errors():
         _, family_name, role = invitations.peek_invitation(engine, token)
         box = st.container(border=True)
-        box.markdown(f"You're invited to join **{md_escape(family_name)}** as a {role}.")
+        box.markdown(f"You're invited to join **{inert(family_name)}** as a {role}.")
         c1, c2 = box.columns(2)
         if c1.button("Join", type="primary", key="join_invited"):
             st.session_state[FAMILY] = sessions.redeem(engine, user_id, token, client=client_address())

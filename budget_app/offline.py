@@ -15,7 +15,7 @@ from budget_core.ops.outbox import Outbox, OutboxEntry, get_deliverer
 from budget_core.services.access import FamilyAccess
 from budget_core.services.transactions import TransactionDraft
 
-from .format import md_escape, money
+from .format import inert, money
 
 
 def keep_for_later(access: FamilyAccess, draft: TransactionDraft) -> OutboxEntry:
@@ -55,12 +55,12 @@ def outbox_panel(access: FamilyAccess, categories=()) -> None:
         box.markdown(f"**Waiting to be saved** ({len(pending)})")
         for e in pending:
             box.caption(
-                f":material/schedule: {md_escape(e.description)} · "
-                f"{md_escape(_amount(e, currency))} — pending, kept on this device"
+                f":material/schedule: {inert(e.description)} · "
+                f"{inert(_amount(e, currency))} — pending, kept on this device"
             )
     for e in failed:
-        box.markdown(f":material/error: **Not saved:** {md_escape(e.description)} · {md_escape(_amount(e, currency))}")
-        box.caption(md_escape(e.reason or "refused"))
+        box.markdown(f":material/error: **Not saved:** {inert(e.description)} · {inert(_amount(e, currency))}")
+        box.caption(inert(e.reason or "refused"))
         draft = dict(e.draft)
         ids = [c.id for c in categories]
         if ids:

@@ -14,7 +14,7 @@ from budget_core.services.categories import Category
 from budget_core.services.families import FixedExpense
 
 from .errors import shown_errors
-from .format import KIND_LABELS, html_escape, money_html
+from .format import KIND_LABELS, inert, money_html
 from .inputs import currency_choices, plan_amount, timezone_names
 from .keys import done as _done
 from .widgets import table
@@ -29,8 +29,8 @@ def plan_summary(ctx) -> None:
         ["Left for everyday spending", money_html(budget.plan_spendable, family.currency)],
         ["Savings goal", money_html(family.savings_goal, family.currency)],
         ["Period starts on day", str(family.period_start_day)],
-        ["Currency", html_escape(family.currency)],
-        ["Time zone", html_escape(family.timezone)],
+        ["Currency", inert(family.currency)],
+        ["Time zone", inert(family.timezone)],
     ]
     table(["", ""], rows, numeric=(1,), test_id="fb-plan")
 
@@ -78,7 +78,7 @@ def fixed_expenses(ctx, fixed: list[FixedExpense], editable: bool) -> None:
     else:
         table(
             ["Fixed expense", "Per period"],
-            [[html_escape(f.name), money_html(f.amount, cur)] for f in fixed],
+            [[inert(f.name), money_html(f.amount, cur)] for f in fixed],
             numeric=(1,),
             test_id="fb-fixed",
         )
@@ -113,8 +113,8 @@ def fixed_expenses(ctx, fixed: list[FixedExpense], editable: bool) -> None:
 def categories_list(cats: list[Category]) -> None:
     rows = [
         [
-            html_escape(c.label),
-            html_escape(KIND_LABELS[c.kind]),
+            inert(c.label),
+            inert(KIND_LABELS[c.kind]),
             '<span class="fb-pill">archived</span>' if c.archived else "",
         ]
         for c in cats

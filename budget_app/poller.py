@@ -31,8 +31,8 @@ from budget_core.sync import trace
 
 from . import versions, wake
 from .errors import DB_DOWN
-from .format import md_escape
-from .keys import CURSORS, TOASTS
+from .format import inert
+from .keys import CURSORS, TOASTS, WOKEN
 
 _TRACED = "fb_traced_change"  # (family, version) this run caught up with, for the sync trace
 
@@ -67,7 +67,7 @@ def _catch_up(access: FamilyAccess, latest: int | None) -> list[activity.Event] 
     toasts = st.session_state.setdefault(TOASTS, [])
     for event in events:
         if event.actor_id != access.user_id:
-            toasts.append(md_escape(event.text))
+            toasts.append(inert(event.text))
     cursors[family_id] = max([latest] + [e.version for e in events])
     trace("caught_up", family_id, cursors[family_id], s=wake.session_id())
     st.session_state[_TRACED] = (family_id, cursors[family_id])
@@ -147,4 +147,5 @@ def change_poller(access: FamilyAccess) -> None:
     except PermissionDenied:
         moved = True  # removed from the family meanwhile: the full run's frame says so
     if moved:
+        st.session_state[WOKEN] = True  # someone else's change: not this person's activity
         st.rerun(scope="app")

@@ -19,7 +19,7 @@ from budget_core.services.categories import Category
 from budget_core.services.transactions import EditConflict, Transaction, TransactionChanges, TransactionFilter
 
 from .errors import DB_DOWN, show_error
-from .format import KIND_LABELS, html_escape, md_escape, money, money_html, short_date
+from .format import KIND_LABELS, inert, money, money_html, short_date
 from .keys import FLASH
 from .tx_labels import category_text
 from .widgets import table
@@ -75,12 +75,12 @@ def transactions_table(rows: list[Transaction], today: date) -> None:
     cells = []
     for t in rows:
         what = (
-            f"{html_escape(t.description)}<br><span class='fb-muted'>{html_escape(category_text(t))} · "
-            f"{html_escape(t.member)}{' · refund' if t.is_refund else ''}</span>"
+            f"{inert(t.description)}<br><span class='fb-muted'>{inert(category_text(t))} · "
+            f"{inert(t.member)}{' · refund' if t.is_refund else ''}</span>"
         )
         cells.append(
             [
-                html_escape(short_date(t.occurred_on, today)),
+                inert(short_date(t.occurred_on, today)),
                 what,
                 money_html(t.amount if t.kind != "income" else t.amount, t.currency),
             ]
@@ -167,7 +167,7 @@ def editor(ctx, rows: list[Transaction]) -> None:
             return
         editing = by_id[pick]
         st.session_state[EDITING] = editing
-    st.markdown(f"**Editing** {md_escape(_label(editing, ctx.today))}")
+    st.markdown(f"**Editing** {inert(_label(editing, ctx.today))}")
     slot = st.container()
     try:
         changes = _edit_form(ctx, editing, cats)
@@ -206,22 +206,22 @@ def _side(
     refund: bool,
     test_id: str,
 ) -> None:
-    st.markdown(f"**{html_escape(title)}**")
+    st.markdown(f"**{inert(title)}**")
     if amount is None:
-        st.markdown(f'<p data-testid="{test_id}">{html_escape(description)}</p>', unsafe_allow_html=True)
+        st.markdown(f'<p data-testid="{test_id}">{inert(description)}</p>', unsafe_allow_html=True)
         return
     rows = [
         ["Amount", money_html(-amount if refund else amount, currency)],
-        ["Description", html_escape(description)],
-        ["Category", html_escape(category)],
-        ["Date", html_escape(day.isoformat() if day else "")],
+        ["Description", inert(description)],
+        ["Category", inert(category)],
+        ["Date", inert(day.isoformat() if day else "")],
     ]
     table(["", ""], rows, numeric=(1,), test_id=test_id)
 
 
 def conflict_panel(ctx, c: EditConflict, cats: dict[int, Category]) -> None:
     """Both versions side by side, and the choice between them."""
-    st.warning(c.message, icon=":material/sync_problem:")
+    st.warning(inert(c.message), icon=":material/sync_problem:")
     left, right = st.columns(2)
     with left:
         if c.mine is None:

@@ -22,7 +22,9 @@ Sessions that have gone are forgotten the first time a wake finds no session.
 
 The hooks used are Streamlit internals (``Runtime.get_app_session``, the session's event loop,
 run state, session state and last client state, ``AppSession.request_rerun`` and ``has_fragment``,
-the running fragment's id in ``ThreadState``). If the imports
+the running fragment's id in ``ThreadState``). A woken run is
+marked in the session's state (``keys.WOKEN``) so the frame does not count it as the person's
+activity: the idle timeout counts only their own actions. If the imports
 fail, :func:`available` is false, nothing is woken, and polling alone keeps sessions current.
 """
 
@@ -34,7 +36,7 @@ import threading
 from budget_core.config import settings
 from budget_core.sync import trace
 
-from .keys import CURSORS
+from .keys import CURSORS, WOKEN
 
 log = logging.getLogger(__name__)
 
@@ -155,6 +157,8 @@ def _wake(session, family_id: int, version: int, tries: int) -> None:
             state.fragment_id = fragment  # the page's figures alone: no frame, no sidebar
         else:
             state.fragment_id = ""
+        if not state.fragment_id:  # a whole-page run (a fragment's runs skip the frame that reads the mark)
+            session._session_state[WOKEN] = True  # the run is caused by someone else: not the person's activity
         session.request_rerun(state)
         wakes += 1
         trace("woken", family_id, version, s=session.id, waited=tries, fragment=bool(state.fragment_id))

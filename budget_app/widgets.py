@@ -13,7 +13,7 @@ import streamlit as st
 
 from budget_core.domain.allowance import DailyBudget
 
-from .format import KIND_LABELS, html_escape, money_html
+from .format import KIND_LABELS, inert, money_html
 
 
 def allowance_card(budget: DailyBudget, currency: str) -> None:
@@ -35,7 +35,7 @@ def allowance_card(budget: DailyBudget, currency: str) -> None:
 def stat_tiles(tiles: Sequence[tuple[str, str, str]]) -> None:
     """Tiles of (label, value HTML, test id); values are already-escaped HTML."""
     cells = "".join(
-        f'<div class="fb-stat" data-testid="{tid}"><div class="fb-stat-label">{html_escape(label)}</div>'
+        f'<div class="fb-stat" data-testid="{tid}"><div class="fb-stat-label">{inert(label)}</div>'
         f'<div class="fb-stat-value">{value}</div></div>'
         for label, value, tid in tiles
     )
@@ -56,7 +56,7 @@ def table(
         names = (["num"] if i in numeric else []) + (["fb-hide-narrow"] if i in narrow_hidden else [])
         return f' class="{" ".join(names)}"' if names else ""
 
-    head = "".join(f"<th{cls(i)}>{html_escape(h)}</th>" for i, h in enumerate(headers))
+    head = "".join(f"<th{cls(i)}>{inert(h)}</th>" for i, h in enumerate(headers))
     head_row = f"<thead><tr>{head}</tr></thead>" if any(headers) else ""
     body = "".join("<tr>" + "".join(f"<td{cls(i)}>{c}</td>" for i, c in enumerate(row)) + "</tr>" for row in rows)
     st.markdown(
@@ -71,7 +71,7 @@ def kinds_table(budget: DailyBudget, currency: str) -> None:
     for item in budget.spent_by_kind:
         rows.append(
             [
-                html_escape(KIND_LABELS[item.kind]),
+                inert(KIND_LABELS[item.kind]),
                 money_html(item.planned, currency),
                 money_html(item.actual, currency),
                 money_html(item.left, currency)

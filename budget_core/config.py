@@ -19,6 +19,8 @@
 ``BUDGET_SMTP_URL``      where invitation e-mails go: smtp://[user:pass@]host:port[?starttls=1] or smtps://…
 ``BUDGET_MAIL_FROM``     the sender of those e-mails.
 ``BUDGET_PUSH_URL``      an ntfy-compatible endpoint that receives push notifications as HTTP POSTs.
+``BUDGET_TRUSTED_PROXIES`` addresses or networks (comma-separated) of reverse proxies whose
+                         ``X-Forwarded-For`` names the client; unset, the client is the connection's peer.
 """
 
 from __future__ import annotations
@@ -55,6 +57,7 @@ class Settings:
     listen_database_url: str | None = None
     sync_trace: str | None = None
     wake_scope: str = "fragment"
+    trusted_proxies: tuple = ()  # ip_network values
 
 
 DEFAULT_POLL_MS = 5000  # the fallback: a change wakes sessions at once (see bench/sync_latency.py)
@@ -91,6 +94,22 @@ def _wake_scope(raw: str) -> str:
     return value
 
 
+def _networks(raw: str) -> tuple:
+    import ipaddress
+
+    nets = []
+    for part in raw.split(","):
+        if part.strip():
+            try:
+                nets.append(ipaddress.ip_network(part.strip(), strict=False))
+            except ValueError:
+                raise ValueError(
+                    f"BUDGET_TRUSTED_PROXIES lists addresses or networks such as 127.0.0.1,10.0.0.0/8; "
+                    f"{part.strip()!r} is neither."
+                ) from None
+    return tuple(nets)
+
+
 def load_settings(env: dict[str, str] | None = None) -> Settings:
     env = dict(os.environ if env is None else env)
     data_dir = Path(env["BUDGET_DATA_DIR"]).expanduser() if env.get("BUDGET_DATA_DIR") else _default_data_dir()
@@ -108,6 +127,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         listen_database_url=env.get("BUDGET_LISTEN_DATABASE_URL") or None,
         sync_trace=env.get("BUDGET_SYNC_TRACE") or None,
         wake_scope=_wake_scope(env.get("BUDGET_WAKE_SCOPE", "fragment")),
+        trusted_proxies=_networks(env.get("BUDGET_TRUSTED_PROXIES", "")),
     )
 
 

@@ -16,7 +16,7 @@ from .domain.period import local_today, period_bounds
 from .services import accounts, families, invitations, transactions
 from .services.access import open_family
 
-DEMO_PASSWORD = "demo-family-2026"
+DEMO_PASSWORD = accounts.DEMO_PASSWORD  # published in the README; only the demo accounts use it
 DEMO_TIMEZONE = "America/New_York"
 MEMBERS = [  # email, name, role
     ("mom@demo.family", "Mom", "manager"),
@@ -56,7 +56,9 @@ def create_demo(engine: Engine, *, today: date | None = None) -> tuple[int, int]
             return mine[0].family_id, existing.id
     users = {}
     for email, name, _role in MEMBERS:
-        users[name] = accounts.find_user(engine, email) or accounts.create_user(engine, email, name, DEMO_PASSWORD)
+        users[name] = accounts.find_user(engine, email) or accounts.insert_user(
+            engine, email, name, accounts.HASHER.hash(DEMO_PASSWORD)
+        )
     mom = users["Mom"]
     family = families.create_family(
         engine,

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from budget_app.errors import page_errors, shown_errors
-from budget_app.format import html_escape, relative_time
+from budget_app.format import inert, relative_time
 from budget_app.frame import frame
 from budget_core.services import activity
 
@@ -17,7 +17,7 @@ with page_errors():
         events = activity.recent_activity(ctx.access, limit=PAGE * pages + 1)
         shown, more = events[: PAGE * pages], len(events) > PAGE * pages
         items = "".join(
-            f"<li><span>{html_escape(e.text)}</span>"
+            f"<li><span>{inert(e.text)}</span>"
             f'<span class="fb-when" title="{e.at:%Y-%m-%d %H:%M} UTC">{relative_time(e.at)}</span></li>'
             for e in shown
         )

@@ -1,16 +1,14 @@
 """Insights: where the money went over a date range, and where this period is heading."""
 
-from functools import partial
-
 import streamlit as st
 
 from budget_app.bill_views import insights_targets
 from budget_app.errors import page_errors, shown_errors
 from budget_app.format import money_html
 from budget_app.frame import frame
+from budget_app.insights_views import downloads
 from budget_app.widgets import stat_tiles
 from budget_core import analytics
-from budget_core.analytics import export
 
 ctx = frame("Insights")
 
@@ -64,13 +62,4 @@ with page_errors():
             f"{t.transactions} transactions, {date_from:%b %-d, %Y} – {date_to:%b %-d, %Y}. "
             "Download them (the same file as `budget export`):"
         )
-        left, right = st.columns(2)
-        for column, fmt in ((left, "csv"), (right, "parquet")):
-            column.download_button(
-                f"Download {fmt.upper()}",
-                key=f"insights_{fmt}",
-                on_click="ignore",
-                data=partial(export.export_bytes, ctx.access, fmt, date_from, date_to),
-                file_name=export.file_name(ctx.family.name, fmt, date_from, date_to),
-                mime=export.MEDIA_TYPES[fmt],
-            )
+        downloads(ctx, date_from, date_to)

@@ -2,7 +2,8 @@
 
 ``streamlit run app.py`` finds ``app = st.App(...)`` in app.py and serves the pages (Today is
 ``today.py``, the rest ``pages/``) with these: the device cookie (``auth``), the manifest and icons
-(``pwa``), and the page-load middleware (``head``). Nothing here uses a private Streamlit API.
+(``pwa``), the page-load middleware (``head``) and the anti-framing headers on every response
+(``frames``). Nothing here uses a private Streamlit API.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
 
-from . import auth, head, pwa
+from . import auth, frames, head, pwa
 
 
 def routes() -> list[BaseRoute]:
@@ -18,4 +19,4 @@ def routes() -> list[BaseRoute]:
 
 
 def middleware() -> list[Middleware]:
-    return [Middleware(head.PageHead)]
+    return [Middleware(frames.SecurityHeaders), Middleware(head.PageHead)]

@@ -5,7 +5,7 @@ exactly one JSON object on stdout. Amounts are typed and printed as decimal stri
 
 - ``_common``: the error-handling group, the engine, ``--json`` output, date and UUID options.
 - ``ledger``: the family and its plan, transactions, activity, the daily budget, demo, export.
-- ``people``: accounts and invitations.
+- ``people``: accounts, members and invitations.
 - ``operations``: the database, the local outbox, health, backup and restore, serving several processes.
 - ``imports``: ``budget import …`` (bank files, the inbox folder, rules, links to review).
 
@@ -18,7 +18,7 @@ from __future__ import annotations
 import click
 
 from . import bills, imports, ledger, operations, people, plans
-from ._common import BudgetGroup
+from ._common import BudgetGroup, harden
 
 
 @click.group(cls=BudgetGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -45,6 +45,7 @@ for command in (
     ledger.demo,
     ledger.export_cmd,
     people.user,
+    people.member,
     people.invite,
     operations.db,
     operations.outbox,
@@ -55,3 +56,4 @@ for command in (
     imports.import_group,
 ):
     main.add_command(command)
+harden(main)  # every value checked: text, ranges, finite numbers (exit 2 when not)

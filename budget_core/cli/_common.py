@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import math
 import sys
 import uuid
 from datetime import date
@@ -60,6 +61,53 @@ def parse_uuid(ctx, param, value: str | None) -> uuid.UUID | None:
         raise click.BadParameter(f"'{value}' is not a UUID such as 1b4e28ba-2fa1-11d2-883f-0016d3cca427.") from None
 
 
+BIGINT = 2**63
+MAX_VALUE = 4096  # characters in one command-line value (paths included); no name or file name is longer
+
+
+class Checked(click.ParamType):
+    """A parameter type wrapped with the checks every value of the ``budget`` command gets: text is
+    valid Unicode (no undecodable bytes), holds no NUL, is not empty or absurdly long; a whole number
+    fits the database's 64-bit ids; a decimal number is finite. A value that fails is a usage error
+    (exit 2, one line, nothing done) instead of an unexpected failure further in."""
+
+    def __init__(self, inner: click.ParamType):
+        self.inner = inner
+        self.name = inner.name
+
+    def get_metavar(self, param, ctx=None):
+        try:
+            return self.inner.get_metavar(param, ctx)
+        except TypeError:  # an older click
+            return self.inner.get_metavar(param)  # type: ignore[call-arg]
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, str):
+            if any("\ud800" <= ch <= "\udfff" for ch in value):
+                self.fail("holds bytes that are not valid text (UTF-8); type it again or rename the file.", param, ctx)
+            if "\x00" in value:
+                self.fail("holds a NUL character.", param, ctx)
+            if not value.strip():
+                self.fail("is empty.", param, ctx)
+            if len(value) > MAX_VALUE:
+                self.fail(f"is {len(value):,} characters long; nothing here is longer than {MAX_VALUE:,}.", param, ctx)
+        result = self.inner.convert(value, param, ctx)
+        if isinstance(result, int) and not isinstance(result, bool) and not -BIGINT <= result < BIGINT:
+            self.fail(f"{value} is out of range (ids and counts are below {BIGINT:,}).", param, ctx)
+        if isinstance(result, float) and not math.isfinite(result):
+            self.fail(f"{value} is not a finite number.", param, ctx)
+        return result
+
+
+def harden(command: click.Command) -> None:
+    """Give every parameter of ``command`` and its subcommands the :class:`Checked` checks."""
+    for param in command.params:
+        if not isinstance(param.type, (click.types.BoolParamType, Checked)):
+            param.type = Checked(param.type)
+    for sub in getattr(command, "commands", {}).values():
+        harden(sub)
+
+
 class BudgetGroup(click.Group):
     """Turns the typed errors into one line on stderr (the CLI's one place for that)."""
 
@@ -76,6 +124,9 @@ class BudgetGroup(click.Group):
                 )
                 sys.exit(3)
             self._unexpected(err)
+        except click.UsageError as err:  # a value that cannot be used: one line, exit 2
+            click.echo(f"Error: {err.format_message()}", err=True)
+            sys.exit(2)
         except (click.exceptions.Exit, click.ClickException, SystemExit, KeyboardInterrupt):
             raise
         except BrokenPipeError:  # the reader went away (`budget activity | head`): not an error

@@ -112,7 +112,7 @@ def _print_result(result) -> None:
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 @click.option(
     "--settle",
-    type=float,
+    type=click.FloatRange(0.0, 3600.0),
     default=2.0,
     show_default=True,
     help="Seconds a file's size must stay unchanged before it is imported.",
@@ -122,12 +122,14 @@ def _print_result(result) -> None:
     is_flag=True,
     help="DIR also holds other files: take only the statements and leave everything else where it is.",
 )
-def watch_cmd(family_id, by, directory, settle, share) -> None:
+@click.option("--once", is_flag=True, help="Import what the folder holds now, then stop (for cron).")
+def watch_cmd(family_id, by, directory, settle, share, once) -> None:
     """Import every bank statement dropped into DIR; move it to processed/ or failed/ (with a reason file).
 
     Only statements are taken (by extension and content); any other file stays exactly where it
     is. A DIR holding other files is refused at start unless --share is given. Statements that
-    arrived while the watcher was not running are imported at start. Ctrl-C or SIGTERM stops it.
+    arrived while the watcher was not running are imported at start. Ctrl-C or SIGTERM stops it;
+    with --once it stops by itself once the folder is done.
 
     Example: budget import watch --family 1 --by mom@example.com ~/BankInbox --settle 2
     """
@@ -139,6 +141,10 @@ def watch_cmd(family_id, by, directory, settle, share) -> None:
     previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
     inbox = Inbox(access, directory, settle_seconds=settle, on_result=_echo_watch, share=share)
     check_inbox(directory.resolve(), share=share)
+    if once:
+        inbox.run_once(stop)
+        signal.signal(signal.SIGTERM, previous)
+        return
     click.echo(f"Watching {directory.resolve()} for bank files (Ctrl-C stops).")
     try:
         inbox.run(stop)

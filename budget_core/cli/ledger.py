@@ -311,15 +311,20 @@ def demo(as_json) -> None:
 @click.option("--to", "date_to", callback=parse_date, help="Last date, YYYY-MM-DD (inclusive).")
 @click.option("--by", "by", required=True, help="Email of the member exporting.")
 @click.option("--force", is_flag=True, help="Replace the file if it exists.")
-def export_cmd(family_id, fmt, output, date_from, date_to, by, force) -> None:
+@click.option("--mode", default="600", show_default=True, help="The file's mode in octal: 600 only you, 640, 644.")
+def export_cmd(family_id, fmt, output, date_from, date_to, by, force, mode) -> None:
     """Write one row per transaction (amount as an exact decimal and in minor units). The file is
-    private to you (mode 0600) and an existing file is kept unless --force is given.
+    private to you (mode 0600) unless --mode says otherwise, and an existing file is kept unless
+    --force is given.
 
     Example: budget export --family 1 --by mom@example.com --format parquet -o smiths.parquet --from 2026-11-01
     """
     from ..analytics.export import export_transactions
+    from ..ops.files import parse_mode
 
     if date_from and date_to and date_from > date_to:
         raise click.BadParameter("--from must not be after --to.", param_hint="--from")
-    rows = export_transactions(family_as(get_engine(), family_id, by), output, fmt, date_from, date_to, force=force)
+    rows = export_transactions(
+        family_as(get_engine(), family_id, by), output, fmt, date_from, date_to, force=force, mode=parse_mode(mode)
+    )
     click.echo(f"Wrote {rows} transaction{'s' if rows != 1 else ''} to {output}.")

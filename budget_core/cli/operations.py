@@ -70,13 +70,15 @@ def outbox() -> None:
 @outbox.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def outbox_list(as_json) -> None:
-    """List pending and failed local entries.
+    """List pending and failed local entries, and damaged lines skipped or kept aside.
 
     Example: budget outbox list --json
     """
     from ..ops.outbox import Outbox
 
-    state = Outbox().state()
+    box = Outbox()
+    state = box.state()
+    aside = box.kept_aside()
     rows = [
         {
             "client_id": e.client_id,
@@ -89,13 +91,28 @@ def outbox_list(as_json) -> None:
         for e in state.with_status("pending", "failed")
     ]
     if as_json:
-        click.echo(json.dumps({"entries": rows, "damaged_lines": list(state.damaged_lines)}))
+        click.echo(
+            json.dumps(
+                {
+                    "entries": rows,
+                    "damaged_lines": list(state.damaged_lines),
+                    "kept_aside": aside,
+                    "kept_aside_file": str(box.damaged_path) if aside else None,
+                }
+            )
+        )
         return
     for r in rows:
         reason = f" — {r['reason']}" if r["reason"] else ""
         click.echo(f"{r['status']:<8} {r['client_id']}  family {r['family_id']}  {r['description']}{reason}")
     if state.damaged_lines:
         click.echo(f"Damaged outbox line(s) skipped: {', '.join(map(str, state.damaged_lines))}", err=True)
+    if aside:
+        click.echo(
+            f"{len(aside)} damaged line(s) were kept aside in {box.damaged_path}; nothing in them was delivered. "
+            "Type those entries again if they are missing, then delete the file.",
+            err=True,
+        )
     if not rows:
         click.echo("The outbox is empty.")
 

@@ -126,3 +126,66 @@ def invite_revoke(family_id, invitation_id, by) -> None:
 
     invitations.revoke_invitation(family_as(get_engine(), family_id, by), invitation_id)
     click.echo(f"Invitation {invitation_id} revoked.")
+
+
+@click.group(cls=BudgetGroup)
+def member() -> None:
+    """Members of a family and their roles."""
+
+
+@member.command("list")
+@click.option("--family", "family_id", type=int, required=True, help="Family id.")
+@click.option("--by", "by", required=True, help="Email of a member.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def member_list(family_id, by, as_json) -> None:
+    """List the family's current members with their roles.
+
+    Example: budget member list --family 1 --by mom@example.com
+    """
+    from ..services import members
+
+    people = members.list_members(family_as(get_engine(), family_id, by))
+    rows = [
+        {"user_id": p.user_id, "name": p.display_name, "email": p.email, "role": p.role, "joined_at": p.joined_at}
+        for p in people
+    ]
+    emit(
+        {"family_id": family_id, "members": rows},
+        as_json,
+        "\n".join(f"{p.display_name}\t{p.email}\t{p.role}\tjoined {p.joined_at:%Y-%m-%d}" for p in people),
+    )
+
+
+@member.command("role")
+@click.option("--family", "family_id", type=int, required=True, help="Family id.")
+@click.option("--by", "by", required=True, help="Email of a manager.")
+@click.option("--email", required=True, help="Email of the member whose role changes.")
+@click.option("--role", type=click.Choice(["member", "manager"]), required=True, help="The new role.")
+def member_role(family_id, by, email, role) -> None:
+    """Make a member a manager, or a manager a member (their open invitations are then revoked).
+
+    Example: budget member role --family 1 --by mom@example.com --email dad@example.com --role manager
+    """
+    from ..services import members
+
+    access = family_as(get_engine(), family_id, by)
+    person = members.member_by_email(access, email)
+    members.change_role(access, person.user_id, role)
+    click.echo(f"{person.display_name} is now a {role}.")
+
+
+@member.command("remove")
+@click.option("--family", "family_id", type=int, required=True, help="Family id.")
+@click.option("--by", "by", required=True, help="Email of a manager.")
+@click.option("--email", required=True, help="Email of the member to remove.")
+def member_remove(family_id, by, email) -> None:
+    """Remove a member from the family; their past entries stay, their open invitations are revoked.
+
+    Example: budget member remove --family 1 --by mom@example.com --email dad@example.com
+    """
+    from ..services import members
+
+    access = family_as(get_engine(), family_id, by)
+    person = members.member_by_email(access, email)
+    members.remove_member(access, person.user_id)
+    click.echo(f"Removed {person.display_name} from family {family_id}.")

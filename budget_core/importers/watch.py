@@ -284,6 +284,18 @@ class Inbox:
             log.info("left %s where it is: not a bank statement", path.name)
 
     # -- the loop ----------------------------------------------------------------------------------------------
+    def run_once(self, stop: threading.Event | None = None) -> None:
+        """Import the files in the folder now (each once its size has settled), then return."""
+        stop = stop or threading.Event()
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.rescan()
+        while not stop.is_set():
+            self.tick()
+            with self._lock:
+                if not self._pending:
+                    return
+            stop.wait(self.poll_seconds)
+
     def run(self, stop: threading.Event) -> None:
         """Watch until ``stop`` is set; statements present at start are imported first. ValidationError
         for a folder holding other files unless ``share`` (nothing is moved then)."""

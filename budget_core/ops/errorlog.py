@@ -7,6 +7,7 @@ the exception's message or argument values (they may carry amounts, names or e-m
 from __future__ import annotations
 
 import logging
+import os
 import secrets
 import traceback
 from logging.handlers import RotatingFileHandler
@@ -16,14 +17,25 @@ from ..config import settings
 _handlers: dict[str, logging.Handler] = {}
 
 
+class _PrivateFileHandler(RotatingFileHandler):
+    """The error log and its rotated copies are private to the app's user (0600)."""
+
+    def _open(self):
+        stream = super()._open()
+        os.chmod(self.baseFilename, 0o600)
+        return stream
+
+
 def _log() -> logging.Logger:
     """The error logger, writing to ``<data dir>/logs/errors.log`` of the current settings."""
     logger = logging.getLogger("family_budget.errors")
     folder = settings().data_dir / "logs"
     if str(folder) not in _handlers:
         try:
-            folder.mkdir(parents=True, exist_ok=True)
-            handler = RotatingFileHandler(folder / "errors.log", maxBytes=5_000_000, backupCount=3)
+            from .files import private_folder
+
+            private_folder(folder)
+            handler = _PrivateFileHandler(folder / "errors.log", maxBytes=5_000_000, backupCount=3)
         except OSError:
             return logger  # the root logger's stream handler still gets it
         handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))

@@ -18,6 +18,42 @@ from pathlib import Path
 from ..errors import ValidationError
 
 PRIVATE = 0o600
+PRIVATE_FOLDER = 0o700
+
+
+def private_folder(path: str | os.PathLike, *, tighten: bool = True) -> Path:
+    """``path`` as a folder only its owner can enter (0700). Missing folders, its parents included,
+    are made 0700; an existing one is set to 0700 when ``tighten`` (and it is ours)."""
+    folder = Path(path)
+    missing = []
+    probe = folder
+    while not probe.exists() and probe != probe.parent:
+        missing.append(probe)
+        probe = probe.parent
+    for made in reversed(missing):
+        try:
+            made.mkdir(mode=PRIVATE_FOLDER)
+        except FileExistsError:
+            continue  # made meanwhile by another process
+        os.chmod(made, PRIVATE_FOLDER)  # mkdir's mode passes through the umask
+    if tighten and folder.stat().st_uid == os.geteuid():
+        os.chmod(folder, PRIVATE_FOLDER)
+    return folder
+
+
+def parse_mode(text: str) -> int:
+    """A file mode written in octal ('600', '0640') for a file a person names: read and write bits
+    only (no execute, no set-id), and always readable and writable by its owner."""
+    raw = (text or "").strip()
+    try:
+        mode = int(raw, 8)
+    except ValueError:
+        mode = -1
+    if not 0 <= mode <= 0o777 or mode & 0o111 or mode & 0o600 != 0o600:
+        raise ValidationError(
+            f"'{text}' is not a file mode we write; use an octal mode such as 600 (only you), 640 or 644."
+        )
+    return mode
 
 
 def check_target(path: str | os.PathLike, *, force: bool = False) -> Path:

@@ -14,6 +14,7 @@ queue, ``account_mail``, and are sent the same way.
 
 from __future__ import annotations
 
+import logging
 import smtplib
 import threading
 import urllib.request
@@ -27,6 +28,7 @@ from ..config import settings
 from ..db.scope import unfiltered
 from .reliability import BreakerOpen, CircuitBreaker, backoff_delay
 
+log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
 BREAKERS = {
     "email": CircuitBreaker("e-mail (SMTP)", failure_threshold=3, reset_s=20),
@@ -67,6 +69,23 @@ def send_email(recipient: str, subject: str, body: str) -> None:
         if url.username:
             smtp.login(unquote(url.username), unquote(url.password or ""))
         smtp.send_message(message)
+
+
+def send_account_notice(recipient: str, subject: str, body: str) -> bool:
+    """E-mail a notice about an account (not about a family), e.g. "someone tried to sign up with
+    your address", on a background thread through the e-mail breaker; False when e-mail is not set
+    up. Best effort, unlike family notifications: the notice is a courtesy and holds nothing to keep."""
+    if not channel_configured("email"):
+        return False
+
+    def send() -> None:
+        try:
+            BREAKERS["email"].call(send_email, recipient, subject, body)
+        except (BreakerOpen, OSError, smtplib.SMTPException) as exc:
+            log.warning("account notice not sent (%s)", type(exc).__name__)
+
+    threading.Thread(target=send, name="account-notice", daemon=True).start()
+    return True
 
 
 def send_push(subject: str, body: str) -> None:

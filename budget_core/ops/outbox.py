@@ -10,8 +10,12 @@ directory, whatever ``BUDGET_DATABASE_URL`` says). Each line is one record:
 
 A line is written, flushed and fsync'd before anyone is told "saved locally". The state of an
 entry is the last record about its ``client_id``. Delivery calls ``add_transaction`` with the
-entry's ``client_id``, so a delivery repeated after a crash stores nothing twice. A line that
-does not parse (a torn write at the end of the file) is skipped and reported, never fatal.
+entry's ``client_id``, so a delivery repeated after a crash stores nothing twice. A line that is
+not a complete record (a torn write, JSON missing a field or with a field of the wrong type, an
+entry whose draft cannot be read) is skipped and reported — ``budget outbox list``, the health
+check and the sidebar go on — and kept aside in ``damaged.jsonl`` when the file is compacted, never
+fatal. The files are private (0600, compaction included; the folder 0700). The delivery thread
+survives any error (logged) and :func:`get_deliverer` starts a new one if it ever died.
 Processes sharing the data directory serialise on an ``flock``.
 """
 
@@ -19,6 +23,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import logging
 import os
 import threading
 import uuid
@@ -33,7 +38,11 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from ..config import settings
 from ..errors import BudgetError
+from .files import private_folder
 from .reliability import backoff_delay
+
+log = logging.getLogger(__name__)
+OPS = ("add", "delivered", "failed", "discarded")
 
 
 @dataclass(frozen=True)
@@ -68,6 +77,7 @@ class FlushResult:
 class OutboxState:
     entries: tuple[OutboxEntry, ...]
     damaged_lines: tuple[int, ...]
+    damaged_text: tuple[str, ...] = ()  # those lines as they are, to keep aside
 
     def with_status(self, *statuses: str) -> list[OutboxEntry]:
         return [e for e in self.entries if e.status in statuses]
@@ -84,11 +94,13 @@ class Outbox:
     def __init__(self, directory: Path | None = None):
         self.directory = Path(directory) if directory else settings().data_dir / "outbox"
         self.path = self.directory / "outbox.jsonl"
+        self.damaged_path = self.directory / "damaged.jsonl"
         self._thread_lock = threading.Lock()
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
-        self.directory.mkdir(parents=True, exist_ok=True)
+        private_folder(self.directory.parent, tighten=False)  # a new data dir is made private
+        private_folder(self.directory)
         with self._thread_lock, open(self.directory / ".lock", "a") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             try:
@@ -113,24 +125,24 @@ class Outbox:
     def _read(self) -> OutboxState:
         entries: dict[str, OutboxEntry] = {}
         damaged: list[int] = []
+        damaged_text: list[str] = []
         if not self.path.exists():
             return OutboxState((), ())
         with open(self.path, encoding="utf-8", errors="replace") as fh:
             for number, line in enumerate(fh, start=1):
                 if not line.strip():
                     continue
-                try:
-                    rec = json.loads(line)
-                    cid = rec["client_id"]
-                    op = rec["op"]
-                except (json.JSONDecodeError, KeyError, TypeError):
+                rec = _record(line)
+                if rec is None or (rec["op"] != "add" and rec["client_id"] not in entries):
                     damaged.append(number)
+                    damaged_text.append(line.rstrip("\n"))
                     continue
+                cid, op = rec["client_id"], rec["op"]
                 if op == "add":
                     entries[cid] = OutboxEntry(
                         cid, rec["family_id"], rec["draft"], rec.get("user_id"), rec.get("by_email"), rec.get("at", "")
                     )
-                elif cid in entries:
+                else:
                     old = entries[cid]
                     entries[cid] = OutboxEntry(
                         old.client_id,
@@ -140,10 +152,10 @@ class Outbox:
                         old.by_email,
                         old.at,
                         op,
-                        rec.get("reason"),
-                        rec.get("transaction_id"),
+                        rec.get("reason") if isinstance(rec.get("reason"), str) else None,
+                        rec.get("transaction_id") if isinstance(rec.get("transaction_id"), int) else None,
                     )
-        return OutboxState(tuple(entries.values()), tuple(damaged))
+        return OutboxState(tuple(entries.values()), tuple(damaged), tuple(damaged_text))
 
     # --- public API ---------------------------------------------------------------------
     def enqueue(
@@ -181,6 +193,14 @@ class Outbox:
     def pending_count(self) -> int:
         return len(self.state().with_status("pending"))
 
+    def kept_aside(self) -> list[str]:
+        """Damaged lines moved out of the outbox by compaction (``damaged.jsonl``), as they were."""
+        with self._locked():
+            if not self.damaged_path.exists():
+                return []
+            with open(self.damaged_path, encoding="utf-8", errors="replace") as fh:
+                return [line.rstrip("\n") for line in fh if line.strip()]
+
     def discard(self, client_id: str) -> None:
         with self._locked():
             self._append({"op": "discarded", "client_id": client_id})
@@ -216,6 +236,10 @@ class Outbox:
                 except BudgetError as refused:
                     self._append({"op": "failed", "client_id": entry.client_id, "reason": refused.message})
                     result.failed += 1
+                except (KeyError, TypeError, ValueError, AttributeError) as unreadable:  # a draft that is not one
+                    reason = f"this entry cannot be read ({type(unreadable).__name__}); type it again"
+                    self._append({"op": "failed", "client_id": entry.client_id, "reason": reason})
+                    result.failed += 1
                 except (OperationalError, DBAPIError) as exc:
                     if not is_unreachable(exc):
                         raise
@@ -228,13 +252,23 @@ class Outbox:
         return result
 
     def _compact_if_settled(self) -> None:
-        """Rewrite the file without settled entries once nothing is pending (keeps it small)."""
+        """Rewrite the file without settled entries once nothing is pending (keeps it small); damaged
+        lines move to ``damaged.jsonl``, where ``budget outbox list`` still reports them."""
         state = self._read()
         if state.with_status("pending") or not self.path.exists():
             return
         keep = [e for e in state.entries if e.status == "failed"]
+        if state.damaged_text:
+            fd = os.open(self.damaged_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            try:
+                os.write(fd, "".join(line + "\n" for line in state.damaged_text).encode("utf-8", "replace"))
+                os.fsync(fd)
+            finally:
+                os.close(fd)
         tmp = self.path.with_suffix(".tmp")
-        with open(tmp, "w", encoding="utf-8") as fh:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.fchmod(fd, 0o600)
+        with open(fd, "w", encoding="utf-8") as fh:
             for e in keep:
                 fh.write(
                     json.dumps(
@@ -254,6 +288,30 @@ class Outbox:
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, self.path)
+
+
+def _record(line: str) -> dict | None:
+    """The line as a complete record, or None: valid JSON, a known ``op``, a UUID ``client_id``, and
+    for an ``add`` an integer ``family_id``, a draft object and its author (user id or e-mail)."""
+    try:
+        rec = json.loads(line)
+    except ValueError:
+        return None
+    if not isinstance(rec, dict) or rec.get("op") not in OPS or not isinstance(rec.get("client_id"), str):
+        return None
+    try:
+        uuid.UUID(rec["client_id"])
+    except ValueError:
+        return None
+    if rec["op"] == "add":
+        family_id, user_id, by_email = rec.get("family_id"), rec.get("user_id"), rec.get("by_email")
+        if not isinstance(family_id, int) or isinstance(family_id, bool) or not isinstance(rec.get("draft"), dict):
+            return None
+        if not (isinstance(user_id, int) and not isinstance(user_id, bool)) and not isinstance(by_email, str):
+            return None
+        if not isinstance(rec.get("at", ""), str):
+            return None
+    return rec
 
 
 def _deliver(engine: Engine, entry: OutboxEntry):
@@ -286,6 +344,10 @@ class Deliverer:
         self._wake.set()
         self._thread.join(timeout=5)
 
+    @property
+    def alive(self) -> bool:
+        return self._thread.is_alive()
+
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
@@ -294,6 +356,11 @@ class Deliverer:
                     self.last = self.outbox.flush(self.engine)
                     self.attempt = self.attempt + 1 if self.last.pending else 0
             except (OperationalError, DBAPIError):
+                self.attempt += 1
+            except Exception as err:  # noqa: BLE001 - the thread must outlive anything one flush raises
+                from .errorlog import log_unexpected
+
+                log_unexpected(err)
                 self.attempt += 1
             delay = backoff_delay(self.attempt, self.base_s, self.cap_s) if self.attempt else 5.0
             self._wake.wait(delay)
@@ -309,6 +376,6 @@ def get_deliverer(engine: Engine, outbox: Outbox | None = None) -> Deliverer:
     outbox = outbox or Outbox()
     key = f"{outbox.path}|{engine.url}"
     with _lock:
-        if key not in _deliverers:
+        if key not in _deliverers or not _deliverers[key].alive:  # started once, and again if it ever died
             _deliverers[key] = Deliverer(outbox, engine)
         return _deliverers[key]

@@ -12,13 +12,14 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import IntegrityError
 
-from ..domain.storable import check_storable, lookup_text
+from ..domain.storable import check_storable, normal_email
 from ..errors import NotFound, PermissionDenied, ValidationError
 from ..ops.reliability import measure
 
 # OWASP's argon2id parameters: 19 MiB, 2 iterations, 1 lane.
 HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 MIN_PASSWORD = 8
+DEMO_PASSWORD = "demo-family-2026"  # the demo family's, printed in the README: nobody else may choose it
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 SIGN_IN_FAILED = "That email and password do not match an account. Check both and try again."
 
@@ -32,11 +33,13 @@ class User:
 
 @lru_cache(maxsize=1)
 def _common_passwords() -> frozenset[str]:
+    """The shipped list (``data/common_passwords.txt``, about 11,600 entries; see its NOTICE), lower-cased."""
     words = resources.files("budget_core").joinpath("data/common_passwords.txt").read_text()
     return frozenset(w.strip().lower() for w in words.splitlines() if w.strip())
 
 
 def check_email(email: str) -> str:
+    """The address as typed (trimmed), or ValidationError; its key is :func:`normal_email`."""
     normal = (email or "").strip()
     if not EMAIL.match(normal) or len(normal) > 254:
         raise ValidationError(f"'{email}' is not an email address; it should look like name@example.com.")
@@ -52,39 +55,70 @@ def check_display_name(name: str) -> str:
     return check_storable(normal, "name")
 
 
-def check_password(password: str) -> str:
-    if password is None or len(password) < MIN_PASSWORD:
+def check_password(password: str, email: str | None = None) -> str:
+    """``password`` unchanged if a person may choose it for the account ``email``: at least
+    ``MIN_PASSWORD`` characters once the spaces around it are trimmed, not one character repeated,
+    not the address or its name part, not the demo family's password, not on the common list."""
+    if not isinstance(password, str):
         raise ValidationError(f"Choose a password of at least {MIN_PASSWORD} characters.")
+    trimmed = password.strip()
+    if len(trimmed) < MIN_PASSWORD:
+        raise ValidationError(
+            f"Choose a password of at least {MIN_PASSWORD} characters (spaces at either end do not count)."
+        )
     if len(password) > 1024:
         raise ValidationError("Choose a password shorter than 1,024 characters.")
-    if password.lower() in _common_passwords():
+    folded = trimmed.casefold()
+    if len(set(folded)) == 1:
+        raise ValidationError("A password of one character repeated is guessed at once; choose another.")
+    if email:
+        address = normal_email(email)
+        if folded in (address, address.split("@")[0]):
+            raise ValidationError("Your password cannot be your e-mail address or the part before the @.")
+    if folded == DEMO_PASSWORD:
+        raise ValidationError("That is the demo family's published password; choose your own.")
+    if folded in _common_passwords() or password.lower() in _common_passwords():
         raise ValidationError("That password is on the list of the most common ones; choose another.")
+    check_storable(password, "password")
     return password
+
+
+class EmailTaken(ValidationError):
+    """An account already uses this address (under :func:`normal_email`). The CLI and the operator
+    may say so; sign-up answers a stranger the same whether or not it is taken (``services.signup``)."""
 
 
 def create_user(engine: Engine, email: str, display_name: str, password: str | None) -> User:
     """Create an account. ``password=None`` makes one that cannot sign in until a password is set.
-    The server's first account is its operator (``set_operator`` changes that)."""
+    The server's first account is its operator (``set_operator`` changes that). Raises EmailTaken
+    when an account already has this address in its normal form."""
     email = check_email(email)
     display_name = check_display_name(display_name)
-    hashed = HASHER.hash(check_password(password)) if password is not None else None
+    hashed = HASHER.hash(check_password(password, email)) if password is not None else None
+    return insert_user(engine, email, display_name, hashed)
+
+
+def insert_user(engine: Engine, email: str, display_name: str, password_hash: str | None) -> User:
+    """The account row itself (``email`` and ``display_name`` already checked, the password already
+    hashed): the one place that stores an address with its key. The demo family uses it directly for
+    its published password."""
     try:
         with engine.begin() as conn:
             row = conn.execute(
                 text(
-                    "INSERT INTO users (email, display_name, password_hash, is_operator) "
-                    "VALUES (:e, :n, :h, NOT EXISTS (SELECT 1 FROM users WHERE is_operator)) "
+                    "INSERT INTO users (email, email_normal, display_name, password_hash, is_operator) "
+                    "VALUES (:e, :k, :n, :h, NOT EXISTS (SELECT 1 FROM users WHERE is_operator)) "
                     "RETURNING id, email, display_name"
                 ),
-                {"e": email, "n": display_name, "h": hashed},
+                {"e": email, "k": normal_email(email), "n": display_name, "h": password_hash},
             ).one()
     except IntegrityError:
-        raise ValidationError(f"There is already an account for {email}; sign in instead.") from None
+        raise EmailTaken(f"There is already an account for {email}; sign in instead.") from None
     return User(*row)
 
 
 def set_password(engine: Engine, user_id: int, password: str) -> None:
-    hashed = HASHER.hash(check_password(password))
+    hashed = HASHER.hash(check_password(password, get_user(engine, user_id).email))
     with engine.begin() as conn:
         done = conn.execute(
             text("UPDATE users SET password_hash = :h, password_changed_at = now() WHERE id = :u"),
@@ -105,8 +139,8 @@ def authenticate(engine: Engine, email: str, password: str) -> User:
     """
     with engine.connect() as conn:
         row = conn.execute(
-            text("SELECT id, email, display_name, password_hash FROM users WHERE lower(email) = lower(:e)"),
-            {"e": lookup_text(email or "").strip()},
+            text("SELECT id, email, display_name, password_hash FROM users WHERE email_normal = :e"),
+            {"e": normal_email(email or "")},
         ).first()
     stored = row.password_hash if row is not None and row.password_hash else _DUMMY_HASH
     try:
@@ -126,8 +160,8 @@ def authenticate(engine: Engine, email: str, password: str) -> User:
 def find_user(engine: Engine, email: str) -> User | None:
     with engine.connect() as conn:
         row = conn.execute(
-            text("SELECT id, email, display_name FROM users WHERE lower(email) = lower(:e)"),
-            {"e": lookup_text(email or "").strip()},
+            text("SELECT id, email, display_name FROM users WHERE email_normal = :e"),
+            {"e": normal_email(email or "")},
         ).first()
     return User(*row) if row else None
 

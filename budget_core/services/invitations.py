@@ -1,4 +1,9 @@
-"""Invitations: random single-use tokens, stored hashed, expiring, revocable, bound to a role."""
+"""Invitations: random single-use tokens, stored hashed, expiring, revocable, bound to a role.
+
+An invitation works only while the manager who made it is still a current manager of the family:
+removing or demoting them revokes their open invitations (``members``), and redeeming checks it
+again under the family's version lock, so a link made before a removal never brings anyone back.
+"""
 
 from __future__ import annotations
 
@@ -158,6 +163,25 @@ def peek_invitation(engine: Engine, token: str) -> tuple[int, str, str]:
     return tuple(row)
 
 
+def _member_name(conn, family_id: int, user_id: int, typed: str | None, account_name: str) -> str:
+    """The name the joiner will have in the family, unique among its current members (case-insensitively):
+    a typed name that is taken is refused; the account's own name gets " (2)", " (3)" … when taken."""
+    from .accounts import check_display_name
+    from .members import name_taken
+
+    if typed is not None and " ".join(typed.split()):
+        name = check_display_name(typed)
+        if name_taken(conn, family_id, name, other_than=user_id):
+            raise ValidationError(f"Someone in this family is already called {name}; choose another name.")
+        return name
+    base = check_storable(" ".join(account_name.split())[:54], "name")
+    name, n = base, 1
+    while name_taken(conn, family_id, name, other_than=user_id):
+        n += 1
+        name = f"{base} ({n})"
+    return name
+
+
 @measure("invitations.redeem")
 def redeem_invitation(
     engine: Engine, user_id: int, token: str, *, display_name: str | None = None, now: datetime | None = None
@@ -171,20 +195,22 @@ def redeem_invitation(
     with joining_write(engine, family_id, user_id) as w:
         row = w.conn.execute(
             text(
-                "SELECT id, role, used_at, revoked_at, expires_at FROM invitations "
-                "WHERE family_id = :f AND token_hash = :h FOR UPDATE"
+                "SELECT i.id, i.role, i.used_at, i.revoked_at, i.expires_at, EXISTS (SELECT 1 FROM members m "
+                "WHERE m.family_id = i.family_id AND m.user_id = i.created_by AND m.role = 'manager' "
+                "AND m.removed_at IS NULL) AS maker_is_manager FROM invitations i "
+                "WHERE i.family_id = :f AND i.token_hash = :h FOR UPDATE OF i"
             ),
             {"f": family_id, "h": hash_token(token)},
         ).one()
         moment = now or datetime.now(UTC)
-        if row.used_at or row.revoked_at or row.expires_at <= moment:
+        if row.used_at or row.revoked_at or row.expires_at <= moment or not row.maker_is_manager:
             raise PermissionDenied(INVALID)
         if w.actor_role is not None:
             raise ValidationError("You are already a member of this family.")
         user = w.conn.execute(text("SELECT display_name FROM users WHERE id = :u"), {"u": user_id}).first()
         if user is None:
             raise NotFound("That account does not exist.")
-        name = check_storable(" ".join((display_name or user.display_name).split())[:60], "name")
+        name = _member_name(w.conn, family_id, user_id, display_name, user.display_name)
         w.conn.execute(
             text(
                 "INSERT INTO members (family_id, user_id, role, display_name) VALUES (:f, :u, :r, :n) "

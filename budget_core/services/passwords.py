@@ -26,13 +26,13 @@ from datetime import datetime
 from sqlalchemy import Connection, Engine, text
 
 from ..config import link_base
-from ..domain.storable import lookup_text
+from ..domain.storable import normal_email
 from ..errors import NotFound, PermissionDenied, ValidationError
 from ..ops import notifications
 from ._uow import family_write
 from .access import FamilyAccess
 from .accounts import HASHER, User, check_password, find_user
-from .sessions import check_rate, record_failure
+from .sessions import attempt, forgive
 
 RESET_HOURS = 1
 TOKEN_BYTES = 24
@@ -91,11 +91,10 @@ def request_by_email(engine: Engine, email: str, *, base_url: str | None = None,
     to show, the same either way. ValidationError when this server sends no e-mail (``NO_MAIL``)."""
     if not notifications.channel_configured("email"):
         raise ValidationError(NO_MAIL)
-    keys = [(f"reset-account:{lookup_text(email or '').strip().lower()}", LIMITS["account"])]
+    keys = [(f"reset-account:{normal_email(email or '')}", LIMITS["account"])]
     if client:
         keys.append((f"reset-client:{client}", LIMITS["client"]))
-    check_rate(engine, keys)
-    record_failure(engine, [k for k, _ in keys])  # every request counts toward the limits, found or not
+    attempt(engine, keys)  # every request counts toward the limits, found or not
     user = find_user(engine, email)
     if user is None:
         return ASKED
@@ -170,8 +169,8 @@ def reset(engine: Engine, token: str, new_password: str, *, client: str | None =
     """Use a reset link: set ``new_password`` and end every session of the account. The password is
     checked first, so a refused one leaves the link usable; guesses are rate-limited per client."""
     keys = [(f"reset-use-client:{client}", LIMITS["use"])] if client else []
-    check_rate(engine, keys)
     hashed = HASHER.hash(check_password(new_password))
+    counted = attempt(engine, keys) if keys else []  # counted before the token is checked
     with engine.begin() as conn:
         row = conn.execute(
             text(
@@ -196,7 +195,6 @@ def reset(engine: Engine, token: str, new_password: str, *, client: str | None =
                 {"u": row.user_id},
             )
     if row is None:
-        if keys:
-            record_failure(engine, [k for k, _ in keys])
-        raise PermissionDenied(INVALID)
+        raise PermissionDenied(INVALID)  # the attempt stays counted
+    forgive(engine, counted)
     return User(*user)

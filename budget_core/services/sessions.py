@@ -1,23 +1,26 @@
 """Signed-in sessions and rate limits on guessing (sign-in, invitation redemption, password resets).
 
 The sessions themselves — device sessions, their cookie's token (stored hashed), their lifetimes
-and how each ends — are ``devices``; the functions here keep the names the CLI and tests know.
-Rate limits count failures per account name and per client address in a sliding window; the same
-words are used whether the account exists or not.
+and how each ends — are ``devices``; the functions here keep the names the CLI and tests know. A
+session ends on sign-out, after ``IDLE_MINUTES`` without the person's own activity unless kept (a
+page run caused by someone else's change does not count: the frame passes ``touch=False`` then), and
+when the person's password changes (all but the session that changed it). Rate limits count attempts
+per account (the address's normal form) and per client address in a sliding window, before the
+password or token is checked; the same words are used whether the account exists or not.
 """
 
 from __future__ import annotations
 
 from sqlalchemy import Engine, text
 
-from ..domain.storable import lookup_text
-from ..errors import BudgetError, PermissionDenied
+from ..domain.storable import normal_email
+from ..errors import BudgetError, ValidationError
 from . import devices
 from .accounts import User
 
 IDLE_MINUTES = devices.IDLE_MINUTES
 WINDOW_S = 15 * 60
-LIMITS = {"account": 5, "client": 20, "redeem": 10}
+LIMITS = {"account": 5, "client": 20, "redeem": 10, "signup": 10, "signup-address": 3}
 SESSION_ENDED = "Your session has ended; please sign in again."
 
 
@@ -61,47 +64,79 @@ def end_other_sessions(
 
 
 # --- rate limits ------------------------------------------------------------------------------
-def check_rate(engine: Engine, keys: list[tuple[str, int]]) -> None:
-    """Raise RateLimited if any ``(key, limit)`` has ``limit`` failures within the window."""
-    with engine.connect() as conn:
-        for key, limit in keys:
-            row = conn.execute(
-                text(
-                    "SELECT count(*) AS n, extract(epoch FROM min(at) + make_interval(secs => :w) - now()) AS wait "
-                    "FROM (SELECT at FROM auth_failures WHERE key = :k AND at > now() - make_interval(secs => :w) "
-                    "ORDER BY at DESC LIMIT :l) recent"
-                ),
-                {"k": key, "w": WINDOW_S, "l": limit},
-            ).one()
-            if row.n >= limit:
-                raise RateLimited(max(1, int(row.wait or 1) + 1))
-
-
-def record_failure(engine: Engine, keys: list[str]) -> None:
+def attempt(engine: Engine, keys: list[tuple[str, int]]) -> list[int]:
+    """Count one attempt under every ``(key, limit)`` *before* the work it guards (a password or a
+    token check): RateLimited, with nothing counted, when a key already has ``limit`` attempts in the
+    window. Atomic in the database (``auth_attempt``, migration 0009): parallel attempts queue on
+    the keys' locks, so a burst never gets more than ``limit`` checks. Returns the attempts' ids, for
+    :func:`forgive` after a success."""
     with engine.begin() as conn:
-        for key in keys:
-            conn.execute(text("INSERT INTO auth_failures (key) VALUES (:k)"), {"k": key})
+        row = conn.execute(
+            text("SELECT wait_s, attempt_ids FROM auth_attempt(:k, :l, :w)"),
+            {"k": [k for k, _ in keys], "l": [n for _, n in keys], "w": WINDOW_S},
+        ).one()
         conn.execute(text("DELETE FROM auth_failures WHERE at < now() - interval '1 day'"))
+    if row.wait_s:
+        raise RateLimited(row.wait_s)
+    return list(row.attempt_ids)
+
+
+def forgive(engine: Engine, attempt_ids: list[int]) -> None:
+    """The guarded work succeeded: its attempts do not count as failures."""
+    if attempt_ids:
+        with engine.begin() as conn:
+            conn.execute(text("DELETE FROM auth_failures WHERE id = ANY(:ids)"), {"ids": attempt_ids})
+
+
+def client_key(peer: str | None, forwarded_for: str | None, trusted: tuple = ()) -> str:
+    """The client address the per-client limits count under.
+
+    ``peer`` is the address the web server reports for the connection (Streamlit reports loopback as
+    ``None``); ``forwarded_for`` the request's ``X-Forwarded-For``. The web server (uvicorn) itself
+    replaces the peer by the forwarded address when the peer is loopback, so a peer that appears in
+    the header was really loopback. Without ``trusted`` proxies the key is that real peer, whatever the
+    header says — a client cannot choose its key; with them, the header is followed from the right
+    for as long as the address it reached is a trusted proxy.
+    """
+    import ipaddress
+
+    hops = [h.strip() for h in (forwarded_for or "").split(",") if h.strip()]
+    current = peer or "127.0.0.1"
+    if peer is not None and peer in hops:
+        current = "127.0.0.1"  # rewritten from the header by the web server: the real peer is loopback
+    while hops:
+        try:
+            here = ipaddress.ip_address(current)
+        except ValueError:
+            break
+        if not any(here in net for net in trusted):
+            break
+        candidate = hops.pop()
+        try:
+            ipaddress.ip_address(candidate)
+        except ValueError:
+            break
+        current = candidate
+    return current
 
 
 def sign_in_keys(email: str, client: str | None) -> list[tuple[str, int]]:
-    keys = [(f"account:{lookup_text(email or '').strip().lower()}", LIMITS["account"])]
+    """The account's key is the address's one normal form (the same as the account look-up's)."""
+    keys = [(f"account:{normal_email(email or '')}", LIMITS["account"])]
     if client:
         keys.append((f"client:{client}", LIMITS["client"]))
     return keys
 
 
 def verify_sign_in(engine: Engine, email: str, password: str, *, client: str | None = None) -> User:
-    """Check the limits and the password; the user, or RateLimited / PermissionDenied (a failure counted)."""
+    """Count the attempt, then check the password; the user, or RateLimited / PermissionDenied (the
+    attempt stays counted)."""
     from .accounts import authenticate
 
-    keys = sign_in_keys(email, client)
-    check_rate(engine, keys)
-    try:
-        return authenticate(engine, email, password)
-    except PermissionDenied:
-        record_failure(engine, [k for k, _ in keys])
-        raise
+    counted = attempt(engine, sign_in_keys(email, client))
+    user = authenticate(engine, email, password)
+    forgive(engine, counted)
+    return user
 
 
 def sign_in(
@@ -113,7 +148,7 @@ def sign_in(
     keep: bool = False,
     user_agent: str | None = None,
 ) -> tuple[User, str]:
-    """Check the limits, the password, and start a session: (user, session token)."""
+    """Count the attempt, check the password, and start a session: (user, session token)."""
     user = verify_sign_in(engine, email, password, client=client)
     return user, start_session(engine, user.id, keep=keep, user_agent=user_agent)
 
@@ -131,13 +166,14 @@ def redeem(
     """Redeem an invitation under the rate limits; returns the family id."""
     from .invitations import redeem_invitation
 
-    keys = redeem_keys(user_id, client)
-    check_rate(engine, keys)
+    counted = attempt(engine, redeem_keys(user_id, client))
     try:
-        return redeem_invitation(engine, user_id, token, display_name=display_name)
-    except PermissionDenied:
-        record_failure(engine, [k for k, _ in keys])
+        family_id = redeem_invitation(engine, user_id, token, display_name=display_name)
+    except ValidationError:  # a real token and a reason to refuse (already a member, name taken): no guess
+        forgive(engine, counted)
         raise
+    forgive(engine, counted)
+    return family_id
 
 
 def change_password(

@@ -30,10 +30,13 @@ def test_insights_shows_this_periods_totals_charts_and_downloads(home):
     charts = [e for e in _walk(at.main) if getattr(e, "type", "") == "vega_lite_chart"]
     assert len(charts) >= 8
     assert by_label(at.selectbox, "Drill into").value == "Dining"
-    assert [b.proto.label for b in _walk(at.main) if getattr(b, "type", "") == "download_button"] == [
-        "Download CSV",
-        "Download PARQUET",
-    ]
+    # a download is made in the run its "Prepare" click starts, never by a callable run later
+    assert [b.proto.label for b in _walk(at.main) if getattr(b, "type", "") == "download_button"] == []
+    at = by_label(at.button, "Prepare CSV").click().run()
+    no_exception(at)
+    buttons = [b for b in _walk(at.main) if getattr(b, "type", "") == "download_button"]
+    assert [b.proto.label.split(" (")[0] for b in buttons] == ["Download CSV"]
+    assert not buttons[0].proto.deferred_file_id  # the bytes were made in this run, not deferred
 
 
 def test_a_custom_range_with_nothing_in_it_still_renders(home):

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 
+from budget_app.format import inert
 from budget_core.services import accounts, bills, categories, families, invitations, members, transactions
 from budget_core.services.access import open_family
+from budget_core.services.signup import SIGNED_UP
 from budget_core.services.transactions import TransactionDraft
 
 from .conftest import PASSWORD, by_label, markdown_text, no_exception, open_page
@@ -19,7 +21,8 @@ def test_activity_tells_what_happened_newest_first_and_escapes_typed_text(home):
     at = open_page("pages/2_Activity.py", user_id=home.mom.id, family_id=home.family.id)
     no_exception(at)
     feed = next(m.value for m in at.markdown if 'data-testid="fb-feed"' in m.value)
-    assert feed.index("Dad spent &#36;15.00 on &lt;b&gt;Lunch&lt;/b&gt; &#36;5 *now*") < feed.index("Dad joined")
+    assert "<b>" not in feed and "*now*" not in feed  # nothing of the typed text is markup
+    assert feed.index(inert("Dad spent $15.00 on <b>Lunch</b> $5 *now*")) < feed.index(inert("Dad joined"))
     assert "just now" in feed
 
 
@@ -178,6 +181,13 @@ def test_creating_a_family_signs_up_and_sets_the_plan(engine):
     at.text_area(key="signup_fixed").input("Rent 1200\nInternet: 39,99")
     at = by_label(at.button, "Create our family").click().run()
     no_exception(at)
+    # the answer is the same whether the address was new or taken, and nobody is signed in by it
+    assert [s.value for s in at.success] == [inert(SIGNED_UP.format(email="alex@example.com"))]
+    assert "user_id" not in at.session_state
+    assert at.text_input(key="signin_email").value == "alex@example.com"
+    at.text_input(key="signin_password").input("a long secret 42")
+    at = by_label(at.button, "Sign in").click().run()
+    no_exception(at)
     user = accounts.find_user(engine, "alex@example.com")
     family = open_family(engine, user.id, at.session_state["family_id"]).family
     assert (
@@ -222,6 +232,9 @@ def test_a_new_person_joins_through_an_invitation_link(home):
     assert "Grandma" in [
         m.display_name for m in members.list_members(open_family(home.engine, home.mom.id, home.family.id))
     ]
+    assert [s.value for s in at.success] == [inert(SIGNED_UP.format(email="grandma@example.com"))]
+    at.text_input(key="signin_password").input("knitting needles 7")
+    at = by_label(at.button, "Sign in").click().run()
     assert at.session_state["family_id"] == home.family.id
 
 

@@ -73,16 +73,21 @@ def test_a_bank_file_is_previewed_imported_linked_to_a_typed_expense_and_not_imp
     expect(page.get_by_role("heading", name="Import a bank file")).to_be_visible()
 
     _upload(page, "checking.csv", bank_file)
-    expect(page.get_by_text("2 new · 0 already imported · 1 linked to expenses typed by hand")).to_be_visible()
+    # the file is read off the page's thread, in a child process: allow for a busy machine
+    expect(page.get_by_text("2 new · 0 already imported · 1 linked to expenses typed by hand")).to_be_visible(
+        timeout=30_000
+    )
     page.get_by_role("button", name="Import: add 2, link 1").click()
     expect(
         page.locator('[data-testid="stToast"]').filter(has_text="checking.csv: added 2, 0 duplicates, 1 linked")
-    ).to_be_visible()
+    ).to_be_visible(timeout=30_000)
     expect(page.get_by_text("= Mom's 'Corner grocer'", exact=False)).to_be_visible()  # the link, for review
     assert _stored(owner, family.id) == [(320, "BAKERY ROSE"), (650, "CITY PARKING"), (4210, "Corner grocer")]
 
     _upload(page, "checking.csv", bank_file)  # the same file again
-    expect(page.get_by_text("0 new · 3 already imported · 0 linked to expenses typed by hand")).to_be_visible()
+    expect(page.get_by_text("0 new · 3 already imported · 0 linked to expenses typed by hand")).to_be_visible(
+        timeout=30_000
+    )
     expect(page.get_by_role("button", name="Import: add 0, link 0")).to_be_disabled()
     assert len(_stored(owner, family.id)) == 3
 
@@ -96,7 +101,7 @@ def test_a_file_that_is_not_a_bank_statement_gets_a_message_and_nothing_is_store
 
     _upload(page, "notes.csv", "Dear diary,\ntoday was a good day\nno numbers here\n")
     error = page.locator('[data-testid="stAlert"]').filter(has_text="Is this a bank statement exported as CSV?")
-    expect(error).to_be_visible()
+    expect(error).to_be_visible(timeout=30_000)
     expect(page.get_by_role("button", name="Import: add", exact=False)).to_have_count(0)
     expect(page.get_by_text("Traceback")).to_have_count(0)
     assert _stored(owner, family.id) == []
