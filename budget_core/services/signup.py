@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
+from ..domain.locale import check_locale
 from ..domain.money import check_currency
 from ..domain.period import check_start_day
 from .access import Family
@@ -39,6 +40,7 @@ class SignUp:
     savings_goal: int
     period_start_day: int
     fixed_expenses: tuple[tuple[str, int], ...] = ()
+    locale: str | None = None  # how money and dates are written; None: from the currency
 
 
 def sign_up(engine: Engine, form: SignUp) -> tuple[User, Family]:
@@ -53,6 +55,8 @@ def sign_up(engine: Engine, form: SignUp) -> tuple[User, Family]:
     check_plan_amount(form.monthly_income, "monthly income", positive=True)
     check_plan_amount(form.savings_goal, "savings goal")
     check_start_day(form.period_start_day)
+    if form.locale:
+        check_locale(form.locale)
     for name, amount in form.fixed_expenses:
         check_fixed_expense(name, amount)
     user = create_user(engine, form.email, form.name, form.password)
@@ -65,6 +69,7 @@ def sign_up(engine: Engine, form: SignUp) -> tuple[User, Family]:
         monthly_income=form.monthly_income,
         savings_goal=form.savings_goal,
         period_start_day=form.period_start_day,
+        locale=form.locale,
     )
     if form.fixed_expenses:
         access = open_family(engine, user.id, family.id)
