@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import streamlit as st
 
@@ -13,20 +14,20 @@ from budget_core.services.invitations import Invitation
 from budget_core.services.members import Member
 
 from .errors import shown_errors
-from .format import html_escape, relative_time
+from .format import Fmt, html_escape, md_escape
 from .keys import done as _done
 from .widgets import table
 
 NEW_LINK = "fb_new_invitation"
 
 
-def members_list(people: list[Member]) -> None:
+def members_list(people: list[Member], fmt: Fmt) -> None:
     rows = [
         [
             html_escape(p.display_name),
             f"<span class='fb-hide-narrow'>{html_escape(p.email)}</span>",
             html_escape(p.role),
-            html_escape(f"{p.joined_at:%-d %b %Y}"),
+            html_escape(fmt.day(p.joined_at.astimezone(ZoneInfo(fmt.timezone)).date())),
         ]
         for p in people
     ]
@@ -86,7 +87,7 @@ def invite_form(ctx) -> None:
         url, expires, role, emailed = new
         st.success(
             f"Send this link to the person joining as a {role}. It works once, until "
-            f"{expires:%-d %b %H:%M} UTC. Copy it now: it is not shown again.",
+            f"{md_escape(ctx.fmt.moment(expires))}. Copy it now: it is not shown again.",
             icon=":material/link:",
         )
         st.code(url, language=None)
@@ -110,7 +111,7 @@ def invitations_list(ctx, invites: list[Invitation]) -> None:
     for inv in invites[:20]:
         status = inv.status(now)
         c1, c2 = st.columns([4, 1.3], vertical_alignment="center")
-        when = f"expires {inv.expires_at:%-d %b %H:%M} UTC" if status == "open" else relative_time(inv.created_at, now)
+        when = f"expires {ctx.fmt.moment(inv.expires_at)}" if status == "open" else ctx.fmt.ago(inv.created_at, now)
         c1.markdown(
             f"#{inv.id} · as {html_escape(inv.role)} · by {html_escape(inv.created_by)} · "
             f"<span class='fb-pill'>{status}</span> <span class='fb-muted'>{html_escape(when)}</span>",

@@ -1,18 +1,22 @@
-"""How figures and user text are shown: money, relative times, escaping.
+"""How figures and user text are shown: money, dates and times, escaping.
 
-Money is always formatted by ``budget_core.domain.money.format_money``; this module only wraps it in
-HTML (right-aligned, tabular figures) and escapes text people typed before it reaches
-Markdown or HTML.
+Money is always formatted by ``budget_core.domain.money.format_money`` in the family's locale; this
+module only wraps it in HTML (right-aligned, tabular figures) and escapes text people typed before
+it reaches Markdown or HTML. :class:`Fmt` (``ctx.fmt``) carries the family's currency, locale and
+time zone, so a page writes ``ctx.fmt.money(minor)`` and every figure comes out the family's way.
 """
 
 from __future__ import annotations
 
 import html
 import re
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
+from budget_core.domain import locale as loc
 from budget_core.domain.allowance import KIND_LABELS  # noqa: F401 - the views take the words from here
-from budget_core.domain.money import format_money
+from budget_core.domain.money import decimal_string, format_money
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 
@@ -27,18 +31,57 @@ def html_escape(text: str) -> str:
     return html.escape(str(text), quote=True).replace("$", "&#36;")
 
 
-def money(minor: int, currency: str) -> str:
+def money(minor: int, currency: str, locale: str | None = None) -> str:
     """Plain text money, '$1,234.50' (for labels and toasts; escape before Markdown)."""
-    return format_money(minor, currency)
+    return format_money(minor, currency, locale)
 
 
-def money_html(minor: int, currency: str, *, css: str = "") -> str:
+def money_html(minor: int, currency: str, *, css: str = "", locale: str | None = None, test_id: str = "") -> str:
     """Money in a right-aligned span with tabular digits; negative amounts in the warning colour."""
     cls = "fb-money" + (" fb-neg" if minor < 0 else "") + (f" {css}" if css else "")
-    return f'<span class="{cls}">{html_escape(format_money(minor, currency))}</span>'
+    tid = f' data-testid="{test_id}"' if test_id else ""
+    return f'<span class="{cls}"{tid}>{html_escape(format_money(minor, currency, locale))}</span>'
 
 
-def relative_time(at: datetime, now: datetime | None = None) -> str:
+@dataclass(frozen=True, slots=True)
+class Fmt:
+    """The family's way of writing figures: its currency, locale ('de_DE') and time zone."""
+
+    currency: str
+    locale: str
+    timezone: str = "UTC"
+
+    def money(self, minor: int) -> str:
+        """'$1,234.50' / '1.234,50 €' as plain text (escape before Markdown)."""
+        return format_money(minor, self.currency, self.locale)
+
+    def money_html(self, minor: int, *, css: str = "", test_id: str = "") -> str:
+        return money_html(minor, self.currency, css=css, locale=self.locale, test_id=test_id)
+
+    def typed(self, minor: int) -> str:
+        """An amount as a person would type it in this locale, to prefill a box: '15.00' / '15,00'."""
+        decimal_point, _group = loc.separators(self.locale)
+        return decimal_string(minor, self.currency).replace(".", decimal_point)
+
+    def day(self, day: date, today: date | None = None) -> str:
+        """'Today', 'Yesterday', else the locale's short date ('Mon, Nov 23' / 'Mo., 23. Nov.'),
+        with the year when it is not this year's."""
+        return short_date(day, today, self.locale)
+
+    def moment(self, at: datetime) -> str:
+        """A moment in the family's time zone: 'Nov 23, 3:05 PM' (en_US), '23. Nov., 15:05' (de_DE)."""
+        return loc.date_time(at, ZoneInfo(self.timezone), self.locale)
+
+    def ago(self, at: datetime, now: datetime | None = None) -> str:
+        return relative_time(at, now, self.locale)
+
+    @property
+    def date_input(self) -> str:
+        """The format of Streamlit's date picker that matches the locale ('MM/DD/YYYY', 'DD.MM.YYYY')."""
+        return loc.date_input_format(self.locale)
+
+
+def relative_time(at: datetime, now: datetime | None = None, locale: str = "en_US") -> str:
     """'just now', '5 min ago', '3 h ago', 'yesterday', '4 days ago', then the date."""
     now = now or datetime.now(UTC)
     seconds = (now - at).total_seconds()
@@ -53,17 +96,15 @@ def relative_time(at: datetime, now: datetime | None = None) -> str:
         return "yesterday"
     if days < 7:
         return f"{days} days ago"
-    return short_date(at.date(), now.date())
+    return short_date(at.date(), now.date(), locale)
 
 
-def short_date(day: date, today: date | None = None) -> str:
-    """'Today', 'Yesterday', 'Mon 23 Nov', or '23 Nov 2025' in another year."""
+def short_date(day: date, today: date | None = None, locale: str = "en_US") -> str:
+    """'Today', 'Yesterday', the locale's short date ('Mon, Nov 23'), or with the year in another year."""
     if today is not None:
         delta = (today - day).days
         if delta == 0:
             return "Today"
         if delta == 1:
             return "Yesterday"
-    if today is None or day.year == today.year:
-        return f"{day:%a} {day.day} {day:%b}"
-    return f"{day.day} {day:%b %Y}"
+    return loc.short_date(day, locale, with_year=today is not None and day.year != today.year)

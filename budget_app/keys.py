@@ -9,6 +9,7 @@ FLASH = "fb_flash"  # a confirmation shown as a toast on the next run ("Saved: $
 CURSORS = "fb_cursors"  # family id → newest version this session has shown
 TOASTS = "fb_toasts"  # other members' changes waiting to be shown
 OFFLINE_KIT = "fb_offline_kit"  # what the sidebar needs if the database goes away
+REFRESH = "fb_refresh"  # keys of the page's fragments that show figures: redrawn after a save
 
 
 def done(message: str) -> None:
