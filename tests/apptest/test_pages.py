@@ -146,7 +146,7 @@ def test_signing_in_with_the_right_password_opens_today(home):
     at = by_label(at.button, "Sign in").click().run()
     no_exception(at)
     assert at.session_state["user_id"] == home.mom.id
-    assert "You can spend today" in markdown_text(at)
+    assert "Left today" in markdown_text(at)
 
 
 def test_a_wrong_password_is_refused_with_a_clear_message(home):
@@ -186,7 +186,7 @@ def test_creating_a_family_signs_up_and_sets_the_plan(engine):
         ("Rent", 120000),
         ("Internet", 3999),
     ]
-    assert "You can spend today" in markdown_text(at)
+    assert "Left today" in markdown_text(at)
 
 
 def test_a_refused_sign_up_writes_nothing_and_keeps_the_form(engine):
