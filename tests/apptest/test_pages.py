@@ -258,7 +258,7 @@ def test_the_health_page_shows_managers_each_part_and_how_degraded_each_feature_
     at = open_page("pages/7_Health.py", user_id=home.mom.id, family_id=home.family.id)
     no_exception(at)
     text = markdown_text(at)
-    assert "**Budget calculations**" in text and "working normally" in text
+    assert "**Today's figures are up to date**" in text and "working" in text
     parts = at.dataframe[0].value
     assert "Database" in list(parts["Part"]) and any("round trip" in v for v in parts["State"])
 
