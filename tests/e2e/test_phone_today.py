@@ -210,7 +210,8 @@ def test_insights_charts_are_drawn_tall_enough_with_their_marks_at_both_widths(s
                     one = charts.nth(i)
                     canvas = one.locator("canvas, svg.marks").first
                     expect(canvas).to_be_visible()
-                    height = canvas.bounding_box()["height"]
+                    box = canvas.bounding_box() or (page.wait_for_timeout(500) or canvas.bounding_box())  # a redraw
+                    height = box["height"] if box else 0
                     assert height >= 150, (width, section, i, height)
                     assert _coloured_pixels(canvas) > 40, (width, section, i)  # bars, lines or points drawn
                 if shots and scheme == "light" or shots and section == "This period":
