@@ -173,6 +173,7 @@ def to_minor(
     # Exact digit arithmetic, not Decimal.scaleb: that rounds to the context's 28 digits (taking
     # '1.0000000000000000000000000000001' for 1.00) and overflows on exponents such as '1E9999999'.
     negative, digits, exponent = dec.as_tuple()
+    assert isinstance(exponent, int)  # finite: checked above
     significant = "".join(map(str, digits)).rstrip("0")
     exponent += len(digits) - len(significant)  # the same value without trailing zeros
     if significant and exponent + places < 0:

@@ -178,7 +178,7 @@ def changes_since(
             {"f": access.family_id, "c": cursor, "l": limit},
         ).all()
     locale = locale or access.family.locale()
-    return [Event(*r, locale=locale) for r in rows]
+    return [Event(r[0], r[1], r[2], r[3], r[4], r[5], locale) for r in rows]
 
 
 def recent_activity(
@@ -195,7 +195,7 @@ def recent_activity(
             {"f": access.family_id, "b": before, "l": limit},
         ).all()
     locale = locale or access.family.locale()
-    return [Event(*r, locale=locale) for r in rows]
+    return [Event(r[0], r[1], r[2], r[3], r[4], r[5], locale) for r in rows]
 
 
 def family_version(engine: Engine, family_id: int) -> int | None:

@@ -67,7 +67,9 @@ def downgrade() -> None:
     from importlib import import_module
 
     functions = import_module("budget_core.db.migrations.versions.0007_family_door").FUNCTIONS
-    old = re.search(r"CREATE FUNCTION family_enter.*?END \$\$;", functions, re.S).group(0)
+    found = re.search(r"CREATE FUNCTION family_enter.*?END \$\$;", functions, re.S)
+    assert found is not None, "0007 defines family_enter"
+    old = found.group(0)
     op.execute("DROP FUNCTION family_enter(bigint, bigint, text, boolean)")
     op.execute(old)
     op.execute("GRANT EXECUTE ON FUNCTION family_enter(bigint, bigint, text, boolean) TO budget_app")
