@@ -1,11 +1,20 @@
-"""Today: how much can the family still spend today? (the home page; `streamlit run app.py` serves it)."""
+"""Today: how much can the family still spend today? (the home page; `streamlit run app.py` serves it).
+
+The page's body is one fragment (``TODAY``): after this person's own save it alone is redrawn (the
+frame's ``REFRESH``), and when another member changes something the change wakes this session by
+rerunning it alone (``poller.redraw_on_change``) — never the frame or the sidebar.
+"""
+
+from datetime import date
 
 import streamlit as st
 
 from budget_app import poller
 from budget_app.errors import page_errors, shown_errors
-from budget_app.format import inert, money, money_html
-from budget_app.frame import frame
+from budget_app.format import inert
+from budget_app.frame import entry_form, frame
+from budget_app.keys import FLASH, REFRESH
+from budget_app.quick_entry import SAVED
 from budget_app.today_notes import needs_category, today_notes
 from budget_app.widgets import allowance_card, chart, kinds_table, stat_tiles
 from budget_core.analytics.today import today_charts
@@ -13,62 +22,76 @@ from budget_core.domain.money import parse_amount
 from budget_core.errors import ValidationError
 from budget_core.services import budgets
 
+TODAY = "fb_today"
+
 ctx = frame("Today")
+fmt = ctx.fmt
 
 
-@st.fragment
+def what_if(b) -> None:
+    typed = st.text_input(f"If we spend this much more today ({ctx.currency})", key="what_if", placeholder="0.00")
+    try:
+        extra = parse_amount(typed, ctx.currency) if typed.strip() else 0
+    except ValidationError as err:
+        st.caption(inert(err.message))
+    else:
+        tomorrow = b.allowance_tomorrow_if(extra)
+        st.markdown(
+            f'<p data-testid="fb-what-if">…tomorrow we can spend <b>{fmt.money_html(tomorrow)}</b> a day.</p>',
+            unsafe_allow_html=True,
+        )
+
+
+@st.fragment(key=TODAY)
 def today() -> None:
-    """Today's figures; when the family changes, only this reruns (``poller.redraw_on_change``)."""
+    """The headline, the phone's entry form, the tiles, the charts and the plan table."""
     with page_errors():
         with shown_errors():
-            version = poller.redraw_on_change(ctx.access)
+            version: int | None = poller.redraw_on_change(ctx.access)
+            if st.session_state.get(SAVED):  # right after this person's own save: read the new version
+                version = None
             fb = budgets.daily_budget(ctx.access, version=version)
-            b, cur = fb.budget, fb.currency
+            b = fb.budget
             st.markdown("## Today")
+            next_start = date.fromordinal(b.period_end.toordinal() + 1)
             st.caption(
-                f"{b.on:%A %-d %B} · period {b.period_start:%-d %b} – {b.period_end:%-d %b} · "
-                f"{b.days_left} {'day' if b.days_left == 1 else 'days'} left"
+                inert(
+                    f"{fmt.day(b.on)} · {b.days_left} {'day' if b.days_left == 1 else 'days'} left in this period · "
+                    f"a new one starts {fmt.day(next_start)} with {fmt.money(b.plan_spendable)} "
+                    "for everyday spending"
+                )
             )
             left, right = st.columns([1, 1.35], gap="large")
             with left:
-                allowance_card(b, cur)
-                today_notes(ctx, b, cur)
+                allowance_card(b, fmt)
+                today_notes(ctx, b, ctx.currency)
+                flash = st.session_state.pop(FLASH, None)  # "Saved: $12.00 · Lunch", with the figures it changed
+                if flash:
+                    st.toast(inert(flash), icon=":material/check_circle:")
+                with st.container(key="fb_phone_entry"):
+                    entry_form(ctx, "main")
                 stat_tiles(
                     [
-                        ("Spent today", money_html(b.spent_today, cur), "fb-spent-today"),
-                        (
-                            "Over by" if b.over_by else "Left today",
-                            money_html(b.over_by if b.over_by else b.left_today, cur),
-                            "fb-left-today",
-                        ),
-                        ("Days left", str(b.days_left), "fb-days-left"),
+                        ("Left this period", fmt.money_html(b.pool - b.spent_today), "fb-left-period"),
+                        (f"Days left, to {fmt.day(b.period_end)}", str(b.days_left), "fb-days-left"),
                     ]
                 )
-                typed = st.text_input(f"If we spend this much more today ({cur})", key="what_if", placeholder="0.00")
-                try:
-                    extra = parse_amount(typed, cur) if typed.strip() else 0
-                except ValidationError as err:
-                    st.caption(inert(err.message))
-                else:
-                    tomorrow = b.allowance_tomorrow_if(extra)
-                    st.markdown(
-                        f'<p data-testid="fb-what-if">…tomorrow we can spend <b>{money_html(tomorrow, cur)}</b> a day.</p>',
-                        unsafe_allow_html=True,
-                    )
+                what_if(b)
             with right:
-                daily_chart, category_chart = today_charts(ctx.access, b.on, version=fb.version)
-                chart(daily_chart)
-                chart(category_chart)
+                daily_chart, category_chart = today_charts(ctx.access, b.on, version=fb.version, locale=ctx.locale)
+                chart(daily_chart, "daily")
+                chart(category_chart, "category")
 
             needs_category(ctx, b.on)
             st.markdown("#### This period, planned against actual")
-            kinds_table(b, cur)
+            kinds_table(b, fmt)
             if b.savings_goal:
                 share = max(0.0, min(1.0, b.saved / b.savings_goal))
                 st.progress(
                     share,
-                    text=f"Saved {inert(money(b.saved, cur))} of {inert(money(b.savings_goal, cur))} this period",
+                    text=f"Saved {inert(fmt.money(b.saved))} of {inert(fmt.money(b.savings_goal))} this period",
                 )
 
 
+st.session_state[REFRESH] = [TODAY]
 today()

@@ -12,11 +12,14 @@ alone — the baseline the wake-ups are measured against) on a throwaway databas
 their own Chromium context; ``--idle-sessions K`` more people, each in a family of their own, sign
 in and leave their Today page open (all in the same browser, one context each).
 
-Each round one member (in turn) types an expense into the sidebar form and presses Enter; the
-other three pages time, with a MutationObserver, the moment their "Spent today" figure changes.
+Each round one member (in turn) types an expense into the sidebar form and presses Enter; every
+page, the writer's included, times with a MutationObserver the moment its "Spent today" figure
+changes.
 All timestamps are taken in the browsers (``performance.timeOrigin + performance.now()``), so the
 benchmark's own scheduling is not in the figures:
 
+* ``own`` — from the writer's Enter key to the writer's own figure changing: the person's own
+  confirmation, which should come first (``own_p50_ms``/``own_p95_ms`` in the JSON).
 * ``submit→seen`` — from the writer's Enter key to the figure changing on another screen (what a
   family feels: it includes saving and the writer's own rerun). This is ``p50_ms``/``p95_ms``/
   ``max_ms`` in the JSON.
@@ -193,11 +196,12 @@ def spent(page) -> str:
     return page.locator(SPENT).text_content()
 
 
-def one_round(writer, receivers, n: int, notes: Notifications) -> tuple[list[float], list[float]]:
-    """Writer adds an expense; returns (submit→seen, commit→seen) in ms for each receiver."""
+def one_round(writer, receivers, n: int, notes: Notifications) -> tuple[list[float], list[float], float]:
+    """Writer adds an expense; returns (submit→seen, commit→seen) in ms for each receiver, and the
+    writer's own submit→seen (their own figure changing on their own screen)."""
     from playwright.sync_api import expect
 
-    for page in receivers:
+    for page in [writer, *receivers]:
         page.evaluate(WATCH_JS, spent(page))
     bar = sidebar(writer)
     bar.get_by_label("Description", exact=True).fill(f"bench round {n}")
@@ -210,13 +214,15 @@ def one_round(writer, receivers, n: int, notes: Notifications) -> tuple[list[flo
     for page in receivers:
         page.wait_for_function("window.__fbSeen !== null", timeout=20_000, polling=50)
         seen.append(page.evaluate("window.__fbSeen"))
+    writer.wait_for_function("window.__fbSeen !== null", timeout=20_000, polling=50)
+    own = writer.evaluate("window.__fbSeen")
     submitted = writer.evaluate("window.__fbSubmit")
     committed = notes.first_after(mark)
     expect(bar.get_by_label("Amount", exact=True)).to_have_count(1, timeout=20_000)  # the old form generation is gone
     expect(bar.get_by_label("Amount", exact=True)).to_have_value("", timeout=20_000)  # cleared: saved
     from_submit = [s - submitted for s in seen]
     from_commit = [s - committed for s in seen] if committed is not None else []
-    return from_submit, from_commit
+    return from_submit, from_commit, own - submitted
 
 
 class Notifications:
@@ -303,15 +309,19 @@ def run_interval(
             one_round(member_pages[n], [p for p in member_pages if p is not member_pages[n]], 10_000 + n, notes)
         from_submit: list[float] = []
         from_commit: list[float] = []
+        own: list[float] = []
         for n in range(rounds):
             writer = member_pages[n % MEMBERS]
-            a, b = one_round(writer, [p for p in member_pages if p is not writer], n, notes)
+            a, b, mine = one_round(writer, [p for p in member_pages if p is not writer], n, notes)
             from_submit += a
             from_commit += b
+            own.append(mine)
             time.sleep(random.uniform(0.2, 0.2 + interval_ms / 1000))  # start rounds at random poll phases
+        log(f"[{interval_ms} ms] own Enter→own figure samples: {sorted(round(x) for x in own)}")
         log(f"[{interval_ms} ms] commit→seen samples: {sorted(round(x) for x in from_commit)}")
         log(
-            f"[{interval_ms} ms] {rounds} rounds: submit→seen p50 {_pct(from_submit, 50):.0f} "
+            f"[{interval_ms} ms] {rounds} rounds: own p50 {_pct(own, 50):.0f} p95 {p95(own):.0f} ms; "
+            f"submit→seen p50 {_pct(from_submit, 50):.0f} "
             f"p95 {p95(from_submit):.0f} ms; measuring idle cost ({idle_seconds:.0f} s with and without sessions)"
         )
         with_sessions, cpu_with = commits_during(db_url, idle_seconds, app.proc.pid)
@@ -329,6 +339,9 @@ def run_interval(
             "members": MEMBERS,
             "idle_sessions": len(idle),
             "rounds": rounds,
+            "own_p50_ms": round(_pct(own, 50), 1),
+            "own_p95_ms": round(p95(own), 1),
+            "own_max_ms": round(max(own), 1),
             "p50_ms": round(_pct(from_submit, 50), 1),
             "p95_ms": round(p95(from_submit), 1),
             "max_ms": round(max(from_submit), 1),
@@ -413,6 +426,8 @@ def main() -> None:
             r["members"],
             r["idle_sessions"],
             r["rounds"],
+            f"{r['own_p50_ms']:.0f}",
+            f"{r['own_p95_ms']:.0f}",
             f"{r['p50_ms']:.0f}",
             f"{r['p95_ms']:.0f}",
             f"{r['max_ms']:.0f}",
@@ -431,6 +446,8 @@ def main() -> None:
             "members",
             "idle",
             "rounds",
+            "own p50",
+            "own p95",
             "p50",
             "p95",
             "max",
@@ -441,7 +458,10 @@ def main() -> None:
             "idle server CPU ms/session/min",
         ],
         rows,
-        title="Member-to-member latency in ms (submit→seen; commit→seen), 3 receivers per round",
+        title=(
+            "Latency in ms: own = the writer's Enter → the writer's own figure changed; then member to member "
+            "(submit→seen; commit→seen), 3 receivers per round"
+        ),
     )
     if args.json:
         sys.stdout, saved = sys.stderr, sys.stdout

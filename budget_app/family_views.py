@@ -15,7 +15,7 @@ from budget_core.services.members import Member
 
 from . import links
 from .errors import shown_errors
-from .format import inert, md_escape, relative_time
+from .format import Fmt, html_escape, inert, md_escape
 from .keys import done as _done
 from .widgets import table
 
@@ -23,13 +23,13 @@ NEW_LINK = "fb_new_invitation"
 NEW_RESET = "fb_new_reset_link"
 
 
-def members_list(people: list[Member]) -> None:
+def members_list(people: list[Member], fmt: Fmt) -> None:
     rows = [
         [
-            inert(p.display_name),
-            f"<span class='fb-hide-narrow'>{inert(p.email)}</span>",
-            inert(p.role),
-            inert(f"{p.joined_at:%-d %b %Y}"),
+            html_escape(p.display_name),
+            f"<span class='fb-hide-narrow'>{html_escape(p.email)}</span>",
+            html_escape(p.role),
+            html_escape(fmt.day(p.joined_at.astimezone(ZoneInfo(fmt.timezone)).date())),
         ]
         for p in people
     ]
@@ -116,8 +116,7 @@ def invitations_list(ctx, invites: list[Invitation]) -> None:
     for inv in invites[:20]:
         status = inv.status(now)
         c1, c2 = st.columns([4, 1.3], vertical_alignment="center")
-        expires = inv.expires_at.astimezone(ZoneInfo(ctx.family.timezone))
-        when = f"expires {expires:%-d %b %H:%M}" if status == "open" else relative_time(inv.created_at, now)
+        when = f"expires {ctx.fmt.moment(inv.expires_at)}" if status == "open" else ctx.fmt.ago(inv.created_at, now)
         c1.markdown(
             f"#{inv.id} · as {inert(inv.role)} · by {inert(inv.created_by)} · "
             f"<span class='fb-pill'>{status}</span> <span class='fb-muted'>{inert(when)}</span>",

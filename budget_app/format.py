@@ -1,7 +1,9 @@
-"""How figures and user text are shown: money, relative times, and :func:`inert`.
+"""How figures and user text are shown: money, dates and times, and :func:`inert`.
 
-Money is always formatted by ``budget_core.domain.money.format_money``; this module only wraps it in
-HTML (right-aligned, tabular figures). Text that came from a person or a file — names, categories,
+Money is always formatted by ``budget_core.domain.money.format_money`` in the family's locale; this
+module only wraps it in HTML (right-aligned, tabular figures). :class:`Fmt` (``ctx.fmt``) carries the
+family's currency, locale and time zone, so a page writes ``ctx.fmt.money(minor)`` and every figure
+comes out the family's way. Text that came from a person or a file — names, categories,
 descriptions, a bank file's cells quoted in an error, a flash message that repeats them — goes
 through :func:`inert` before it reaches any place Streamlit renders as Markdown (``st.markdown``,
 captions, ``st.warning``/``st.error``/``st.info``, toasts, widget labels and help, radio options,
@@ -13,10 +15,13 @@ from __future__ import annotations
 
 import html
 import re
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
+from budget_core.domain import locale as loc
 from budget_core.domain.allowance import KIND_LABELS  # noqa: F401 - the views take the words from here
-from budget_core.domain.money import format_money
+from budget_core.domain.money import decimal_string, format_money
 from budget_core.domain.storable import strip_bidi
 
 _PUNCTUATION = re.compile(r"[!-/:-@\[-`{-~]")  # every ASCII punctuation character
@@ -53,19 +58,59 @@ def _break_autolink(match: re.Match) -> str:
 md_escape = html_escape = inert
 
 
-def money(minor: int, currency: str) -> str:
+def money(minor: int, currency: str, locale: str | None = None) -> str:
     """Plain text money, '$1,234.50' (for labels and toasts; escape before Markdown)."""
-    return format_money(minor, currency)
+    return format_money(minor, currency, locale)
 
 
-def money_html(minor: int, currency: str, *, css: str = "") -> str:
+def money_html(minor: int, currency: str, *, css: str = "", locale: str | None = None, test_id: str = "") -> str:
     """Money in a right-aligned span with tabular digits; negative amounts in the warning colour."""
     cls = "fb-money" + (" fb-neg" if minor < 0 else "") + (f" {css}" if css else "")
+    tid = f' data-testid="{test_id}"' if test_id else ""
     # our own figure, not someone's text: only its "$" needs care (it would start KaTeX)
-    return f'<span class="{cls}">{html.escape(format_money(minor, currency)).replace("$", "&#36;")}</span>'
+    shown = html.escape(format_money(minor, currency, locale)).replace("$", "&#36;")
+    return f'<span class="{cls}"{tid}>{shown}</span>'
 
 
-def relative_time(at: datetime, now: datetime | None = None) -> str:
+@dataclass(frozen=True, slots=True)
+class Fmt:
+    """The family's way of writing figures: its currency, locale ('de_DE') and time zone."""
+
+    currency: str
+    locale: str
+    timezone: str = "UTC"
+
+    def money(self, minor: int) -> str:
+        """'$1,234.50' / '1.234,50 €' as plain text (escape before Markdown)."""
+        return format_money(minor, self.currency, self.locale)
+
+    def money_html(self, minor: int, *, css: str = "", test_id: str = "") -> str:
+        return money_html(minor, self.currency, css=css, locale=self.locale, test_id=test_id)
+
+    def typed(self, minor: int) -> str:
+        """An amount as a person would type it in this locale, to prefill a box: '15.00' / '15,00'."""
+        decimal_point, _group = loc.separators(self.locale)
+        return decimal_string(minor, self.currency).replace(".", decimal_point)
+
+    def day(self, day: date, today: date | None = None) -> str:
+        """'Today', 'Yesterday', else the locale's short date ('Mon, Nov 23' / 'Mo., 23. Nov.'),
+        with the year when it is not this year's."""
+        return short_date(day, today, self.locale)
+
+    def moment(self, at: datetime) -> str:
+        """A moment in the family's time zone: 'Nov 23, 3:05 PM' (en_US), '23. Nov., 15:05' (de_DE)."""
+        return loc.date_time(at, ZoneInfo(self.timezone), self.locale)
+
+    def ago(self, at: datetime, now: datetime | None = None) -> str:
+        return relative_time(at, now, self.locale)
+
+    @property
+    def date_input(self) -> str:
+        """The format of Streamlit's date picker that matches the locale ('MM/DD/YYYY', 'DD.MM.YYYY')."""
+        return loc.date_input_format(self.locale)
+
+
+def relative_time(at: datetime, now: datetime | None = None, locale: str = "en_US") -> str:
     """'just now', '5 min ago', '3 h ago', 'yesterday', '4 days ago', then the date."""
     now = now or datetime.now(UTC)
     seconds = (now - at).total_seconds()
@@ -80,17 +125,15 @@ def relative_time(at: datetime, now: datetime | None = None) -> str:
         return "yesterday"
     if days < 7:
         return f"{days} days ago"
-    return short_date(at.date(), now.date())
+    return short_date(at.date(), now.date(), locale)
 
 
-def short_date(day: date, today: date | None = None) -> str:
-    """'Today', 'Yesterday', 'Mon 23 Nov', or '23 Nov 2025' in another year."""
+def short_date(day: date, today: date | None = None, locale: str = "en_US") -> str:
+    """'Today', 'Yesterday', the locale's short date ('Mon, Nov 23'), or with the year in another year."""
     if today is not None:
         delta = (today - day).days
         if delta == 0:
             return "Today"
         if delta == 1:
             return "Yesterday"
-    if today is None or day.year == today.year:
-        return f"{day:%a} {day.day} {day:%b}"
-    return f"{day.day} {day:%b %Y}"
+    return loc.short_date(day, locale, with_year=today is not None and day.year != today.year)

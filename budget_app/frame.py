@@ -29,10 +29,10 @@ from budget_core.services.access import Family, FamilyAccess
 from budget_core.services.accounts import User
 from budget_core.services.families import Membership
 
-from . import device, focus, gate, offline, poller, quick_entry, style, versions, wake
-from .errors import DB_DOWN, OFFLINE_SAVED, show_error, shown_errors
-from .format import inert, money
-from .keys import FLASH, OFFLINE_KIT, WOKEN
+from . import browser, device, focus, gate, offline, poller, quick_entry, style, undo, versions, wake
+from .errors import DB_DOWN, OFFLINE, OFFLINE_SAVED, show_error, shown_errors
+from .format import Fmt, inert, md_escape
+from .keys import FLASH, OFFLINE_KIT, REFRESH, WOKEN
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -50,6 +50,7 @@ class Context:
     memberships: tuple[Membership, ...]
     session_id: int = 0  # the tab's device session (Account page: "this device")
     is_operator: bool = False  # runs the server: sees the Health page's server-wide figures
+    locale: str = "en_US"  # how the family writes money and dates (its setting, or derived)
 
     @property
     def engine(self) -> Engine:
@@ -79,6 +80,19 @@ class Context:
     def today(self) -> date:
         """Today in the family's time zone."""
         return self.access.today()
+
+    @property
+    def fmt(self) -> Fmt:
+        """The family's way of writing money, dates and times."""
+        return Fmt(self.currency, self.locale, self.family.timezone)
+
+
+def browser_language() -> str | None:
+    """The browser's language ('de-DE'), or None without a browser (AppTest)."""
+    try:
+        return st.context.locale
+    except Exception:  # noqa: BLE001 - no browser connection (AppTest)
+        return None
 
 
 @st.cache_resource(show_spinner="Starting the family's database…")
@@ -209,49 +223,95 @@ def _no_family(engine: Engine, user: User) -> None:
     st.stop()
 
 
+ENTRY_FRAGMENT = "fb_entry"
+
+
 def _quick_entry(ctx: Context) -> None:
-    """Draw the sidebar form; save a submitted draft; keep the typed text when it is refused."""
+    """Draw the sidebar form (a fragment: saving reruns it and the page's figures, not the page)."""
     cats = categories.list_categories(ctx.access)
     last = transactions.last_category_id(ctx.access)
-    st.session_state[OFFLINE_KIT] = (ctx, cats, last)  # what the sidebar needs if the database goes away
-    _entry_form(ctx, cats, last)
+    st.session_state[OFFLINE_KIT] = (ctx, cats, last)  # what the forms need if the database goes away
+    _entry_fragment(ctx)
 
 
-def _entry_form(ctx: Context, cats, last) -> None:
-    slot = st.container()
+@st.fragment(key=ENTRY_FRAGMENT)
+def _entry_fragment(ctx: Context) -> None:
+    entry_form(ctx, "sidebar")
+    flash = st.session_state.pop(FLASH, None)
+    if flash:
+        icon = ":material/schedule:" if flash == OFFLINE_SAVED else ":material/check_circle:"
+        st.toast(md_escape(flash), icon=icon)
+    if st.session_state.get(quick_entry.SAVED):
+        quick_entry.focus_amount()
+
+
+def entry_form(ctx: Context, place: str) -> None:
+    """The quick-entry form at ``place`` ('sidebar', or 'main' on Today for phones)."""
+    _kit_ctx, cats, last = st.session_state[OFFLINE_KIT]
+    quick_entry.quick_expense_form(
+        cats,
+        last,
+        ctx.fmt,
+        ctx.today,
+        on_save=lambda where: _save(ctx, cats, where),
+        on_confirm=lambda: _save(ctx, cats, None),
+        monthly_income=ctx.family.monthly_income,
+        place=place,
+    )
+
+
+def _redraw(place: str | None, form_too: bool = False) -> None:
+    """After a submit: rerun only what changed — the page's figures (``REFRESH``, which on Today
+    hold the phone's form too), and the sidebar form when it has something new to show — never
+    the whole page. The family's change then wakes this session for a full run (charts, lists) a
+    moment later."""
+    figures = list(st.session_state.get(REFRESH, []))
+    sidebar = form_too and place == "sidebar"
+    st.rerun(([ENTRY_FRAGMENT] if sidebar or not figures else []) + figures)
+
+
+def _save(ctx: Context, cats, place: str | None) -> None:
+    """The form's callback, run before the fragments rerun: save what was typed at ``place`` (None:
+    the draft waiting for a "yes" to an amount above the monthly income)."""
     draft = None
     try:
-        draft = quick_entry.quick_expense_form(cats, last, ctx.currency, ctx.today)
-        if draft is None:
-            return
+        if place is None:
+            place, draft = st.session_state.pop(quick_entry.CONFIRM)
+        else:
+            draft = quick_entry.read_draft(place, cats, ctx.currency, ctx.today)
+            if quick_entry.needs_confirmation(draft, ctx.family.monthly_income):
+                quick_entry.ask_to_confirm(place, draft)
+                _redraw(place, form_too=True)
         saved = transactions.add_transaction(ctx.access, draft)
     except DB_DOWN:
         if draft is None:
-            raise
+            quick_entry.refuse(place or "sidebar", OFFLINE)
+            st.rerun()
         offline.keep_for_later(ctx.access, draft)
         quick_entry.mark_saved()
         st.session_state[FLASH] = OFFLINE_SAVED
         st.rerun()
     except BudgetError as err:
-        show_error(err, slot)
-        return
-    quick_entry.mark_saved()
+        quick_entry.refuse(place or "sidebar", err.message)
+        _redraw(place, form_too=True)
+    form_too = quick_entry.mark_saved()
     what = "Refund" if saved.is_refund else "Saved"
-    st.session_state[FLASH] = f"{what}: {money(abs(saved.amount), saved.currency)} · {saved.description}"
-    st.rerun()
+    st.session_state[FLASH] = f"{what}: {ctx.fmt.money(abs(saved.amount))} · {saved.description}"
+    _redraw(place, form_too)
 
 
 def _degraded(err: BaseException) -> None:
     """The database went away during a signed-in session: keep the sidebar entry working (into
     the outbox), show what is pending, say plainly that the figures cannot be refreshed."""
     ctx, cats, last = st.session_state[OFFLINE_KIT]
+    st.session_state[REFRESH] = []  # no figures on this page to redraw after a save
     with st.sidebar:
         st.markdown(f"**{inert(ctx.family.name)}**")
         st.warning(
             "Offline: new entries are kept on this device and saved when the database is back.",
             icon=":material/cloud_off:",
         )
-        _entry_form(ctx, cats, last)
+        _entry_fragment(ctx)
         offline.outbox_panel(ctx.access, categories=cats)
     flash = st.session_state.pop(FLASH, None)
     if flash:
@@ -316,7 +376,15 @@ def frame(title: str) -> Context:
         _offline_page(err)
     except BudgetError as err:
         _offline_page(err)
-    ctx = Context(access, user, tuple(memberships), session.session_id, session.is_operator)
+    ctx = Context(
+        access,
+        user,
+        tuple(memberships),
+        session.session_id,
+        session.is_operator,
+        access.family.locale(browser_language()),
+    )
+    st.session_state[REFRESH] = []  # the page names the fragments that show figures (redrawn after a save)
     with st.sidebar:
         st.markdown(
             f"**{inert(family.name)}**  \n<span class='fb-muted'>{inert(ctx.member_name)} · {ctx.role}</span>",
@@ -326,9 +394,10 @@ def frame(title: str) -> Context:
         with shown_errors():
             _quick_entry(ctx)
         offline.outbox_panel(access, categories=st.session_state.get(OFFLINE_KIT, (None, ()))[1])
-        if st.session_state.get(FLASH) or not st.session_state.get("fb_focused"):
+        if not st.session_state.get("fb_focused"):
             st.session_state["fb_focused"] = True
             quick_entry.focus_amount()
+        st.session_state.pop(quick_entry.SAVED, None)
         focus.returns()  # a tab coming back into view reruns the page, which catches up at once
         if device.sync(access.engine, session.session_id) is False:
             st.session_state[device.NOT_REMEMBERED] = True
@@ -337,6 +406,7 @@ def frame(title: str) -> Context:
                 "This browser could not be set to remember you: a reload will ask you to sign in again.",
                 help="The sign-in took longer than two minutes to reach the browser, or the connection dropped.",
             )
+        browser.connect()  # "Offline — reconnecting…", the phone's drawer, rows opened from tables
         poller.change_poller(access)
         if st.button("Sign out", key="sign_out", icon=":material/logout:"):
             _sign_out("You are signed out.")
@@ -345,4 +415,5 @@ def frame(title: str) -> Context:
     if flash:
         st.toast(inert(flash), icon=":material/check_circle:")
     poller.show_queued_toasts()
+    undo.bar(ctx)
     return ctx

@@ -9,20 +9,25 @@ is asked to store the device cookie (``budget_app.device``).
 
 from __future__ import annotations
 
+from datetime import date
+
 import streamlit as st
 from sqlalchemy import Engine
 
 from budget_core.config import settings
 from budget_core.demo import create_demo, demo_offered
+from budget_core.domain.locale import default_locale
 from budget_core.domain.money import check_currency
+from budget_core.errors import ValidationError
 from budget_core.ops import notifications
 from budget_core.services import devices, invitations, passwords, sessions
 from budget_core.services.signup import SignUp, join_as_new, sign_up
 
 from . import device, links
 from .errors import shown_errors
-from .format import inert
+from .format import Fmt, inert, md_escape
 from .inputs import currency_choices, fixed_expense_lines, plan_amount, timezone_names
+from .plan_views import plan_preview
 
 USER = "user_id"
 FAMILY = "family_id"
@@ -170,9 +175,18 @@ def _account_fields(prefix: str) -> tuple[str, str, str]:
     return name, email, password
 
 
+def _browser_language() -> str | None:
+    try:
+        return st.context.locale
+    except Exception:  # noqa: BLE001 - no browser context (tests): the currency decides alone
+        return None
+
+
 def _create_family_form(engine: Engine) -> None:
+    """Sign-up: the person and their family's plan. Not a form, so what the plan means is shown
+    as it is typed (every amount read by the same parser as the quick-entry box)."""
     zones = timezone_names()
-    with st.form("create_family", enter_to_submit=False):
+    with st.container(key="fb_signup"):
         st.markdown("**You**")
         name, email, password = _account_fields("signup")
         st.markdown("**Your family's plan**")
@@ -193,10 +207,12 @@ def _create_family_form(engine: Engine) -> None:
         fixed = st.text_area(
             "Fixed expenses, one per line",
             key="signup_fixed",
-            placeholder="Rent 1500\nUtilities 220",
-            help="Bills you pay every period. You can change them later on the Plan page.",
+            placeholder="Rent 1500\nDaycare 1 200",
+            help="Bills you pay every period: a name, then the amount. You can change them later on the Plan page.",
         )
-        submitted = st.form_submit_button("Create our family", type="primary")
+        locale = default_locale(currency, _browser_language())
+        _signup_preview(currency, locale, timezone, income, savings, fixed, int(start_day))
+        submitted = st.button("Create our family", type="primary", key="signup_create")
     if not submitted:
         return
     with shown_errors():
@@ -212,6 +228,7 @@ def _create_family_form(engine: Engine) -> None:
             savings_goal=plan_amount(savings, currency, "savings goal"),
             period_start_day=int(start_day),
             fixed_expenses=tuple(fixed_expense_lines(fixed, currency)),
+            locale=locale,
         )
         _answered(sign_up(engine, form, client=client_address()), email)
 
@@ -223,6 +240,24 @@ def _answered(answer: str, email: str) -> None:
     st.session_state[SIGNED_UP + "_email"] = email.strip()  # filled into the sign-in form on the next run
     st.query_params.clear()
     st.rerun()
+
+
+def _signup_preview(
+    currency: str, locale: str, timezone: str, income: str, savings: str, fixed: str, start_day: int
+) -> None:
+    """What the typed plan was read as (before anything is saved); a line that cannot be read says why."""
+    if not (income or "").strip() and not (fixed or "").strip():
+        return
+    fmt = Fmt(currency, locale, timezone)
+    try:
+        lines = fixed_expense_lines(fixed, currency)
+        typed_income = plan_amount(income, currency, "monthly income")
+        typed_savings = plan_amount(savings, currency, "savings goal")
+    except ValidationError as err:
+        st.caption(md_escape(err.message))
+        return
+    names = ", ".join(f"{n} {fmt.money(a)}" for n, a in lines)
+    plan_preview(fmt, typed_income, sum(a for _, a in lines), typed_savings, start_day, date.today(), names)
 
 
 def _join_as_new_form(engine: Engine, token: str) -> None:

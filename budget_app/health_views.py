@@ -13,7 +13,13 @@ from . import wake
 from .format import html_escape
 
 LEVEL_ICONS = {"none": ":material/check_circle:", "partial": ":material/warning:", "significant": ":material/error:"}
-LEVEL_WORDS = {"none": "working normally", "partial": "partly degraded", "significant": "seriously degraded"}
+LEVEL_WORDS = {"none": "working", "partial": "slower than usual", "significant": "not working right now"}
+# What each feature means to the family (the report's names are the operator's).
+FEATURE_WORDS = {
+    "real-time sync": ("Everyone sees changes at once", "changes may take a few seconds to reach other screens"),
+    "budget calculations": ("Today's figures are up to date", "figures may be out of date until the database is back"),
+    "notifications": ("Alerts go out", "e-mail and phone alerts are delayed; nothing is lost"),
+}
 
 
 STATE_ICONS = {"ok": ":material/check_circle:", "degraded": ":material/warning:", "down": ":material/error:"}
@@ -29,9 +35,21 @@ def family_parts(rows: list[FamilyPart]) -> None:
 
 
 def degradation(report: Health) -> None:
+    """One sentence for the family, then a line per feature in its words."""
+    troubled = [f for f, level in report.degradation.items() if level != "none"]
+    if not troubled:
+        st.success("Everything is working.", icon=":material/check_circle:")
+    else:
+        st.warning(
+            "Some things are not working as usual: "
+            + "; ".join(FEATURE_WORDS.get(f, (f, f))[1] for f in troubled)
+            + ". Entries you make are kept and saved.",
+            icon=":material/warning:",
+        )
     cols = st.columns(len(report.degradation))
     for col, (feature, level) in zip(cols, report.degradation.items()):
-        col.markdown(f"{LEVEL_ICONS[level]} **{feature.capitalize()}**  \n{LEVEL_WORDS[level]}")
+        title = FEATURE_WORDS.get(feature, (feature.capitalize(), ""))[0]
+        col.markdown(f"{LEVEL_ICONS[level]} **{title}**  \n{LEVEL_WORDS[level]}")
 
 
 def parts(report: Health) -> None:

@@ -40,7 +40,7 @@ COMMON_CURRENCIES = (
     "TRY",
 )
 _ZERO = re.compile(r"^\s*0+([.,]0*)?\s*$")
-_FIXED_LINE = re.compile(r"^(?P<name>.*?\S)\s*[:=\-–]?\s+(?P<amount>[^\s]+)\s*$")
+_SEPARATOR = " :=-–—\t"
 
 
 def plan_amount(text: str, currency: str, what: str) -> int:
@@ -53,20 +53,37 @@ def plan_amount(text: str, currency: str, what: str) -> int:
         raise ValidationError(f"{what.capitalize()}: {err.message}") from None
 
 
+def split_fixed_line(line: str, currency: str) -> tuple[str, int]:
+    """'Daycare 1 200' → ('Daycare', 120000): the name, then the longest ending of the line that the
+    amount parser reads (the same ``parse_amount`` as every amount box, so '1 200' is 1,200 here
+    too); ValidationError when no ending reads as an amount."""
+    words = line.split()
+    first_error = None  # why the longest ending with a digit in it is no amount
+    for start in range(1, len(words)):  # the longest ending first: '1 200' before '200'
+        name = " ".join(words[:start]).strip(_SEPARATOR)
+        tail = " ".join(words[start:])
+        if not name:
+            continue
+        try:
+            return name, parse_amount(tail, currency)
+        except ValidationError as err:
+            if first_error is None and any(ch.isdigit() for ch in tail):
+                first_error = err
+    if first_error is not None:
+        raise first_error
+    raise ValidationError("write a name and an amount, like 'Rent 1500'.")
+
+
 def fixed_expense_lines(text: str, currency: str) -> list[tuple[str, int]]:
-    """Parse lines such as 'Rent 1500' or 'Phone: 35.50' into (name, minor units) pairs."""
+    """Parse lines such as 'Rent 1500', 'Phone: 35.50' or 'Daycare 1 200' into (name, minor units)."""
     found = []
     for number, line in enumerate((text or "").splitlines(), start=1):
         if not line.strip():
             continue
-        match = _FIXED_LINE.match(line.strip())
-        if not match:
-            raise ValidationError(f"Fixed expenses, line {number}: write a name and an amount, like 'Rent 1500'.")
         try:
-            amount = parse_amount(match["amount"], currency)
+            found.append(split_fixed_line(line.strip(), currency))
         except ValidationError as err:
             raise ValidationError(f"Fixed expenses, line {number} ('{line.strip()}'): {err.message}") from None
-        found.append((match["name"].strip(" :=-–"), amount))
     return found
 
 

@@ -1,4 +1,4 @@
-"""Insights page pieces: the export downloads.
+"""Downloads made in a checked run (the Insights exports, the Transactions search).
 
 A download's bytes are made only in a page run, after the frame checked the session and the
 membership in that same run — never by a callable that Streamlit would call later, outside any run
@@ -10,6 +10,7 @@ was made for, and any change to the family (a removal included) asks for a new o
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 
 import streamlit as st
 
@@ -20,25 +21,38 @@ from .errors import shown_errors
 PREPARED = "fb_insights_file_"
 
 
+def checked_download(column, key: str, what: str, wanted: tuple, make, file_name: str, mime: str) -> None:
+    """A "Prepare <what>" button that becomes "Download <what>" once ``make()`` made the bytes in
+    the run its click started; kept while ``wanted`` (who, family, version, what was asked) holds."""
+    prepared = st.session_state.get(PREPARED + key)
+    if prepared is not None and prepared[0] == wanted:
+        column.download_button(
+            f"Download {what} ({len(prepared[1]) / 1024:,.0f} KB)",
+            key=f"{key}_download",
+            on_click="ignore",
+            data=prepared[1],
+            file_name=file_name,
+            mime=mime,
+            icon=":material/download:",
+        )
+        return
+    st.session_state.pop(PREPARED + key, None)  # made for another version or question: gone
+    if column.button(f"Prepare {what}", key=f"{key}_prepare"):
+        with shown_errors(column):
+            st.session_state[PREPARED + key] = (wanted, make())
+            st.rerun()
+
+
 def downloads(ctx, date_from: date, date_to: date) -> None:
     """A "Prepare CSV / Parquet" button each, which becomes the download once the file is made."""
     left, right = st.columns(2)
     for column, fmt in ((left, "csv"), (right, "parquet")):
-        wanted = (ctx.access.user_id, ctx.family.id, ctx.family.version, fmt, date_from, date_to)
-        prepared = st.session_state.get(PREPARED + fmt)
-        if prepared is not None and prepared[0] == wanted:
-            column.download_button(
-                f"Download {fmt.upper()} ({len(prepared[1]) / 1024:,.0f} KB)",
-                key=f"insights_{fmt}",
-                on_click="ignore",
-                data=prepared[1],
-                file_name=export.file_name(ctx.family.name, fmt, date_from, date_to),
-                mime=export.MEDIA_TYPES[fmt],
-                icon=":material/download:",
-            )
-            continue
-        st.session_state.pop(PREPARED + fmt, None)  # made for another version or range: gone
-        if column.button(f"Prepare {fmt.upper()}", key=f"insights_prepare_{fmt}"):
-            with shown_errors(column):
-                st.session_state[PREPARED + fmt] = (wanted, export.export_bytes(ctx.access, fmt, date_from, date_to))
-                st.rerun()
+        checked_download(
+            column,
+            f"insights_{fmt}",
+            fmt.upper(),
+            (ctx.access.user_id, ctx.family.id, ctx.family.version, fmt, date_from, date_to),
+            partial(export.export_bytes, ctx.access, fmt, date_from, date_to),
+            export.file_name(ctx.family.name, fmt, date_from, date_to),
+            export.MEDIA_TYPES[fmt],
+        )

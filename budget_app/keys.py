@@ -10,6 +10,7 @@ CURSORS = "fb_cursors"  # family id → newest version this session has shown
 TOASTS = "fb_toasts"  # other members' changes waiting to be shown
 OFFLINE_KIT = "fb_offline_kit"  # what the sidebar needs if the database goes away
 WOKEN = "fb_woken"  # set when the next run is caused by someone else's change, not by this person
+REFRESH = "fb_refresh"  # keys of the page's fragments that show figures: redrawn after a save
 
 
 def done(message: str) -> None:

@@ -34,16 +34,24 @@ class Conflict(BudgetError):
     """Someone changed the row first; nothing was overwritten.
 
     ``expected_version`` is the version the user saw, ``current_version`` the one stored now
-    (``None`` when the row was deleted). ``current`` holds the stored row, when there is one.
+    (``None`` when the row was deleted). ``current`` holds the stored row, when there is one;
+    ``by`` names the member who made the other change. The message names them, never versions.
     """
 
     def __init__(
-        self, message: str, *, expected_version: int, current_version: int | None, current: object | None = None
+        self,
+        message: str,
+        *,
+        expected_version: int,
+        current_version: int | None,
+        current: object | None = None,
+        by: str | None = None,
     ):
         super().__init__(message)
         self.expected_version = expected_version
         self.current_version = current_version
         self.current = current
+        self.by = by
 
 
 class Unavailable(BudgetError):

@@ -1,4 +1,5 @@
-"""Transactions: search and filter the family's entries; edit or delete one, safely."""
+"""Transactions: search and filter the family's entries (by words or amount), see their total,
+download exactly those, and open one from the list to edit or delete it, safely."""
 
 import streamlit as st
 
@@ -15,4 +16,4 @@ with page_errors():
         wanted = filters(ctx)
         rows = transactions.list_transactions(ctx.access, wanted)
         editor(ctx, rows)
-        transactions_table(rows, ctx.today)
+        transactions_table(ctx, rows, wanted)

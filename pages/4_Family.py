@@ -13,7 +13,7 @@ with page_errors():
     st.markdown("## Family")
     with shown_errors():
         people = members.list_members(ctx.access)
-        members_list(people)
+        members_list(people, ctx.fmt)
         if not ctx.is_manager:
             st.info("Only managers can invite people, change roles or remove members.", icon=":material/lock:")
             st.stop()

@@ -1,19 +1,30 @@
-"""Insights: where the money went over a date range, and where this period is heading."""
+"""Insights: where the money went over a date range, and where this period is heading.
+
+The charts are grouped into sections picked with a switch above them (not tabs: a chart drawn in
+a tab that is not open comes out squashed); each goes through ``widgets.chart`` like Today's."""
 
 import streamlit as st
 
 from budget_app.bill_views import insights_targets
 from budget_app.errors import page_errors, shown_errors
-from budget_app.format import money_html
 from budget_app.frame import frame
 from budget_app.insights_views import downloads
-from budget_app.widgets import stat_tiles
+from budget_app.widgets import chart, stat_tiles
 from budget_core import analytics
 
 ctx = frame("Insights")
+fmt = ctx.fmt
+SECTIONS = {
+    "This period": ("projection", "daily"),
+    "Categories": ("category",),
+    "Members": ("member",),
+    "Month by month": ("month_over_month", "savings"),
+    "Habits": ("weekday", "top_descriptions"),
+}
 
 with page_errors():
     st.markdown("## Insights")
+    st.caption("Where the family's money went, and where this period is heading.")
     presets = analytics.range_presets(ctx.family.period_start_day, ctx.today)
     choice = st.selectbox("Range", [*presets, "Custom…"], key="insights_range")
     if choice == "Custom…":
@@ -26,40 +37,28 @@ with page_errors():
         date_from, date_to = presets[choice]
 
     with shown_errors():
-        result = analytics.insights(ctx.access, date_from, date_to)
+        result = analytics.insights(ctx.access, date_from, date_to, locale=ctx.locale)
         t = result.totals
         stat_tiles(
             [
-                ("Spent", money_html(t.spending, ctx.currency), "fb-insights-spent"),
-                ("Saved", money_html(t.saved, ctx.currency), "fb-insights-saved"),
-                ("Income", money_html(t.income, ctx.currency), "fb-insights-income"),
-                ("Left over", money_html(t.left_over, ctx.currency), "fb-insights-left"),
+                ("Spent", fmt.money_html(t.spending), "fb-insights-spent"),
+                ("Put into savings", fmt.money_html(t.saved), "fb-insights-saved"),
+                ("Money in", fmt.money_html(t.income), "fb-insights-income"),
+                ("Left over", fmt.money_html(t.left_over), "fb-insights-left"),
             ]
         )
         insights_targets(ctx)
-        c = result.charts
-        period, categories, people, months, habits = st.tabs(
-            ["This period", "Categories", "Members", "Month over month", "Habits"]
+        section = st.segmented_control(
+            "Show", list(SECTIONS), default="This period", key="insights_section", required=True
         )
-        with period:
-            st.altair_chart(c["projection"], width="stretch")
-            st.altair_chart(c["daily"], width="stretch")
-        with categories:
-            st.altair_chart(c["category"], width="stretch")
-            if result.drillable:
-                parent = st.selectbox("Drill into", result.drillable, key="insights_drill")
-                st.altair_chart(result.subcategory_chart(parent), width="stretch")
-        with people:
-            st.altair_chart(c["member"], width="stretch")
-        with months:
-            st.altair_chart(c["month_over_month"], width="stretch")
-            st.altair_chart(c["savings"], width="stretch")
-        with habits:
-            st.altair_chart(c["weekday"], width="stretch")
-            st.altair_chart(c["top_descriptions"], width="stretch")
+        for name in SECTIONS[section or "This period"]:
+            chart(result.charts[name], name)
+        if section == "Categories" and result.drillable:
+            parent = st.selectbox("Look inside a category", result.drillable, key="insights_drill")
+            chart(result.subcategory_chart(parent), "subcategory")
 
         st.caption(
-            f"{t.transactions} transactions, {date_from:%b %-d, %Y} – {date_to:%b %-d, %Y}. "
+            f"{t.transactions} transactions, {fmt.day(date_from)} – {fmt.day(date_to)}. "
             "Download them (the same file as `budget export`):"
         )
         downloads(ctx, date_from, date_to)

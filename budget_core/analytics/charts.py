@@ -4,7 +4,9 @@ No Streamlit, no database: a notebook and a page draw the same chart. Every char
 axis titles, currency-formatted axes and tooltips (the tooltip amounts are formatted exactly from
 minor units by :func:`budget_core.domain.money.format_money`; the float columns exist only to place
 marks). Widths are ``"container"`` so a chart fills a 390 px phone as well as a desktop column;
-call ``.properties(width=…)`` for a fixed size (PNG export, notebooks).
+call ``.properties(width=…)`` for a fixed size (PNG export, notebooks). Money and dates are written
+in the family's ``locale`` (default: the currency's own). No colour is chosen for text, axes or
+titles, so the theme (light or dark) colours them; marks use colours that read on both.
 
 The frame each builder expects is the one :mod:`budget_core.analytics.queries` returns under the same
 name; columns ending in ``_minor`` are integer minor units.
@@ -13,6 +15,7 @@ name; columns ending in ``_minor`` are integer minor units.
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 
 import altair as alt
@@ -22,32 +25,45 @@ import altair as alt
 # ("partially initialized module 'pandas'"). Importing it here, under the lock, rules that out.
 import pandas  # noqa: F401
 import polars as pl
+from babel.dates import format_skeleton
 
 from ..domain.allowance import KIND_LABELS
-from ..domain.money import decimals, format_money, symbol
+from ..domain.locale import separators
+from ..domain.money import decimals, format_money
 from ..domain.projection import Projection, cone
 
 Figure = alt.TopLevelMixin  # what every builder returns: a Chart, a LayerChart …, ready to draw
 
 KIND_COLORS = {"variable": "#4C78A8", "fixed": "#B279A2", "savings": "#54A24B", "income": "#F58518"}
-WITHIN, OVER, PACE, ALLOWANCE = (
-    "Spent, within allowance",
-    "Spent, over allowance",
-    "Expected at this pace",
+WITHIN, OVER, PACE, ALLOWANCE = (  # short, so two fit side by side on a phone
+    "Within allowance",
+    "Over allowance",
+    "At this pace",
     "Daily allowance",
 )
 ROW_HEIGHT = 24
+ALLOWANCE_COLOR = "#D98C1F"  # amber: stands out from the bars on a light and on a dark background
+NEUTRAL = "#7B7B7B"  # mid grey: subtitles, rules, their labels and messages, legible on either background
 
 
-def money_axis(currency: str, title: str, **kwargs) -> alt.Axis:
-    """An axis labelled in ``currency``: '$1,200', '-€35.5', '¥1,500' (trailing zeros trimmed)."""
-    sym = json.dumps(symbol(currency))
-    fmt = json.dumps(f",.{decimals(currency)}~f")
-    expr = f"(datum.value < 0 ? '-' : '') + {sym} + format(abs(datum.value), {fmt})"
+def money_axis(currency: str, title: str, locale: str | None = None, **kwargs) -> alt.Axis:
+    """An axis labelled in ``currency`` the way ``locale`` writes it: '$1,200', '-€35.5' (en),
+    '1.200 €' (de_DE), '¥1,500' — trailing zeros trimmed."""
+    sample = format_money(100, currency, locale)  # where the symbol goes: '$1.00', '1,00 €', 'CHF 1.00'
+    digits = re.search(r"\d[\d.,'\u00a0\u202f\u2019 ]*\d|\d", sample)
+    prefix, suffix = (sample[: digits.start()], sample[digits.end() :]) if digits else ("", "")
+    point, group = separators(locale) if locale else (".", ",")
+    number = f"format(abs(datum.value), {json.dumps(f',.{decimals(currency)}~f')})"
+    if (point, group) != (".", ","):  # d3 writes '1,234.5': swap in the locale's separators
+        number = (
+            f"replace(replace(replace({number}, regexp('\\\\.', 'g'), '\\u0001'), regexp(',', 'g'), "
+            f"{json.dumps(group)}), regexp('\\u0001', 'g'), {json.dumps(point)})"
+        )
+    expr = f"(datum.value < 0 ? '-' : '') + {json.dumps(prefix)} + {number} + {json.dumps(suffix)}"
     return alt.Axis(title=title, labelExpr=expr, **kwargs)
 
 
-def with_money(df: pl.DataFrame, currency: str, *columns: str) -> pl.DataFrame:
+def with_money(df: pl.DataFrame, currency: str, *columns: str, locale: str | None = None) -> pl.DataFrame:
     """Add ``<name>`` (float, major units, display only) and ``<name>_label`` for each ``<name>_minor``."""
     places = decimals(currency)
     out = []
@@ -56,7 +72,7 @@ def with_money(df: pl.DataFrame, currency: str, *columns: str) -> pl.DataFrame:
         out.append((pl.col(col) / 10**places).round(places).alias(base))
         out.append(
             pl.col(col)
-            .map_elements(lambda v: "" if v is None else format_money(v, currency), return_dtype=pl.String)
+            .map_elements(lambda v: "" if v is None else format_money(v, currency, locale), return_dtype=pl.String)
             .alias(f"{base}_label")
         )
     return df.with_columns(out)
@@ -77,42 +93,54 @@ def _kind_labels(df: pl.DataFrame) -> pl.DataFrame:
 
 
 def _title(text: str, subtitle: str | list[str] | None = None) -> alt.TitleParams:
-    return alt.TitleParams(text, subtitle=subtitle or "", anchor="start", subtitleColor="#555")
+    return alt.TitleParams(text, subtitle=subtitle or "", anchor="start", subtitleColor=NEUTRAL)
 
 
 def _empty(title: str, message: str) -> Figure:
     return (
         alt.Chart(pl.DataFrame({"message": [message]}))
-        .mark_text(size=14, color="#666")
+        .mark_text(size=14, color=NEUTRAL)
         .encode(text="message:N")
         .properties(title=_title(title), width="container", height=80)
     )
 
 
-def _day(d: date) -> str:
-    return f"{d:%b} {d.day}"
+def _day(d: date, locale: str | None = None) -> str:
+    """'Nov 18' (en_US), '18. Nov.' (de_DE)."""
+    return format_skeleton("MMMd", d, locale=locale or "en_US")
 
 
-def span(date_from: date, date_to: date) -> str:
+def span(date_from: date, date_to: date, locale: str | None = None) -> str:
     """'Oct 1 – Nov 18, 2026' (both inclusive); the year on both ends when they differ."""
+    year = lambda d: format_skeleton("yMMMd", d, locale=locale or "en_US")  # noqa: E731
     if date_from.year == date_to.year:
-        return f"{_day(date_from)} – {_day(date_to)}, {date_to.year}"
-    return f"{_day(date_from)}, {date_from.year} – {_day(date_to)}, {date_to.year}"
+        return f"{_day(date_from, locale)} – {year(date_to)}"
+    return f"{year(date_from)} – {year(date_to)}"
 
 
-def projection_summary(p: Projection, currency: str) -> str:
-    """One sentence: 'At this pace: $2,345 by Nov 30 (80% range $2,100–$2,600) of $2,500 · runs out Nov 28'."""
-    money = lambda v: format_money(v, currency)  # noqa: E731
-    text = f"At this pace: {money(p.expected)} by {_day(p.period_end)}"
-    if p.has_range:
-        text += f" (likely {money(p.low)}–{money(p.high)})"
-    text += f" of {money(p.budget)}"
+def projection_summary(p: Projection, currency: str, locale: str | None = None) -> str:
+    """One sentence: 'At this pace: $2,345 by Nov 30 (likely $2,100–$2,600) of $2,500 · runs out Nov 28'."""
+    first, second = projection_lines(p, currency, locale)
+    return f"{first} {second}" if second.startswith("(") else f"{first} · {second}" if second else first
+
+
+def projection_lines(p: Projection, currency: str, locale: str | None = None) -> list[str]:
+    """The same in two short lines, for a chart's subtitle on a phone: 'At this pace: $2,345 by
+    Nov 30 of $2,500' / '(likely $2,100–$2,600) · runs out Nov 28'."""
+    money = lambda v: format_money(v, currency, locale)  # noqa: E731
+    _d = lambda d: _day(d, locale)  # noqa: E731
+    first = f"At this pace: {money(p.expected)} by {_d(p.period_end)}"
+    second = f"(likely {money(p.low)}–{money(p.high)})" if p.has_range else ""
+    first += f" of {money(p.budget)}"
     if p.runs_out_on is not None:
-        text += f" · ran out {_day(p.runs_out_on)}" if p.runs_out_on <= p.on else f" · runs out {_day(p.runs_out_on)}"
-    return text
+        out = f"ran out {_d(p.runs_out_on)}" if p.runs_out_on <= p.on else f"runs out {_d(p.runs_out_on)}"
+        second = f"{second} · {out}" if second else out
+    return [first, second] if second else [first]
 
 
-def daily_allowance_chart(daily: pl.DataFrame, projection: Projection, currency: str) -> Figure:
+def daily_allowance_chart(
+    daily: pl.DataFrame, projection: Projection, currency: str, locale: str | None = None
+) -> Figure:
     """Each day's variable spending against that day's allowance, with the current pace ahead.
 
     ``daily``: one row per day of the period with ``day`` (Date), ``allowance_minor``,
@@ -146,13 +174,15 @@ def daily_allowance_chart(daily: pl.DataFrame, projection: Projection, currency:
         .otherwise(pl.lit("Allowance that day"))
         .alias("allowance_note"),
     )
-    frame = with_money(frame, currency, "bar_minor", "allowance_minor").with_columns(
-        pl.col("day").map_elements(_day, return_dtype=pl.String).alias("day_label")
+    frame = with_money(frame, currency, "bar_minor", "allowance_minor", locale=locale).with_columns(
+        pl.col("day").map_elements(lambda d: _day(d, locale), return_dtype=pl.String).alias("day_label")
     )
     color = alt.Color(
         "series:N",
         title=None,
-        scale=alt.Scale(domain=[WITHIN, OVER, PACE, ALLOWANCE], range=["#4C78A8", "#E45756", "#BAB0AC", "#222222"]),
+        scale=alt.Scale(
+            domain=[WITHIN, OVER, PACE, ALLOWANCE], range=["#4C78A8", "#E45756", "#BAB0AC", ALLOWANCE_COLOR]
+        ),
         legend=alt.Legend(orient="bottom", columns=2, symbolType="square"),
     )
     x = alt.X(
@@ -161,7 +191,7 @@ def daily_allowance_chart(daily: pl.DataFrame, projection: Projection, currency:
     base = alt.Chart(frame)
     bars = base.mark_bar(cornerRadiusTopLeft=2, cornerRadiusTopRight=2).encode(
         x=x,
-        y=alt.Y("bar:Q", axis=money_axis(currency, "Spent per day")),
+        y=alt.Y("bar:Q", axis=money_axis(currency, "Spent per day", locale)),
         color=color,
         opacity=alt.condition("datum.projected", alt.value(0.55), alt.value(1.0)),
         tooltip=[
@@ -189,14 +219,14 @@ def daily_allowance_chart(daily: pl.DataFrame, projection: Projection, currency:
         )
     )
     chart = alt.layer(bars, allowance).properties(
-        title=_title("Daily spending vs allowance", projection_summary(projection, currency)),
+        title=_title("Daily spending vs allowance", projection_lines(projection, currency, locale)),
         width="container",
         height=220,
     )
     return chart
 
 
-def projection_chart(daily: pl.DataFrame, projection: Projection, currency: str) -> Figure:
+def projection_chart(daily: pl.DataFrame, projection: Projection, currency: str, locale: str | None = None) -> Figure:
     """Cumulative variable spending this period, the expected path at this pace with its likely range,
     and the period's variable budget as a line."""
     observed = (
@@ -212,8 +242,13 @@ def projection_chart(daily: pl.DataFrame, projection: Projection, currency: str)
         cone(projection), schema=["day", "value_minor", "low_minor", "high_minor"], orient="row"
     ).with_columns(pl.lit("Expected at this pace").alias("series"))
     frame = with_money(
-        pl.concat([observed, ahead], how="diagonal_relaxed"), currency, "value_minor", "low_minor", "high_minor"
-    ).with_columns(pl.col("day").map_elements(_day, return_dtype=pl.String).alias("day_label"))
+        pl.concat([observed, ahead], how="diagonal_relaxed"),
+        currency,
+        "value_minor",
+        "low_minor",
+        "high_minor",
+        locale=locale,
+    ).with_columns(pl.col("day").map_elements(lambda d: _day(d, locale), return_dtype=pl.String).alias("day_label"))
     x = alt.X("day:T", axis=alt.Axis(format="%b %-d", labelOverlap=True, tickCount=6), title=None)
     color = alt.Color(
         "series:N",
@@ -236,7 +271,7 @@ def projection_chart(daily: pl.DataFrame, projection: Projection, currency: str)
     )
     lines = base.mark_line(point=alt.OverlayMarkDef(size=18)).encode(
         x=x,
-        y=alt.Y("value:Q", axis=money_axis(currency, "Spent this period (cumulative)")),
+        y=alt.Y("value:Q", axis=money_axis(currency, "Spent this period (cumulative)", locale)),
         color=color,
         strokeDash=alt.StrokeDash(
             "series:N",
@@ -249,7 +284,7 @@ def projection_chart(daily: pl.DataFrame, projection: Projection, currency: str)
         pl.DataFrame(
             {
                 "budget": [projection.budget / 10 ** decimals(currency)],
-                "label": [f"Budget {format_money(projection.budget, currency)}"],
+                "label": [f"Budget {format_money(projection.budget, currency, locale)}"],
             }
         )
     )
@@ -260,7 +295,7 @@ def projection_chart(daily: pl.DataFrame, projection: Projection, currency: str)
         y="budget:Q", x=alt.value(0), text="label:N"
     )
     return alt.layer(band, lines, rule, text).properties(
-        title=_title("End-of-period projection", projection_summary(projection, currency)),
+        title=_title("End-of-period projection", projection_lines(projection, currency, locale)),
         width="container",
         height=240,
     )
@@ -273,12 +308,13 @@ def category_chart(
     title: str = "Spending by category",
     subtitle: str | None = None,
     name_field: str = "category",
+    locale: str | None = None,
 ) -> Figure:
     """Horizontal bars, largest first, coloured by kind. ``by_category``: ``category``, ``kind``,
     ``amount_minor``, ``transactions``, ``share`` (0–1)."""
     if by_category.is_empty():
         return _empty(title, "No spending in this range")
-    frame = _kind_labels(with_money(by_category, currency, "amount_minor")).with_columns(
+    frame = _kind_labels(with_money(by_category, currency, "amount_minor", locale=locale)).with_columns(
         (pl.col("share") * 100).round(1).alias("share_pct")
     )
     n = frame.get_column(name_field).n_unique()
@@ -287,7 +323,7 @@ def category_chart(
         .mark_bar(cornerRadiusEnd=2)
         .encode(
             y=alt.Y(f"{name_field}:N", sort="-x", title=None, axis=alt.Axis(labelLimit=140)),
-            x=alt.X("sum(amount):Q", axis=money_axis(currency, "Spent", tickCount=4)),
+            x=alt.X("sum(amount):Q", axis=money_axis(currency, "Spent", locale, tickCount=4)),
             color=_kind_color(frame.get_column("kind").cast(pl.String).to_list()),
             tooltip=[
                 alt.Tooltip(f"{name_field}:N", title="Category"),
@@ -301,27 +337,27 @@ def category_chart(
     )
 
 
-def subcategory_chart(by_subcategory: pl.DataFrame, parent: str, currency: str) -> Figure:
+def subcategory_chart(by_subcategory: pl.DataFrame, parent: str, currency: str, locale: str | None = None) -> Figure:
     """Drill-down: the subcategories of ``parent`` (spending booked on ``parent`` itself shows as
     '(parent itself)'). ``by_subcategory``: ``parent_category``, ``subcategory``, ``kind``,
     ``amount_minor``, ``transactions``, ``share`` (of the parent)."""
     rows = by_subcategory.filter(pl.col("parent_category") == parent)
-    return category_chart(rows, currency, title=f"{parent}: by subcategory", name_field="subcategory")
+    return category_chart(rows, currency, title=f"{parent}: by subcategory", name_field="subcategory", locale=locale)
 
 
-def member_chart(by_member: pl.DataFrame, currency: str) -> Figure:
+def member_chart(by_member: pl.DataFrame, currency: str, locale: str | None = None) -> Figure:
     """Who spent what: ``member``, ``kind``, ``amount_minor``, ``transactions``."""
     title = "Spending by member"
     if by_member.is_empty():
         return _empty(title, "No spending in this range")
-    frame = _kind_labels(with_money(by_member, currency, "amount_minor"))
+    frame = _kind_labels(with_money(by_member, currency, "amount_minor", locale=locale))
     n = frame.get_column("member").n_unique()
     return (
         alt.Chart(frame)
         .mark_bar()
         .encode(
             y=alt.Y("member:N", sort="-x", title=None),
-            x=alt.X("sum(amount):Q", stack="zero", axis=money_axis(currency, "Spent", tickCount=4)),
+            x=alt.X("sum(amount):Q", stack="zero", axis=money_axis(currency, "Spent", locale, tickCount=4)),
             color=_kind_color(frame.get_column("kind").cast(pl.String).to_list()),
             order=alt.Order("kind_label:N"),
             tooltip=[
@@ -339,18 +375,18 @@ def member_chart(by_member: pl.DataFrame, currency: str) -> Figure:
     )
 
 
-def weekday_chart(by_weekday: pl.DataFrame, currency: str) -> Figure:
+def weekday_chart(by_weekday: pl.DataFrame, currency: str, locale: str | None = None) -> Figure:
     """Average everyday spending per weekday: ``weekday`` (1 = Monday), ``weekday_name``,
     ``amount_minor``, ``days``, ``average_minor``."""
     title = "Everyday spending by weekday"
-    frame = with_money(by_weekday, currency, "average_minor", "amount_minor")
+    frame = with_money(by_weekday, currency, "average_minor", "amount_minor", locale=locale)
     order = frame.sort("weekday").get_column("weekday_name").to_list()
     return (
         alt.Chart(frame)
         .mark_bar(color=KIND_COLORS["variable"])
         .encode(
             x=alt.X("weekday_name:N", sort=order, title=None, axis=alt.Axis(labelAngle=0)),
-            y=alt.Y("average:Q", axis=money_axis(currency, "Average per day", tickCount=4)),
+            y=alt.Y("average:Q", axis=money_axis(currency, "Average per day", locale, tickCount=4)),
             tooltip=[
                 alt.Tooltip("weekday_name:N", title="Weekday"),
                 alt.Tooltip("average_label:N", title="Average"),
@@ -364,14 +400,14 @@ def weekday_chart(by_weekday: pl.DataFrame, currency: str) -> Figure:
     )
 
 
-def period_chart(by_period: pl.DataFrame, currency: str) -> Figure:
+def period_chart(by_period: pl.DataFrame, currency: str, locale: str | None = None) -> Figure:
     """Month over month (budget periods): fixed and everyday spending stacked, income as a line.
     ``by_period``: ``label``, ``period_start``, ``fixed_minor``, ``variable_minor``, ``income_minor``,
     ``savings_minor``, ``spending_minor``, ``change`` (vs previous period, fraction or null), ``complete``."""
     title = "Month over month"
     if by_period.is_empty():
         return _empty(title, "No transactions in this range")
-    frame = with_money(by_period, currency, "spending_minor", "income_minor", "savings_minor")
+    frame = with_money(by_period, currency, "spending_minor", "income_minor", "savings_minor", locale=locale)
     frame = frame.with_columns(
         pl.when(pl.col("complete")).then(pl.col("label")).otherwise(pl.col("label") + " (partial)").alias("label"),
         pl.when(pl.col("change").is_null())
@@ -385,7 +421,7 @@ def period_chart(by_period: pl.DataFrame, currency: str) -> Figure:
         variable_name="kind",
         value_name="amount_minor",
     ).with_columns(pl.col("kind").str.replace("_minor", ""))
-    long = _kind_labels(with_money(long, currency, "amount_minor"))
+    long = _kind_labels(with_money(long, currency, "amount_minor", locale=locale))
     order = frame.sort("period_start").get_column("label").to_list()
     x = alt.X("label:N", sort=order, title=None, axis=alt.Axis(labelAngle=-30, labelLimit=90))
     tips = [
@@ -400,7 +436,7 @@ def period_chart(by_period: pl.DataFrame, currency: str) -> Figure:
         .mark_bar()
         .encode(
             x=x,
-            y=alt.Y("sum(amount):Q", axis=money_axis(currency, "Amount", tickCount=5)),
+            y=alt.Y("sum(amount):Q", axis=money_axis(currency, "Amount", locale, tickCount=5)),
             color=_kind_color(["fixed", "variable", "income"]),
             tooltip=[alt.Tooltip("kind_label:N", title="Kind"), alt.Tooltip("amount_label:N", title="Amount"), *tips],
         )
@@ -415,13 +451,13 @@ def period_chart(by_period: pl.DataFrame, currency: str) -> Figure:
     )
 
 
-def savings_chart(savings: pl.DataFrame, currency: str) -> Figure:
+def savings_chart(savings: pl.DataFrame, currency: str, locale: str | None = None) -> Figure:
     """Saved per budget period against the savings goal: ``label``, ``period_start``,
     ``saved_minor``, ``goal_minor``, ``cumulative_minor``, ``progress`` (fraction of goal or null)."""
     title = "Savings progress"
     if savings.is_empty():
         return _empty(title, "Nothing saved in this range yet")
-    frame = with_money(savings, currency, "saved_minor", "goal_minor", "cumulative_minor").with_columns(
+    frame = with_money(savings, currency, "saved_minor", "goal_minor", "cumulative_minor", locale=locale).with_columns(
         pl.when(pl.col("progress").is_null())
         .then(pl.lit("no goal"))
         .otherwise((pl.col("progress") * 100).round(0).cast(pl.Int64).cast(pl.String) + "% of goal")
@@ -439,15 +475,15 @@ def savings_chart(savings: pl.DataFrame, currency: str) -> Figure:
     bars = (
         alt.Chart(frame)
         .mark_bar(color=KIND_COLORS["savings"])
-        .encode(x=x, y=alt.Y("saved:Q", axis=money_axis(currency, "Saved", tickCount=5)), tooltip=tips)
+        .encode(x=x, y=alt.Y("saved:Q", axis=money_axis(currency, "Saved", locale, tickCount=5)), tooltip=tips)
     )
     goal_minor = int(frame.get_column("goal_minor")[0])
-    goal_label = f"Goal {format_money(goal_minor, currency)} a period"
+    goal_label = f"Goal {format_money(goal_minor, currency, locale)} a period"
     goal = alt.Chart(pl.DataFrame({"goal": [frame.get_column("goal")[0]], "label": [goal_label]}))
-    rule = goal.mark_rule(color="#222", strokeDash=[4, 3], strokeWidth=1.5).encode(
+    rule = goal.mark_rule(color=NEUTRAL, strokeDash=[4, 3], strokeWidth=1.5).encode(
         y="goal:Q", tooltip=alt.Tooltip("label:N", title="Savings goal")
     )
-    text = goal.mark_text(align="left", dx=4, dy=-6, fontSize=11, color="#222").encode(
+    text = goal.mark_text(align="left", dx=4, dy=-6, fontSize=11, color=NEUTRAL).encode(
         y="goal:Q", x=alt.value(0), text="label:N"
     )
     layers = [bars, rule, text] if goal_minor > 0 else [bars]
@@ -456,19 +492,19 @@ def savings_chart(savings: pl.DataFrame, currency: str) -> Figure:
     )
 
 
-def top_descriptions_chart(top: pl.DataFrame, currency: str) -> Figure:
+def top_descriptions_chart(top: pl.DataFrame, currency: str, locale: str | None = None) -> Figure:
     """The descriptions (merchants) money went to most: ``description``, ``transactions``,
     ``amount_minor``, ``last_on``."""
     title = "Top merchants and descriptions"
     if top.is_empty():
         return _empty(title, "No spending in this range")
-    frame = with_money(top, currency, "amount_minor").with_columns(pl.col("last_on").cast(pl.String))
+    frame = with_money(top, currency, "amount_minor", locale=locale).with_columns(pl.col("last_on").cast(pl.String))
     return (
         alt.Chart(frame)
         .mark_bar(color=KIND_COLORS["variable"])
         .encode(
             y=alt.Y("description:N", sort="-x", title=None, axis=alt.Axis(labelLimit=140)),
-            x=alt.X("amount:Q", axis=money_axis(currency, "Spent", tickCount=4)),
+            x=alt.X("amount:Q", axis=money_axis(currency, "Spent", locale, tickCount=4)),
             tooltip=[
                 alt.Tooltip("description:N", title="Description"),
                 alt.Tooltip("amount_label:N", title="Spent"),

@@ -137,3 +137,32 @@ def file_name(family_name: str, fmt: str, date_from: date | None = None, date_to
     slug = "-".join("".join(ch if ch.isalnum() else " " for ch in family_name.lower()).split()) or "family"
     span = f"-{date_from}-to-{date_to}" if date_from and date_to else ""
     return f"{slug}-transactions{span}.{_check_format(fmt)}"
+
+
+def found_bytes(access: FamilyAccess, flt) -> bytes:
+    """Exactly the rows a Transactions search found (``flt``, a ``TransactionFilter``), as the same CSV
+    as :func:`export_bytes`: every matching row, not only those shown."""
+    from ..services.transactions import list_transactions
+
+    rows = list_transactions(access, flt, everything=True)
+    places = decimals(access.currency)
+    parts = [t.category.split(" › ", 1) for t in rows]
+    frame = pl.DataFrame(
+        {
+            "id": [t.id for t in rows],
+            "occurred_on": [t.occurred_on for t in rows],
+            "kind": [t.kind for t in rows],
+            "category": [p[-1] for p in parts],
+            "parent_category": [p[0] if len(p) == 2 else None for p in parts],
+            "member": [t.member for t in rows],
+            "description": [t.description for t in rows],
+            "amount_minor": [t.amount for t in rows],
+            "currency": [t.currency for t in rows],
+        },
+        schema_overrides={"occurred_on": pl.Date, "amount_minor": pl.Int64, "id": pl.Int64},
+    )
+    frame = frame.with_columns(decimal_text(pl.col("amount_minor"), places).alias("amount")).select(COLUMNS)
+    frame = frame.with_columns(neutralise(c) for c in TEXT_COLUMNS)
+    buffer = io.BytesIO()
+    _write(frame, buffer, "csv")
+    return buffer.getvalue()

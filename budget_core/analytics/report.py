@@ -62,6 +62,7 @@ class Insights:
     daily: pl.DataFrame
     projection: Projection
     charts: dict[str, alt.TopLevelMixin] = field(repr=False)
+    locale: str | None = None  # how money and dates are written in the charts
 
     @property
     def drillable(self) -> list[str]:
@@ -70,11 +71,19 @@ class Insights:
         return sorted(subs.get_column("parent_category").unique().to_list())
 
     def subcategory_chart(self, parent: str) -> alt.TopLevelMixin:
-        return charts.subcategory_chart(self.by_subcategory, parent, self.currency)
+        return charts.subcategory_chart(self.by_subcategory, parent, self.currency, self.locale)
 
 
 def compute_insights(
-    tx: pl.DataFrame, *, family_id: int, plan: Plan, currency: str, overview: Overview, date_from: date, date_to: date
+    tx: pl.DataFrame,
+    *,
+    family_id: int,
+    plan: Plan,
+    currency: str,
+    overview: Overview,
+    date_from: date,
+    date_to: date,
+    locale: str | None = None,
 ) -> Insights:
     """:class:`Insights` from frames already loaded (pure; what ``bench/analytics.py`` times)."""
     by_cat, by_sub = spending_by_category(tx), spending_by_subcategory(tx)
@@ -83,14 +92,16 @@ def compute_insights(
     top, savings = top_descriptions(tx), savings_progress(period_table, plan.savings_goal)
     daily, projection = daily_frame(overview), project_overview(overview)
     drawn = {
-        "daily": charts.daily_allowance_chart(daily, projection, currency),
-        "projection": charts.projection_chart(daily, projection, currency),
-        "category": charts.category_chart(by_cat, currency, subtitle=charts.span(date_from, date_to)),
-        "member": charts.member_chart(members, currency),
-        "weekday": charts.weekday_chart(weekdays, currency),
-        "month_over_month": charts.period_chart(period_table, currency),
-        "savings": charts.savings_chart(savings, currency),
-        "top_descriptions": charts.top_descriptions_chart(top, currency),
+        "daily": charts.daily_allowance_chart(daily, projection, currency, locale),
+        "projection": charts.projection_chart(daily, projection, currency, locale),
+        "category": charts.category_chart(
+            by_cat, currency, subtitle=charts.span(date_from, date_to, locale), locale=locale
+        ),
+        "member": charts.member_chart(members, currency, locale),
+        "weekday": charts.weekday_chart(weekdays, currency, locale),
+        "month_over_month": charts.period_chart(period_table, currency, locale),
+        "savings": charts.savings_chart(savings, currency, locale),
+        "top_descriptions": charts.top_descriptions_chart(top, currency, locale),
     }
     return Insights(
         family_id,
@@ -109,12 +120,16 @@ def compute_insights(
         daily,
         projection,
         drawn,
+        locale,
     )
 
 
-def insights(access: FamilyAccess, date_from: date, date_to: date, *, on: date | None = None) -> Insights:
+def insights(
+    access: FamilyAccess, date_from: date, date_to: date, *, on: date | None = None, locale: str | None = None
+) -> Insights:
     """The family's Insights for ``date_from`` through ``date_to`` (inclusive, local dates); the
-    projection is for the period containing ``on`` (default: the family's today)."""
+    projection is for the period containing ``on`` (default: the family's today). Money and dates
+    are written in ``locale`` (default: the family's)."""
     date_from, date_to = checked_range(date_from, date_to)
     inputs = budgets.load_inputs(access, on)
     currency, overview = budgets.overview(access, inputs.on)
@@ -127,6 +142,7 @@ def insights(access: FamilyAccess, date_from: date, date_to: date, *, on: date |
         overview=overview,
         date_from=date_from,
         date_to=date_to,
+        locale=locale or access.family.locale(),
     )
 
 

@@ -86,7 +86,7 @@ def joining_write(engine: Engine, family_id: int, user_id: int) -> Iterator[Fami
                     "UPDATE families f SET version = f.version + 1 FROM (SELECT 1) one LEFT JOIN members m "
                     "ON m.family_id = :f AND m.user_id = :u AND m.removed_at IS NULL WHERE f.id = :f "
                     "RETURNING f.id, f.version, f.name, trim(f.currency) AS currency, f.timezone, f.monthly_income, "
-                    "f.savings_goal, f.period_start_day, f.big_expense_threshold, m.role, m.display_name"
+                    "f.savings_goal, f.period_start_day, f.big_expense_threshold, m.role, m.display_name, f.locale"
                 ),
                 {"f": family_id, "u": user_id},
             )

@@ -21,6 +21,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import Connection, Engine
 
 from ..db.door import enter
+from ..domain.locale import family_locale
 from ..domain.period import local_today
 from ..errors import PermissionDenied, ValidationError
 
@@ -39,6 +40,7 @@ class Family:
     period_start_day: int
     version: int
     big_expense_threshold: int | None = None
+    locale_setting: str | None = None  # chosen by a manager; None: derived (see ``locale``)
 
     @classmethod
     def from_row(cls, row) -> Family:
@@ -52,7 +54,13 @@ class Family:
             row["period_start_day"],
             row["version"],
             row["big_expense_threshold"],
+            row.get("locale"),
         )
+
+    def locale(self, browser_language: str | None = None) -> str:
+        """How the family's money and dates are written: its setting, else derived from its currency
+        and the browser's language (``domain.locale.default_locale``)."""
+        return family_locale(self.locale_setting, self.currency, browser_language)
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import Engine, text
 
+from ..domain.locale import display_name
 from ..domain.money import format_money
 from ..ops.reliability import measure
 from .access import FamilyAccess
@@ -21,6 +22,7 @@ PLAN_WORDS = {
     "big_expense_threshold": "the big-expense alert",
     "bill_tolerance_pct": "the bill tolerance (percent)",
     "carry_over": "carry-over",
+    "locale": "the way money and dates are written",
 }
 MONEY_FIELDS = {"monthly_income", "savings_goal", "big_expense_threshold"}
 
@@ -33,6 +35,7 @@ class Event:
     kind: str
     payload: dict
     at: datetime
+    locale: str | None = None  # how the family writes money (None: the currency's own way)
 
     @property
     def actor(self) -> str:
@@ -40,7 +43,7 @@ class Event:
 
     @property
     def text(self) -> str:
-        return describe(self.kind, self.payload)
+        return describe(self.kind, self.payload, self.locale)
 
     def as_json(self) -> dict:
         return {
@@ -54,13 +57,11 @@ class Event:
         }
 
 
-def _money(p: dict, key: str = "amount") -> str:
-    return format_money(p[key], p["currency"])
-
-
-def _plan_change(field: str, new, currency: str) -> str:
+def _plan_change(field: str, new, currency: str, locale: str | None) -> str:
     if field in MONEY_FIELDS and new is not None:
-        shown = format_money(new, currency)
+        shown = format_money(new, currency, locale)
+    elif field == "locale":
+        shown = display_name(new) if new else "the currency's own way"
     elif new is None:
         shown = "nothing"
     else:
@@ -68,45 +69,54 @@ def _plan_change(field: str, new, currency: str) -> str:
     return f"{PLAN_WORDS.get(field, field)} to {shown}"
 
 
-def _transaction_sentence(actor: str, p: dict) -> str:
+def _transaction_sentence(actor: str, p: dict, money) -> str:
     what, kind, amount = p["description"], p.get("kind"), p["amount"]
     if p.get("schedule"):
-        return f"{what} {_money(p)} was added ({p['schedule']})"
+        return f"{what} {money(amount)} was added ({p['schedule']})"
     if p.get("bill") and amount > 0:
-        return f"{actor} paid the bill {p['bill']} ({_money(p)}): {what}"
+        return f"{actor} paid the bill {p['bill']} ({money(amount)}): {what}"
     if p.get("parts"):
-        parts = ", ".join(f"{x['category']} {format_money(x['amount'], p['currency'])}" for x in p["parts"])
-        return f"{actor} spent {_money(p)} at {what} ({parts})"
+        parts = ", ".join(f"{x['category']} {money(x['amount'])}" for x in p["parts"])
+        return f"{actor} spent {money(amount)} at {what} ({parts})"
     if kind == "income":
-        return f"{actor} recorded {_money(p)} of income: {what}"
+        return f"{actor} recorded {money(amount)} of income: {what}"
     if amount < 0:
-        return f"{actor} got a refund of {format_money(-amount, p['currency'])} for {what}"
+        return f"{actor} got a refund of {money(-amount)} for {what}"
     if kind == "savings":
-        return f"{actor} put {_money(p)} into savings: {what}"
-    return f"{actor} spent {_money(p)} on {what}"
+        return f"{actor} put {money(amount)} into savings: {what}"
+    return f"{actor} spent {money(amount)} on {what}"
 
 
-def describe(kind: str, p: dict) -> str:
-    """One human sentence per event: 'Dad spent $15.00 on Lunch'. User text is returned as typed;
-    whoever displays it escapes it. A change that took a category over its target says so too
-    ("… — Dining is over its $200.00 target ($215.00 this period)")."""
-    said = _describe(kind, p)
+def describe(kind: str, p: dict, locale: str | None = None) -> str:
+    """One human sentence per event: 'Dad spent $15.00 on Lunch', money written the family's way
+    (``locale``). User text is returned as typed; whoever displays it escapes it. A change that took
+    a category over its target says so too ("… — Dining is over its $200.00 target ($215.00 this
+    period)")."""
+    said = _describe(kind, p, locale)
     for t in p.get("targets") or ():
-        said += f" — {t['category']} is over its {format_money(t['target'], p['currency'])} target " + (
-            f"({format_money(t['spent'], p['currency'])} this period)"
+        said += f" — {t['category']} is over its {format_money(t['target'], p['currency'], locale)} target " + (
+            f"({format_money(t['spent'], p['currency'], locale)} this period)"
         )
     return said
 
 
-def _describe(kind: str, p: dict) -> str:
+def _describe(kind: str, p: dict, locale: str | None = None) -> str:
     actor = p.get("actor") or "Someone"
+    currency = p.get("currency") or "USD"
+
+    def money(minor: int) -> str:
+        return format_money(minor, currency, locale)
+
+    def _money(p: dict, key: str = "amount") -> str:
+        return money(p[key])
+
     if kind == "transaction.added":
-        return _transaction_sentence(actor, p)
+        return _transaction_sentence(actor, p, money)
     if kind == "transaction.edited":
         before = p.get("before", {})
         changed = []
         if before.get("amount") != p["amount"]:
-            changed.append(f"{format_money(before['amount'], p['currency'])} → {_money(p)}")
+            changed.append(f"{money(before['amount'])} → {_money(p)}")
         if before.get("description") not in (None, p["description"]):
             changed.append(f"'{before['description']}' → '{p['description']}'")
         if before.get("category") not in (None, p["category"]):
@@ -114,16 +124,27 @@ def _describe(kind: str, p: dict) -> str:
         if before.get("occurred_on") not in (None, p["occurred_on"]):
             changed.append(f"{before['occurred_on']} → {p['occurred_on']}")
         detail = ": " + ", ".join(changed) if changed else ""
-        return f"{actor} changed {p['description']}{detail}"
+        kept = f" (keeping {p['merged_with']}'s change too)" if p.get("merged_with") else ""
+        return f"{actor} changed {p['description']}{detail}{kept}"
     if kind == "transaction.deleted":
-        return f"{actor} deleted {p['description']} ({format_money(p['amount'], p['currency'])})"
+        return f"{actor} deleted {p['description']} ({_money(p)})"
+    if kind == "transaction.restored":
+        return f"{actor} restored {p['description']} ({_money(p)})"
     if kind == "plan.updated":
         changes = p.get("changes") or {}
         if not changes:
             return f"{actor} saved the plan without changes"
-        return f"{actor} changed " + "; ".join(_plan_change(f, v[1], p["currency"]) for f, v in changes.items())
+        return f"{actor} changed " + "; ".join(_plan_change(f, v[1], currency, locale) for f, v in changes.items())
     if kind == "fixed.added":
         return f"{actor} planned a fixed expense: {p['name']} ({_money(p)})"
+    if kind == "fixed.changed":
+        before = p.get("before") or {}
+        parts = []
+        if before.get("name") not in (None, p["name"]):
+            parts.append(f"renamed {before['name']} to {p['name']}")
+        if before.get("amount") not in (None, p["amount"]):
+            parts.append(f"{money(before['amount'])} → {_money(p)}")
+        return f"{actor} changed the fixed expense {p['name']}" + (": " + ", ".join(parts) if parts else "")
     if kind == "fixed.removed":
         return f"{actor} removed the fixed expense {p['name']} ({_money(p)})"
     if kind == "category.added":
@@ -136,7 +157,7 @@ def _describe(kind: str, p: dict) -> str:
     if kind == "category.restored":
         return f"{actor} restored the category {p['name']}"
     if kind == "member.joined":
-        return f"{p['member']} joined the family as {p['role']}"
+        return f"{p['member']} joined the family as a {p['role']}"
     if kind == "member.role_changed":
         return f"{actor} made {p['member']} a {p['role']}"
     if kind == "member.removed":
@@ -189,8 +210,11 @@ def _describe(kind: str, p: dict) -> str:
 
 
 @measure("activity.changes_since")
-def changes_since(access: FamilyAccess, cursor: int = 0, *, limit: int = 1000) -> list[Event]:
-    """Events after version ``cursor``, oldest first (the sync feed)."""
+def changes_since(
+    access: FamilyAccess, cursor: int = 0, *, limit: int = 1000, locale: str | None = None
+) -> list[Event]:
+    """Events after version ``cursor``, oldest first (the sync feed); their sentences write money
+    in ``locale`` (default: the family's)."""
     with access.read() as conn:
         rows = conn.execute(
             text(
@@ -199,10 +223,13 @@ def changes_since(access: FamilyAccess, cursor: int = 0, *, limit: int = 1000) -
             ),
             {"f": access.family_id, "c": cursor, "l": limit},
         ).all()
-    return [Event(*r) for r in rows]
+    locale = locale or access.family.locale()
+    return [Event(r[0], r[1], r[2], r[3], r[4], r[5], locale) for r in rows]
 
 
-def recent_activity(access: FamilyAccess, *, before: int | None = None, limit: int = 50) -> list[Event]:
+def recent_activity(
+    access: FamilyAccess, *, before: int | None = None, limit: int = 50, locale: str | None = None
+) -> list[Event]:
     """The newest events first; ``before`` pages back through older ones (the Activity page)."""
     with access.read() as conn:
         rows = conn.execute(
@@ -213,7 +240,8 @@ def recent_activity(access: FamilyAccess, *, before: int | None = None, limit: i
             ),
             {"f": access.family_id, "b": before, "l": limit},
         ).all()
-    return [Event(*r) for r in rows]
+    locale = locale or access.family.locale()
+    return [Event(r[0], r[1], r[2], r[3], r[4], r[5], locale) for r in rows]
 
 
 def family_version(engine: Engine, family_id: int) -> int | None:

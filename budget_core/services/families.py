@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from sqlalchemy import Engine, text
 
 from ..db.scope import scope, scoped
+from ..domain.locale import check_locale
 from ..domain.money import MAX_MINOR, check_currency
 from ..domain.period import check_start_day
 from ..domain.storable import check_storable
@@ -97,10 +98,13 @@ def create_family(
     savings_goal: int,
     period_start_day: int,
     owner_display_name: str | None = None,
+    locale: str | None = None,
 ) -> Family:
-    """Create a family with the default categories; its creator becomes its first manager."""
+    """Create a family with the default categories; its creator becomes its first manager.
+    ``locale`` (e.g. 'de_DE') is how its money and dates are written; None derives it from the currency."""
     name = check_family_name(name)
     currency = check_currency(currency)
+    locale = check_locale(locale) if locale else None
     timezone = check_timezone(timezone)
     check_plan_amount(monthly_income, "monthly income", positive=True)
     check_plan_amount(savings_goal, "savings goal")
@@ -116,9 +120,10 @@ def create_family(
         conn.execute(
             text(
                 "INSERT INTO families (id, name, currency, timezone, monthly_income, savings_goal, "
-                "period_start_day, version) OVERRIDING SYSTEM VALUE VALUES (:id, :n, :c, :t, :i, :s, :d, 1)"
+                "period_start_day, locale, version) OVERRIDING SYSTEM VALUE VALUES (:id, :n, :c, :t, :i, :s, :d, :l, 1)"
             ),
             {
+                "l": locale,
                 "id": family_id,
                 "n": name,
                 "c": currency,
@@ -164,6 +169,7 @@ PLAN_FIELDS = {
     "currency": "currency",
     "timezone": "time zone",
     "big_expense_threshold": "big-expense alert",
+    "locale": "way money and dates are written",
 }
 
 
@@ -186,6 +192,7 @@ def update_plan(access: FamilyAccess, **changes) -> Family:
         "currency": check_currency,
         "timezone": check_timezone,
         "big_expense_threshold": lambda v: None if v is None else check_plan_amount(v, "big-expense alert"),
+        "locale": lambda v: None if v is None else check_locale(v),
     }
     clean = {k: checks[k](v) for k, v in changes.items()}
     try:
@@ -256,6 +263,39 @@ def add_fixed_expense(
             {"actor": w.actor_name, "name": clean_name, "amount": amount, "currency": w.family["currency"]},
         )
     return FixedExpense(fid, clean_name, amount)
+
+
+def update_fixed_expense(access: FamilyAccess, fixed_id: int, name: str, amount: int) -> FixedExpense:
+    """Change a planned fixed expense in place: its name and amount (minor units a period), managers only.
+    Giving it its current name and amount writes nothing."""
+    clean_name = check_fixed_expense(name, amount)
+    try:
+        with family_write(access, role="manager", action="change fixed expenses") as w:
+            before = w.conn.execute(
+                text("SELECT name, amount FROM fixed_expenses WHERE family_id = :f AND id = :i FOR UPDATE"),
+                {"f": access.family_id, "i": fixed_id},
+            ).first()
+            if before is None:
+                raise NotFound(f"This family has no fixed expense {fixed_id}; someone may have removed it.")
+            if (before.name, before.amount) == (clean_name, amount):
+                raise NothingToWrite(FixedExpense(fixed_id, clean_name, amount))
+            w.conn.execute(
+                text("UPDATE fixed_expenses SET name = :n, amount = :a WHERE family_id = :f AND id = :i"),
+                {"n": clean_name, "a": amount, "f": access.family_id, "i": fixed_id},
+            )
+            w.emit(
+                "fixed.changed",
+                {
+                    "actor": w.actor_name,
+                    "name": clean_name,
+                    "amount": amount,
+                    "before": {"name": before.name, "amount": before.amount},
+                    "currency": w.family["currency"],
+                },
+            )
+    except NothingToWrite as same:
+        return same.result
+    return FixedExpense(fixed_id, clean_name, amount)
 
 
 def remove_fixed_expense(access: FamilyAccess, fixed_id: int) -> None:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
+from ..domain.locale import check_locale
 from ..domain.money import check_currency
 from ..domain.period import check_start_day
 from . import sessions
@@ -46,6 +47,7 @@ class SignUp:
     savings_goal: int
     period_start_day: int
     fixed_expenses: tuple[tuple[str, int], ...] = ()
+    locale: str | None = None  # how money and dates are written; None: from the currency
 
 
 SIGNED_UP = (
@@ -97,6 +99,8 @@ def _create_account_and_family(
     check_plan_amount(form.monthly_income, "monthly income", positive=True)
     check_plan_amount(form.savings_goal, "savings goal")
     check_start_day(form.period_start_day)
+    if form.locale:
+        check_locale(form.locale)
     for name, amount in form.fixed_expenses:
         check_fixed_expense(name, amount)
     sessions.attempt(engine, _signup_keys(form.email, client))
@@ -114,6 +118,7 @@ def _create_account_and_family(
         monthly_income=form.monthly_income,
         savings_goal=form.savings_goal,
         period_start_day=form.period_start_day,
+        locale=form.locale,
     )
     if form.fixed_expenses:
         access = open_family(engine, user.id, family.id)

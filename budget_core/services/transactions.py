@@ -6,6 +6,7 @@ refund and stored negative; income is positive and goes in with an income catego
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -17,7 +18,7 @@ from sqlalchemy import Connection, text
 
 from ..db.door import SavedMeanwhile, door_errors
 from ..db.engine import driver_connection
-from ..domain.money import MAX_MINOR, decimal_string, parse_amount
+from ..domain.money import MAX_MINOR, decimal_string, decimals, parse_amount
 from ..domain.period import local_today
 from ..domain.storable import check_storable, lookup_text
 from ..errors import Conflict, NotFound, ValidationError
@@ -415,6 +416,7 @@ def _notify_expense(conn: Connection, access: FamilyAccess, tx: Transaction, tod
     if tx.kind == "income" or tx.amount <= 0:
         return
     cur, who, fid, amount = tx.currency, tx.member, access.family_id, tx.amount
+    locale = access.family.locale()
     threshold = access.family.big_expense_threshold
     if threshold and amount >= threshold:
         notifications.enqueue(
@@ -423,7 +425,7 @@ def _notify_expense(conn: Connection, access: FamilyAccess, tx: Transaction, tod
             "push",
             "big_expense",
             "Big expense",
-            f"{who} spent {format_money(amount, cur)} on {tx.description}",
+            f"{who} spent {format_money(amount, cur, locale)} on {tx.description}",
         )
     if tx.kind == "variable" and tx.occurred_on == today:
         budget = load_inputs_on(conn, access, today).budget()
@@ -434,8 +436,8 @@ def _notify_expense(conn: Connection, access: FamilyAccess, tx: Transaction, tod
                 "push",
                 "over_allowance",
                 "Over today's allowance",
-                f"{who} spent {format_money(amount, cur)} on {tx.description}; the family is "
-                f"{format_money(budget.over_by, cur)} over today's allowance",
+                f"{who} spent {format_money(amount, cur, locale)} on {tx.description}; the family is "
+                f"{format_money(budget.over_by, cur, locale)} over today's allowance",
             )
 
 
@@ -467,6 +469,7 @@ def _missing(conn: Connection, family_id: int, tx_id: int, expected: int) -> Con
         f"{deleter} deleted this transaction while you were looking at it; nothing was changed.",
         expected_version=expected,
         current_version=None,
+        by=deleter,
     )
 
 
@@ -475,7 +478,8 @@ def _stale(conn: Connection, stored: Transaction, expected: int) -> Conflict:
     editor = (
         conn.execute(
             text(
-                "SELECT payload->>'actor' FROM events WHERE family_id = :f AND kind = 'transaction.edited' "
+                "SELECT payload->>'actor' FROM events WHERE family_id = :f "
+                "AND kind IN ('transaction.edited', 'transaction.added', 'transaction.restored') "
                 "AND payload->>'id' = :i ORDER BY version DESC LIMIT 1"
             ),
             {"f": stored.family_id, "i": str(stored.id)},
@@ -483,20 +487,27 @@ def _stale(conn: Connection, stored: Transaction, expected: int) -> Conflict:
         or "Someone"
     )
     return Conflict(
-        f"{editor} changed this transaction while you were editing it "
-        f"(you saw version {expected}, it is now version {stored.row_version}). "
-        "Review their version, then keep yours or take theirs.",
+        f"{editor} changed this transaction while you were editing it. Nothing was overwritten: "
+        "compare the two, then choose what to keep.",
         expected_version=expected,
         current_version=stored.row_version,
         current=stored,
+        by=editor,
     )
 
 
 @measure("transactions.edit")
 def edit_transaction(
-    access: FamilyAccess, tx_id: int, row_version: int, changes: TransactionChanges, *, now: datetime | None = None
+    access: FamilyAccess,
+    tx_id: int,
+    row_version: int,
+    changes: TransactionChanges,
+    *,
+    now: datetime | None = None,
+    merged_with: str | None = None,
 ) -> Transaction:
-    """Replace a transaction's content if it is still at ``row_version``; else raise Conflict."""
+    """Replace a transaction's content if it is still at ``row_version``; else raise Conflict.
+    ``merged_with`` names the member whose change this one keeps (a "keep both changes" merge)."""
     description = _check_description(changes.description)
     family_id = access.family_id
     with family_write(access, role="member", action="edit transactions") as w:
@@ -564,6 +575,8 @@ def edit_transaction(
             payload["parts"] = [{"category": x.category, "amount": x.amount} for x in edited.parts]
         if crossed:
             payload["targets"] = crossed
+        if merged_with:
+            payload["merged_with"] = merged_with
         w.emit("transaction.edited", {**payload, "before": before, "row_version": stored.row_version + 1})
     return edited
 
@@ -576,8 +589,9 @@ def _everyday(tx: Transaction) -> list[tuple[int, date, int]]:
 
 
 @measure("transactions.delete")
-def delete_transaction(access: FamilyAccess, tx_id: int, row_version: int) -> None:
-    """Delete a transaction if it is still at ``row_version``; else raise Conflict. The event keeps its content."""
+def delete_transaction(access: FamilyAccess, tx_id: int, row_version: int) -> int:
+    """Delete a transaction if it is still at ``row_version``; else raise Conflict. The event keeps
+    its content; the family version of that event is returned (``restore_transaction`` takes it)."""
     family_id = access.family_id
     with family_write(access, role="member", action="delete transactions") as w:
         stored = _load(w.conn, family_id, tx_id)
@@ -585,21 +599,94 @@ def delete_transaction(access: FamilyAccess, tx_id: int, row_version: int) -> No
             raise _missing(w.conn, family_id, tx_id, row_version)
         if stored.row_version != row_version:
             raise _stale(w.conn, stored, row_version)
-        w.conn.execute(text("DELETE FROM transactions WHERE family_id = :f AND id = :i"), {"f": family_id, "i": tx_id})
-        w.emit(
-            "transaction.deleted",
-            _event_payload(
-                w,
-                {
-                    "id": tx_id,
-                    "amount": stored.amount,
-                    "description": stored.description,
-                    "occurred_on": stored.occurred_on,
-                },
-                stored.category,
-                stored.kind,
-            ),
+        import_id = w.conn.execute(
+            text("DELETE FROM transactions WHERE family_id = :f AND id = :i RETURNING import_id"),
+            {"f": family_id, "i": tx_id},
+        ).scalar()
+        payload = _event_payload(
+            w,
+            {
+                "id": tx_id,
+                "amount": stored.amount,
+                "description": stored.description,
+                "occurred_on": stored.occurred_on,
+            },
+            stored.category,
+            stored.kind,
         )
+        # what restoring it needs (``restore_transaction``): the row as it was, its author and key
+        restore = {
+            "user_id": stored.user_id,
+            "category_id": stored.category_id,
+            "client_id": str(stored.client_id),
+            "import_id": import_id,
+        }
+        w.emit("transaction.deleted", {**payload, **restore})
+    return w.version
+
+
+@measure("transactions.restore")
+def restore_transaction(access: FamilyAccess, deleted_version: int) -> Transaction:
+    """Put back the transaction whose deletion is the family's event ``deleted_version`` (undo).
+
+    The row comes back as it was — author, category, amount, date, description, its ``client_id``
+    (so it can come back only once) and its bank-import id — under a new id; a bank row that was
+    linked to it is linked again. One change with one event (``transaction.restored``).
+    """
+    family_id = access.family_id
+    with family_write(access, role="member", action="restore transactions") as w:
+        payload = w.conn.execute(
+            text("SELECT payload FROM events WHERE family_id = :f AND version = :v AND kind = 'transaction.deleted'"),
+            {"f": family_id, "v": deleted_version},
+        ).scalar()
+        if payload is None:
+            raise NotFound("There is no deleted transaction to restore there.")
+        if not payload.get("client_id"):
+            raise ValidationError(
+                f"{payload['description']} was deleted before deletions could be undone; add it again instead."
+            )
+        client_id = uuid.UUID(payload["client_id"])
+        back = w.conn.execute(
+            text("SELECT 1 FROM transactions WHERE family_id = :f AND client_id = :c"), {"f": family_id, "c": client_id}
+        ).first()
+        if back is not None:
+            raise ValidationError(f"{payload['description']} is already back; nothing was changed.")
+        row = NewRow(
+            payload["user_id"],
+            payload["category_id"],
+            payload["kind"],
+            payload["amount"],
+            payload["description"],
+            date.fromisoformat(payload["occurred_on"]),
+            payload.get("import_id"),
+            client_id,
+        )
+        new_id = write_rows(w.conn, family_id, [row])[client_id]
+        w.conn.execute(
+            text("UPDATE imported_rows SET transaction_id = :n WHERE family_id = :f AND transaction_id = :o"),
+            {"n": new_id, "f": family_id, "o": payload["id"]},
+        )
+        w.emit(
+            "transaction.restored",
+            {
+                **_event_payload(
+                    w,
+                    {
+                        "id": new_id,
+                        "amount": row.amount,
+                        "description": row.description,
+                        "occurred_on": row.occurred_on,
+                    },
+                    payload["category"],
+                    row.kind,
+                ),
+                "restored_from": payload["id"],
+                "deleted_version": deleted_version,
+            },
+        )
+        restored = _load(w.conn, family_id, new_id)
+    assert restored is not None
+    return restored
 
 
 def get_transaction(access: FamilyAccess, tx_id: int) -> Transaction:
@@ -612,7 +699,9 @@ def get_transaction(access: FamilyAccess, tx_id: int) -> Transaction:
 
 @dataclass(frozen=True, slots=True)
 class TransactionFilter:
-    """Search over one family's transactions; dates inclusive, text matches description or category."""
+    """Search over one family's transactions; dates inclusive. ``text`` matches the description or
+    the category, and, when it reads as an amount in the family's currency, the amount too: '5.75'
+    finds 5.75 exactly, a whole '15' finds 15.00 up to 15.99 (refunds by their size)."""
 
     date_from: date | None = None
     date_to: date | None = None
@@ -623,11 +712,29 @@ class TransactionFilter:
     limit: int = 500
 
 
-@measure("transactions.list")
-def list_transactions(access: FamilyAccess, flt: TransactionFilter = TransactionFilter()) -> list[Transaction]:
-    """Newest first (by date, then entry time)."""
+@dataclass(frozen=True, slots=True)
+class FilterTotals:
+    """What a search matched, all of it (not only the rows shown): how many, what was spent (expenses
+    net of refunds, savings included) and what came in as income; minor units."""
+
+    count: int
+    spent: int
+    income: int
+
+
+def _amount_range(typed: str, currency: str) -> tuple[int, int] | None:
+    """The minor-unit range a search text stands for as an amount, or None when it is no amount."""
+    try:
+        minor = parse_amount(typed, currency)
+    except ValidationError:
+        return None
+    whole = not re.search(r"[.,]\d+\s*$", typed.strip()) or decimals(currency) == 0
+    return (minor, minor + 10 ** decimals(currency) - 1) if whole else (minor, minor)
+
+
+def _where(access: FamilyAccess, flt: TransactionFilter) -> tuple[str, dict]:
     where = ["t.family_id = :f"]
-    params: dict[str, Any] = {"f": access.family_id, "lim": max(1, min(flt.limit, 5000))}
+    params: dict[str, Any] = {"f": access.family_id}
     if flt.date_from:
         where.append("t.occurred_on >= :df")
         params["df"] = flt.date_from
@@ -644,13 +751,44 @@ def list_transactions(access: FamilyAccess, flt: TransactionFilter = Transaction
         where.append("t.kind = :k")
         params["k"] = flt.kind
     if flt.text and lookup_text(flt.text).strip():
-        where.append("(t.description ILIKE :q OR c.name ILIKE :q OR p.name ILIKE :q)")
-        params["q"] = (
-            "%" + lookup_text(flt.text).strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        )
-    sql = _SELECT + "WHERE " + " AND ".join(where) + " ORDER BY t.occurred_on DESC, t.id DESC LIMIT :lim"
+        typed = lookup_text(flt.text).strip()
+        words = "t.description ILIKE :q OR c.name ILIKE :q OR p.name ILIKE :q"
+        params["q"] = "%" + typed.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        amounts = _amount_range(typed, access.currency)
+        if amounts is not None:
+            words += " OR abs(t.amount) BETWEEN :alo AND :ahi"
+            params["alo"], params["ahi"] = amounts
+        where.append(f"({words})")
+    return " AND ".join(where), params
+
+
+@measure("transactions.list")
+def list_transactions(
+    access: FamilyAccess, flt: TransactionFilter = TransactionFilter(), *, everything: bool = False
+) -> list[Transaction]:
+    """Newest first (by date, then entry time): the first ``flt.limit`` rows (at most 5,000), or
+    with ``everything`` every matching row (a download of exactly what the search found)."""
+    where, params = _where(access, flt)
+    sql = _SELECT + "WHERE " + where + " ORDER BY t.occurred_on DESC, t.id DESC"
+    if not everything:
+        sql += " LIMIT :lim"
+        params["lim"] = max(1, min(flt.limit, 5000))
     with access.read() as conn:
         return _with_parts(conn, access.family_id, [Transaction(*r) for r in conn.execute(text(sql), params).all()])
+
+
+def filter_totals(access: FamilyAccess, flt: TransactionFilter) -> FilterTotals:
+    """The count and totals of every row ``flt`` matches (one query, whatever the limit)."""
+    where, params = _where(access, flt)
+    sql = (
+        "SELECT count(*), coalesce(sum(t.amount) FILTER (WHERE t.kind <> 'income'), 0), "
+        "coalesce(sum(t.amount) FILTER (WHERE t.kind = 'income'), 0) "
+        "FROM transactions t JOIN categories c ON c.family_id = t.family_id AND c.id = t.category_id "
+        "LEFT JOIN categories p ON p.family_id = c.family_id AND p.id = c.parent_id WHERE " + where
+    )
+    with access.read() as conn:
+        count, spent, income = conn.execute(text(sql), params).one()
+    return FilterTotals(int(count), int(spent), int(income))
 
 
 def last_category_id(access: FamilyAccess) -> int | None:
@@ -666,36 +804,19 @@ def last_category_id(access: FamilyAccess) -> int | None:
         ).scalar()
 
 
-@dataclass(frozen=True, slots=True)
-class EditConflict:
-    """A change that met someone else's first: what the person wanted (``mine``: the new content,
-    or None for a delete) against what is stored now (``theirs``: None when it was deleted)."""
-
-    tx_id: int
-    mine: TransactionChanges | None
-    theirs: Transaction | None
-    message: str
-
-    @classmethod
-    def from_error(cls, tx_id: int, mine: TransactionChanges | None, err: Conflict) -> EditConflict:
-        theirs = err.current if isinstance(err.current, Transaction) else None
-        return cls(tx_id, mine, theirs, err.message)
-
-
-def keep_mine(access: FamilyAccess, conflict: EditConflict) -> Transaction | None:
-    """Apply the person's change over the stored one they have now seen.
-
-    An edit replaces their version; a delete deletes it; an edit of a row they deleted comes back
-    as a new entry; a delete of a row they deleted needs nothing. Each goes through the usual
-    optimistic check against the version now shown, so a third change meanwhile is a new Conflict.
-    """
-    mine, theirs = conflict.mine, conflict.theirs
-    if mine is None:
-        if theirs is not None:
-            delete_transaction(access, conflict.tx_id, theirs.row_version)
-        return None
-    if theirs is not None:
-        return edit_transaction(access, conflict.tx_id, theirs.row_version, mine)
-    return add_transaction(
-        access, TransactionDraft(mine.amount, mine.description, mine.category, mine.occurred_on, refund=mine.refund)
-    )
+def restorable(access: FamilyAccess, deleted_versions: Sequence[int]) -> set[int]:
+    """Of the deletion events ``deleted_versions``, those whose transaction can still be put back
+    (``restore_transaction``): recorded with what restoring needs, and not back already."""
+    if not deleted_versions:
+        return set()
+    with access.read() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT e.version FROM events e WHERE e.family_id = :f AND e.version = ANY(:v) "
+                "AND e.kind = 'transaction.deleted' AND e.payload ? 'client_id' AND NOT EXISTS ("
+                "SELECT 1 FROM transactions t WHERE t.family_id = e.family_id "
+                "AND t.client_id = (e.payload->>'client_id')::uuid)"
+            ),
+            {"f": access.family_id, "v": list(deleted_versions)},
+        ).all()
+    return {r[0] for r in rows}

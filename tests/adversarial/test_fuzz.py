@@ -33,6 +33,7 @@ from budget_core.importers.service import read_statement
 
 SCALE = float(os.environ.get("FUZZ_SCALE", "1"))
 CURRENCIES = {"JPY": 0, "USD": 2, "EUR": 2, "KWD": 3}  # every kind of minor unit: 0, 2 and 3 decimals
+OWN_SYMBOL = {"JPY": "¥", "USD": "$", "EUR": "€", "KWD": "KWD"}  # what people write for the currency itself
 
 
 def fuzz(n: int) -> settings:
@@ -126,7 +127,7 @@ def typed_amounts(draw):
     body = (_grouped(whole, group) if group else str(whole)) + (point + frac if frac else "")
     number, decimals = _meaning(whole, frac, group, point, places)
     sign = draw(st.sampled_from(["", "", "-", "+"]))
-    symbol = draw(st.sampled_from(["", "$", "€", currency]))
+    symbol = draw(st.sampled_from(["", OWN_SYMBOL[currency], currency]))
     before, after = (symbol, "") if draw(st.booleans()) else ("", symbol)
     pad = draw(st.sampled_from(["", " ", "  "]))
     text = f"{pad}{sign}{before}{body}{pad}{after}" if draw(st.booleans()) else f"{pad}{before}{sign}{body}{after}"
@@ -151,6 +152,29 @@ def test_an_amount_written_as_people_write_it_is_read_exactly(typed, allow_negat
         assert outcome(text, currency, allow_negative) == minor, f"{text!r} in {currency}, expected {minor}"
     else:
         assert outcome(text, currency, allow_negative) is None, f"{text!r} in {currency} must be refused"
+
+
+@fuzz(3000)
+@given(
+    typed=typed_amounts(),
+    foreign=st.sampled_from(["$", "€", "£", "₹", "CHF", "EUR", "USD", "JPY", "kr"]),
+    before=st.booleans(),
+)
+def test_an_amount_in_another_currency_is_refused_naming_the_familys(typed, foreign, before):
+    text, currency, *_ = typed
+    if foreign in (OWN_SYMBOL[currency], currency) or (currency == "JPY" and foreign == "¥"):
+        return
+    bare = text.replace(OWN_SYMBOL[currency], "").replace(currency, "").strip()
+    written = f"{foreign}{bare}" if before else f"{bare} {foreign}"
+    try:
+        parse_amount(written, currency, allow_negative=True)
+    except ValidationError as err:
+        if any(ch.isdigit() for ch in bare) and re.fullmatch(r"[+\-]?[\d.,' ]+", bare):
+            assert "another currency" in err.message or "not an amount" in err.message or "decimals" in err.message
+            if "another currency" in err.message:
+                assert f"({currency})" in err.message
+    else:
+        raise AssertionError(f"{written!r} was taken as {currency}")
 
 
 # --- bank files ---------------------------------------------------------------------------------------

@@ -10,6 +10,14 @@ from budget_core.services.transactions import TransactionDraft
 
 from .conftest import by_label, markdown_text, no_exception, open_page
 
+SECTIONS = {
+    "This period": ("projection", "daily"),
+    "Categories": ("category",),
+    "Members": ("member",),
+    "Month by month": ("month_over_month", "savings"),
+    "Habits": ("weekday", "top_descriptions"),
+}
+
 
 def _spend(home):
     categories.add_category(open_family(home.engine, home.mom.id, home.family.id), "Coffee", parent="Dining")
@@ -27,9 +35,18 @@ def test_insights_shows_this_periods_totals_charts_and_downloads(home):
     no_exception(at)
     text = markdown_text(at)
     assert 'data-testid="fb-insights-spent"' in text and "100.34" in text
-    charts = [e for e in _walk(at.main) if getattr(e, "type", "") == "vega_lite_chart"]
-    assert len(charts) >= 8
-    assert by_label(at.selectbox, "Drill into").value == "Dining"
+    drawn = 0
+    for section, names in SECTIONS.items():  # one section of charts at a time, picked above them
+        at.session_state["insights_section"] = section
+        at.run()
+        no_exception(at)
+        charts = [e for e in _walk(at.main) if getattr(e, "type", "") == "vega_lite_chart"]
+        extra = 1 if section == "Categories" else 0  # the chosen category's subcategories
+        assert len(charts) == len(names) + extra, section
+        drawn += len(charts)
+        if section == "Categories":
+            assert by_label(at.selectbox, "Look inside a category").value == "Dining"
+    assert drawn == 9
     # a download is made in the run its "Prepare" click starts, never by a callable run later
     assert [b.proto.label for b in _walk(at.main) if getattr(b, "type", "") == "download_button"] == []
     at = by_label(at.button, "Prepare CSV").click().run()

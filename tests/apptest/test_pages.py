@@ -155,7 +155,7 @@ def test_signing_in_with_the_right_password_opens_today(home):
     at = by_label(at.button, "Sign in").click().run()
     no_exception(at)
     assert at.session_state["user_id"] == home.mom.id
-    assert "You can spend today" in markdown_text(at)
+    assert "Left today" in markdown_text(at)
 
 
 def test_a_wrong_password_is_refused_with_a_clear_message(home):
@@ -202,7 +202,7 @@ def test_creating_a_family_signs_up_and_sets_the_plan(engine):
         ("Rent", 120000),
         ("Internet", 3999),
     ]
-    assert "You can spend today" in markdown_text(at)
+    assert "Left today" in markdown_text(at)
 
 
 def test_a_refused_sign_up_writes_nothing_and_keeps_the_form(engine):
@@ -277,7 +277,7 @@ def test_the_health_page_shows_managers_each_part_and_how_degraded_each_feature_
     at = open_page("pages/7_Health.py", user_id=home.mom.id, family_id=home.family.id)
     no_exception(at)
     text = markdown_text(at)
-    assert "**Budget calculations**" in text and "working normally" in text
+    assert "**Today's figures are up to date**" in text and "working" in text
     parts = at.dataframe[0].value
     assert "Database" in list(parts["Part"]) and any("round trip" in v for v in parts["State"])
 

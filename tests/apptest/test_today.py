@@ -20,8 +20,8 @@ def test_today_shows_the_allowance_of_the_family(home):
     no_exception(at)
     b = budgets.daily_budget(home.access()).budget
     text = markdown_text(at)
-    assert "You can spend today" in text
-    assert f"{b.allowance_today // 100:,}" in text.replace("&#36;", "$")
+    assert "Left today" in text
+    assert f"{b.left_today // 100:,}" in text.replace("&#36;", "$")
 
 
 def _what_if(at) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from budget_core.services import transactions
+from budget_core.services import activity, transactions
 from budget_core.services.access import open_family
 from budget_core.services.transactions import TransactionChanges, TransactionDraft
 
@@ -98,12 +98,13 @@ def test_keep_mine_resubmits_against_the_new_version(home):
     at = by_label(at.main.button, "Keep mine").click().run()
     no_exception(at)
     stored = transactions.get_transaction(open_family(home.engine, home.dad.id, home.family.id), tx.id)
-    assert (stored.amount, stored.description, stored.row_version) == (1300, "Pizza", tx.row_version + 2)
+    # Dad's amount replaces Mom's; the description only Mom changed stays hers.
+    assert (stored.amount, stored.description, stored.row_version) == (1300, "Pizza night", tx.row_version + 2)
 
 
 def test_take_theirs_keeps_the_stored_version(home):
     tx, at = _conflict(home)
-    at = by_label(at.main.button, "Take theirs").click().run()
+    at = by_label(at.main.button, "Take Mom's").click().run()
     no_exception(at)
     stored = transactions.get_transaction(open_family(home.engine, home.dad.id, home.family.id), tx.id)
     assert (stored.amount, stored.description) == (2000, "Pizza night")
@@ -123,6 +124,27 @@ def test_deleting_a_row_someone_changed_first_asks_before_deleting(home):
     at = by_label(at.main.button, "Delete this transaction").click().run()
     assert any("Mom changed" in w.value for w in at.warning)
     assert len(transactions.list_transactions(open_family(home.engine, home.dad.id, home.family.id))) == 1
-    at = by_label(at.main.button, "Keep mine").click().run()
+    at = by_label(at.main.button, "Delete it anyway").click().run()
     no_exception(at)
     assert transactions.list_transactions(open_family(home.engine, home.dad.id, home.family.id)) == []
+
+
+def test_changes_to_different_fields_can_be_kept_both_as_one_change_naming_the_other_member(home):
+    tx = _add(home, home.dad, 1250, "Pizza", "Dining")
+    at = open_page("pages/1_Transactions.py", user_id=home.dad.id, family_id=home.family.id)
+    at = _open_editor(at, tx.id)
+    mom = open_family(home.engine, home.mom.id, home.family.id)
+    transactions.edit_transaction(
+        mom, tx.id, tx.row_version, TransactionChanges(1250, "Pizza night", "Dining", tx.occurred_on)
+    )
+    by_label(at.main.text_input, "Amount").input("13")
+    at = by_label(at.main.button, "Save changes").click().run()
+    assert any("Mom changed" in w.value for w in at.warning)
+    assert not any("version" in w.value.lower() for w in at.warning)
+    before = len(activity.recent_activity(mom))
+    at = by_label(at.main.button, "Keep both changes").click().run()
+    no_exception(at)
+    stored = transactions.get_transaction(mom, tx.id)
+    assert (stored.amount, stored.description) == (1300, "Pizza night")
+    events = activity.recent_activity(mom)
+    assert len(events) == before + 1 and events[0].kind == "transaction.edited"

@@ -10,7 +10,7 @@ from budget_core.services import accounts, families, transactions
 from budget_core.services.access import open_family
 
 from .conftest import PASSWORD
-from .helpers import add_expense, sign_in, tile
+from .helpers import add_expense, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -34,8 +34,8 @@ def test_sign_up_create_a_family_and_the_first_sidebar_submit_after_a_fresh_star
     expect(signin.get_by_label("Email", exact=True)).to_have_value("alex@example.com")
     signin.get_by_label("Password", exact=True).fill("a long secret 42")
     signin.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_text("You can spend today")).to_be_visible()
-    assert tile(page, "fb-spent-today") == "$0.00"
+    expect(page.get_by_text("Left today", exact=True)).to_be_visible()
+    assert page.locator('[data-testid="fb-spent-today"]').inner_text() == "$0.00"
 
     add_expense(page, "15,50", "Lunch")
 

@@ -92,10 +92,22 @@ def test_chart_renders_to_png_at_phone_width(name, tmp_path):
 
 
 def test_currency_axes_use_the_familys_symbol_and_decimals():
-    yen = charts.money_axis("JPY", "x").to_dict()["labelExpr"]
+    yen = charts.money_axis("JPY", "x", "en_JP").to_dict()["labelExpr"]
     dollars = charts.money_axis("USD", "x").to_dict()["labelExpr"]
     assert '"\\u00a5"' in yen and ",.0~f" in yen  # the symbol as a JSON string literal, no decimals
     assert '"$"' in dollars and ",.2~f" in dollars
+
+
+def test_axis_labels_are_written_the_way_the_familys_locale_writes_money():
+    import re
+
+    frame = pl.DataFrame({"x": ["a", "b"], "y": [1234.5, 3000.0]})
+    drawn = {}
+    for currency, locale in (("EUR", "de_DE"), ("USD", "en_US"), ("JPY", "en_JP")):
+        axis = charts.money_axis(currency, "t", locale)
+        spec = charts.alt.Chart(frame).mark_bar().encode(x="x:N", y=charts.alt.Y("y:Q", axis=axis)).to_dict()
+        drawn[currency] = re.findall(r"<text[^>]*>([^<]*)</text>", vlc.vegalite_to_svg(spec))
+    assert "1.000\u00a0€" in drawn["EUR"] and "$1,000" in drawn["USD"] and "¥1,000" in drawn["JPY"]
 
 
 def test_tooltips_show_exact_money_from_minor_units():

@@ -50,6 +50,13 @@ def test_the_minor_unit_has_the_currencys_decimals():
         ("1500", "JPY", 1500),
         ("1,500", "JPY", 1500),
         ("¥1,500", "JPY", 1500),
+        ("￥1,500", "JPY", 1500),
+        ("1 200", "USD", 120000),  # spaces group thousands, as in 'Daycare 1 200'
+        ("12 345 678,50", "EUR", 1234567850),
+        ("1\u202f200,50\u00a0€", "EUR", 120050),
+        ("12€", "EUR", 1200),
+        ("$15", "CAD", 1500),  # Canadians write their dollar '$'
+        ("US$5", "USD", 500),
         ("1.234", "KWD", 1234),
         ("0.005", "KWD", 5),
         ("10000000000.00", "USD", MAX_MINOR),  # the largest amount accepted
@@ -69,6 +76,13 @@ def test_typed_amounts_become_exact_minor_units(text, currency, minor):
         ("1e3", "USD", "is not an amount"),
         ("NaN", "USD", "is not an amount"),
         ("12,34,56", "USD", "is not an amount"),
+        ("2 35", "USD", "is not an amount"),  # spaces group thousands only
+        ("12 €", "USD", "another currency; this family counts in US dollars \\(USD\\)"),
+        ("€12", "USD", "another currency; this family counts in US dollars"),
+        ("12 EUR", "USD", "another currency"),
+        ("$12", "EUR", "another currency; this family counts in euros \\(EUR\\)"),
+        ("CHF 12", "EUR", "another currency"),
+        ("12 kr", "USD", "another currency"),
         ("15.001", "USD", "at most 2 decimals"),
         ("0.001", "USD", "at most 2 decimals"),
         ("15.5", "JPY", "JPY amounts have no decimals"),
@@ -113,16 +127,32 @@ def test_a_currency_code_is_normalised_to_upper_case():
         (123450, "USD", "$1,234.50"),
         (-300, "USD", "-$3.00"),
         (5, "GBP", "£0.05"),
-        (1500, "JPY", "¥1,500"),
-        (-123456789, "EUR", "-€1,234,567.89"),
+        (1500, "JPY", "￥1,500"),  # Japanese conventions, unless the family writes money otherwise
+        (-123456789, "EUR", "-1.234.567,89\u00a0€"),  # the euro's main country: Germany
     ],
 )
 def test_money_is_shown_with_symbol_grouping_and_the_currencys_decimals(minor, currency, shown):
     assert format_money(minor, currency) == shown
 
 
+@pytest.mark.parametrize(
+    "minor, currency, locale, shown",
+    [
+        (9012, "EUR", "de_DE", "90,12\u00a0€"),
+        (1200, "JPY", "en_JP", "¥1,200"),
+        (9012, "EUR", "en_IE", "€90.12"),
+        (120050, "EUR", "fr_FR", "1\u202f200,50\u00a0€"),
+        (120050, "CHF", "de_CH", "CHF\u00a01'200.50"),
+        (-300, "USD", "en_US", "-$3.00"),
+    ],
+)
+def test_money_is_written_the_way_the_familys_locale_writes_it(minor, currency, locale, shown):
+    assert format_money(minor, currency, locale) == shown
+    assert parse_amount(shown, currency, allow_negative=True) == minor  # and reads back exactly
+
+
 def test_a_three_decimal_currency_shows_all_three_decimals():
-    assert format_money(1234, "KWD").endswith("1.234")
+    assert format_money(1234, "KWD", "en_US").endswith("1.234")
     assert decimal_string(5, "KWD") == "0.005"
 
 
