@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import pytest
 
 from budget_core.services import accounts, devices, members, passwords, sessions
@@ -89,7 +91,7 @@ def test_a_manager_who_does_not_run_the_server_sees_only_the_familys_health(home
     members.change_role(open_family(home.engine, home.mom.id, home.family.id), home.dad.id, "manager")
     at = open_page("pages/7_Health.py", user_id=home.dad.id, family_id=home.family.id)
     no_exception(at)
-    text = markdown_text(at)
+    text = html.unescape(markdown_text(at))
     assert "**Live updates**: Working" in text and "**Saving and figures**: Working." in text
     assert "This server" not in text and "p95" not in text and "Circuit breaker" not in text
     assert not at.dataframe

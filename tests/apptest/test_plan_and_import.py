@@ -3,6 +3,7 @@ preview, undecided rows and undo — as a person uses them, through AppTest."""
 
 from __future__ import annotations
 
+import html
 from datetime import timedelta
 
 from budget_core.importers.history import list_imports
@@ -54,7 +55,7 @@ def test_a_member_adds_a_weekly_entry_and_today_shows_it_coming_up(home):
     assert (s.description, s.amount, s.recurrence.every, s.recurrence.day) == ("Pocket money", 1000, "week", 5)
     today = open_page("today.py", user_id=home.dad.id, family_id=home.family.id)
     coming = next(m.value for m in today.markdown if 'data-testid="fb-upcoming"' in m.value)
-    assert "Pocket money &#36;10.00" in coming
+    assert "Pocket money $10.00 on Friday" in html.unescape(coming)  # shown as text, never as markup
 
 
 STATEMENT = (
@@ -93,7 +94,7 @@ def test_the_import_page_previews_with_reasons_and_undoes_an_import(home):
     import_file(mom, "bank.csv", data)
     at = open_page("pages/5_Import.py", user_id=home.mom.id, family_id=home.family.id)
     no_exception(at)
-    text = markdown_text(at)
+    text = html.unescape(markdown_text(at))
     assert "bank.csv" in text and "3 added" in text
     [past] = list_imports(mom)
     at = at.button(key=f"undo_{past.id}").click().run()
