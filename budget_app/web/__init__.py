@@ -2,7 +2,8 @@
 
 ``streamlit run app.py`` finds ``app = st.App(...)`` in app.py and serves the pages (Today is
 ``today.py``, the rest ``pages/``) with these: the device cookie (``auth``), the manifest and icons
-(``pwa``), and the page-load middleware (``head``). Nothing here uses a private Streamlit API.
+(``pwa``), the offline app shell (``shell``: service worker, offline entry form) and its JSON API
+(``api``), and the page-load middleware (``head``). Nothing here uses a private Streamlit API.
 """
 
 from __future__ import annotations
@@ -10,11 +11,11 @@ from __future__ import annotations
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
 
-from . import auth, head, pwa
+from . import api, auth, head, pwa, shell
 
 
 def routes() -> list[BaseRoute]:
-    return [*auth.ROUTES, *pwa.ROUTES]
+    return [*auth.ROUTES, *pwa.ROUTES, *shell.ROUTES, *api.ROUTES]
 
 
 def middleware() -> list[Middleware]:
