@@ -59,6 +59,8 @@ def _type(page, amount: str, description: str, category: str, day: str | None = 
 def test_expenses_typed_offline_survive_a_reload_and_a_restart_and_arrive_once(world, new_page, tmp_path):
     home, url = world
     garden = categories.add_category(home.access(), "Garden", "variable")
+    (tmp_path / "first").mkdir()
+    (tmp_path / "second").mkdir()
     server = AppServer(url, tmp_path / "first")
     try:
         page = new_page(390, 844)
@@ -70,7 +72,7 @@ def test_expenses_typed_offline_survive_a_reload_and_a_restart_and_arrive_once(w
             if known:
                 break
             page.wait_for_timeout(100)
-        assert known
+        assert known, page.evaluate("Promise.all([FBOutbox.getMeta('me'), fetch('/api/v1/me').then(r => r.text())])")
 
         page.context.set_offline(True)
         page.reload()  # no connection: the service worker answers with the offline form
@@ -84,9 +86,9 @@ def test_expenses_typed_offline_survive_a_reload_and_a_restart_and_arrive_once(w
         _type(page, "4,80", "Bus", "Transport", yesterday)
         categories.archive_category(home.access(), garden.id)  # meanwhile, Mom archives Garden
 
+        phone = page.context
         page.close()  # close the app and open it again, still offline
-        page = new_page(390, 844)
-        page.context.set_offline(True)
+        page = phone.new_page()
         page.goto(server.url + "/")
         expect(page.get_by_role("heading", name="Waiting to be sent (3)")).to_be_visible()
         assert _rows(home) == {}

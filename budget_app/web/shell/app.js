@@ -7,7 +7,7 @@
   var BASE = self.FB_BASE || "";
   var box = self.FBOutbox;
   var onOfflinePage = !!document.getElementById("fb-offline-form");
-  var sending = null;
+  var sending = null, reachable = navigator.onLine;
 
   function register() {
     if (!("serviceWorker" in navigator)) return Promise.resolve(null);
@@ -23,7 +23,10 @@
 
   function send() {
     if (sending) return sending;
-    sending = box.refresh().then(function () { return box.deliver(); }).then(function (result) {
+    sending = box.refresh().then(function (known) {
+      reachable = known !== "unreachable";
+      return box.deliver();
+    }).then(function (result) {
       sending = null; done(result); return result;
     }, function () { sending = null; });
     return sending;
@@ -99,10 +102,10 @@
 
   function status(result) {
     var s = $("fb-status"), parts = [];
-    if (!navigator.onLine) parts.push("Offline: what you save stays on this device and is sent when the connection returns.");
+    if (!navigator.onLine || !reachable) parts.push("Offline: what you save stays on this device and is sent when the connection returns.");
     else parts.push("Online.");
     if (result && result.sent) parts.push(result.sent + (result.sent === 1 ? " entry sent." : " entries sent."));
-    if (result && result.stopped && navigator.onLine) parts.push("Not sent yet: " + result.stopped);
+    if (result && result.stopped && navigator.onLine && reachable) parts.push("Not sent yet: " + result.stopped);
     s.textContent = parts.join(" ");
   }
 
@@ -114,7 +117,7 @@
       ul.innerHTML = "";
       $("fb-empty").hidden = entries.length > 0;
       $("fb-waiting-title").textContent = "Waiting to be sent (" + entries.length + ")";
-      $("fb-send-now").hidden = !entries.length || !navigator.onLine;
+      $("fb-send-now").hidden = !entries.length || !navigator.onLine || !reachable;
       entries.forEach(function (e) {
         var li = document.createElement("li");
         li.dataset.clientId = e.client_id;
@@ -228,6 +231,30 @@
     navigator.serviceWorker.addEventListener("message", function (ev) {
       if (ev.data && ev.data.type === "fb-delivered") done(ev.data.result);
     });
+  }
+
+  /* Keep the form's knowledge fresh on the app's pages: until someone signs in here (the sign-in
+   * happens over the page's WebSocket, without a page load) ask every few seconds, then now and then
+   * and whenever the app comes back into view. */
+  function keepFresh() {
+    if (onOfflinePage || document.hidden || !navigator.onLine) return;
+    box.getMeta("me").then(function (known) {
+      if (!known) send();
+    });
+  }
+  if (onOfflinePage) {
+    /* the online event does not fire when only the server was away, and not every browser has
+     * Background Sync: while something waits or the server is out of reach, try again every few seconds */
+    setInterval(function () {
+      if (document.hidden || sending) return;
+      box.all().then(function (entries) {
+        if (!reachable || entries.some(function (e) { return e.state === "waiting"; })) send();
+      });
+    }, 5000);
+  } else {
+    setInterval(keepFresh, 4000);
+    setInterval(function () { if (!document.hidden && navigator.onLine) send(); }, 600000);
+    document.addEventListener("visibilitychange", function () { if (!document.hidden && navigator.onLine) send(); });
   }
 
   register();

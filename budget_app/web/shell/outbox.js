@@ -61,7 +61,8 @@
     getMeta: function (key) { return tx("meta", "readonly", function (s) { return req(s.get(key)); }); },
     setMeta: function (key, value) { return tx("meta", "readwrite", function (s) { return req(s.put(value, key)); }); },
 
-    /* What the app knows while online, kept for the offline form: who, which families, their categories. */
+    /* What the app knows while online, kept for the offline form: who, which families, their categories.
+     * Resolves to what it learnt, null (signed out or refused) or "unreachable" (no connection). */
     refresh: function () {
       return fetch(BASE + "/api/v1/me", { credentials: "same-origin", cache: "no-store" }).then(function (r) {
         if (r.status === 401) return api.setMeta("me", null).then(function () { return null; });
@@ -73,7 +74,7 @@
               .then(function (c) { if (c) f.categories = c.categories; });
           })).then(function () { return api.setMeta("me", me); }).then(function () { return me; });
         });
-      }).catch(function () { return null; });
+      }).catch(function () { return "unreachable"; });
     },
 
     /* Send every waiting entry of the signed-in person, oldest first. Resolves to
