@@ -20,7 +20,6 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import date
-from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -84,11 +83,11 @@ def _family_id(request: Request) -> int:
         raise ValidationError(f"'{raw}' is not a family id.") from None
 
 
-Handler = Callable[[Request, devices.Session], Any]
+Handler = Callable[[Request, devices.Session, dict], tuple[int, dict]]
 
 
 def endpoint(handler: Handler, *, writes: bool = False) -> Callable[[Request], Awaitable[Response]]:
-    """Wrap ``handler(request, session)`` (run in a thread): CSRF and session checks, the rate
+    """Wrap ``handler(request, session, body)`` (run in a thread; ``body`` is {} for a GET): CSRF and session checks, the rate
     limit, and typed errors turned into a status and a one-line reason."""
 
     async def route(request: Request) -> Response:
@@ -111,11 +110,7 @@ def endpoint(handler: Handler, *, writes: bool = False) -> Callable[[Request], A
                 429, f"Too many requests from this device; try again in {seconds} s.", **{"Retry-After": str(seconds)}
             )
         try:
-            status, data = (
-                await run_in_threadpool(handler, request, session, body)
-                if writes
-                else (await run_in_threadpool(handler, request, session))
-            )
+            status, data = await run_in_threadpool(handler, request, session, body or {})
         except PermissionDenied as err:
             return http.refuse(403, err.message)
         except NotFound as err:
@@ -137,7 +132,7 @@ def _open(request: Request, session: devices.Session) -> FamilyAccess:
     return families.open(http.engine(), session.user.id, _family_id(request))
 
 
-def me(request: Request, session: devices.Session) -> tuple[int, dict]:
+def me(request: Request, session: devices.Session, body: dict) -> tuple[int, dict]:
     memberships = families.my_families(http.engine(), session.user.id)
     out = []
     for m in memberships:
@@ -156,7 +151,7 @@ def me(request: Request, session: devices.Session) -> tuple[int, dict]:
     return 200, {"user": {"id": session.user.id, "name": session.user.display_name}, "families": out}
 
 
-def category_list(request: Request, session: devices.Session) -> tuple[int, dict]:
+def category_list(request: Request, session: devices.Session, body: dict) -> tuple[int, dict]:
     access = _open(request, session)
     return 200, {
         "family_id": access.family_id,
@@ -166,7 +161,7 @@ def category_list(request: Request, session: devices.Session) -> tuple[int, dict
     }
 
 
-def daily(request: Request, session: devices.Session) -> tuple[int, dict]:
+def daily(request: Request, session: devices.Session, body: dict) -> tuple[int, dict]:
     access = _open(request, session)
     fb = budgets.daily_budget(access)
     b, cur = fb.budget, fb.currency
