@@ -20,7 +20,7 @@ from budget_app.widgets import allowance_card, chart, kinds_table, stat_tiles
 from budget_core.analytics.today import today_charts
 from budget_core.domain.money import parse_amount
 from budget_core.errors import ValidationError
-from budget_core.services import budgets
+from budget_core.services import budgets, deliveries
 
 TODAY = "fb_today"
 
@@ -42,6 +42,20 @@ def what_if(b) -> None:
         )
 
 
+def sent_offline(ctx) -> None:
+    """'3 entries sent': what this device's app shell delivered since this page last said so."""
+    sent = deliveries.take_sent(ctx.access.engine, ctx.session_id) if ctx.session_id else 0
+    if sent:
+        st.session_state["fb_sent_offline"] = st.session_state.get("fb_sent_offline", 0) + sent
+    shown = st.session_state.get("fb_sent_offline", 0)
+    if shown:
+        st.success(
+            f"{shown} {'entry' if shown == 1 else 'entries'} sent: typed on this device without a connection, "
+            "now in the family's budget.",
+            icon=":material/cloud_done:",
+        )
+
+
 @st.fragment(key=TODAY)
 def today() -> None:
     """The headline, the phone's entry form, the tiles, the charts and the plan table."""
@@ -53,6 +67,7 @@ def today() -> None:
             fb = budgets.daily_budget(ctx.access, version=version)
             b = fb.budget
             st.markdown("## Today")
+            sent_offline(ctx)
             next_start = date.fromordinal(b.period_end.toordinal() + 1)
             st.caption(
                 inert(
