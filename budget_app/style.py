@@ -77,6 +77,7 @@ CSS = """
                  text-align: center; font-weight: 600; background: #ffd166; color: #2b2300;
                  box-shadow: 0 2px 8px rgba(0, 0, 0, .2);}
 .fb-offline-bar[hidden] {display: none;}
+.fb-offline-bar a {color: inherit; text-decoration: underline; margin-left: .4rem;}
 .fb-stale .fb-figure, .fb-stale .fb-stat-value, .fb-stale [data-testid="stVegaLiteChart"] {opacity: .45;}
 .fb-stale .fb-hero::after {content: "May be out of date"; position: absolute; top: .6rem; right: .8rem;
                            font-size: .75rem; font-weight: 600; padding: .05rem .45rem; border-radius: 999px;
