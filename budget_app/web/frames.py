@@ -1,6 +1,8 @@
-"""Headers every HTTP response carries: the app forbids framing: ``X-Frame-Options: DENY`` and ``Content-Security-Policy:
-frame-ancestors 'none'`` on every response (pages, static files, the health check), so no other
-site can show the app in a frame and trick a member into clicking inside it. It is pure ASGI, so
+"""Headers every HTTP response carries: only the app itself may frame its pages —
+``X-Frame-Options: SAMEORIGIN`` and ``Content-Security-Policy: frame-ancestors 'self'`` on every
+response (pages, static files, the health check) — so no other site can show the app in a frame and
+trick a member into clicking inside it, while the app's own components (the device cookie, focus,
+the browser helper, served from the app's origin in frames of its pages) still load. It is pure ASGI, so
 WebSocket traffic passes through untouched.
 """
 
@@ -9,8 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 ANTI_FRAMING = (
-    (b"x-frame-options", b"DENY"),
-    (b"content-security-policy", b"frame-ancestors 'none'"),
+    (b"x-frame-options", b"SAMEORIGIN"),
+    (b"content-security-policy", b"frame-ancestors 'self'"),
 )
 
 
