@@ -138,3 +138,20 @@ def test_expenses_typed_offline_survive_a_reload_and_a_restart_and_arrive_once(w
     finally:
         server.stop()
     assert "Traceback" not in server.output(), server.output()[-4000:]
+
+
+def test_a_page_whose_server_goes_away_says_so_and_leads_to_the_offline_form(world, new_page, tmp_path):
+    home, url = world
+    server = AppServer(url, tmp_path)
+    try:
+        page = new_page(390, 844)
+        sign_in(page, server.url, "mom@example.com", PASSWORD)
+        page.wait_for_function("navigator.serviceWorker && navigator.serviceWorker.controller !== null")
+        bar = page.get_by_test_id("fb-offline-bar")
+        expect(bar).to_be_hidden()
+    finally:
+        server.stop()  # the phone still has signal; the app's server does not answer
+    expect(bar).to_be_visible(timeout=20_000)
+    expect(bar).to_contain_text("Offline — reconnecting")
+    bar.get_by_test_id("fb-offline-form-link").click()
+    expect(page.get_by_label("Amount (USD)")).to_be_visible()  # answered by the service worker's cache

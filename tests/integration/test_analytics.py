@@ -244,7 +244,7 @@ def test_today_charts_draw_the_overview_allowance_and_this_periods_categories(sm
     assert [v["allowance"] for v in values if not v["projected"]] == observed  # the Today figures
     assert {v["allowance"] for v in values if v["projected"]} == {observed[-1]}  # keep to today's ahead
     assert spec["title"]["text"] == "Daily spending vs allowance"
-    assert "At this pace: $630.00 by Nov 30" in spec["title"]["subtitle"]
+    assert "At this pace: $630.00 by Nov 30 of $3,100.00" in spec["title"]["subtitle"]
     cats = next(iter(by_category.to_dict()["datasets"].values()))
     assert {v["category"]: v["amount_label"] for v in cats} == {
         "Housing": "$1,500.00",
