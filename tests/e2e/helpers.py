@@ -12,6 +12,15 @@ def sidebar(page: Page):
     return page.locator('[data-testid="stSidebar"]')
 
 
+def entry_form(page: Page):
+    """Where the quick-entry form is in view: the sidebar on a wide screen, Today's own form on a phone
+    (the sidebar is a collapsed drawer there; the stylesheet shows the page's form below 640 px)."""
+    viewport = page.viewport_size
+    if viewport is not None and viewport["width"] <= 640:
+        return page.locator(".st-key-fb_phone_entry")
+    return sidebar(page)
+
+
 def wait_idle(page: Page) -> None:
     """Wait until Streamlit is not running the script."""
     page.wait_for_timeout(150)
@@ -26,7 +35,7 @@ def sign_in(page: Page, base: str, email: str, password: str, path: str = "/", *
     if not keep:
         form.get_by_text("Keep me signed in on this device").click()
     form.get_by_role("button", name="Sign in").click()
-    expect(sidebar(page).get_by_label("Amount", exact=True)).to_be_visible()
+    expect(entry_form(page).get_by_label("Amount", exact=True)).to_be_visible()
     device_cookie(page)  # the browser remembers the sign-in: a reload or a new tab stays signed in
 
 
@@ -42,7 +51,7 @@ def device_cookie(page: Page, *, present: bool = True, timeout_s: float = 15) ->
 
 
 def add_expense(page: Page, amount: str, description: str, category: str | None = None) -> None:
-    bar = sidebar(page)
+    bar = entry_form(page)
     if category:
         bar.get_by_label("Category", exact=True).click()  # open the selectbox
         page.get_by_role("option", name=category, exact=True).click()
@@ -53,7 +62,3 @@ def add_expense(page: Page, amount: str, description: str, category: str | None 
     expect(page.locator('[data-testid="stToast"]').filter(has_text=re.compile(re.escape(description)))).to_be_visible()
     expect(bar.get_by_label("Amount", exact=True)).to_have_count(1)  # the old form generation is gone
     expect(bar.get_by_label("Amount", exact=True)).to_have_value("")
-
-
-def tile(page: Page, test_id: str) -> str:
-    return page.locator(f'[data-testid="{test_id}"] .fb-stat-value').inner_text()

@@ -80,7 +80,7 @@ def test_signing_out_clears_the_cookie_and_a_reload_shows_the_sign_in_screen(wor
     sign_in(page, server.url, "dad@example.com", PASSWORD, keep=False)
     assert device_cookie(page)["expires"] == -1  # not kept: it ends with the browser
     page.reload()
-    expect(page.get_by_text("You can spend today")).to_be_visible()  # but a reload keeps it
+    expect(page.locator('[data-testid="fb-allowance"]')).to_be_visible()  # but a reload keeps it
     page.locator('[data-testid="stExpandSidebarButton"]').first.click()
     sidebar(page).get_by_role("button", name="Sign out").click()
     expect(page.get_by_text("You are signed out.")).to_be_visible()
@@ -145,7 +145,7 @@ def test_a_managers_reset_link_works_once_and_ends_the_members_other_sessions(wo
     expect(dad.get_by_text("For the account dad@example.com")).to_be_visible()
     dad.get_by_label("New password", exact=True).fill("dad's brand new passphrase")
     dad.get_by_role("button", name="Save the new password and sign in").click()
-    expect(dad.get_by_text("You can spend today")).to_be_visible()
+    expect(dad.locator('[data-testid="fb-allowance"]')).to_be_visible()
     device_cookie(dad)
     assert "reset=" not in dad.url
 

@@ -10,7 +10,7 @@ from budget_core.services import accounts, families, invitations
 from budget_core.services.access import open_family
 
 from .conftest import PASSWORD
-from .helpers import sidebar, sign_in, tile
+from .helpers import sidebar, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -36,7 +36,7 @@ def test_entries_made_while_the_database_is_down_are_pending_then_arrive_once_fo
     mom_page, dad_page = new_page(), new_page()
     sign_in(mom_page, server.url, "mom@example.com", PASSWORD)
     sign_in(dad_page, server.url, "dad@example.com", PASSWORD)
-    spent_before = tile(mom_page, "fb-spent-today")
+    spent_before = mom_page.locator('[data-testid="fb-spent-today"]').inner_text()  # the headline's small print
     database = engine.url.database
 
     databases.allow_connections(database, False)
