@@ -8,6 +8,8 @@ reason) to discard or send again.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import streamlit as st
 
 from budget_core.errors import ValidationError
@@ -45,9 +47,20 @@ def outbox_panel(access: FamilyAccess, categories=()) -> None:
     A refused entry can be sent again, with another category when that was the problem."""
     deliverer = get_deliverer(access.engine)  # started once per process; delivers whatever is pending
     pending, failed = _mine(access.user_id, access.family_id)
-    currency = access.currency
     if pending:
         deliverer.poke()  # this page ran, so the database answers again: deliver now, not after backoff
+    if pending or failed:
+        _panel(access, tuple(categories))
+
+
+@st.fragment(run_every=timedelta(seconds=2))
+def _panel(access: FamilyAccess, categories: tuple = ()) -> None:
+    """The list itself, a fragment that reads the outbox again every 2 s: a delivery wakes only the
+    page's figures (``budget_app.wake``), so without this the sidebar would say "Waiting to be saved"
+    about an entry everyone already sees, until the next full run."""
+    deliverer = get_deliverer(access.engine)
+    pending, failed = _mine(access.user_id, access.family_id)
+    currency = access.currency
     if not pending and not failed:
         return
     box = st.container(border=True)
