@@ -19,7 +19,7 @@ def test_sign_up_create_a_family_and_the_first_sidebar_submit_after_a_fresh_star
     page = new_page()
     page.goto(server.url)
     page.get_by_role("tab", name="Create your family").click()
-    form = page.locator('[data-testid="stForm"]').filter(has_text="Family name")
+    form = page.locator(".st-key-fb_signup")  # not a form: what the plan was read as shows while typing
     form.get_by_label("Your name", exact=True).fill("Alex")
     form.get_by_label("Email", exact=True).fill("alex@example.com")
     form.get_by_label("Password", exact=True).fill("a long secret 42")
@@ -27,6 +27,9 @@ def test_sign_up_create_a_family_and_the_first_sidebar_submit_after_a_fresh_star
     form.get_by_label("Monthly income", exact=True).fill("4200")
     form.get_by_label("Savings goal per period", exact=True).fill("500")
     form.get_by_label("Fixed expenses, one per line", exact=True).fill("Rent 1200")
+    form.get_by_label("Fixed expenses, one per line", exact=True).press("Tab")  # a text area is read on leaving it
+    # what the plan was read as, before anything is saved
+    expect(page.locator(".st-key-fb_plan_preview")).to_contain_text("fixed expenses $1,200.00 (Rent $1,200.00)")
     form.get_by_role("button", name="Create our family").click()
     # the same answer whether the address is new or taken (no account oracle): then sign in
     expect(page.get_by_text("is new here, your account is ready")).to_be_visible()
