@@ -56,6 +56,17 @@ def _type(page, amount: str, description: str, category: str, day: str | None = 
     expect(page.locator("#fb-waiting li").filter(has_text=description)).to_be_visible()
 
 
+def _shell_knows_the_family(page) -> None:
+    """The page installed the shell and told it the family's categories (what the offline form offers)."""
+    page.wait_for_function("navigator.serviceWorker && navigator.serviceWorker.controller !== null")
+    for _ in range(100):
+        known = page.evaluate("FBOutbox.getMeta('me').then(m => m && m.families[0].categories.length)")
+        if known:
+            break
+        page.wait_for_timeout(100)
+    assert known, page.evaluate("Promise.all([FBOutbox.getMeta('me'), fetch('/api/v1/me').then(r => r.text())])")
+
+
 def test_expenses_typed_offline_survive_a_reload_and_a_restart_and_arrive_once(world, new_page, tmp_path):
     home, url = world
     garden = categories.add_category(home.access(), "Garden", "variable")
@@ -66,13 +77,7 @@ def test_expenses_typed_offline_survive_a_reload_and_a_restart_and_arrive_once(w
         page = new_page(390, 844)
         sign_in(page, server.url, "dad@example.com", PASSWORD)
         # the page installed the shell and told it the family's categories
-        page.wait_for_function("navigator.serviceWorker && navigator.serviceWorker.controller !== null")
-        for _ in range(100):
-            known = page.evaluate("FBOutbox.getMeta('me').then(m => m && m.families[0].categories.length)")
-            if known:
-                break
-            page.wait_for_timeout(100)
-        assert known, page.evaluate("Promise.all([FBOutbox.getMeta('me'), fetch('/api/v1/me').then(r => r.text())])")
+        _shell_knows_the_family(page)
 
         page.context.set_offline(True)
         page.reload()  # no connection: the service worker answers with the offline form
@@ -146,7 +151,7 @@ def test_a_page_whose_server_goes_away_says_so_and_leads_to_the_offline_form(wor
     try:
         page = new_page(390, 844)
         sign_in(page, server.url, "mom@example.com", PASSWORD)
-        page.wait_for_function("navigator.serviceWorker && navigator.serviceWorker.controller !== null")
+        _shell_knows_the_family(page)  # the page has had the time to tell the shell, as an open app has
         bar = page.get_by_test_id("fb-offline-bar")
         expect(bar).to_be_hidden()
     finally:
