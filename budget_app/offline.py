@@ -83,7 +83,7 @@ def _panel(access: FamilyAccess, categories: tuple = ()) -> None:
                 "Category",
                 ids,
                 index=ids.index(current) if current in ids else 0,
-                format_func=labels.get,
+                format_func=labels.__getitem__,
                 key=f"fix_cat_{e.client_id}",
             )
         left, right = box.columns(2)
