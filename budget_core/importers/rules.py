@@ -172,8 +172,9 @@ class RuleBook:
 
     With ``deadline`` (a ``time.monotonic()`` value) a match after it raises RulesTooSlow."""
 
-    def __init__(self, rules: list[Rule], *, deadline: float | None = None):
+    def __init__(self, rules: list[Rule], *, deadline: float | None = None, seconds: float | None = None):
         self.rules = sorted(rules, key=lambda r: (r.position, r.id))
+        self._seconds = MATCH_SECONDS if seconds is None else seconds  # the limit, for the message
         self._tests = [(r, _compiled(r.pattern, r.is_regex)) for r in self.rules]
         self._decided: dict[str, Rule | None] = {}  # bank descriptions repeat: decide each once
         self._deadline = deadline
@@ -184,7 +185,7 @@ class RuleBook:
         if self._deadline is not None and time.monotonic() > self._deadline:
             raise RulesTooSlow(
                 f"Matching this file against the family's {len(self.rules)} rules took longer than "
-                f"{MATCH_SECONDS:.0f} s; import a shorter date range, or ask a manager to remove rules that are no "
+                f"{max(self._seconds, 0):.0f} s; import a shorter date range, or ask a manager to remove rules that are no "
                 "longer needed."
             )
         found = next((rule for rule, test in self._tests if test(description)), None)
@@ -214,13 +215,16 @@ class RuleMatches:
 
 
 def match_descriptions(
-    rules: Iterable[tuple[str, bool]], descriptions: Iterable[str], *, seconds: float = MATCH_SECONDS
+    rules: Iterable[tuple[str, bool]], descriptions: Iterable[str], *, seconds: float | None = None
 ) -> RuleMatches:
-    """Match every distinct description against the rules (in order) within ``seconds``; RulesTooSlow after."""
+    """Match every distinct description against the rules (in order) within ``seconds`` (default
+    :data:`MATCH_SECONDS`, read when called); RulesTooSlow after."""
+    limit = MATCH_SECONDS if seconds is None else seconds
     order = tuple(rules)
     book = RuleBook(
         [Rule(i, i + 1, p, x, 0, "", None, None) for i, (p, x) in enumerate(order)],
-        deadline=time.monotonic() + seconds,
+        deadline=time.monotonic() + limit,
+        seconds=limit,
     )
     first: dict[str, int | None] = {}
     for description in descriptions:

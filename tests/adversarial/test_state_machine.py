@@ -16,6 +16,10 @@ the truth is read through the owner's engine (it sees every row) and must equal 
   expenses, invitations and transactions are what the model holds, and the families outside this
   example kept their versions;
 - a read returned exactly the caller's family's rows;
+- an invitation is open only while its maker manages the family: removing or demoting a manager
+  revokes theirs in that one event (a dedicated step makes a member manager, has them make a manager
+  link, takes the role away and redeems the link as them, a second account or a fellow member: always
+  refused), and every family keeps a manager;
 - for every family, its events are versions 1..families.version without gaps, their kinds are
   the changes the model accepted, the transactions are those added and not deleted by the
   events, and every event's actor and every transaction's author is (or was) a member.
@@ -44,6 +48,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from sqlalchemy import text
 
 from budget_core.domain.money import MAX_MINOR
+from budget_core.domain.storable import BIDI_CONTROLS
 from budget_core.errors import BudgetError, Conflict, NotFound, PermissionDenied, ValidationError
 from budget_core.services import accounts, activity, budgets, categories, families, invitations, members
 from budget_core.services import transactions as tx_service
@@ -215,8 +220,13 @@ def norm(text: str | None) -> str:
 
 
 def storable(text: str) -> bool:
-    """Whether PostgreSQL can store the text (no NUL, no lone surrogate)."""
-    return "\x00" not in text and not any("\ud800" <= ch <= "\udfff" for ch in text)
+    """Whether the text may be stored: PostgreSQL can hold it (no NUL, no lone surrogate) and it has no
+    bidirectional control that would make it read as something else (issue 17)."""
+    return (
+        "\x00" not in text
+        and not any("\ud800" <= ch <= "\udfff" for ch in text)
+        and not any(ch in BIDI_CONTROLS for ch in text)
+    )
 
 
 def valid_amount(value) -> bool:
@@ -274,6 +284,7 @@ class InvM:
     family_id: int
     token: str
     role: str
+    made_by: int  # the manager who made it: it admits nobody once they are no longer a manager
     state: str = "open"  # open | used | revoked
     used_by: int | None = None
 
@@ -333,7 +344,8 @@ SELECT f.id, f.version, f.name, f.currency, f.timezone, f.monthly_income, f.savi
        (SELECT coalesce(json_agg(x.id), '[]') FROM fixed_expenses x WHERE x.family_id = f.id) AS fixed,
        (SELECT coalesce(json_agg(json_build_array(
                    i.id, i.role, CASE WHEN i.used_at IS NOT NULL THEN 'used'
-                                      WHEN i.revoked_at IS NOT NULL THEN 'revoked' ELSE 'open' END, i.used_by)), '[]')
+                                      WHEN i.revoked_at IS NOT NULL THEN 'revoked' ELSE 'open' END, i.used_by,
+                   i.created_by)), '[]')
           FROM invitations i WHERE i.family_id = f.id) AS invs,
        (SELECT json_build_array(count(*), coalesce(sum(version), 0)) FROM families o
          WHERE o.id <> ALL(:ids)) AS others
@@ -486,7 +498,7 @@ class FamilyIsolation(RuleBasedStateMachine):
         for i, who, role in joins:
             fam = self.fams[i]
             made = invitations.create_invitation(open_family(engine, self.uid(SETUP[i][0]), fam.id), role=role)
-            fam.invs[made.invitation.id] = InvM(fam.id, made.token, role)
+            fam.invs[made.invitation.id] = InvM(fam.id, made.token, role, self.uid(SETUP[i][0]))
             self.wrote(fam, "invitation.created")
             invitations.redeem_invitation(engine, self.uid(who), made.token)
             fam.invs[made.invitation.id].state, fam.invs[made.invitation.id].used_by = "used", self.uid(who)
@@ -919,6 +931,8 @@ class FamilyIsolation(RuleBasedStateMachine):
             role,
         )
         if verdict is None:
+            if f.roles[target] == "manager" and role == "member":
+                self.revoke_made_by(f, target)
             f.roles[target] = role
             self.wrote(f, "member.role_changed")
 
@@ -945,8 +959,17 @@ class FamilyIsolation(RuleBasedStateMachine):
             target,
         )
         if verdict is None:
+            if f.roles[target] == "manager":
+                self.revoke_made_by(f, target)
             del f.roles[target]
             self.wrote(f, "member.removed")
+
+    def revoke_made_by(self, f: FamM, maker: int) -> None:
+        """Removing or demoting a manager revokes the invitations they made that are still open (in the
+        removal's or demotion's one event: no event of its own)."""
+        for inv in f.invs.values():
+            if inv.made_by == maker and inv.state == "open":
+                inv.state = "revoked"
 
     @rule(fam=FAMILIES, who=WHO, role=ROLES, hours=HOURS)
     def create_invitation(self, fam, who, role, hours):
@@ -971,7 +994,7 @@ class FamilyIsolation(RuleBasedStateMachine):
         if verdict is None:
             assert (made.invitation.family_id, made.invitation.role) == (fid, role)
             assert len(made.token) >= 22  # at least 128 bits, URL-safe base64
-            f.invs[made.invitation.id] = InvM(fid, made.token, role)
+            f.invs[made.invitation.id] = InvM(fid, made.token, role, user)
             self.wrote(f, "invitation.created")
 
     @rule(fam=FAMILIES, who=WHO, own=OWN, pick=PICK)
@@ -998,6 +1021,86 @@ class FamilyIsolation(RuleBasedStateMachine):
             f.invs[inv_id].state = "revoked"
             self.wrote(f, "invitation.revoked")
 
+    @rule(
+        fam=st.integers(0, 2),
+        demote=st.booleans(),
+        redeemer=st.sampled_from(["themselves", "a second account", "a family member"]),
+        pick=PICK,
+    )
+    def a_manager_who_lost_the_role_redeems_their_own_link(self, fam, demote, redeemer, pick):
+        """The takeover of issue 17: a member is made manager, makes a manager invitation, is demoted or
+        removed, and then the link is redeemed by them, a second account of theirs (the stranger) or
+        someone already in the family. The model says every redeem is refused; the invariant checks
+        that the invitation was revoked in the demotion's or removal's one event."""
+        f = self.fams[fam]
+        boss = next(u for u, r in sorted(f.roles.items()) if r == "manager")
+        plain = sorted(u for u, r in f.roles.items() if r == "member")
+        if not plain:
+            return
+        dad = self.pick(plain, pick)
+        where = f"F{fam}={f.id}"
+        self.call(
+            f"change_role({boss}, {where}, {dad}, manager)",
+            None,
+            door(members.change_role),
+            self.engine,
+            boss,
+            f.id,
+            dad,
+            "manager",
+        )
+        f.roles[dad] = "manager"
+        self.wrote(f, "member.role_changed")
+        made = self.call(
+            f"create_invitation({dad}, {where}, manager, 168h)",
+            None,
+            door(invitations.create_invitation),
+            self.engine,
+            dad,
+            f.id,
+            role="manager",
+            hours=168,
+        )
+        f.invs[made.invitation.id] = InvM(f.id, made.token, "manager", dad)
+        self.wrote(f, "invitation.created")
+        if demote:
+            self.call(
+                f"change_role({boss}, {where}, {dad}, member)",
+                None,
+                door(members.change_role),
+                self.engine,
+                boss,
+                f.id,
+                dad,
+                "member",
+            )
+            self.revoke_made_by(f, dad)
+            f.roles[dad] = "member"
+            self.wrote(f, "member.role_changed")
+        else:
+            self.call(
+                f"remove_member({boss}, {where}, {dad})",
+                None,
+                door(members.remove_member),
+                self.engine,
+                boss,
+                f.id,
+                dad,
+            )
+            self.revoke_made_by(f, dad)
+            del f.roles[dad]
+            self.wrote(f, "member.removed")
+        assert f.invs[made.invitation.id].state == "revoked"
+        user = {"themselves": dad, "a second account": self.uid("stranger"), "a family member": boss}[redeemer]
+        self.call(
+            f"redeem_invitation({user} as {redeemer}, {where} link of the former manager {dad})",
+            PermissionDenied,
+            invitations.redeem_invitation,
+            self.engine,
+            user,
+            made.token,
+        )
+
     def pick_token(self, kind: str, n: int) -> tuple[str, InvM | None]:
         """(token, the invitation it belongs to or None) of ``TOKEN_KINDS``' kind."""
         every = [inv for f in self.fams for _, inv in sorted(f.invs.items())]
@@ -1022,8 +1125,8 @@ class FamilyIsolation(RuleBasedStateMachine):
         moment = datetime.now(UTC) + timedelta(hours=170) if kind == "expired" else None
         f = next((x for x in self.fams if inv is not None and x.id == inv.family_id), None)
         actor, user = self.person(f, who)
-        if inv is None or inv.state != "open" or moment is not None:
-            verdict = PermissionDenied
+        if inv is None or inv.state != "open" or moment is not None or f.roles.get(inv.made_by) != "manager":
+            verdict = PermissionDenied  # (a link whose maker no longer manages is never open: revoked above)
         elif user in f.roles or not storable(name or ""):
             verdict = ValidationError
         else:
@@ -1263,9 +1366,15 @@ class FamilyIsolation(RuleBasedStateMachine):
             cats = {c[0]: CatM(c[1], c[2], c[3], c[4]) for c in r.cats}
             assert cats == f.cats, self.explain(where + "categories differ from the model")
             assert set(r.fixed) == f.fixed, self.explain(where + "fixed expenses differ from the model")
-            invs = {i: (role, state, by) for i, role, state, by in r.invs}
-            assert invs == {i: (v.role, v.state, v.used_by) for i, v in f.invs.items()}, self.explain(
+            invs = {i: (role, state, by, maker) for i, role, state, by, maker in r.invs}
+            assert invs == {i: (v.role, v.state, v.used_by, v.made_by) for i, v in f.invs.items()}, self.explain(
                 where + "invitations differ from the model"
+            )
+            unmanaged = [
+                i for i, (_, state, _, maker) in invs.items() if state == "open" and roles.get(maker) != "manager"
+            ]
+            assert not unmanaged, self.explain(
+                where + f"invitations {unmanaged} are open but their maker no longer manages"
             )
         assert tuple(rows[0].others) == self.others_versions, self.explain("a family outside this example changed")
         self.clean = True
