@@ -11,9 +11,23 @@ from budget_app.widgets import allowance_card, chart, kinds_table, stat_tiles
 from budget_core.analytics.today import today_charts
 from budget_core.domain.money import parse_amount
 from budget_core.errors import ValidationError
-from budget_core.services import budgets
+from budget_core.services import budgets, deliveries
 
 ctx = frame("Today")
+
+
+def sent_offline(ctx) -> None:
+    """'3 entries sent': what this device's app shell delivered since this page last said so."""
+    sent = deliveries.take_sent(ctx.access.engine, ctx.session_id) if ctx.session_id else 0
+    if sent:
+        st.session_state["fb_sent_offline"] = st.session_state.get("fb_sent_offline", 0) + sent
+    shown = st.session_state.get("fb_sent_offline", 0)
+    if shown:
+        st.success(
+            f"{shown} {'entry' if shown == 1 else 'entries'} sent: typed on this device without a connection, "
+            "now in the family's budget.",
+            icon=":material/cloud_done:",
+        )
 
 
 @st.fragment
@@ -25,6 +39,7 @@ def today() -> None:
             fb = budgets.daily_budget(ctx.access, version=version)
             b, cur = fb.budget, fb.currency
             st.markdown("## Today")
+            sent_offline(ctx)
             st.caption(
                 f"{b.on:%A %-d %B} · period {b.period_start:%-d %b} – {b.period_end:%-d %b} · "
                 f"{b.days_left} {'day' if b.days_left == 1 else 'days'} left"

@@ -46,8 +46,9 @@ class AppServer:
         env: dict[str, str] | None = None,
         log_name: str = "streamlit.log",
         start_timeout_s: float = 60,
+        port: int | None = None,
     ):
-        self.port = free_port()
+        self.port = port or free_port()  # a given port: the same address again (a restart, as a browser sees it)
         self.url = f"http://localhost:{self.port}"
         child_env = {
             **os.environ,

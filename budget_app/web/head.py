@@ -22,14 +22,14 @@ from starlette.responses import Response
 from budget_core.services import devices
 
 from ..errors import DB_DOWN
-from . import http, pwa
+from . import http, pwa, shell
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 
-NOT_PAGES = ("/_stcore/", "/static/", "/component/", "/media/", "/app/", "/auth/", "/api/", "/icons/")
+NOT_PAGES = ("/_stcore/", "/static/", "/component/", "/media/", "/app/", "/auth/", "/api/", "/icons/", "/shell/")
 
 
 def head_tags(base: str) -> str:
@@ -39,7 +39,7 @@ def head_tags(base: str) -> str:
         f'<meta name="theme-color" content="{pwa.THEME}">'
         '<meta name="mobile-web-app-capable" content="yes">'
         '<meta name="apple-mobile-web-app-capable" content="yes">'
-        f'<meta name="apple-mobile-web-app-title" content="{pwa.SHORT_NAME}">'
+        f'<meta name="apple-mobile-web-app-title" content="{pwa.SHORT_NAME}">' + shell.script_tag(base)
     )
 
 

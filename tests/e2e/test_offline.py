@@ -53,7 +53,7 @@ def test_entries_made_while_the_database_is_down_are_pending_then_arrive_once_fo
         databases.allow_connections(database, True)
 
     # back: the offline page notices within seconds, the entry is delivered, Mom sees it
-    expect(sidebar(dad_page).get_by_text("Waiting to be saved")).to_have_count(0, timeout=20_000)
+    expect(sidebar(dad_page).get_by_text("Waiting to be saved")).to_have_count(0, timeout=45_000)
     expect(mom_page.locator('[data-testid="stToast"]').filter(has_text="Dad spent $23.40 on Taxi home")).to_be_visible(
         timeout=20_000
     )
