@@ -138,3 +138,23 @@ def test_expenses_typed_offline_survive_a_reload_and_a_restart_and_arrive_once(w
     finally:
         server.stop()
     assert "Traceback" not in server.output(), server.output()[-4000:]
+
+
+def test_a_page_whose_server_goes_away_says_so_and_leads_to_the_offline_form(world, new_page, tmp_path):
+    home, url = world
+    server = AppServer(url, tmp_path)
+    try:
+        page = new_page(390, 844)
+        sign_in(page, server.url, "mom@example.com", PASSWORD)
+        page.wait_for_function("navigator.serviceWorker && navigator.serviceWorker.controller !== null")
+        # the shell has learnt who is signed in and the family's categories
+        page.wait_for_function("FBOutbox.getMeta('me').then(m => !!(m && m.families[0].categories.length))")
+        expect(page.locator("#fb-away")).to_have_count(0)
+    finally:
+        server.stop()  # the phone still has signal; the app's server does not answer
+    away = page.locator("#fb-away")  # above Streamlit's own "connection error" dialog
+    expect(away).to_contain_text("cannot reach its server", timeout=20_000)
+    away.get_by_role("link", name="Type an expense offline").click()
+    # answered by the service worker's cache while the server is away
+    expect(page.get_by_role("heading", name=re.compile(r"^Waiting to be sent"))).to_be_visible()
+    expect(page.get_by_role("status")).to_contain_text("Offline")
