@@ -39,7 +39,6 @@ def today() -> None:
             fb = budgets.daily_budget(ctx.access, version=version)
             b, cur = fb.budget, fb.currency
             st.markdown("## Today")
-            sent_offline(ctx)
             st.caption(
                 f"{b.on:%A %-d %B} · period {b.period_start:%-d %b} – {b.period_end:%-d %b} · "
                 f"{b.days_left} {'day' if b.days_left == 1 else 'days'} left"
@@ -86,4 +85,5 @@ def today() -> None:
                 )
 
 
+sent_offline(ctx)  # once per page run, not on every wake of the figures below
 today()
