@@ -67,7 +67,6 @@ def today() -> None:
             fb = budgets.daily_budget(ctx.access, version=version)
             b = fb.budget
             st.markdown("## Today")
-            sent_offline(ctx)
             next_start = date.fromordinal(b.period_end.toordinal() + 1)
             st.caption(
                 inert(
@@ -109,4 +108,5 @@ def today() -> None:
 
 
 st.session_state[REFRESH] = [TODAY]
+sent_offline(ctx)  # once per page run, not on every wake of the figures below
 today()

@@ -1101,6 +1101,23 @@ class FamilyIsolation(RuleBasedStateMachine):
             made.token,
         )
 
+    def name_in_use(self, family_id: int, typed: str | None, user: int) -> bool:
+        """A typed name a current member of the family already has (case-insensitively): the model does
+        not track display names, so it asks the database, through the owner, what names are there."""
+        wanted = " ".join((typed or "").split())
+        if not wanted:
+            return False  # the account's own name is used, numbered when taken: never refused
+        with self.owner.connect() as conn:
+            return bool(
+                conn.execute(
+                    text(
+                        "SELECT 1 FROM members WHERE family_id = :f AND removed_at IS NULL AND user_id <> :u "
+                        "AND lower(display_name) = lower(:n)"
+                    ),
+                    {"f": family_id, "u": user, "n": wanted},
+                ).first()
+            )
+
     def pick_token(self, kind: str, n: int) -> tuple[str, InvM | None]:
         """(token, the invitation it belongs to or None) of ``TOKEN_KINDS``' kind."""
         every = [inv for f in self.fams for _, inv in sorted(f.invs.items())]
@@ -1127,7 +1144,7 @@ class FamilyIsolation(RuleBasedStateMachine):
         actor, user = self.person(f, who)
         if inv is None or inv.state != "open" or moment is not None or f.roles.get(inv.made_by) != "manager":
             verdict = PermissionDenied  # (a link whose maker no longer manages is never open: revoked above)
-        elif user in f.roles or not storable(name or ""):
+        elif user in f.roles or not storable(name or "") or self.name_in_use(f.id, name, user):
             verdict = ValidationError
         else:
             verdict = None

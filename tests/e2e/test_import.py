@@ -50,9 +50,9 @@ def _stored(owner_engine, family_id: int) -> list[tuple[int, str]]:
 
 
 def _upload(page, name: str, content: str) -> None:
-    page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(
-        files=[{"name": name, "mimeType": "text/csv", "buffer": content.encode()}]
-    )
+    uploader = page.locator('[data-testid="stFileUploader"] input[type="file"]')
+    expect(uploader).to_have_count(1, timeout=30_000)  # the last import's run has replaced the old one
+    uploader.set_input_files(files=[{"name": name, "mimeType": "text/csv", "buffer": content.encode()}])
 
 
 def test_a_bank_file_is_previewed_imported_linked_to_a_typed_expense_and_not_imported_twice(server, new_page, smiths):

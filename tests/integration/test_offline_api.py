@@ -229,3 +229,15 @@ def test_the_service_worker_is_served_at_the_root_with_its_scope_and_the_offline
     assert 'id="fb-offline-form"' in page and "__BASE__" not in page
     with urllib.request.urlopen(server.url + "/") as resp:
         assert "/shell/app.js?v=" in resp.read().decode()  # every page load registers the shell
+
+
+@pytest.mark.parametrize("path", ["/", "/_stcore/health", "/sw.js", "/api/v1/me"])
+def test_every_response_may_be_framed_only_by_the_app_itself(world, path):
+    _home, server = world
+    try:
+        resp = urllib.request.urlopen(server.url + path, timeout=30)
+    except urllib.error.HTTPError as refused:  # the API answers 401 without a device cookie: headers all the same
+        resp = refused
+    with resp:
+        assert resp.headers["X-Frame-Options"] == "SAMEORIGIN"
+        assert resp.headers["Content-Security-Policy"] == "frame-ancestors 'self'"

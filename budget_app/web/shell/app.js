@@ -7,7 +7,7 @@
   var BASE = self.FB_BASE || "";
   var box = self.FBOutbox;
   var onOfflinePage = !!document.getElementById("fb-offline-form");
-  var sending = null, reachable = navigator.onLine;
+  var sending = null, reachable = navigator.onLine, serverDown = false, awayTimer = null;
 
   function register() {
     if (!("serviceWorker" in navigator)) return Promise.resolve(null);
@@ -60,10 +60,43 @@
     el.innerHTML = html;
   }
 
+  /* While the server is away Streamlit shows a modal "connection error" dialog, which makes the rest
+   * of the page inert; a modal dialog of our own, opened after it, is the one that can be used. */
+  function awayDialog(show) {
+    var el = document.getElementById("fb-away");
+    if (!show) { clearInterval(awayTimer); if (el) { el.close(); el.remove(); } return; }
+    if (el) return;
+    el = document.createElement("dialog");
+    el.id = "fb-away";
+    el.style.cssText = "border:0;border-radius:12px;padding:20px 22px;max-width:min(420px,calc(100vw - 40px));" +
+      "font:16px system-ui,sans-serif;box-shadow:0 8px 30px rgba(0,0,0,.3)";
+    el.innerHTML = '<p style="margin:0 0 14px">The app cannot reach its server. What you type in the offline ' +
+      'form stays on this device and is sent when the server is back.</p>' +
+      '<a style="display:inline-block;background:#2f7d57;color:#fff;padding:9px 14px;border-radius:8px;' +
+      'font-weight:600;text-decoration:none" href="' + BASE + '/shell/offline.html">Type an expense offline</a> ' +
+      '<button type="button" style="margin-left:8px;padding:9px 12px;border-radius:8px;border:1px solid #bbb;' +
+      'background:#fff">Wait here</button>';
+    el.querySelector("button").addEventListener("click", function () { el.close(); });
+    document.body.appendChild(el);
+    var dismissed = false;
+    el.querySelector("button").addEventListener("click", function () { dismissed = true; });
+    function raise() {  // stay the topmost modal: one opened later would make this one inert
+      if (dismissed) return;
+      var modals = document.querySelectorAll(":modal");
+      if (el.open && modals[modals.length - 1] === el) return;
+      if (el.open) el.close();
+      try { el.showModal(); } catch (e) { el.show(); }
+    }
+    raise();
+    clearInterval(awayTimer);
+    awayTimer = setInterval(raise, 1000);
+  }
+
   function pageBanner() {
     if (onOfflinePage) return;
     var link = '<a style="color:#fff;font-weight:600" href="' + BASE + '/shell/offline.html">';
     if (!navigator.onLine) { banner("No connection. " + link + "Type an expense offline</a>"); return; }
+    if (serverDown) { banner(null); return; }  // the dialog below says it
     box.all().then(function (entries) {
       var failed = entries.filter(function (e) { return e.state === "failed"; }).length;
       if (failed) banner(failed + (failed === 1 ? " entry typed offline was" : " entries typed offline were") +
@@ -253,6 +286,19 @@
     }, 5000);
   } else {
     setInterval(keepFresh, 4000);
+    /* the phone may have signal while the app's server is out of reach (the page's connection
+     * dropped): ask the server's public health check and lead to the offline form meanwhile */
+    setInterval(function () {
+      if (document.hidden || !navigator.onLine) return;
+      var ctrl = new AbortController();
+      var giveUp = setTimeout(function () { ctrl.abort(); }, 2500);
+      fetch(BASE + "/_stcore/health", { cache: "no-store", signal: ctrl.signal, credentials: "same-origin" })
+        .then(function (r) { return r.ok; }, function () { return false; })
+        .then(function (ok) {
+          clearTimeout(giveUp);
+          if (ok === serverDown) { serverDown = !ok; pageBanner(); awayDialog(serverDown); }
+        });
+    }, 5000);
     setInterval(function () { if (!document.hidden && navigator.onLine) send(); }, 600000);
     document.addEventListener("visibilitychange", function () { if (!document.hidden && navigator.onLine) send(); });
   }

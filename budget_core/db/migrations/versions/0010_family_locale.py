@@ -11,7 +11,7 @@ Revision ID: 0010
 from alembic import op
 
 revision = "0010"
-down_revision = "0009"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 

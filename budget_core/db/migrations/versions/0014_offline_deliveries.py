@@ -8,7 +8,7 @@ yet announced ("3 entries sent"); Today takes and zeroes it in one statement.
 from alembic import op
 
 revision = "0014"
-down_revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
