@@ -51,8 +51,8 @@ def new_page(browser, request):
     """Make pages, each in its own browser context (its own person); screenshots on failure."""
     contexts = []
 
-    def make(width: int = 1280, height: int = 900):
-        ctx = browser.new_context(viewport={"width": width, "height": height})
+    def make(width: int = 1280, height: int = 900, color_scheme: str = "light"):
+        ctx = browser.new_context(viewport={"width": width, "height": height}, color_scheme=color_scheme)
         ctx.set_default_timeout(15_000)
         contexts.append(ctx)
         return ctx.new_page()

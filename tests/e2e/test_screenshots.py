@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from budget_core.demo import DEMO_PASSWORD, create_demo
 
@@ -26,14 +27,20 @@ PAGES = [
     ("activity", "Activity"),
     ("plan", "Plan & categories"),
     ("family", "Family"),
+    ("import", "Import"),
+    ("insights", "Insights"),
+    ("health", "Health"),
+    ("account", "Your account"),
 ]
+SCHEMES = ["light", "dark"]  # the app follows the device's prefers-color-scheme
 
 
+@pytest.mark.parametrize("scheme", SCHEMES)
 @pytest.mark.parametrize("width, height", [(390, 2400), (1280, 1700)])
-def test_screenshots_of_every_page(server, new_page, engine, width, height):
-    out = Path(os.environ["BUDGET_SCREENSHOTS"])
+def test_screenshots_of_every_page(server, new_page, engine, width, height, scheme):
+    out = Path(os.environ["BUDGET_SCREENSHOTS"]) / scheme
     out.mkdir(parents=True, exist_ok=True)
-    page = new_page(width, height)
+    page = new_page(width, height, scheme)
     page.goto(server.url)
     page.get_by_role("tab", name="Sign in").wait_for()
     wait_idle(page)
@@ -48,8 +55,8 @@ def test_screenshots_of_every_page(server, new_page, engine, width, height):
         if expand.count() and expand.first.is_visible():
             expand.first.click()
         sidebar(page).get_by_role("link", name=link, exact=True).click()
-        if width < 640 and not expand.first.is_visible():
-            page.locator('[data-testid="stSidebarCollapseButton"]').first.click()
+        if width < 640:  # on a phone the drawer closes itself after a page link
+            expect(page.locator('[data-testid="stExpandSidebarButton"]').first).to_be_visible()
         page.wait_for_selector("h2")
         wait_idle(page)
         page.wait_for_timeout(800)
@@ -61,18 +68,19 @@ def test_screenshots_of_every_page(server, new_page, engine, width, height):
             page.locator('[data-testid="stSidebarCollapseButton"]').first.click()
 
 
+@pytest.mark.parametrize("scheme", SCHEMES)
 @pytest.mark.parametrize("width, height", [(390, 2600), (1280, 1900)])
 def test_screenshots_of_plan_and_import_with_bills_schedules_targets_and_a_preview(
-    server, new_page, engine, width, height
+    server, new_page, engine, width, height, scheme
 ):
-    """The app's theme is fixed light (.streamlit/config.toml), so one colour scheme is enough."""
+    """Plan and Import with bills, schedules, targets and an import preview, in both colour schemes."""
     from datetime import timedelta
 
     from budget_core.importers.service import import_file
     from budget_core.services import families, schedules, targets
     from budget_core.services.access import open_family
 
-    out = Path(os.environ["BUDGET_SCREENSHOTS"])
+    out = Path(os.environ["BUDGET_SCREENSHOTS"]) / scheme
     out.mkdir(parents=True, exist_ok=True)
     family_id, mom_id = create_demo(engine)
     mom = open_family(engine, mom_id, family_id)
@@ -88,7 +96,7 @@ def test_screenshots_of_plan_and_import_with_bills_schedules_targets_and_a_previ
             "checking-dec.csv",
             f"Date,Description,Amount\n{yesterday},ZQX HOLDINGS 4471,-20.00\n{yesterday},SQ *BLUE BOTTLE COFFEE,-6.50\n".encode(),
         )
-    page = new_page(width, height)
+    page = new_page(width, height, scheme)
     sign_in(page, server.url, "mom@demo.family", DEMO_PASSWORD)
     page.wait_for_timeout(800)
     page.screenshot(path=str(out / f"today-notes-{width}.png"), full_page=True)
@@ -97,8 +105,8 @@ def test_screenshots_of_plan_and_import_with_bills_schedules_targets_and_a_previ
         if expand.count() and expand.first.is_visible():
             expand.first.click()
         sidebar(page).get_by_role("link", name=link, exact=True).click()
-        if width < 640 and not expand.first.is_visible():
-            page.locator('[data-testid="stSidebarCollapseButton"]').first.click()
+        if width < 640:  # on a phone the drawer closes itself after a page link
+            expect(page.locator('[data-testid="stExpandSidebarButton"]').first).to_be_visible()
         page.wait_for_selector("h2")
         wait_idle(page)
         if name == "import":
