@@ -1,6 +1,6 @@
 """Today on a phone and on a laptop, in Chromium, on one server for the whole module: the headline
-after spending, one-tap entry at 390×844, the over-income question, undo of a delete, a EUR
-family's money, and Insights' charts drawn with marks. ``BUDGET_SCREENSHOTS=<dir>`` also saves
+after spending, one-tap entry at 390×844, the over-income question, undo of a delete, a conflict
+kept as both changes, a EUR family's money, and Today's and Insights' charts drawn with marks. ``BUDGET_SCREENSHOTS=<dir>`` also saves
 Today and Insights at 390 and 1280 px, light and dark."""
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from playwright.sync_api import expect
 
 from budget_app.server_process import AppServer
 from budget_core.db.engine import make_app_engine
-from budget_core.services import accounts, families, transactions
+from budget_core.services import accounts, families, invitations, transactions
 from budget_core.services.access import open_family
-from budget_core.services.transactions import TransactionDraft
+from budget_core.services.transactions import TransactionChanges, TransactionDraft
 
 from .conftest import PASSWORD
 from .helpers import sidebar, wait_idle
@@ -90,6 +90,19 @@ COLOURED = """c => {
 
 def _coloured_pixels(canvas) -> int:
     return canvas.evaluate(COLOURED)
+
+
+def _assert_charts_drawn(page, count: int, where: tuple) -> None:
+    """Exactly ``count`` charts on the page, each at least 150 px tall with coloured marks drawn."""
+    charts = page.locator('[class*="st-key-fb_chart_"]')
+    expect(charts).to_have_count(count)
+    for i in range(count):
+        canvas = charts.nth(i).locator("canvas, svg.marks").first
+        expect(canvas).to_be_visible()
+        box = canvas.bounding_box() or (page.wait_for_timeout(500) or canvas.bounding_box())  # a redraw
+        height = box["height"] if box else 0
+        assert height >= 150, (*where, i, height)
+        assert _coloured_pixels(canvas) > 40, (*where, i)  # bars, lines or points drawn
 
 
 def test_on_a_phone_the_entry_form_is_on_today_and_save_fits_the_screen(site, new_page):
@@ -167,6 +180,48 @@ def test_a_delete_is_undone_from_its_toast(site, new_page):
     assert "Pizza to undo" in [t.description for t in transactions.list_transactions(access)]
 
 
+def test_a_conflict_on_different_fields_is_kept_as_both_changes_naming_the_other_member(site, new_page):
+    server, engine, _made = site
+    jo = accounts.create_user(engine, "jo@example.com", "Jo", PASSWORD)
+    family = families.create_family(
+        engine,
+        jo.id,
+        name="Joneses",
+        currency="USD",
+        timezone="UTC",
+        monthly_income=400000,
+        savings_goal=0,
+        period_start_day=1,
+    )
+    sam = accounts.create_user(engine, "sam@example.com", "Sam", PASSWORD)
+    jos = open_family(engine, jo.id, family.id)
+    invitations.redeem_invitation(engine, sam.id, invitations.create_invitation(jos).token)
+    tx = transactions.add_transaction(jos, TransactionDraft(1250, "Pizza", "Dining"))
+    page = new_page(1280, 900)
+    _sign_in(page, server.url, "jo@example.com")
+    sidebar(page).get_by_role("link", name="Transactions", exact=True).click()
+    page.locator(f'[data-fb-edit="{tx.id}"]').click()  # opened from the table itself
+    editor = page.locator('[data-testid="stForm"]').filter(has=page.get_by_role("button", name="Save changes"))
+    amount = editor.get_by_label("Amount", exact=True)
+    expect(amount).to_have_value("12.50")
+    amount.fill("13")
+    # meanwhile Sam renames it
+    sams = open_family(engine, sam.id, family.id)
+    transactions.edit_transaction(
+        sams, tx.id, tx.row_version, TransactionChanges(1250, "Pizza night", "Dining", tx.occurred_on)
+    )
+    editor.get_by_role("button", name="Save changes").click()
+    warning = page.locator('[data-testid="stAlert"]').filter(has_text="Sam changed")
+    expect(warning.first).to_be_visible()
+    assert "version" not in page.locator('[data-testid="stMain"]').inner_text().lower()
+    page.get_by_role("button", name="Keep both changes").click()
+    table = page.locator('[data-testid="fb-transactions"]')
+    expect(table).to_contain_text("$13.00")  # Jo's amount, with Sam's name for it
+    expect(table).to_contain_text("Pizza night")
+    stored = transactions.get_transaction(jos, tx.id)
+    assert (stored.amount, stored.description) == (1300, "Pizza night")
+
+
 def test_a_euro_family_sees_its_money_written_the_german_way(site, new_page):
     server, engine, made = site
     user, family = made["Müllers"]
@@ -191,6 +246,7 @@ def test_insights_charts_are_drawn_tall_enough_with_their_marks_at_both_widths(s
             if shots:
                 page.wait_for_timeout(800)
                 page.screenshot(path=str(Path(shots) / f"today-{width}-{scheme}.png"), full_page=True)
+            _assert_charts_drawn(page, 2, (width, scheme, "Today"))
             if width < 640:
                 page.locator('[data-testid="stExpandSidebarButton"]').first.click()
             sidebar(page).get_by_role("link", name="Insights", exact=True).click()
@@ -204,16 +260,7 @@ def test_insights_charts_are_drawn_tall_enough_with_their_marks_at_both_widths(s
             ):
                 page.locator('[data-testid="stButtonGroup"]').get_by_text(section, exact=True).click()
                 wait_idle(page)
-                charts = page.locator('[class*="st-key-fb_chart_"]')
-                expect(charts).to_have_count(count)  # the section's charts, none left from the last one
-                for i in range(charts.count()):
-                    one = charts.nth(i)
-                    canvas = one.locator("canvas, svg.marks").first
-                    expect(canvas).to_be_visible()
-                    box = canvas.bounding_box() or (page.wait_for_timeout(500) or canvas.bounding_box())  # a redraw
-                    height = box["height"] if box else 0
-                    assert height >= 150, (width, section, i, height)
-                    assert _coloured_pixels(canvas) > 40, (width, section, i)  # bars, lines or points drawn
+                _assert_charts_drawn(page, count, (width, scheme, section))  # none left from the last section
                 if shots and scheme == "light" or shots and section == "This period":
                     page.wait_for_timeout(600)
                     page.screenshot(path=str(Path(shots) / f"insights-{section}-{width}-{scheme}.png"), full_page=True)
