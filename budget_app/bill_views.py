@@ -26,7 +26,7 @@ STATE = {"paid": "✓ paid", "due": "due", "overdue": "overdue"}
 
 
 def _state_pill(status) -> str:
-    color = {"paid": "#e3f1e8", "due": "#eef1f0", "overdue": "#fbe6e6"}[status.state]
+    color = {"paid": "var(--fb-tint)", "due": "var(--fb-pill)", "overdue": "var(--fb-red-tint)"}[status.state]
     when = f" {status.payments[0].occurred_on:%-d %b}" if status.payments else ""
     due = f" · {ordinal(status.due_on.day)}" if status.due_on and status.state != "paid" else ""
     return f'<span class="fb-pill" style="background:{color}">{STATE[status.state]}{when}{due}</span>'

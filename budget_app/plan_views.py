@@ -52,13 +52,9 @@ def plan_preview(
     days = days_in_period(start, end)
     everyday = income - fixed - savings
     fixed_words = f"fixed expenses {fmt.money(fixed)}" + (f" ({fixed_names})" if fixed_names else "")
-    text = (
-        f"Understood: income {fmt.money(income)} − {fixed_words} − savings {fmt.money(savings)} "
-        f"= **{fmt.money(everyday)}** a period for everyday spending"
-    )
-    if everyday > 0:
-        text += f", about {fmt.money(everyday // days)} a day."
-    html = md_escape(text).replace("\\*\\*", "**")
+    before = f"Understood: income {fmt.money(income)} − {fixed_words} − savings {fmt.money(savings)} ="
+    after = "a period for everyday spending" + (f", about {fmt.money(everyday // days)} a day." if everyday > 0 else "")
+    html = f"{md_escape(before)} **{md_escape(fmt.money(everyday))}** {md_escape(after)}"  # typed names stay inert
     box = st.container(border=True, key="fb_plan_preview")
     box.markdown(html)
     if everyday <= 0:

@@ -19,12 +19,14 @@ CSS = """
   --fb-red-tint: rgba(179, 38, 30, .08); --fb-red-border: rgba(179, 38, 30, .32);
   --fb-line: rgba(128, 128, 128, .28); --fb-line-soft: rgba(128, 128, 128, .18);
   --fb-pill: rgba(128, 128, 128, .16);
+  --fb-warn: #8a4b00; --fb-warn-tint: rgba(255, 152, 0, .18);
 }
 @media (prefers-color-scheme: dark) {
   :root {
     --fb-green: #8fd6b0; --fb-red: #ff8a80;
     --fb-tint: rgba(111, 207, 151, .12); --fb-tint-border: rgba(111, 207, 151, .32);
     --fb-red-tint: rgba(255, 138, 128, .12); --fb-red-border: rgba(255, 138, 128, .38);
+    --fb-warn: #ffb870;
   }
 }
 .block-container {max-width: 1180px; padding-top: 2.2rem;}

@@ -24,10 +24,10 @@ from .keys import done
 
 NOTES_CSS = """<style>
 .fb-notes {margin: .55rem 0 .2rem 0; padding: 0; list-style: none;}
-.fb-notes li {font-size: .92rem; color: #34423a; margin: .18rem 0; line-height: 1.35;}
-.fb-notes .fb-tag {display: inline-block; min-width: 5.6rem; color: #6b7770; font-size: .8rem; text-transform: uppercase;
+.fb-notes li {font-size: .92rem; margin: .18rem 0; line-height: 1.35;}
+.fb-notes .fb-tag {display: inline-block; min-width: 5.6rem; opacity: .7; font-size: .8rem; text-transform: uppercase;
                    letter-spacing: .03em;}
-.fb-notes .fb-warn {color: #8a4b00;}
+.fb-notes .fb-warn {color: var(--fb-warn);}
 </style>"""
 
 
@@ -65,7 +65,7 @@ def today_notes(ctx, budget: DailyBudget, currency: str) -> None:
             n = extras.undecided.count
             items.append(
                 f'<li data-testid="fb-undecided-note" class="fb-warn">Includes {money_html(extras.undecided.total, currency)}'
-                f" of {n} imported {'row' if n == 1 else 'rows'} that need a category (counted as everyday spending"
+                f" of {n} imported {'row that needs' if n == 1 else 'rows that need'} a category (counted as everyday spending"
                 " until you decide).</li>"
             )
         if budget.carry_over and budget.on == budget.period_start:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -29,7 +31,11 @@ def test_sign_up_create_a_family_and_the_first_sidebar_submit_after_a_fresh_star
     form.get_by_label("Fixed expenses, one per line", exact=True).fill("Rent 1200")
     form.get_by_label("Fixed expenses, one per line", exact=True).press("Tab")  # a text area is read on leaving it
     # what the plan was read as, before anything is saved
-    expect(page.locator(".st-key-fb_plan_preview")).to_contain_text("fixed expenses $1,200.00 (Rent $1,200.00)")
+    preview = page.locator(".st-key-fb_plan_preview")
+    expect(preview).to_contain_text("fixed expenses $1,200.00 (Rent $1,200.00)")
+    expect(preview.locator("strong")).to_have_count(1)  # the everyday figure in bold, no markup shown as text
+    expect(preview).not_to_contain_text("*")
+    expect(preview).to_contain_text(re.compile(r"= \$[\d,]+\.\d\d a period for everyday spending"))
     form.get_by_role("button", name="Create our family").click()
     # the same answer whether the address is new or taken (no account oracle): then sign in
     expect(page.get_by_text("is new here, your account is ready")).to_be_visible()
