@@ -22,7 +22,16 @@ FEATURE_WORDS = {
 }
 
 
-STATE_ICONS = {"ok": ":material/check_circle:", "degraded": ":material/warning:", "down": ":material/error:"}
+STATE_ICONS = {
+    "ok": ":material/check_circle:",
+    "off": ":material/do_not_disturb_on:",
+    "degraded": ":material/warning:",
+    "down": ":material/error:",
+}
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
 
 
 def family_parts(rows: list[FamilyPart]) -> None:
@@ -64,14 +73,15 @@ def parts(report: Health) -> None:
                 "Change watcher",
                 ("connected" if w["connected"] else "reconnecting")
                 + f"; {w['notifications']} notifications, {w['reconnects']} reconnects, "
-                f"{w['watched_families']} families open",
+                f"{_count(w['watched_families'], 'family', 'families')} open",
             )
         )
     if wake.available():
         rows.append(
             (
                 "Live updates (this server)",
-                f"{wake.registered_sessions()} signed-in sessions; {wake.wakes} page runs started by a change"
+                f"{_count(wake.registered_sessions(), 'signed-in session', 'signed-in sessions')}; "
+                f"{_count(wake.wakes, 'page run', 'page runs')} started by a change"
                 + ("" if settings().wake_sessions else "; waking is off, sessions rely on their poll"),
             )
         )

@@ -164,7 +164,8 @@ def _degradation(db: dict, watcher: dict | None, breakers: list[dict], queue: di
 
 @dataclass(frozen=True)
 class FamilyPart:
-    """One line of a family's health, in plain words: ``state`` is ``ok``, ``degraded`` or ``down``."""
+    """One line of a family's health, in plain words: ``state`` is ``ok``, ``off`` (not set up on this
+    server), ``degraded`` or ``down``."""
 
     name: str
     state: str
@@ -211,7 +212,7 @@ def family_health(access, *, outbox: Outbox | None = None) -> list[FamilyPart]:
         ("push", "Push notifications", "nobody gets alerts on their phone"),
     ):
         if not notifications.channel_configured(channel):
-            parts.append(FamilyPart(label, "ok", f"Not set up on this server: {setup}."))
+            parts.append(FamilyPart(label, "off", f"Not set up on this server: {setup}."))
         elif notifications.BREAKERS[channel].snapshot().state != "closed":
             parts.append(
                 FamilyPart(

@@ -96,3 +96,12 @@ def test_restore_refuses_a_database_that_already_holds_families(home, tmp_path):
 
     with pytest.raises(ValidationError, match="already holds families"):
         restore(url, dump)
+
+
+def test_a_family_sees_alerts_not_set_up_on_this_server_as_off_not_as_working(home, tmp_path, monkeypatch):
+    monkeypatch.setenv("BUDGET_DATA_DIR", str(tmp_path))
+    for name in ("BUDGET_SMTP_URL", "BUDGET_PUSH_URL"):
+        monkeypatch.delenv(name, raising=False)
+    parts = {p.name: p for p in health.family_health(home.access())}
+    for label in ("E-mail", "Push notifications"):
+        assert parts[label].state == "off" and parts[label].words.startswith("Not set up on this server")
