@@ -677,14 +677,14 @@ class FamilyIsolation(RuleBasedStateMachine):
             return Conflict if tx_id in f.deleted else NotFound
         if stored.row_version != version:
             return Conflict
+        if c.occurred_on is None or not date_ok(c.occurred_on):
+            return ValidationError  # the typed date is checked before the category is looked up
         cat = f.cats.get(c.category)
         if cat is None:
             return NotFound
         if cat.archived and c.category != stored.category_id:
             return ValidationError
         if not valid_amount(c.amount) or (c.refund and cat.kind == "income"):
-            return ValidationError
-        if c.occurred_on is None or not date_ok(c.occurred_on):
             return ValidationError
         return None
 
