@@ -78,7 +78,7 @@ def today() -> None:
             left, right = st.columns([1, 1.35], gap="large")
             with left:
                 allowance_card(b, fmt)
-                today_notes(ctx, b, ctx.currency)
+                today_notes(ctx, b)
                 flash = st.session_state.pop(FLASH, None)  # "Saved: $12.00 · Lunch", with the figures it changed
                 if flash:
                     st.toast(inert(flash), icon=":material/check_circle:")

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 import streamlit as st
 
 from budget_core.services import accounts, devices, sessions
 
 from .errors import shown_errors
-from .format import html_escape, relative_time
+from .format import html_escape
 from .keys import done as _done
 
 SIGNED_OUT_EVERYWHERE = "You signed out everywhere, this device included."
@@ -50,9 +48,9 @@ def password_form(ctx) -> None:
             _done(f"Your password is changed{others}.")
 
 
-def device_list(ctx, timezone: str) -> devices.Device | None:
-    """The account's live sessions, this device first, each with Sign out; returns this device's."""
-    zone = ZoneInfo(timezone)
+def device_list(ctx) -> devices.Device | None:
+    """The account's live sessions, this device first, each with Sign out; returns this device's.
+    Times are in the family's zone and locale."""
     mine = devices.list_devices(ctx.engine, ctx.user.id, ctx.session_id)
     for d in mine:
         box = st.container(border=True)
@@ -61,8 +59,8 @@ def device_list(ctx, timezone: str) -> devices.Device | None:
         kept = "kept signed in" if d.keep else "until the browser closes"
         left.markdown(
             f"**{html_escape(d.browser)}**{badge}  \n"
-            f"<span class='fb-muted'>first seen {d.first_seen.astimezone(zone):%-d %b %Y, %H:%M} · "
-            f"last seen {relative_time(d.last_seen)} · {kept}</span>",
+            f"<span class='fb-muted'>first seen {ctx.fmt.moment(d.first_seen)} · "
+            f"last seen {ctx.fmt.ago(d.last_seen)} · {kept}</span>",
             unsafe_allow_html=True,
         )
         if not d.current and right.button("Sign out", key=f"sign_out_device_{d.id}", icon=":material/logout:"):

@@ -11,6 +11,7 @@ from datetime import date, timedelta
 import streamlit as st
 
 from budget_core.domain.bills import ordinal
+from budget_core.domain.locale import month_day
 from budget_core.domain.money import parse_amount
 from budget_core.domain.period import period_bounds
 from budget_core.domain.schedule import WEEKDAYS
@@ -18,16 +19,16 @@ from budget_core.services import bills, families, schedules, targets
 from budget_core.services.categories import Category
 
 from .errors import shown_errors
-from .format import html_escape, md_escape, money, money_html
+from .format import Fmt, html_escape, md_escape
 from .keys import done
 from .widgets import table
 
 STATE = {"paid": "✓ paid", "due": "due", "overdue": "overdue"}
 
 
-def _state_pill(status) -> str:
+def _state_pill(status, fmt) -> str:
     color = {"paid": "var(--fb-tint)", "due": "var(--fb-pill)", "overdue": "var(--fb-red-tint)"}[status.state]
-    when = f" {status.payments[0].occurred_on:%-d %b}" if status.payments else ""
+    when = f" {month_day(status.payments[0].occurred_on, fmt.locale)}" if status.payments else ""
     due = f" · {ordinal(status.due_on.day)}" if status.due_on and status.state != "paid" else ""
     return f'<span class="fb-pill" style="background:{color}">{STATE[status.state]}{when}{due}</span>'
 
@@ -43,7 +44,7 @@ def period_choice(ctx) -> date:
     pick = st.selectbox(
         "Period",
         range(len(starts)),
-        format_func=lambda i: "This period" if i == 0 else f"{starts[i][0]:%-d %b} – {starts[i][1]:%-d %b %Y}",
+        format_func=lambda i: "This period" if i == 0 else ctx.fmt.period(*starts[i]),
         key="bills_period",
         label_visibility="collapsed",
     )
@@ -63,12 +64,12 @@ def bills_section(ctx, on: date) -> None:
         for s in statuses:
             b = listed[s.bill_id]
             words = ", ".join(b.words) if b.words else "its name"
-            paid = money_html(s.paid, cur) if s.payments else ""
+            paid = ctx.fmt.money_html(s.paid) if s.payments else ""
             rows.append(
                 [
                     f"<b>{html_escape(b.name)}</b><br><span class='fb-muted'>recognised by {html_escape(words)}</span>",
-                    money_html(b.amount, cur),
-                    _state_pill(s),
+                    ctx.fmt.money_html(b.amount),
+                    _state_pill(s, ctx.fmt),
                     paid,
                 ]
             )
@@ -77,7 +78,7 @@ def bills_section(ctx, on: date) -> None:
         )
         fixed = sum(b.amount for b in listed.values())
         st.caption(
-            f"Planned fixed per period: {md_escape(money(fixed, cur))}. "
+            f"Planned fixed per period: {md_escape(ctx.fmt.money(fixed))}. "
             "Payments linked to a bill count as fixed spending, never as everyday spending."
         )
     unpaid = [s for s in statuses if s.state != "paid"]
@@ -162,7 +163,7 @@ def tolerance_and_carry_over(ctx) -> None:
     tolerance = bills.bill_tolerance(ctx.access)
     if not ctx.is_manager:
         st.caption(
-            f"Carry-over is {'on since ' + f'{since:%-d %b %Y}' if since else 'off'}; "
+            f"Carry-over is {'on since ' + ctx.fmt.full_day(since) if since else 'off'}; "
             f"bill payments within {tolerance} % of the bill are recognised."
         )
         return
@@ -176,7 +177,7 @@ def tolerance_and_carry_over(ctx) -> None:
         pct = st.slider("Recognise a bill payment within … % of its amount", 0, 50, tolerance)
         save = st.form_submit_button("Save carry-over and tolerance")
     if since:
-        st.caption(f"Carry-over on since {since:%-d %b %Y}.")
+        st.caption(f"Carry-over on since {ctx.fmt.full_day(since)}.")
     if save:
         with shown_errors():
             changed = (since is not None) != on or pct != tolerance
@@ -192,14 +193,16 @@ def schedules_section(ctx, cats: list[Category]) -> None:
     listed = schedules.list_schedules(ctx.access)
     coming = schedules.upcoming(ctx.access, 14)
     if coming:
-        st.caption("Coming up: " + html_escape(" · ".join(u.phrase(cur, ctx.today) for u in coming[:6])))
+        st.caption(
+            "Coming up: " + html_escape(" · ".join(u.phrase(cur, ctx.today, ctx.fmt.locale) for u in coming[:6]))
+        )
     if listed:
         rows = [
             [
-                f"<b>{html_escape(s.description)}</b><br><span class='fb-muted'>{html_escape(s.describe())} · "
+                f"<b>{html_escape(s.description)}</b><br><span class='fb-muted'>{html_escape(s.describe(ctx.fmt.locale))} · "
                 f"{html_escape(s.category)} · {html_escape(s.member)}</span>",
-                money_html(s.signed, cur),
-                f"{s.next_on:%-d %b}" if s.next_on else "<span class='fb-muted'>finished</span>",
+                ctx.fmt.money_html(s.signed),
+                month_day(s.next_on, ctx.fmt.locale) if s.next_on else "<span class='fb-muted'>finished</span>",
             ]
             for s in listed
         ]
@@ -211,7 +214,7 @@ def schedules_section(ctx, cats: list[Category]) -> None:
         with shown_errors():
             if c2.button("Skip next", key="sched_skip", disabled=chosen.next_on is None) and chosen.next_on:
                 schedules.skip_occurrence(ctx.access, chosen.id, chosen.next_on)
-                done(f"Skipped {chosen.description} on {chosen.next_on:%-d %b}")
+                done(f"Skipped {chosen.description} on {month_day(chosen.next_on, ctx.fmt.locale)}")
             if c3.button(
                 "Post now",
                 key="sched_early",
@@ -265,7 +268,7 @@ def _schedule_form(ctx, cats: list[Category]) -> None:
                     refund,
                 ),
             )
-            done(f"Scheduled {s.description} ({s.describe()})")
+            done(f"Scheduled {s.description} ({s.describe(ctx.fmt.locale)})")
 
 
 def targets_section(ctx, cats: list[Category], on: date) -> None:
@@ -273,7 +276,7 @@ def targets_section(ctx, cats: list[Category], on: date) -> None:
     cur = ctx.currency
     st.caption("Targets inform: they do not change the daily allowance. Crossing one tells the family once.")
     statuses = targets.target_statuses(ctx.access, on)
-    target_progress(statuses, cur)
+    target_progress(statuses, ctx.fmt)
     if not ctx.is_manager:
         return
     everyday = {c.label: c.id for c in cats if c.kind == "variable" and not c.archived}
@@ -289,11 +292,11 @@ def targets_section(ctx, cats: list[Category], on: date) -> None:
             done(f"{category}: {'no target' if value is None else 'target set'}")
 
 
-def target_progress(statuses, currency: str) -> None:
+def target_progress(statuses, fmt: Fmt) -> None:
     """One progress bar per target: spent of target, and the pace to the period end."""
     for t in statuses:
         share = max(0.0, min(1.0, t.share))
-        st.progress(share, text=t.phrase(currency) + (" · over" if t.over else ""))
+        st.progress(share, text=t.phrase(fmt.currency, fmt.locale) + (" · over" if t.over else ""))
 
 
 def insights_targets(ctx) -> None:
@@ -303,4 +306,4 @@ def insights_targets(ctx) -> None:
         if statuses:
             st.markdown("#### Category targets this period")
             st.caption("Targets inform: they do not change the daily allowance.")
-            target_progress(statuses, ctx.currency)
+            target_progress(statuses, ctx.fmt)

@@ -92,7 +92,7 @@ def invite_form(ctx) -> None:
         links.share_link(
             url,
             expires_at=expires,
-            timezone=ctx.family.timezone,
+            fmt=ctx.fmt,
             lead=f"Send this link to the person joining as a {role}; copy it now, it is not shown again.",
             key="copy_invitation",
         )
@@ -158,7 +158,7 @@ def reset_links(ctx, people: list[Member]) -> None:
         links.share_link(
             url,
             expires_at=expires,
-            timezone=ctx.family.timezone,
+            fmt=ctx.fmt,
             lead=f"Give this link to {name} only: it lets whoever opens it choose a new password for "
             f"{name}'s account and signs {name} out everywhere.",
             key="copy_reset",

@@ -97,6 +97,14 @@ class Fmt:
         with the year when it is not this year's."""
         return short_date(day, today, self.locale)
 
+    def full_day(self, day: date) -> str:
+        """A day with its year: 'Dec 5, 2026' (en_US), '5. Dez. 2026' (de_DE)."""
+        return loc.short_date(day, self.locale, with_year=True)
+
+    def period(self, start: date, end: date) -> str:
+        """A budget period: 'Nov 1 – 30, 2026' (en_US), '1.–30. Nov. 2026' (de_DE)."""
+        return loc.date_range(start, end, self.locale)
+
     def moment(self, at: datetime) -> str:
         """A moment in the family's time zone: 'Nov 23, 3:05 PM' (en_US), '23. Nov., 15:05' (de_DE)."""
         return loc.date_time(at, ZoneInfo(self.timezone), self.locale)

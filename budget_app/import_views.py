@@ -17,7 +17,7 @@ from budget_core.importers.planning import PlannedRow
 from budget_core.importers.rules import RuleDraft
 
 from .errors import shown_errors
-from .format import html_escape, money, relative_time, short_date
+from .format import Fmt, html_escape
 from .keys import done
 
 CARDS_CSS = """<style>
@@ -44,37 +44,37 @@ CARDS_CSS = """<style>
 STATUS = {"new": "new", "linked": "linked", "duplicate": "already imported"}
 
 
-def shown_amount(p: PlannedRow, currency: str) -> str:
+def shown_amount(p: PlannedRow, fmt: Fmt) -> str:
     """The amount as the app shows it: an expense positive, a refund and income marked."""
     if p.kind == "income":
-        return f"+{money(p.amount, currency)} income"
+        return f"+{fmt.money(p.amount)} income"
     if p.is_refund:
-        return f"{money(-p.amount, currency)} refund"
-    return money(p.amount, currency)
+        return f"{fmt.money(-p.amount)} refund"
+    return fmt.money(p.amount)
 
 
-def _category_cell(p: PlannedRow) -> str:
+def _category_cell(p: PlannedRow, fmt: Fmt) -> str:
     decide = " fb-decide" if p.needs_category else ""
     why = f'<span class="fb-why{decide}">{html_escape(p.why)}</span>' if p.why else ""
     extra = ""
     if p.bill:
         extra = f'<span class="fb-sub">pays the bill {html_escape(p.bill)}</span>'
     if p.linked_to is not None:
-        extra = f'<span class="fb-sub">linked to {html_escape(p.linked_to.describe())} — kept, not added twice</span>'
+        extra = f'<span class="fb-sub">linked to {html_escape(p.linked_to.describe(fmt.locale))} — kept, not added twice</span>'
     if p.ask:
         extra += f'<span class="fb-sub">⚠ {html_escape(p.ask)}</span>'
     return f"{html_escape(p.category)}{why}{extra}"
 
 
-def preview_rows(rows: list[PlannedRow], currency: str, today) -> None:
+def preview_rows(rows: list[PlannedRow], fmt: Fmt, today) -> None:
     """The rows a preview would import, as a table (a card per row on a phone)."""
     body = "".join(
         "<tr>"
-        f'<td data-label="">{html_escape(short_date(p.row.occurred_on, today))}'
+        f'<td data-label="">{html_escape(fmt.day(p.row.occurred_on, today))}'
         f'<span class="fb-sub">{STATUS[p.status]}</span></td>'
         f"<td>{html_escape(p.row.description)}</td>"
-        f'<td class="num">{html_escape(shown_amount(p, currency))}</td>'
-        f"<td>{_category_cell(p)}</td>"
+        f'<td class="num">{html_escape(shown_amount(p, fmt))}</td>'
+        f"<td>{_category_cell(p, fmt)}</td>"
         "</tr>"
         for p in rows
     )
@@ -86,7 +86,7 @@ def preview_rows(rows: list[PlannedRow], currency: str, today) -> None:
     )
 
 
-def corrections(preview, cat_id: dict[str, int], shown: list[PlannedRow]) -> tuple[dict, list, set]:
+def corrections(preview, cat_id: dict[str, int], shown: list[PlannedRow], fmt: Fmt, today) -> tuple[dict, list, set]:
     """The person's choices on a preview: categories for undecided rows (and any other), rules to
     remember, rows maybe imported before to leave out. Returns (categories, new rules, skip)."""
     chosen: dict[str, int] = {}
@@ -98,7 +98,7 @@ def corrections(preview, cat_id: dict[str, int], shown: list[PlannedRow]) -> tup
         for p in undecided[:30]:
             c1, c2 = st.columns([3, 2], vertical_alignment="bottom")
             pick = c1.selectbox(
-                f"{short_date(p.row.occurred_on)} · {p.row.description} · {shown_amount(p, preview.currency)}",
+                f"{fmt.day(p.row.occurred_on, today)} · {p.row.description} · {shown_amount(p, fmt)}",
                 list(cat_id),
                 index=None,
                 placeholder="Choose a category…",
@@ -112,7 +112,7 @@ def corrections(preview, cat_id: dict[str, int], shown: list[PlannedRow]) -> tup
     doubtful = [p for p in shown if p.ask]
     for p in doubtful:
         if st.checkbox(
-            f"Leave out {short_date(p.row.occurred_on)} · {p.row.description} ({p.ask})",
+            f"Leave out {fmt.day(p.row.occurred_on, today)} · {p.row.description} ({p.ask})",
             key=f"skip_{p.row.import_id}",
         ):
             skip.add(p.row.import_id)
@@ -163,7 +163,7 @@ def past_imports(ctx) -> None:
             left, right = st.columns([4, 1.3], vertical_alignment="center")
             undone = f" · undone by {p.undone_by}" if p.undone else ""
             left.markdown(
-                f"<b>{html_escape(p.file_name)}</b> · {html_escape(relative_time(p.imported_at))} by "
+                f"<b>{html_escape(p.file_name)}</b> · {html_escape(ctx.fmt.ago(p.imported_at))} by "
                 f"{html_escape(p.imported_by)}<br><span class='fb-muted'>{p.added} added, {p.linked} linked"
                 f"{html_escape(undone)}</span>",
                 unsafe_allow_html=True,

@@ -14,12 +14,12 @@ import io
 import ipaddress
 from datetime import datetime
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 import streamlit as st
 
 from budget_core.config import link_base
 
+from .format import Fmt
 from .share import copy_button
 
 LOOPBACK_HELP = (
@@ -81,11 +81,11 @@ def qr_png(url: str) -> bytes:
     return out.getvalue()
 
 
-def share_link(url: str, *, expires_at: datetime, timezone: str, lead: str, key: str) -> None:
+def share_link(url: str, *, expires_at: datetime, fmt: Fmt, lead: str, key: str) -> None:
     """Show a link to send: what it is for (``lead``), its expiry in the family's time zone, the link
     with a copy button, its QR code, and a plain warning when it only works on this machine."""
-    local = expires_at.astimezone(ZoneInfo(timezone))
-    st.success(f"{lead} It works once, until {local:%A %-d %B, %H:%M} ({timezone}).", icon=":material/link:")
+    until = f"{fmt.moment(expires_at)} ({fmt.timezone})"
+    st.success(f"{lead} It works once, until {until}.", icon=":material/link:")
     if is_loopback(url):
         st.warning(LOOPBACK_HELP.format(host=urlsplit(url).netloc), icon=":material/wifi_off:")
     text, code = st.columns([3, 1], vertical_alignment="center")

@@ -29,9 +29,9 @@ def keep_for_later(access: FamilyAccess, draft: TransactionDraft) -> OutboxEntry
     return entry
 
 
-def _amount(entry: OutboxEntry, currency: str) -> str:
+def _amount(entry: OutboxEntry, currency: str, locale: str) -> str:
     try:
-        return money(TransactionDraft.from_json(entry.draft, currency).amount, currency)
+        return money(TransactionDraft.from_json(entry.draft, currency).amount, currency, locale)
     except ValidationError:
         return str(entry.draft.get("amount", ""))  # shown as typed; delivery will say what is wrong
 
@@ -60,7 +60,7 @@ def _panel(access: FamilyAccess, categories: tuple = ()) -> None:
     about an entry everyone already sees, until the next full run."""
     deliverer = get_deliverer(access.engine)
     pending, failed = _mine(access.user_id, access.family_id)
-    currency = access.currency
+    currency, locale = access.currency, access.family.locale()
     if not pending and not failed:
         return
     box = st.container(border=True)
@@ -69,10 +69,10 @@ def _panel(access: FamilyAccess, categories: tuple = ()) -> None:
         for e in pending:
             box.caption(
                 f":material/schedule: {inert(e.description)} · "
-                f"{inert(_amount(e, currency))} — pending, kept on this device"
+                f"{inert(_amount(e, currency, locale))} — pending, kept on this device"
             )
     for e in failed:
-        box.markdown(f":material/error: **Not saved:** {inert(e.description)} · {inert(_amount(e, currency))}")
+        box.markdown(f":material/error: **Not saved:** {inert(e.description)} · {inert(_amount(e, currency, locale))}")
         box.caption(inert(e.reason or "refused"))
         draft = dict(e.draft)
         ids = [c.id for c in categories]

@@ -19,7 +19,7 @@ from budget_core.services import bills, schedules, undecided
 from budget_core.services.cache import VersionCache
 
 from .errors import shown_errors
-from .format import html_escape, money_html
+from .format import html_escape
 from .keys import done
 
 NOTES_CSS = """<style>
@@ -47,16 +47,16 @@ def _read(ctx, on: date) -> TodayExtras:
         coming = schedules.upcoming(ctx.access, 7)
         return TodayExtras(
             undecided.undecided(ctx.access, on),
-            bills_line(statuses),
-            tuple(u.phrase(ctx.currency, ctx.today) for u in coming[:4]),
+            bills_line(statuses, ctx.fmt.locale),
+            tuple(u.phrase(ctx.currency, ctx.today, ctx.fmt.locale) for u in coming[:4]),
         )
 
     # the database's name too: several test databases in one process each have a family 1 at version 1
-    key = (ctx.engine.url.database, ctx.family.id, ctx.family.version, on, ctx.today)
+    key = (ctx.engine.url.database, ctx.family.id, ctx.family.version, on, ctx.today, ctx.fmt.locale)
     return _extras.get_or_build(key, build)
 
 
-def today_notes(ctx, budget: DailyBudget, currency: str) -> None:
+def today_notes(ctx, budget: DailyBudget) -> None:
     """The lines under Today's headline (nothing when there is nothing to say)."""
     with shown_errors():
         extras = _read(ctx, budget.on)
@@ -64,24 +64,24 @@ def today_notes(ctx, budget: DailyBudget, currency: str) -> None:
         if extras.undecided.count:
             n = extras.undecided.count
             items.append(
-                f'<li data-testid="fb-undecided-note" class="fb-warn">Includes {money_html(extras.undecided.total, currency)}'
+                f'<li data-testid="fb-undecided-note" class="fb-warn">Includes {ctx.fmt.money_html(extras.undecided.total)}'
                 f" of {n} imported {'row that needs' if n == 1 else 'rows that need'} a category (counted as everyday spending"
                 " until you decide).</li>"
             )
         if budget.carry_over and budget.on == budget.period_start:
             items.append(
                 f'<li data-testid="fb-carried-in"><span class="fb-tag">Carried in</span>'
-                f"{money_html(budget.carried_in, currency)} from last period</li>"
+                f"{ctx.fmt.money_html(budget.carried_in)} from last period</li>"
             )
         elif budget.carry_over and budget.days_left == 1:
             items.append(
                 f'<li data-testid="fb-carries-out"><span class="fb-tag">Carries over</span>'
-                f"{money_html(budget.left_in_period, currency)} into the next period if nothing more is spent</li>"
+                f"{ctx.fmt.money_html(budget.left_in_period)} into the next period if nothing more is spent</li>"
             )
         elif budget.carry_over and budget.carried_in:
             items.append(
                 f'<li data-testid="fb-carried-in"><span class="fb-tag">Carried in</span>'
-                f"{money_html(budget.carried_in, currency)} this period</li>"
+                f"{ctx.fmt.money_html(budget.carried_in)} this period</li>"
             )
         if extras.bills:
             items.append(
@@ -110,7 +110,7 @@ def needs_category(ctx, on: date, *, limit: int = 5, title: str = "Needs a categ
         for row in rows[:limit]:
             text_col, *buttons = st.columns([3.2] + [1] * max(1, len(row.choices)), vertical_alignment="center")
             text_col.markdown(
-                f"{row.occurred_on:%-d %b} · {html_escape(row.description)} · {money_html(row.amount, ctx.currency)}",
+                f"{ctx.fmt.day(row.occurred_on, ctx.today)} · {html_escape(row.description)} · {ctx.fmt.money_html(row.amount)}",
                 unsafe_allow_html=True,
             )
             for (category_id, label), col in zip(row.choices, buttons):

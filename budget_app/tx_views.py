@@ -92,7 +92,7 @@ def transactions_table(ctx, rows: list[Transaction], wanted: TransactionFilter) 
     for t in rows:
         what = (
             f'<button type="button" class="fb-edit" data-fb-edit="{t.id}" title="Edit or delete">'
-            f"{html_escape(t.description)}</button><br><span class='fb-muted'>{html_escape(category_text(t))} · "
+            f"{html_escape(t.description)}</button><br><span class='fb-muted'>{html_escape(category_text(t, fmt.locale))} · "
             f"{html_escape(t.member)}{' · refund' if t.is_refund else ''}</span>"
         )
         cells.append([html_escape(fmt.day(t.occurred_on, ctx.today)), what, fmt.money_html(t.amount)])

@@ -10,7 +10,7 @@ import streamlit as st
 
 from budget_app import jobs
 from budget_app.errors import page_errors, shown_errors
-from budget_app.format import inert, money
+from budget_app.format import inert
 from budget_app.frame import frame
 from budget_app.import_views import corrections, past_imports, preview_rows
 from budget_app.keys import FLASH
@@ -108,10 +108,10 @@ with page_errors():
                 if preview.mapping is not None:
                     st.caption(inert(f"Bank profile '{preview.profile}': {preview.mapping.describe()}"))
                 shown = [p for p in preview.rows if p.status != "duplicate"][:SHOWN_ROWS]
-                preview_rows(shown, ctx.currency, ctx.today)
+                preview_rows(shown, ctx.fmt, ctx.today)
                 if len(shown) < preview.added + preview.linked:
                     st.caption(f"Showing the first {SHOWN_ROWS:,} rows; rules and suggestions categorise the rest.")
-                chosen_categories, new_rules, skip = corrections(preview, cat_id, shown)
+                chosen_categories, new_rules, skip = corrections(preview, cat_id, shown, ctx.fmt, ctx.today)
                 if st.button(
                     f"Import: add {preview.added - len(skip)}, link {preview.linked}",
                     type="primary",
@@ -142,8 +142,8 @@ with page_errors():
             left, right = st.columns([5, 1])
             left.markdown(
                 inert(
-                    f"{link.occurred_on} · {link.description} · {money(link.bank_amount, ctx.currency)}"
-                    f" = {link.member}'s '{link.transaction_description}' on {link.transaction_on}"
+                    f"{ctx.fmt.day(link.occurred_on, ctx.today)} · {link.description} · {ctx.fmt.money(link.bank_amount)}"
+                    f" = {link.member}'s '{link.transaction_description}' on {ctx.fmt.day(link.transaction_on, ctx.today)}"
                 )
             )
             if right.button("Not the same", key=f"unlink_{link.import_id}", help="Add the bank row on its own"):

@@ -20,7 +20,7 @@ with page_errors():
         password_form(ctx)
     with right:
         st.markdown("#### Where you are signed in")
-        device_list(ctx, ctx.family.timezone)
+        device_list(ctx)
         if st.button("Sign out everywhere", key="sign_out_everywhere", icon=":material/devices_off:"):
             with shown_errors():
                 devices.end_all(ctx.engine, ctx.user.id, reason="everywhere")

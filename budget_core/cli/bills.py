@@ -31,7 +31,7 @@ def bill_list(family_id, by, on, as_json) -> None:
     from ..services import bills
 
     access = family_as(get_engine(), family_id, by)
-    cur = access.currency
+    cur, locale = access.currency, access.family.locale()
     listed = {b.id: b for b in bills.list_bills(access)}
     statuses = bills.bill_statuses(access, on)
     data = {
@@ -52,7 +52,7 @@ def bill_list(family_id, by, on, as_json) -> None:
             }
             for s in statuses
         ],
-        "line": bills_line(statuses),
+        "line": bills_line(statuses, locale),
     }
     if as_json:
         emit(data, True, "")
@@ -62,7 +62,7 @@ def bill_list(family_id, by, on, as_json) -> None:
     for s in statuses:
         b = listed[s.bill_id]
         words = f"  recognised by {', '.join(b.words)}" if b.words else ""
-        click.echo(f"{b.id:>4}  {s.phrase():<40} {format_money(b.amount, cur):>14}{words}")
+        click.echo(f"{b.id:>4}  {s.phrase(locale):<40} {format_money(b.amount, cur, locale):>14}{words}")
 
 
 @bill.command("edit")

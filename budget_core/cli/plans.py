@@ -346,4 +346,4 @@ def target_list(family_id, by, as_json):
     if not statuses:
         click.echo("No targets yet.")
     for t in statuses:
-        click.echo(t.phrase(access.currency))
+        click.echo(t.phrase(access.currency, access.family.locale()))

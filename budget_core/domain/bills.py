@@ -12,6 +12,7 @@ import calendar
 from dataclasses import dataclass
 from datetime import date
 
+from .locale import month_day
 from .period import period_bounds
 
 
@@ -64,10 +65,11 @@ class BillStatus:
         """Paid minus expected (positive: paid more than planned); 0 while unpaid."""
         return self.paid - self.amount if self.payments else 0
 
-    def phrase(self) -> str:
-        """'Rent paid 1 Dec', 'Power due on the 15th', 'Water overdue since the 3rd', 'Internet due'."""
+    def phrase(self, locale: str = "en_US") -> str:
+        """'Rent paid Dec 1', 'Power due on the 15th', 'Water overdue since the 3rd', 'Internet due';
+        the date in ``locale``'s short form ('Miete paid 1. Dez.' for de_DE)."""
         if self.state == "paid":
-            return f"{self.name} paid {self.payments[0].occurred_on:%-d %b}"
+            return f"{self.name} paid {month_day(self.payments[0].occurred_on, locale)}"
         if self.due_on is None:
             return f"{self.name} due"
         if self.state == "overdue":
@@ -88,8 +90,8 @@ def bill_state(due_on: date | None, payments: tuple[Payment, ...], on: date) -> 
     return "due"
 
 
-def bills_line(statuses: list[BillStatus]) -> str:
+def bills_line(statuses: list[BillStatus], locale: str = "en_US") -> str:
     """Today's one line about bills: the unpaid first (overdue, then by due date), then the paid."""
     order = {"overdue": 0, "due": 1, "paid": 2}
     ranked = sorted(statuses, key=lambda s: (order[s.state], s.due_on or date.max, s.name))
-    return " · ".join(s.phrase() for s in ranked)
+    return " · ".join(s.phrase(locale) for s in ranked)

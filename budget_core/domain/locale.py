@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from babel import Locale, UnknownLocaleError
 from babel.core import get_global
-from babel.dates import format_skeleton, format_time
+from babel.dates import format_interval, format_skeleton, format_time
 from babel.numbers import get_decimal_symbol, get_group_symbol
 
 from ..errors import ValidationError
@@ -176,7 +176,17 @@ def short_date(day: date, locale: str, *, with_weekday: bool = True, with_year: 
     year 'Nov 23, 2026' / '23. Nov. 2026'."""
     if with_year:
         return format_skeleton("yMMMd", day, locale=locale)
-    return format_skeleton("MMMEd" if with_weekday else "MMMd", day, locale=locale)
+    return format_skeleton("MMMEd", day, locale=locale) if with_weekday else month_day(day, locale)
+
+
+def month_day(day: date, locale: str) -> str:
+    """A day of the year without weekday or year: 'Dec 5' (en_US), '5. Dez.' (de_DE), '12月5日' (ja_JP)."""
+    return format_skeleton("MMMd", day, locale=locale)
+
+
+def date_range(start: date, end: date, locale: str) -> str:
+    """Two days as one span in the locale's way: 'Nov 1 – 30, 2026' (en_US), '1.–30. Nov. 2026' (de_DE)."""
+    return format_interval(start, end, "yMMMd", locale=locale)
 
 
 def date_time(at: datetime, zone: tzinfo, locale: str) -> str:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from ..errors import ValidationError
+from .locale import month_day
 
 EVERY = ("week", "month", "year")
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -99,16 +100,17 @@ class Recurrence:
         """The first occurrence strictly after ``day``."""
         return next((d for d in self.dates() if d > day), None)
 
-    def describe(self) -> str:
+    def describe(self, locale: str = "en_US") -> str:
         """'every Friday', 'every 2 weeks on Friday', 'monthly on the 31st', 'every 3 months on the 1st',
-        'yearly on 14 Feb'."""
+        'yearly on Feb 14' (the day in ``locale``'s short form)."""
         if self.every == "week":
             name = WEEKDAYS[self.day - 1]
             return f"every {name}" if self.step == 1 else f"every {self.step} weeks on {name}"
         if self.every == "month":
             on = f"on the {_ordinal(self.day)}"
             return f"monthly {on}" if self.step == 1 else f"every {self.step} months {on}"
-        on = f"on {self.day} {calendar.month_abbr[self.month or self.starts_on.month]}"
+        day = _clamped(2000, self.month or self.starts_on.month, self.day)  # 2000: a leap year, so 29 Feb stays
+        on = f"on {month_day(day, locale)}"
         return f"yearly {on}" if self.step == 1 else f"every {self.step} years {on}"
 
 
@@ -121,8 +123,8 @@ def _ordinal(n: int) -> str:
     return f"{n}{suffix}"
 
 
-def when(day: date, today: date) -> str:
-    """'today', 'tomorrow', 'on Friday' (within a week), else 'on 12 Dec'."""
+def when(day: date, today: date, locale: str = "en_US") -> str:
+    """'today', 'tomorrow', 'on Friday' (within a week), else 'on Dec 12' (``locale``'s short form)."""
     delta = (day - today).days
     if delta == 0:
         return "today"
@@ -130,4 +132,4 @@ def when(day: date, today: date) -> str:
         return "tomorrow"
     if 1 < delta < 7:
         return f"on {WEEKDAYS[day.weekday()]}"
-    return f"on {day.day} {calendar.month_abbr[day.month]}"
+    return f"on {month_day(day, locale)}"

@@ -32,6 +32,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import Connection, text
 
+from ..domain.locale import month_day
 from ..domain.merchants import fold, merchant_key
 from ..errors import ValidationError
 from ..services.transactions import MAX_DAYS_AHEAD
@@ -65,8 +66,9 @@ class LinkedTo:
     occurred_on: date
     amount: int
 
-    def describe(self) -> str:
-        return f"{self.member}'s '{self.description}' on {self.occurred_on:%-d %b}"
+    def describe(self, locale: str = "en_US") -> str:
+        """ "Dad's 'Coffee' on Nov 16", the date in ``locale``'s short form."""
+        return f"{self.member}'s '{self.description}' on {month_day(self.occurred_on, locale)}"
 
 
 @dataclass(frozen=True, slots=True)

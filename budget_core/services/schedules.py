@@ -81,8 +81,8 @@ class Schedule:
     def signed(self) -> int:
         return -self.amount if self.refund else self.amount
 
-    def describe(self) -> str:
-        return self.recurrence.describe()
+    def describe(self, locale: str = "en_US") -> str:
+        return self.recurrence.describe(locale)
 
     def as_json(self, currency: str) -> dict:
         r = self.recurrence
@@ -503,11 +503,14 @@ class Upcoming:
     schedule: Schedule
     on_day: date
 
-    def phrase(self, currency: str, today: date) -> str:
-        """'Pocket money $10.00 on Friday'."""
+    def phrase(self, currency: str, today: date, locale: str | None = None) -> str:
+        """'Pocket money $10.00 on Friday', money and date in ``locale``'s way (None: the currency's own)."""
+        from ..domain.locale import default_locale
         from ..domain.money import format_money
 
-        return f"{self.schedule.description} {format_money(self.schedule.amount, currency)} {when(self.on_day, today)}"
+        locale = locale or default_locale(currency)
+        amount = format_money(self.schedule.amount, currency, locale)
+        return f"{self.schedule.description} {amount} {when(self.on_day, today, locale)}"
 
 
 def upcoming(access: FamilyAccess, days: int = 7, *, now=None) -> list[Upcoming]:

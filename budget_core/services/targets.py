@@ -52,10 +52,10 @@ class TargetStatus:
     def over(self) -> bool:
         return self.spent >= self.target
 
-    def phrase(self, currency: str) -> str:
-        """'Dining: $150.00 of $200.00 · on pace for $240.00'."""
-        head = f"{self.category}: {format_money(self.spent, currency)} of {format_money(self.target, currency)}"
-        return f"{head} · on pace for {format_money(self.pace, currency)}"
+    def phrase(self, currency: str, locale: str | None = None) -> str:
+        """'Dining: $150.00 of $200.00 · on pace for $240.00', the money in ``locale``'s way."""
+        spent, target, pace = (format_money(x, currency, locale) for x in (self.spent, self.target, self.pace))
+        return f"{self.category}: {spent} of {target} · on pace for {pace}"
 
 
 def crossed(conn: Connection, family_id: int, changes: list[tuple[int, date, int]]) -> list[dict]:

@@ -25,7 +25,7 @@ def test_a_bill_is_marked_paid_and_today_says_so(home):
     assert (tx.bill, tx.kind, tx.amount) == ("Rent", "fixed", 150000)
     today = open_page("today.py", user_id=home.dad.id, family_id=home.family.id)
     line = next(m.value for m in today.markdown if 'data-testid="fb-bills-line"' in m.value)
-    assert f"Rent paid {tx.occurred_on:%-d %b}" in line
+    assert f"Rent paid {tx.occurred_on:%b} {tx.occurred_on.day}" in line  # the family's locale, en_US
 
 
 def test_a_manager_switches_carry_over_on_and_sets_a_target(home):
@@ -102,3 +102,44 @@ def test_the_import_page_previews_with_reasons_and_undoes_an_import(home):
     assert list_transactions(mom) == [] and list_imports(mom)[0].undone
     assert bills.bill_statuses(mom)[0].state in ("due", "overdue")
     assert open_family(home.engine, home.mom.id, home.family.id)
+
+
+GERMAN_MONTHS = "Jan. Feb. März Apr. Mai Juni Juli Aug. Sept. Okt. Nov. Dez.".split()
+
+
+def german(day) -> str:
+    """A day as a German family reads it: '5. Dez.' (written out here, not by the code under test)."""
+    return f"{day.day}. {GERMAN_MONTHS[day.month - 1]}"
+
+
+def test_a_german_familys_bills_recurring_entries_periods_and_carry_over_are_dated_the_german_way(home):
+    from budget_core.domain.period import period_bounds
+    from budget_core.services.schedules import ScheduleDraft
+
+    eve = open_family(home.engine, home.eve.id, home.other.id)  # EUR, Europe/Berlin: written de_DE
+    today = eve.today()
+    rent = families.add_fixed_expense(eve, "Miete", 90000, due_day=1)
+    bills.mark_paid(eve, rent.id, on=today)
+    coming = today + timedelta(days=40)
+    schedules.add_schedule(
+        eve, ScheduleDraft(1000, "Vereinsbeitrag", "Fun", "year", starts_on=coming, day=coming.day, month=coming.month)
+    )
+    families.set_carry_over(eve, True)
+
+    plan = open_page("pages/3_Plan.py", user_id=home.eve.id, family_id=home.other.id)
+    no_exception(plan)
+    shown = html.unescape(markdown_text(plan))
+    assert f"✓ paid {german(today)}" in shown  # the bill's pill
+    assert f"{german(coming)}" in shown and f"yearly on {german(coming)}" in shown  # the recurring entry
+    assert f"{today:%-d %b}" not in shown and f"{coming:%-d %b}" not in shown  # no fixed English form left
+    carry = " ".join(c.value for c in plan.caption)
+    assert f"Carry-over on since {german(today)} {today.year}." in carry
+    start, end = period_bounds(15, period_bounds(15, today)[0] - timedelta(days=1))  # the period before this one
+    years = (f" {start.year}", f" {end.year}") if start.year != end.year else ("", f" {end.year}")
+    option = " ".join(plan.selectbox(key="bills_period").options[1].split())  # Babel puts thin spaces around –
+    assert option == f"{german(start)}{years[0]} – {german(end)}{years[1]}"
+
+    today_page = open_page("today.py", user_id=home.eve.id, family_id=home.other.id)
+    no_exception(today_page)
+    line = next(m.value for m in today_page.markdown if 'data-testid="fb-bills-line"' in m.value)
+    assert f"Miete paid {german(today)}" in html.unescape(line)

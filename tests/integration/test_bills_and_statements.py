@@ -112,8 +112,9 @@ def test_a_german_statement_pays_rent_and_power_as_fixed_like_typing_them_by_han
     assert a.allowance_today == b.allowance_today
     assert (a.fixed_overrun, a.variable_before_today) == (0, 5430 + 6120)
     assert a.summary("fixed").actual == 123456 + 11200  # the plan table's Fixed: spent, not €0.00
-    line = [s.phrase() for s in bills.bill_statuses(imported, date(2026, 12, 16))]
-    assert line == ["Miete paid 1 Dec", "Strom paid 15 Dec"]
+    statuses = bills.bill_statuses(imported, date(2026, 12, 16))
+    assert [s.phrase("de_DE") for s in statuses] == ["Miete paid 1. Dez.", "Strom paid 15. Dez."]  # the family's way
+    assert [s.phrase() for s in statuses] == ["Miete paid Dec 1", "Strom paid Dec 15"]  # the CLI's default
 
 
 def test_a_us_statement_links_rent_by_its_words_and_power_by_amount_and_due_day_then_learns_its_words(home):
@@ -173,7 +174,7 @@ def test_a_bill_can_be_marked_paid_by_hand_and_the_bank_row_later_links_to_it(ho
     paid = bills.mark_paid(mom, rent.id, on=date(2026, 12, 2), now=DEC_16)
     assert (paid.kind, paid.bill, paid.amount) == ("fixed", "Rent", 150000)
     status = bills.bill_statuses(mom, date(2026, 12, 16))[0]
-    assert status.state == "paid" and status.phrase() == "Rent paid 2 Dec"
+    assert status.state == "paid" and status.phrase() == "Rent paid Dec 2"
     csv = "Date,Description,Amount\n2026-12-01,LANDLORD RENT,-1500.00\n"
     result = run_import(mom, "bank.csv", csv.encode())
     assert result.rows[0].status == "linked" and result.rows[0].linked_to.id == paid.id
@@ -261,7 +262,8 @@ def test_a_linked_row_names_the_typed_expense_and_amount_and_date_alone_do_not_l
     preview = preview_import(mom, "bank.csv", csv.encode(), now=DEC_16)
     bigger, smaller = preview.rows
     assert bigger.status == "new" and bigger.category == "Dining"  # not "Milk1", a grocery
-    assert smaller.status == "linked" and smaller.linked_to.describe() == "Dad's 'Coffee' on 16 Nov"
+    assert smaller.status == "linked" and smaller.linked_to.describe() == "Dad's 'Coffee' on Nov 16"
+    assert smaller.linked_to.describe("en_GB") == "Dad's 'Coffee' on 16 Nov"
 
 
 # --- 7. undo a whole import ---------------------------------------------------------------------------

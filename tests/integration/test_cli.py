@@ -281,3 +281,22 @@ def test_a_backup_or_export_never_replaces_a_file_unless_forced(budget, family_i
     budget("backup", "-o", tmp_path / "all.dump")
     assert (tmp_path / "all.dump").stat().st_mode & 0o777 == 0o600
     assert sorted(p.name for p in tmp_path.iterdir()) == ["all.dump", "notes.txt"]
+
+
+def test_a_euro_familys_bills_and_targets_are_written_the_way_its_locale_writes_them(budget):
+    budget("user", "add", "anna@example.de", "--name", "Anna", input="correct horse battery\n")
+    made = budget(
+        "family", "create", "--name", "Müllers", "--owner", "anna@example.de", "--currency", "EUR",
+        "--timezone", "Europe/Berlin", "--income", "4200,00", "--savings", "0", "--start-day", "1", "--json",
+    )  # fmt: skip
+    fam = json.loads(made.stdout)["family_id"]
+    anna = ("--family", fam, "--by", "anna@example.de")
+    rent = json.loads(budget("fixed", "add", *anna, "--name", "Miete", "--amount", "1234,50", "--json").stdout)
+    budget("bill", "pay", *anna, "--id", rent["id"], "--on", "2026-12-01")
+    text = budget("bill", "list", *anna, "--on", "2026-12-05").stdout
+    assert "Miete paid 1. Dez." in text and "1.234,50\xa0€" in text  # de_DE, the EUR family's default
+    assert json.loads(budget("bill", "list", *anna, "--on", "2026-12-05", "--json").stdout)["line"] == (
+        "Miete paid 1. Dez."
+    )
+    budget("target", "set", *anna, "--category", "Dining", "--amount", "200")
+    assert budget("target", "list", *anna).stdout.startswith("Dining: 0,00\xa0€ of 200,00\xa0€ · on pace for")
