@@ -29,7 +29,9 @@ fmt = ctx.fmt
 
 
 def what_if(b) -> None:
-    typed = st.text_input(f"If we spend this much more today ({ctx.currency})", key="what_if", placeholder="0.00")
+    typed = st.text_input(
+        f"If we spend this much more today ({ctx.currency})", key="what_if", placeholder=ctx.fmt.typed(0)
+    )
     try:
         extra = parse_amount(typed, ctx.currency) if typed.strip() else 0
     except ValidationError as err:

@@ -111,7 +111,7 @@ def _bill_forms(ctx, listed) -> None:
         st.markdown("**Add a bill**")
         c1, c2, c3 = st.columns([2.2, 1.4, 1])
         name = c1.text_input("Name", placeholder="Rent", key="bill_name")
-        amount = c2.text_input("Amount per period", placeholder="1500.00", key="bill_amount")
+        amount = c2.text_input("Amount per period", placeholder=ctx.fmt.typed(150000), key="bill_amount")
         due = c3.number_input("Due day", 0, 31, 0, help="0: no fixed day", key="bill_due")
         words = st.text_input(
             "Words on the bank statement (optional, comma between)",
@@ -237,7 +237,7 @@ def _schedule_form(ctx, cats: list[Category]) -> None:
     with st.form("schedule_add", enter_to_submit=False):
         c1, c2 = st.columns([2, 1])
         description = c1.text_input("What", placeholder="Pocket money")
-        amount = c2.text_input("Amount", placeholder="10.00")
+        amount = c2.text_input("Amount", placeholder=ctx.fmt.typed(1000))
         c3, c4, c5 = st.columns(3)
         category = c3.selectbox("Category", list(labels))
         every = c4.selectbox("Every", ["week", "month", "year"])
@@ -283,7 +283,9 @@ def targets_section(ctx, cats: list[Category], on: date) -> None:
     with st.form("target_set", enter_to_submit=True, border=False):
         c1, c2, c3 = st.columns([2, 1.4, 1], vertical_alignment="bottom")
         category = c1.selectbox("Category", list(everyday), key="target_cat")
-        amount = c2.text_input("Target per period", placeholder="200.00 (empty: none)", key="target_amount")
+        amount = c2.text_input(
+            "Target per period", placeholder=f"{ctx.fmt.typed(20000)} (empty: none)", key="target_amount"
+        )
         save = c3.form_submit_button("Set target")
     if save:
         with shown_errors():

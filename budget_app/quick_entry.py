@@ -153,7 +153,7 @@ def quick_expense_form(
             "Amount",
             value=typed.get("amount") or "",
             key=widget_key("amount", place),
-            placeholder="0.00",
+            placeholder=fmt.typed(0),
             help=f"In {fmt.currency}; 15, 15.5, 15,50 and 1 200 all work.",
         )
         st.text_input(

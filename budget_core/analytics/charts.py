@@ -25,7 +25,8 @@ import altair as alt
 # ("partially initialized module 'pandas'"). Importing it here, under the lock, rules that out.
 import pandas  # noqa: F401
 import polars as pl
-from babel.dates import format_skeleton
+from babel import Locale
+from babel.dates import format_skeleton, get_month_names
 
 from ..domain.allowance import KIND_LABELS
 from ..domain.locale import separators
@@ -108,6 +109,30 @@ def _empty(title: str, message: str) -> Figure:
 def _day(d: date, locale: str | None = None) -> str:
     """'Nov 18' (en_US), '18. Nov.' (de_DE)."""
     return format_skeleton("MMMd", d, locale=locale or "en_US")
+
+
+def day_axis(locale: str | None = None, **kwargs) -> alt.Axis:
+    """A time axis whose ticks read as ``locale`` writes a day of a month: 'Nov 18' (en_US), '18. Nov.'
+    (de_DE), '11月18日' (ja_JP). Vega's own time format only knows English month names, so the label is
+    a Vega expression built from Babel's pattern and month names."""
+    code = locale or "en_US"
+    months = list(get_month_names("abbreviated", context="format", locale=code).values())
+    parts = {
+        "MMM": f"{json.dumps(months, ensure_ascii=False)}[month(datum.value)]",
+        "LLL": f"{json.dumps(months, ensure_ascii=False)}[month(datum.value)]",
+        "M": "(month(datum.value) + 1)",
+        "MM": "pad(month(datum.value) + 1, 2, '0', 'left')",
+        "d": "date(datum.value)",
+        "dd": "pad(date(datum.value), 2, '0', 'left')",
+    }
+    pattern = Locale.parse(code).datetime_skeletons["MMMd"].format  # '%(d)s. %(MMM)s'
+    pieces = []
+    for i, chunk in enumerate(re.split(r"%\((\w+)\)s", pattern)):
+        if i % 2:
+            pieces.append(parts.get(chunk, "''"))
+        elif chunk:
+            pieces.append(json.dumps(chunk, ensure_ascii=False))
+    return alt.Axis(labelExpr=" + ".join(pieces) or "''", **kwargs)
 
 
 def span(date_from: date, date_to: date, locale: str | None = None) -> str:
@@ -249,7 +274,7 @@ def projection_chart(daily: pl.DataFrame, projection: Projection, currency: str,
         "high_minor",
         locale=locale,
     ).with_columns(pl.col("day").map_elements(lambda d: _day(d, locale), return_dtype=pl.String).alias("day_label"))
-    x = alt.X("day:T", axis=alt.Axis(format="%b %-d", labelOverlap=True, tickCount=6), title=None)
+    x = alt.X("day:T", axis=day_axis(locale, labelOverlap=True, tickCount=6), title=None)
     color = alt.Color(
         "series:N",
         title=None,

@@ -20,6 +20,7 @@ from datetime import date, timedelta
 
 import duckdb
 import polars as pl
+from babel.dates import format_skeleton
 
 from ..domain.allowance import Overview
 from ..domain.period import next_period_bounds, period_bounds
@@ -152,26 +153,32 @@ def top_descriptions(tx: pl.DataFrame, limit: int = 10) -> pl.DataFrame:
     )
 
 
-def periods(period_start_day: int, date_from: date, date_to: date) -> pl.DataFrame:
+def periods(period_start_day: int, date_from: date, date_to: date, locale: str | None = None) -> pl.DataFrame:
     """The budget periods overlapping ``date_from`` … ``date_to``: ``period_start``, ``period_end``
-    (inclusive), ``label`` ('Nov 2026' when periods are calendar months, else 'Nov 15 '26')."""
+    (inclusive), ``label`` in ``locale``'s short form ('Nov 2026' / 'Nov. 2026' when periods are calendar
+    months, else their first day: 'Nov 15, ’26' / '15. Nov. 2026')."""
     rows = []
     start, end = period_bounds(period_start_day, date_from)
     while start <= date_to:
-        label = f"{start:%b %Y}" if period_start_day == 1 else f"{start:%b} {start.day} '{start:%y}"
+        label = format_skeleton("yMMM" if period_start_day == 1 else "yyMMMd", start, locale=locale or "en_US")
         rows.append((start, end, label))
         start, end = next_period_bounds(period_start_day, start)
     return pl.DataFrame(rows, schema={"period_start": pl.Date, "period_end": pl.Date, "label": pl.String}, orient="row")
 
 
 def by_period(
-    tx: pl.DataFrame, period_start_day: int, date_from: date, date_to: date, on: date | None = None
+    tx: pl.DataFrame,
+    period_start_day: int,
+    date_from: date,
+    date_to: date,
+    on: date | None = None,
+    locale: str | None = None,
 ) -> pl.DataFrame:
     """Month over month by budget period: ``period_start``, ``period_end``, ``label``, ``fixed_minor``,
     ``variable_minor``, ``savings_minor``, ``income_minor``, ``spending_minor`` (fixed + variable),
     ``change`` (spending vs the previous period, fraction; null without one) and ``complete``
     (the period lies inside the range and ended on or before ``on``)."""
-    table = periods(period_start_day, date_from, date_to)
+    table = periods(period_start_day, date_from, date_to, locale)
     days = table.select(pl.date_ranges("period_start", "period_end").alias("occurred_on"), "period_start").explode(
         "occurred_on"
     )

@@ -88,7 +88,7 @@ def compute_insights(
     """:class:`Insights` from frames already loaded (pure; what ``bench/analytics.py`` times)."""
     by_cat, by_sub = spending_by_category(tx), spending_by_subcategory(tx)
     members, weekdays = spending_by_member(tx), spending_by_weekday(tx, date_from, date_to)
-    period_table = by_period(tx, plan.period_start_day, date_from, date_to, overview.on)
+    period_table = by_period(tx, plan.period_start_day, date_from, date_to, overview.on, locale)
     top, savings = top_descriptions(tx), savings_progress(period_table, plan.savings_goal)
     daily, projection = daily_frame(overview), project_overview(overview)
     drawn = {

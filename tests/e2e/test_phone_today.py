@@ -231,6 +231,16 @@ def test_a_euro_family_sees_its_money_written_the_german_way(site, new_page):
     page = new_page(1280, 900)
     _sign_in(page, server.url, "anna@example.de")
     expect(page.locator('[data-testid="fb-spent-today"]')).to_have_text("90,12\u00a0€")
+    # Insights' day axis (German month names through a Vega label expression) and period labels draw
+    sidebar(page).get_by_role("link", name="Insights", exact=True).click()
+    expect(page.get_by_role("heading", name="Insights")).to_be_visible()
+    for section in ("This period", "Month by month"):
+        page.locator('[data-testid="stButtonGroup"]').get_by_text(section, exact=True).click()
+        wait_idle(page)
+        _assert_charts_drawn(page, 2, ("de_DE", section))
+        if os.environ.get("BUDGET_SCREENSHOTS"):
+            page.wait_for_timeout(600)
+            page.screenshot(path=str(Path(os.environ["BUDGET_SCREENSHOTS"]) / f"insights-de-{section}.png"))
 
 
 def test_insights_charts_are_drawn_tall_enough_with_their_marks_at_both_widths(site, new_page):

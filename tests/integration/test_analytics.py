@@ -222,6 +222,11 @@ def test_periods_follow_the_familys_start_day():
         (date(2026, 1, 15), date(2026, 2, 14)),
         (date(2026, 2, 15), date(2026, 3, 14)),
     ]
+    assert table.get_column("label").to_list() == ["Jan 15, ’26", "Feb 15, ’26"]
+    assert analytics.periods(1, date(2026, 11, 1), date(2026, 12, 5), "de_DE").get_column("label").to_list() == [
+        "Nov. 2026",
+        "Dez. 2026",
+    ]
 
 
 def test_projection_agrees_with_the_today_overview(smiths, november):

@@ -110,6 +110,21 @@ def test_axis_labels_are_written_the_way_the_familys_locale_writes_money():
     assert "1.000\u00a0€" in drawn["EUR"] and "$1,000" in drawn["USD"] and "¥1,000" in drawn["JPY"]
 
 
+def test_day_axes_name_the_months_the_way_the_familys_locale_does():
+    import re
+    from datetime import date
+
+    frame = pl.DataFrame({"day": [date(2026, 11, 15), date(2026, 12, 14)], "y": [1, 2]})
+    drawn = {}
+    for locale in ("de_DE", "en_US", "ja_JP"):
+        x = charts.alt.X("day:T", axis=charts.day_axis(locale, tickCount=3))
+        spec = charts.alt.Chart(frame).mark_line().encode(x=x, y="y:Q").properties(width=400).to_dict()
+        drawn[locale] = " | ".join(re.findall(r"<text[^>]*>([^<]*)</text>", vlc.vegalite_to_svg(spec)))
+    assert drawn["de_DE"].startswith("15. Nov. | 22. Nov. | 29. Nov. | 6. Dez."), drawn  # Vega alone: 'Dec 06'
+    assert drawn["en_US"].startswith("Nov 15 | Nov 22 | Nov 29 | Dec 6"), drawn
+    assert drawn["ja_JP"].startswith("11月15日 | 11月22日"), drawn
+
+
 def test_tooltips_show_exact_money_from_minor_units():
     spec = _all_charts()["category"].to_dict()
     values = next(iter(spec["datasets"].values()))
