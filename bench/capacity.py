@@ -105,7 +105,8 @@ def make_people(db_url: str, idle: int) -> tuple[list[str], list[str], int]:
         emails = [f"idle{i}@bench.test" for i in range(idle)]
         with owner.begin() as conn:
             conn.exec_driver_sql(
-                "INSERT INTO users (email, display_name, password_hash) SELECT 'idle' || g || '@bench.test', "
+                "INSERT INTO users (email, email_normal, display_name, password_hash) SELECT "
+                "'idle' || g || '@bench.test', 'idle' || g || '@bench.test', "  # already in normal form
                 "'Idle ' || g, (SELECT password_hash FROM users WHERE email = 'member0@bench.test') "
                 "FROM generate_series(0, %(n)s - 1) g",
                 {"n": idle},
