@@ -224,6 +224,7 @@ def _no_family(engine: Engine, user: User) -> None:
 
 
 ENTRY_FRAGMENT = "fb_entry"
+PAGE_ENTRY_FRAGMENT = "fb_today_side"  # Today's fragment holding the phone's entry form (place "main")
 
 
 def _quick_entry(ctx: Context) -> None:
@@ -261,13 +262,14 @@ def entry_form(ctx: Context, place: str) -> None:
 
 
 def _redraw(place: str | None, form_too: bool = False) -> None:
-    """After a submit: rerun only what changed — the page's figures (``REFRESH``, which on Today
-    hold the phone's form too), and the sidebar form when it has something new to show — never
-    the whole page. The family's change then wakes this session for a full run (charts, lists) a
-    moment later."""
+    """After a submit: rerun only what changed — the page's headline figures (``REFRESH``), and the
+    form that was used when it has something new to show (a refusal, a question) — never the whole
+    page. The rest of Today (notes, tiles, charts, the plan table) follows a moment later
+    (``wake.follow_up``)."""
     figures = list(st.session_state.get(REFRESH, []))
     sidebar = form_too and place == "sidebar"
-    st.rerun(([ENTRY_FRAGMENT] if sidebar or not figures else []) + figures)
+    page_form = [PAGE_ENTRY_FRAGMENT] if form_too and place == "main" else []
+    st.rerun(([ENTRY_FRAGMENT] if sidebar or not figures else []) + figures + page_form)
 
 
 def _save(ctx: Context, cats, place: str | None) -> None:

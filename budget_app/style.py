@@ -97,6 +97,31 @@ CSS = """
   .fb-hide-narrow {display: none;}
   .st-key-fb_phone_entry {display: block; margin-top: .5rem;}
 }
+/* Today's notes (bills, carry-over, rows waiting for a category) */
+.fb-notes {margin: .55rem 0 .2rem 0; padding: 0; list-style: none;}
+.fb-notes li {font-size: .92rem; margin: .18rem 0; line-height: 1.35;}
+.fb-notes .fb-tag {display: inline-block; min-width: 5.6rem; opacity: .7; font-size: .8rem; text-transform: uppercase;
+                   letter-spacing: .03em;}
+.fb-notes .fb-warn {color: var(--fb-warn);}
+/* imported rows: a table on wide screens, cards on a phone */
+.fb-rows {width: 100%; border-collapse: collapse; font-size: .9rem;}
+.fb-rows, .fb-rows tr, .fb-rows th, .fb-rows td {border: none !important; background: transparent;}
+.fb-rows th {text-align: left; font-size: .78rem; opacity: .75; text-transform: uppercase; letter-spacing: .03em;
+             padding: .3rem .4rem; border-bottom: 1px solid var(--fb-line) !important;}
+.fb-rows td {padding: .4rem .4rem; border-bottom: 1px solid var(--fb-line-soft) !important; vertical-align: top;}
+.fb-rows td.num {text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums;}
+.fb-rows .fb-why {display: inline-block; margin-left: .3rem; padding: 0 .4rem; border-radius: 999px; font-size: .74rem;
+                  background: var(--fb-pill);}
+.fb-rows .fb-why.fb-decide {background: var(--fb-warn-tint); color: var(--fb-warn);}
+.fb-rows .fb-sub {display: block; opacity: .72; font-size: .8rem;}
+@media (max-width: 640px) {
+  .fb-rows thead {display: none;}
+  .fb-rows, .fb-rows tbody, .fb-rows tr, .fb-rows td {display: block; width: 100%;}
+  .fb-rows tr {border: 1px solid var(--fb-line) !important; border-radius: 10px; padding: .35rem .6rem; margin: 0 0 .5rem 0;}
+  .fb-rows td {border: none !important; padding: .1rem 0;}
+  .fb-rows td.num {text-align: left; font-weight: 600;}
+  .fb-rows td[data-label]::before {content: attr(data-label) " "; opacity: .72; font-size: .78rem;}
+}
 </style>
 """
 

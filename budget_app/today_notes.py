@@ -22,14 +22,6 @@ from .errors import shown_errors
 from .format import html_escape
 from .keys import done
 
-NOTES_CSS = """<style>
-.fb-notes {margin: .55rem 0 .2rem 0; padding: 0; list-style: none;}
-.fb-notes li {font-size: .92rem; margin: .18rem 0; line-height: 1.35;}
-.fb-notes .fb-tag {display: inline-block; min-width: 5.6rem; opacity: .7; font-size: .8rem; text-transform: uppercase;
-                   letter-spacing: .03em;}
-.fb-notes .fb-warn {color: var(--fb-warn);}
-</style>"""
-
 
 @dataclass(frozen=True, slots=True)
 class TodayExtras:
@@ -94,7 +86,6 @@ def today_notes(ctx, budget: DailyBudget) -> None:
                 + "</li>"
             )
         if items:
-            st.html(NOTES_CSS)
             st.markdown(f'<ul class="fb-notes">{"".join(items)}</ul>', unsafe_allow_html=True)
 
 

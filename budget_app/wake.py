@@ -14,6 +14,14 @@ through ``poller.redraw_on_change``): a wake then reruns that fragment alone, wh
 page run a change does not alter. Each full page run forgets the name (:func:`page_run`), so a
 page without such a fragment is rerun whole; so is one whose fragment Streamlit no longer holds.
 
+The headline comes first and the rest after it: fragments that also show the change but matter
+less at the first glance (Today's notes, tiles, charts and plan table) name themselves with
+:func:`redraw_after`. A fragment-scoped run of the headline's fragment — woken by someone else's
+change, or the person's own save — then has them rerun ``FOLLOW_S`` later, once that run has
+ended (:func:`follow_up`). Measured (``bench/capacity.py``): the charts of the writer's own page and
+of the woken ones, built and drawn in the same moment as the headline, were what held the headline
+back on a 2-core machine.
+
 A session whose script is running, or about to run because the person just clicked something (a
 page link, Save), is never interrupted and never sent a run on top of it — that would replace the
 page they asked for, or drop their save: the wake waits for the run to end,
@@ -42,11 +50,13 @@ log = logging.getLogger(__name__)
 
 RETRY_S = 0.05
 GIVE_UP_AFTER = 60  # retries: 3 s of a session's script running without a break
+FOLLOW_S = 0.15  # after a headline's run began: when the fragments that follow it are rerun
 
 _lock = threading.Lock()
 _families: dict[int, set[str]] = {}  # family id → ids of the sessions showing it
 _session_family: dict[str, int] = {}
 _redraw: dict[str, str] = {}  # session id → the fragment its page redraws on a change (else the whole page)
+_follow: dict[str, list[str]] = {}  # session id → fragments rerun after that one, in page order
 wakes = 0  # page runs requested by a change (for tests and the health page)
 
 try:
@@ -98,12 +108,64 @@ def redraw_here() -> None:
             _redraw[session_id] = fragment_id
 
 
+def redraw_after() -> None:
+    """Called inside an ``st.fragment``: rerun this fragment after the headline's (see the module)."""
+    session_id = _current_session_id()
+    fragment_id = ThreadState.get().fragment_id if session_id is not None else None
+    if session_id is not None and fragment_id:
+        with _lock:
+            following = _follow.setdefault(session_id, [])
+            if fragment_id not in following:
+                following.append(fragment_id)
+
+
+def follow_up() -> None:
+    """Called by the headline's fragment: when this run is that fragment's alone (not a page run,
+    which draws everything), rerun the fragments named by :func:`redraw_after` once it has ended."""
+    ctx = get_script_run_ctx(suppress_warning=True) if available() else None
+    if ctx is None or not ctx.fragment_ids_this_run:
+        return
+    with _lock:
+        if not _follow.get(ctx.session_id):
+            return
+    session = runtime.get_instance().get_app_session(ctx.session_id)
+    if session is not None:
+        try:
+            session._event_loop.call_soon_threadsafe(
+                lambda: session._event_loop.call_later(FOLLOW_S, _follow_up, session, 0)
+            )
+        except (AttributeError, RuntimeError):  # loop closed: the next page run draws everything
+            pass
+
+
+def _follow_up(session, tries: int) -> None:
+    """On the event loop: rerun the following fragments once the session's run has ended."""
+    try:
+        if session._state == AppSessionState.SHUTDOWN_REQUESTED:
+            return
+        if session._state == AppSessionState.APP_IS_RUNNING or session._scriptrunner is not None:
+            if tries < GIVE_UP_AFTER:
+                session._event_loop.call_later(RETRY_S, _follow_up, session, tries + 1)
+            return
+        with _lock:
+            following = [f for f in _follow.get(session.id, ()) if session.has_fragment(f)]
+        for fragment in following:  # the first starts a run, the rest join the one queued after it
+            state = ClientState()
+            state.CopyFrom(session._client_state)
+            state.fragment_id = fragment
+            session.request_rerun(state)
+    except Exception as err:  # a closing session, or a Streamlit that changed: the next run draws them
+        log.debug("could not follow up session %s", getattr(session, "id", "?"), exc_info=True)
+        _falling_back(f"following up a session failed ({type(err).__name__})")
+
+
 def page_run() -> None:
     """A full page run began: the page it draws may have no fragment to redraw (until it names one)."""
     session_id = _current_session_id()
     if session_id is not None:
         with _lock:
             _redraw.pop(session_id, None)
+            _follow.pop(session_id, None)
 
 
 def unregister() -> None:
@@ -193,6 +255,7 @@ def _seen(session, family_id: int) -> int:
 def _forget(session_id: str) -> None:
     with _lock:
         _redraw.pop(session_id, None)
+        _follow.pop(session_id, None)
         family_id = _session_family.pop(session_id, None)
         if family_id is not None:
             _families.get(family_id, set()).discard(session_id)
