@@ -13,7 +13,8 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from budget_core.services import accounts, families, invitations, transactions
+from budget_core.domain.money import format_money
+from budget_core.services import accounts, budgets, families, invitations, transactions
 from budget_core.services.access import open_family
 from budget_core.services.transactions import TransactionDraft
 
@@ -131,6 +132,33 @@ def test_a_change_wakes_an_open_page_at_once_instead_of_waiting_for_its_poll(
         expect(toast(mom_page, "Mom spent $10.00 on Museum")).to_have_count(0)
         expect(spent_today(mom_page)).to_contain_text("$14.20")  # Mom's own page follows a change made elsewhere
         expect(spent_today(dad_page)).to_contain_text("$14.20")
+    finally:
+        slow.stop()
+    assert "Traceback" not in slow.output(), slow.output()[-4000:]
+
+
+def test_after_a_change_the_tiles_and_the_plan_table_follow_the_headline_on_every_screen(
+    db_url, tmp_path, new_page, smiths, monkeypatch
+):
+    # The headline is redrawn first and the rest of Today a moment later (wake.follow_up); with a
+    # poll timer of a minute nothing else could bring the tiles and the table up to date.
+    monkeypatch.setenv("BUDGET_POLL_MS", "60000")
+    slow = Server(db_url, tmp_path)
+    try:
+        engine, mom, _dad, family = smiths
+        mom_page, dad_page = new_page(), new_page()
+        sign_in(mom_page, slow.url, "mom@example.com", PASSWORD)
+        sign_in(dad_page, slow.url, "dad@example.com", PASSWORD)
+
+        add_expense(mom_page, "31.25", "Shoes")
+        b = budgets.daily_budget(open_family(engine, mom.id, family.id)).budget
+        left_in_period = format_money(b.pool - b.spent_today, "USD")
+        everyday = format_money(b.summary("variable").actual, "USD")
+        assert everyday == "$31.25"
+        for page in (mom_page, dad_page):  # the writer's own screen and the woken one
+            expect(spent_today(page)).to_contain_text("$31.25")
+            expect(page.locator('[data-testid="fb-left-period"]')).to_contain_text(left_in_period)
+            expect(page.locator('[data-testid="fb-kinds"] tr').filter(has_text="Everyday")).to_contain_text(everyday)
     finally:
         slow.stop()
     assert "Traceback" not in slow.output(), slow.output()[-4000:]
