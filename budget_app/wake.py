@@ -99,20 +99,27 @@ def register(family_id: int) -> None:
         _families.setdefault(family_id, set()).add(session_id)
 
 
-def redraw_here() -> None:
-    """Called inside an ``st.fragment``: a change wakes this session by rerunning that fragment alone."""
+def _running_fragment() -> tuple[str, str] | None:
+    """(session id, fragment id) when called inside a running ``st.fragment``, else None."""
     session_id = _current_session_id()
     fragment_id = ThreadState.get().fragment_id if session_id is not None else None
-    if session_id is not None and fragment_id:
+    return (session_id, fragment_id) if session_id is not None and fragment_id else None
+
+
+def redraw_here() -> None:
+    """Called inside an ``st.fragment``: a change wakes this session by rerunning that fragment alone."""
+    running = _running_fragment()
+    if running is not None:
+        session_id, fragment_id = running
         with _lock:
             _redraw[session_id] = fragment_id
 
 
 def redraw_after() -> None:
     """Called inside an ``st.fragment``: rerun this fragment after the headline's (see the module)."""
-    session_id = _current_session_id()
-    fragment_id = ThreadState.get().fragment_id if session_id is not None else None
-    if session_id is not None and fragment_id:
+    running = _running_fragment()
+    if running is not None:
+        session_id, fragment_id = running
         with _lock:
             following = _follow.setdefault(session_id, [])
             if fragment_id not in following:
