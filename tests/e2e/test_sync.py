@@ -109,59 +109,51 @@ def test_what_a_member_is_typing_survives_another_members_change(server, new_pag
     expect(toast(mom_page, "Dad spent $23.40 on Birthday present for Grandma")).to_be_visible(timeout=SEEN_WITHIN_MS)
 
 
-def test_a_change_wakes_an_open_page_at_once_instead_of_waiting_for_its_poll(
-    db_url, tmp_path, new_page, smiths, monkeypatch
-):
-    # With a poll timer of a minute, only the server waking the session can show the change in time.
+@pytest.fixture
+def slow_pages(db_url, tmp_path, new_page, smiths, monkeypatch):
+    """Mom's and Dad's pages, signed in to a server whose poll timer is a minute: within these
+    tests' waits only the server waking the sessions can bring a change to their screens."""
     monkeypatch.setenv("BUDGET_POLL_MS", "60000")
     slow = Server(db_url, tmp_path)
     try:
-        engine, mom, _dad, family = smiths
         mom_page, dad_page = new_page(), new_page()
         sign_in(mom_page, slow.url, "mom@example.com", PASSWORD)
         sign_in(dad_page, slow.url, "dad@example.com", PASSWORD)
-
-        add_expense(mom_page, "4.20", "Ice cream")  # through Mom's browser ...
-        expect(toast(dad_page, "Mom spent $4.20 on Ice cream")).to_be_visible(timeout=SEEN_WITHIN_MS)
-        expect(spent_today(dad_page)).to_contain_text("$4.20")
-
-        transactions.add_transaction(
-            open_family(engine, mom.id, family.id), TransactionDraft(1000, "Museum", "Fun")
-        )  # ... or not
-        expect(toast(dad_page, "Mom spent $10.00 on Museum")).to_be_visible(timeout=SEEN_WITHIN_MS)
-        expect(toast(mom_page, "Mom spent $10.00 on Museum")).to_have_count(0)
-        expect(spent_today(mom_page)).to_contain_text("$14.20")  # Mom's own page follows a change made elsewhere
-        expect(spent_today(dad_page)).to_contain_text("$14.20")
+        yield mom_page, dad_page
     finally:
         slow.stop()
     assert "Traceback" not in slow.output(), slow.output()[-4000:]
 
 
-def test_after_a_change_the_tiles_and_the_plan_table_follow_the_headline_on_every_screen(
-    db_url, tmp_path, new_page, smiths, monkeypatch
-):
-    # The headline is redrawn first and the rest of Today a moment later (wake.follow_up); with a
-    # poll timer of a minute nothing else could bring the tiles and the table up to date.
-    monkeypatch.setenv("BUDGET_POLL_MS", "60000")
-    slow = Server(db_url, tmp_path)
-    try:
-        engine, mom, _dad, family = smiths
-        mom_page, dad_page = new_page(), new_page()
-        sign_in(mom_page, slow.url, "mom@example.com", PASSWORD)
-        sign_in(dad_page, slow.url, "dad@example.com", PASSWORD)
+def test_a_change_wakes_an_open_page_at_once_instead_of_waiting_for_its_poll(slow_pages, smiths):
+    engine, mom, _dad, family = smiths
+    mom_page, dad_page = slow_pages
 
-        add_expense(mom_page, "31.25", "Shoes")
-        b = budgets.daily_budget(open_family(engine, mom.id, family.id)).budget
-        left_in_period = format_money(b.pool - b.spent_today, "USD")
-        everyday = format_money(b.summary("variable").actual, "USD")
-        assert everyday == "$31.25"
-        for page in (mom_page, dad_page):  # the writer's own screen and the woken one
-            expect(spent_today(page)).to_contain_text("$31.25")
-            expect(page.locator('[data-testid="fb-left-period"]')).to_contain_text(left_in_period)
-            expect(page.locator('[data-testid="fb-kinds"] tr').filter(has_text="Everyday")).to_contain_text(everyday)
-    finally:
-        slow.stop()
-    assert "Traceback" not in slow.output(), slow.output()[-4000:]
+    add_expense(mom_page, "4.20", "Ice cream")  # through Mom's browser ...
+    expect(toast(dad_page, "Mom spent $4.20 on Ice cream")).to_be_visible(timeout=SEEN_WITHIN_MS)
+    expect(spent_today(dad_page)).to_contain_text("$4.20")
+
+    transactions.add_transaction(open_family(engine, mom.id, family.id), TransactionDraft(1000, "Museum", "Fun"))
+    expect(toast(dad_page, "Mom spent $10.00 on Museum")).to_be_visible(timeout=SEEN_WITHIN_MS)  # ... or not
+    expect(toast(mom_page, "Mom spent $10.00 on Museum")).to_have_count(0)
+    expect(spent_today(mom_page)).to_contain_text("$14.20")  # Mom's own page follows a change made elsewhere
+    expect(spent_today(dad_page)).to_contain_text("$14.20")
+
+
+def test_after_a_change_the_tiles_and_the_plan_table_follow_the_headline_on_every_screen(slow_pages, smiths):
+    # The headline is redrawn first and the rest of Today a moment later (wake.follow_up).
+    engine, mom, _dad, family = smiths
+    mom_page, dad_page = slow_pages
+
+    add_expense(mom_page, "31.25", "Shoes")
+    b = budgets.daily_budget(open_family(engine, mom.id, family.id)).budget
+    left_in_period = format_money(b.pool - b.spent_today, "USD")
+    everyday = format_money(b.summary("variable").actual, "USD")
+    assert everyday == "$31.25"
+    for page in (mom_page, dad_page):  # the writer's own screen and the woken one
+        expect(spent_today(page)).to_contain_text("$31.25")
+        expect(page.locator('[data-testid="fb-left-period"]')).to_contain_text(left_in_period)
+        expect(page.locator('[data-testid="fb-kinds"] tr').filter(has_text="Everyday")).to_contain_text(everyday)
 
 
 def test_pages_stay_whole_when_changes_arrive_while_a_member_moves_between_them(server, new_page, smiths):
