@@ -46,11 +46,11 @@ def checked_download(column, key: str, what: str, wanted: tuple, make, file_name
 def downloads(ctx, date_from: date, date_to: date) -> None:
     """A "Prepare CSV / Parquet" button each, which becomes the download once the file is made."""
     left, right = st.columns(2)
-    for column, fmt in ((left, "csv"), (right, "parquet")):
+    for column, fmt, what in ((left, "csv", "CSV"), (right, "parquet", "Parquet")):
         checked_download(
             column,
             f"insights_{fmt}",
-            fmt.upper(),
+            what,
             (ctx.access.user_id, ctx.family.id, ctx.family.version, fmt, date_from, date_to),
             partial(export.export_bytes, ctx.access, fmt, date_from, date_to),
             export.file_name(ctx.family.name, fmt, date_from, date_to),

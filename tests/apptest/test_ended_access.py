@@ -54,12 +54,12 @@ def test_a_file_prepared_before_the_removal_is_not_offered_after_it(home):
 
 def test_after_a_password_change_the_open_page_downloads_nothing(home):
     at = insights_as_dad(home)
-    prepare = by_label(at.button, "Prepare PARQUET")
+    prepare = by_label(at.button, "Prepare Parquet")
     phone = devices.begin(home.engine, home.dad.id, keep=True).session_id
     sessions.change_password(  # on his phone (the Account page's call): every other session ends
         home.engine, home.dad.id, PASSWORD, "dad's brand new passphrase", keep_session=phone
     )
     at = prepare.click().run()
     no_exception(at)
-    assert downloads(at) == [] and "Prepare PARQUET" not in [b.label for b in at.button]
+    assert downloads(at) == [] and "Prepare Parquet" not in [b.label for b in at.button]
     assert "Weekly shop" not in everything_shown(at)
