@@ -74,7 +74,8 @@ def _transaction_sentence(actor: str, p: dict, money) -> str:
     if p.get("schedule"):
         return f"{what} {money(amount)} was added ({p['schedule']})"
     if p.get("bill") and amount > 0:
-        return f"{actor} paid the bill {p['bill']} ({money(amount)}): {what}"
+        paid = f"{actor} paid the bill {p['bill']} ({money(amount)})"
+        return paid if what.strip().casefold() == p["bill"].strip().casefold() else f"{paid}: {what}"
     if p.get("parts"):
         parts = ", ".join(f"{x['category']} {money(x['amount'])}" for x in p["parts"])
         return f"{actor} spent {money(amount)} at {what} ({parts})"

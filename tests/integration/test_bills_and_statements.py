@@ -12,7 +12,7 @@ from sqlalchemy import text
 from budget_core.errors import ValidationError
 from budget_core.importers.history import list_imports, undo_import
 from budget_core.importers.service import ImportOptions, import_file, preview_import
-from budget_core.services import accounts, bills, budgets, families
+from budget_core.services import accounts, activity, bills, budgets, families
 from budget_core.services.access import open_family
 from budget_core.services.transactions import TransactionDraft, add_transaction
 
@@ -311,3 +311,15 @@ def test_undoing_an_import_restores_every_figure_and_the_file_imports_again(home
     again = run_import(access, "dkb.csv", dkb(GERMAN_ROWS))
     assert (again.added, again.linked, again.duplicates) == (3, 1, 0)
     assert typed.id in {p.transaction_id for p in again.rows}
+
+
+def test_the_feed_names_a_paid_bill_once_and_adds_what_was_typed_only_when_it_says_more(home):
+    mom = home.access()
+    rent = bills.list_bills(mom)[0]
+    bills.mark_paid(mom, rent.id, on=date(2026, 12, 2), now=DEC_16)
+    add_transaction(mom, TransactionDraft(150000, "Rent December", "Groceries", date(2026, 12, 3)), now=DEC_16)
+    said = [e.text for e in activity.changes_since(mom) if e.kind == "transaction.added"]
+    assert said[-2:] == [
+        "Mom paid the bill Rent ($1,500.00)",
+        "Mom paid the bill Rent ($1,500.00): Rent December",
+    ]
