@@ -112,4 +112,8 @@ def bill_pay(family_id, by, bill_id, amount, on, as_json) -> None:
 
     access = family_as(get_engine(), family_id, by)
     tx = bills.mark_paid(access, bill_id, amount=parse_amount(amount, access.currency) if amount else None, on=on)
-    emit(tx.as_json(), as_json, f"{tx.bill} paid: {format_money(tx.amount, tx.currency)} on {tx.occurred_on}.")
+    emit(
+        tx.as_json(),
+        as_json,
+        f"{tx.bill} paid: {format_money(tx.amount, tx.currency, access.family.locale())} on {tx.occurred_on}.",
+    )

@@ -93,7 +93,7 @@ def fixed_add(family_id, name, amount, due_day, words, category, by, as_json) ->
     emit(
         {"id": item.id, "name": item.name, "amount": decimal_string(item.amount, cur)},
         as_json,
-        f"Planned {item.name}: {format_money(item.amount, cur)} a period.",
+        f"Planned {item.name}: {format_money(item.amount, cur, access.family.locale())} a period.",
     )
 
 
@@ -151,7 +151,7 @@ def add(family_id, amount, description, category, by, on, client_id, refund, spl
     emit(
         {**tx.as_json(), "status": "confirmed"},
         as_json,
-        f"Saved: {tx.description} {format_money(tx.amount, tx.currency)} "
+        f"Saved: {tx.description} {format_money(tx.amount, tx.currency, access.family.locale())} "
         f"({tx.category}, {tx.occurred_on}) as transaction {tx.id}.",
     )
 
@@ -249,7 +249,8 @@ def daily(family_id, on, by, as_json) -> None:
     """
     from ..services.budgets import daily_budget
 
-    fb = daily_budget(family_as(get_engine(), family_id, by), on)
+    access = family_as(get_engine(), family_id, by)
+    fb = daily_budget(access, on)
     b, cur = fb.budget, fb.currency
     money = lambda v: decimal_string(v, cur)  # noqa: E731
     data = {
@@ -276,7 +277,8 @@ def daily(family_id, on, by, as_json) -> None:
     if as_json:
         click.echo(json.dumps(data))
         return
-    fm = lambda v: format_money(v, cur)  # noqa: E731
+    locale = access.family.locale()
+    fm = lambda v: format_money(v, cur, locale)  # noqa: E731
     left = f"left today {fm(b.left_today)}" if b.left_today >= 0 else f"over by {fm(b.over_by)}"
     click.echo(f"{b.on:%A %d %B %Y}: you can spend {fm(b.allowance_today)} today; spent {fm(b.spent_today)}, {left}.")
     click.echo(f"Period {b.period_start} to {b.period_end}, {b.days_left} day{'s' if b.days_left != 1 else ''} left.")

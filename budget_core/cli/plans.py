@@ -69,9 +69,11 @@ def _with(options):
     return wrap
 
 
-def _show(s, currency: str) -> str:
+def _show(s, access) -> str:
     nxt = f", next {s.next_on}" if s.next_on else ", finished"
-    return f"{s.id:>4}  {s.description} {format_money(s.signed, currency)} ({s.describe()}{nxt}) → {s.category}, {s.member}"
+    locale = access.family.locale()
+    money = format_money(s.signed, access.currency, locale)
+    return f"{s.id:>4}  {s.description} {money} ({s.describe(locale)}{nxt}) → {s.category}, {s.member}"
 
 
 @schedule.command("add")
@@ -92,7 +94,7 @@ def schedule_add(
     s = add_schedule(
         access, _draft(access, amount, description, category, every, interval, day, start, end, count, refund, member)
     )
-    emit(s.as_json(access.currency), as_json, "Scheduled: " + _show(s, access.currency).strip())
+    emit(s.as_json(access.currency), as_json, "Scheduled: " + _show(s, access).strip())
 
 
 @schedule.command("list")
@@ -114,7 +116,7 @@ def schedule_list(family_id, by, as_json):
     if not listed:
         click.echo("No schedules yet.")
     for s in listed:
-        click.echo(_show(s, access.currency))
+        click.echo(_show(s, access))
 
 
 @schedule.command("edit")
@@ -155,7 +157,7 @@ def schedule_edit(
         row_version,
         _draft(access, amount, description, category, every, interval, day, start, end, count, refund, member),
     )
-    emit(s.as_json(access.currency), as_json, "Changed: " + _show(s, access.currency).strip())
+    emit(s.as_json(access.currency), as_json, "Changed: " + _show(s, access).strip())
 
 
 @schedule.command("skip")
@@ -304,7 +306,7 @@ def target_set(family_id, by, category, amount, clear, as_json):
     human = (
         f"{category}: no target."
         if value is None
-        else f"{category}: target {format_money(value, access.currency)} a period."
+        else f"{category}: target {format_money(value, access.currency, access.family.locale())} a period."
     )
     emit({"category": category, "amount": None if value is None else amount}, as_json, human)
 

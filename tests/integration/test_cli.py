@@ -13,6 +13,8 @@ import pytest
 from click.testing import CliRunner
 
 from budget_core.cli import main
+from budget_core.services import accounts, families
+from budget_core.services.access import open_family
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -300,3 +302,27 @@ def test_a_euro_familys_bills_and_targets_are_written_the_way_its_locale_writes_
     )
     budget("target", "set", *anna, "--category", "Dining", "--amount", "200")
     assert budget("target", "list", *anna).stdout.startswith("Dining: 0,00\xa0€ of 200,00\xa0€ · on pace for")
+
+
+def test_every_line_the_cli_writes_for_people_shows_money_in_the_familys_chosen_locale(budget, engine):
+    budget("user", "add", "aoife@example.ie", "--name", "Aoife", input="correct horse battery\n")
+    made = budget(
+        "family", "create", "--name", "Byrnes", "--owner", "aoife@example.ie", "--currency", "EUR",
+        "--timezone", "Europe/Dublin", "--income", "4200.00", "--savings", "0", "--start-day", "1", "--json",
+    )  # fmt: skip
+    fam = json.loads(made.stdout)["family_id"]
+    aoife = accounts.find_user(engine, "aoife@example.ie")
+    families.update_plan(open_family(engine, aoife.id, fam), locale="en_IE")  # Irish: €1,234.50, not 1.234,50 €
+    who = ("--family", fam, "--by", "aoife@example.ie")
+    out = lambda *args: budget(*args, *who).stdout  # noqa: E731
+    assert "€1,234.50 a period" in out("fixed", "add", "--name", "Rent", "--amount", "1234.50")
+    rent = json.loads(out("bill", "list", "--json"))["bills"][0]["id"]
+    assert "€1,234.50 on 2026-12-01" in out("bill", "pay", "--id", rent, "--on", "2026-12-01")
+    assert "Saved: Lunch €12.50 " in out("add", "--amount", "12.50", "--description", "Lunch", "--category", "Dining")
+    assert "€12.50" in out("daily")
+    assert "target €200.00 a period" in out("target", "set", "--category", "Dining", "--amount", "200")
+    scheduled = out(
+        "schedule", "add", "--description", "Gym", "--amount", "30", "--category", "Fun", "--every", "month",
+        "--start", "2026-12-20",
+    )  # fmt: skip
+    assert "Gym €30.00 (monthly on the 20th" in scheduled
