@@ -132,8 +132,17 @@ def _open(request: Request, session: devices.Session) -> FamilyAccess:
     return families.open(http.engine(), session.user.id, _family_id(request))
 
 
+def _browser_language(request: Request) -> str | None:
+    """The first language of the request's Accept-Language ('de-AT,de;q=0.9' → 'de-AT'), if any."""
+    first = request.headers.get("accept-language", "").split(",")[0].split(";")[0].strip()
+    return first if first and first != "*" else None
+
+
 def me(request: Request, session: devices.Session, body: dict) -> tuple[int, dict]:
+    """Who is signed in and their families, each with what the offline form needs to write money
+    the family's way: its currency and its locale as a BCP 47 tag ('de-DE', for ``Intl``)."""
     memberships = families.my_families(http.engine(), session.user.id)
+    language = _browser_language(request)
     out = []
     for m in memberships:
         access = families.open(http.engine(), session.user.id, m.family_id)
@@ -144,7 +153,7 @@ def me(request: Request, session: devices.Session, body: dict) -> tuple[int, dic
                 "role": m.role,
                 "member": m.display_name,
                 "currency": access.currency,
-                "language": "en",
+                "locale": access.family.locale(language).replace("_", "-"),
                 "today": access.today().isoformat(),
             }
         )

@@ -12,7 +12,7 @@ from sqlalchemy import text
 
 from budget_app.server_process import AppServer
 from budget_core.db.engine import make_app_engine, make_engine
-from budget_core.services import categories
+from budget_core.services import accounts, categories, families
 
 from .helpers import sign_in
 
@@ -166,3 +166,38 @@ def test_a_page_whose_server_goes_away_says_so_and_leads_to_the_offline_form(wor
     expect(page.get_by_role("heading", name=re.compile(r"^Waiting to be sent"))).to_be_visible()
     expect(page.get_by_role("status")).to_contain_text("Offline")
     expect(page.get_by_label("Amount (USD)")).to_be_visible()
+
+
+def test_the_offline_form_writes_money_the_familys_way(world, new_page, tmp_path):
+    home, url = world
+    anna = accounts.create_user(home.engine, "anna@example.de", "Anna", PASSWORD)
+    families.create_family(
+        home.engine,
+        anna.id,
+        name="Bergers",
+        currency="EUR",
+        timezone="Europe/Berlin",
+        monthly_income=400000,
+        savings_goal=30000,
+        period_start_day=1,
+        locale="de_DE",
+    )
+    server = AppServer(url, tmp_path)
+    try:
+        page = new_page(390, 844)
+        sign_in(page, server.url, "anna@example.de", PASSWORD)
+        _shell_knows_the_family(page)
+        page.context.set_offline(True)
+        page.reload()
+        amount = page.get_by_label("Amount (EUR)")
+        expect(amount).to_have_attribute("placeholder", "0,00")
+        amount.fill("zwölf")
+        page.get_by_role("button", name="Save on this device").click()
+        expect(page.locator("#fb-form-error")).to_have_text("Type an amount, such as 12,50.")
+        _type(page, "1.234,50", "Fahrrad", "Transport")
+        _type(page, "12,5", "Brot", "Groceries")
+        shown = page.locator("#fb-waiting li .amt")
+        expect(shown).to_have_text(["1.234,50\u00a0€", "12,50\u00a0€"])
+    finally:
+        server.stop()
+    assert "Traceback" not in server.output(), server.output()[-4000:]

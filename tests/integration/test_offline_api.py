@@ -197,7 +197,9 @@ def test_reads_give_the_familys_categories_and_todays_figures(world):
     token = sessions.start_session(home.engine, home.mom.id)
     code, me, _ = call(server, "/api/v1/me", token=token)
     assert code == 200 and me["user"]["name"] == "Mom"
-    assert [(f["id"], f["currency"], f["role"]) for f in me["families"]] == [(home.family.id, "USD", "manager")]
+    assert [(f["id"], f["currency"], f["locale"], f["role"]) for f in me["families"]] == [
+        (home.family.id, "USD", "en-US", "manager")  # what the offline form writes money with (Intl's tag)
+    ]
     code, cats, _ = call(server, f"/api/v1/families/{home.family.id}/categories", token=token)
     labels = [c["label"] for c in cats["categories"]]
     assert code == 200 and "Groceries" in labels and "Garden" not in labels  # archived ones are not offered

@@ -32,11 +32,36 @@
     return sending;
   }
 
-  function money(amountText, currency) {
-    var n = Number(String(amountText).replace(/[^0-9.,-]/g, "").replace(/,(?=\d{3}\b)/g, "").replace(",", "."));
+  /* Money the family's way: its locale comes with /api/v1/me ("de-DE"); before that, the browser's. */
+  function currencyFormat(currency, locale) {
+    return new Intl.NumberFormat(locale || undefined, { style: "currency", currency: currency });
+  }
+
+  function typedNumber(typed) {  // how the server reads a typed amount (money._normalise_separators)
+    var s = String(typed).replace(/[^0-9.,-]/g, ""), dot = s.lastIndexOf("."), comma = s.lastIndexOf(",");
+    if (dot >= 0 && comma >= 0) {  // 1.234,56 or 1,234.56: the last one is the decimal mark
+      var mark = Math.max(dot, comma);
+      return Number(s.slice(0, mark).replace(/[.,]/g, "") + "." + s.slice(mark + 1));
+    }
+    var parts = s.split(dot >= 0 ? "." : ",");
+    if (parts.length > 2 || (comma >= 0 && parts[1].length === 3)) return Number(parts.join(""));  // grouping only
+    return Number(parts.join("."));
+  }
+
+  function money(amountText, currency, locale) {
+    var n = typedNumber(amountText);
     if (!isFinite(n)) return amountText + " " + currency;
-    try { return new Intl.NumberFormat("en-US", { style: "currency", currency: currency }).format(n); }
+    try { return currencyFormat(currency, locale).format(n); }
     catch (e) { return amountText + " " + currency; }
+  }
+
+  function typedExample(f, value) {  // an amount as the family types it: 12.50, 12,50, 1250 (yen)
+    try {
+      var places = currencyFormat(f.currency, f.locale).resolvedOptions().maximumFractionDigits;
+      return new Intl.NumberFormat(f.locale || undefined, {
+        minimumFractionDigits: places, maximumFractionDigits: places, useGrouping: false
+      }).format(value);
+    } catch (e) { return value.toFixed(2); }
   }
 
   function localToday() {
@@ -112,6 +137,7 @@
 
   /* --- the offline page --------------------------------------------------------------------------- */
   var me = null, editing = null, lastResult = null;
+  var sentNow = 0;  /* entries sent since the connection last returned, by this page or the service worker */
   function $(id) { return document.getElementById(id); }
   function text(el, s) { el.textContent = s; return el; }
 
@@ -131,19 +157,20 @@
     });
     if (selected) sel.value = String(selected);
     $("fb-amount-label").textContent = "Amount (" + (f ? f.currency : "") + ")";
+    if (f) $("fb-amount").placeholder = typedExample(f, 0);
   }
 
   function status(result) {
     var s = $("fb-status"), parts = [];
     if (!navigator.onLine || !reachable) parts.push("Offline: what you save stays on this device and is sent when the connection returns.");
     else parts.push("Online.");
-    if (result && result.sent) parts.push(result.sent + (result.sent === 1 ? " entry sent." : " entries sent."));
+    if (sentNow) parts.push(sentNow + (sentNow === 1 ? " entry sent." : " entries sent."));
     if (result && result.stopped && navigator.onLine && reachable) parts.push("Not sent yet: " + result.stopped);
     s.textContent = parts.join(" ");
   }
 
   function draw(result) {
-    if (result) lastResult = result;
+    if (result) { lastResult = result; sentNow += result.sent; }  /* the second sender finds nothing left */
     status(lastResult);
     return box.all().then(function (entries) {
       var ul = $("fb-waiting");
@@ -157,7 +184,7 @@
         li.dataset.state = e.state;
         var top = document.createElement("div"); top.className = "top";
         top.appendChild(text(document.createElement("span"), e.description || e.category_label));
-        top.appendChild(text(document.createElement("span"), (e.refund ? "+" : "") + money(e.amount, e.currency))).className = "amt";
+        top.appendChild(text(document.createElement("span"), (e.refund ? "+" : "") + money(e.amount, e.currency, e.locale))).className = "amt";
         li.appendChild(top);
         var meta = text(document.createElement("div"), e.category_label + " · " + e.date + " · " + e.family_name +
           (e.state === "failed" ? "" : " · waiting"));
@@ -217,11 +244,11 @@
     var f = family(), err = $("fb-form-error");
     var amount = $("fb-amount").value.trim(), cat = $("fb-category");
     var problem = !f ? "Open the app once with a connection first." :
-      !/^[^\d-]{0,3}\s*\d[\d.,\s]*$/.test(amount) ? "Type an amount, such as 12.50." :
+      !/^[^\d-]{0,3}\s*\d[\d.,\s]*$/.test(amount) ? "Type an amount, such as " + typedExample(f, 12.5) + "." :
       !cat.value ? "Choose a category." : !$("fb-date").value ? "Choose a date." : null;
     if (problem) { err.textContent = problem; err.hidden = false; $("fb-amount").focus(); return; }
     var fields = {
-      family_id: f.id, family_name: f.name, currency: f.currency, typed_by: me.user.id,
+      family_id: f.id, family_name: f.name, currency: f.currency, locale: f.locale, typed_by: me.user.id,
       amount: amount, description: $("fb-description").value.trim(), category_id: Number(cat.value),
       category_label: cat.options[cat.selectedIndex].textContent, date: $("fb-date").value,
       refund: $("fb-refund").checked
@@ -259,7 +286,7 @@
 
   /* --- both ----------------------------------------------------------------------------------------- */
   window.addEventListener("online", function () { status(lastResult); send(); pageBanner(); });
-  window.addEventListener("offline", function () { if (onOfflinePage) draw(); else pageBanner(); });
+  window.addEventListener("offline", function () { sentNow = 0; if (onOfflinePage) draw(); else pageBanner(); });
   if ("serviceWorker" in navigator) {
     navigator.serviceWorker.addEventListener("message", function (ev) {
       if (ev.data && ev.data.type === "fb-delivered") done(ev.data.result);
