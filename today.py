@@ -28,7 +28,6 @@ from budget_core.services import budgets, deliveries
 TODAY = "fb_today"  # the headline: woken first
 TODAY_CHARTS = "fb_today_charts"
 TODAY_PLAN = "fb_today_plan"
-_DRAWN = "fb_today_drawn"  # the family version the headline last drew: the fragments below draw the same
 
 ctx = frame("Today")
 fmt = ctx.fmt
@@ -73,10 +72,8 @@ def headline() -> None:
             version: int | None = poller.redraw_on_change(ctx.access)
             if st.session_state.get(SAVED):  # right after this person's own save: read the new version
                 version = None
-            fb = budgets.daily_budget(ctx.access, version=version)
-            st.session_state[_DRAWN] = fb.version
+            b = budgets.daily_budget(ctx.access, version=version).budget
             wake.follow_up()
-            b = fb.budget
             next_start = date.fromordinal(b.period_end.toordinal() + 1)
             st.caption(
                 inert(
@@ -92,10 +89,10 @@ def headline() -> None:
 
 
 def _drawn():
-    """The day's budget at the version the headline drew (from the cache: no query), so the figures
-    below never disagree with it; a newer change reruns the headline, and these after it."""
+    """The day's budget as stored now (the version is read again: after this person's own save the
+    headline may have drawn a version the poller has not heard of yet); cached by that version."""
     wake.redraw_after()
-    return budgets.daily_budget(ctx.access, version=st.session_state.get(_DRAWN))
+    return budgets.daily_budget(ctx.access)
 
 
 @st.fragment(key=PAGE_ENTRY_FRAGMENT)
