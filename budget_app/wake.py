@@ -18,7 +18,7 @@ The headline comes first and the rest after it: fragments that also show the cha
 less at the first glance (Today's notes, tiles, charts and plan table) name themselves with
 :func:`redraw_after`. A fragment-scoped run of the headline's fragment — woken by someone else's
 change, or the person's own save — then has them rerun ``FOLLOW_S`` later, once that run has
-ended, one run each, in page order (:func:`follow_up`). Measured (``bench/capacity.py``): the charts of the writer's own page and
+ended (:func:`follow_up`). Measured (``bench/capacity.py``): the charts of the writer's own page and
 of the woken ones, built and drawn in the same moment as the headline, were what held the headline
 back on a 2-core machine.
 
@@ -57,7 +57,6 @@ _families: dict[int, set[str]] = {}  # family id → ids of the sessions showing
 _session_family: dict[str, int] = {}
 _redraw: dict[str, str] = {}  # session id → the fragment its page redraws on a change (else the whole page)
 _follow: dict[str, list[str]] = {}  # session id → fragments rerun after that one, in page order
-_pending: dict[str, list[str]] = {}  # session id → following fragments not yet rerun (one run each)
 wakes = 0  # page runs requested by a change (for tests and the health page)
 
 try:
@@ -134,56 +133,37 @@ def follow_up() -> None:
     if ctx is None or not ctx.fragment_ids_this_run:
         return
     with _lock:
-        following = _follow.get(ctx.session_id)
-        if not following:
+        if not _follow.get(ctx.session_id):
             return
-        already = ctx.session_id in _pending  # a follow-up under way takes the whole list again
-        _pending[ctx.session_id] = list(following)
     session = runtime.get_instance().get_app_session(ctx.session_id)
-    if session is not None and not already:
+    if session is not None:
         try:
             session._event_loop.call_soon_threadsafe(
                 lambda: session._event_loop.call_later(FOLLOW_S, _follow_up, session, 0)
             )
         except (AttributeError, RuntimeError):  # loop closed: the next page run draws everything
-            _forget_pending(ctx.session_id)
+            pass
 
 
 def _follow_up(session, tries: int) -> None:
-    """On the event loop: rerun the next following fragment once the session's run has ended, then
-    come back for the one after it. One request per run: fragment reruns requested together were
-    merged into one queued run that a further request could drop (measured: 3 in 8 follow-ups lost
-    the tiles' redraw in the browser when those fragments drew from the cache in a few ms)."""
+    """On the event loop: rerun the following fragments once the session's run has ended."""
     try:
         if session._state == AppSessionState.SHUTDOWN_REQUESTED:
-            _forget_pending(session.id)
             return
         if session._state == AppSessionState.APP_IS_RUNNING or session._scriptrunner is not None:
             if tries < GIVE_UP_AFTER:
                 session._event_loop.call_later(RETRY_S, _follow_up, session, tries + 1)
-            else:
-                _forget_pending(session.id)
             return
         with _lock:
-            queue = [f for f in _pending.get(session.id, ()) if session.has_fragment(f)]
-            if not queue:
-                _pending.pop(session.id, None)
-                return
-            _pending[session.id] = queue[1:]
-        state = ClientState()
-        state.CopyFrom(session._client_state)
-        state.fragment_id = queue[0]
-        session.request_rerun(state)
-        session._event_loop.call_later(RETRY_S, _follow_up, session, 0)  # the next, once this run has ended
+            following = [f for f in _follow.get(session.id, ()) if session.has_fragment(f)]
+        for fragment in following:  # the first starts a run, the rest join the one queued after it
+            state = ClientState()
+            state.CopyFrom(session._client_state)
+            state.fragment_id = fragment
+            session.request_rerun(state)
     except Exception as err:  # a closing session, or a Streamlit that changed: the next run draws them
-        _forget_pending(getattr(session, "id", ""))
         log.debug("could not follow up session %s", getattr(session, "id", "?"), exc_info=True)
         _falling_back(f"following up a session failed ({type(err).__name__})")
-
-
-def _forget_pending(session_id: str) -> None:
-    with _lock:
-        _pending.pop(session_id, None)
 
 
 def page_run() -> None:
@@ -193,7 +173,6 @@ def page_run() -> None:
         with _lock:
             _redraw.pop(session_id, None)
             _follow.pop(session_id, None)
-            _pending.pop(session_id, None)  # this run draws everything
 
 
 def unregister() -> None:
@@ -284,7 +263,6 @@ def _forget(session_id: str) -> None:
     with _lock:
         _redraw.pop(session_id, None)
         _follow.pop(session_id, None)
-        _pending.pop(session_id, None)
         family_id = _session_family.pop(session_id, None)
         if family_id is not None:
             _families.get(family_id, set()).discard(session_id)
