@@ -32,6 +32,20 @@ def _psycopg_conninfo(url: str, dbname: str) -> str:
     return u.render_as_string(hide_password=False)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def local_files_in_a_temporary_folder(tmp_path_factory):
+    """The app's own local files (the outbox, a default embedded server) live under
+    ``BUDGET_DATA_DIR``, by default a system folder for root (``/var/lib/family-budget``): every
+    test keeps them in a temporary one unless it names its own."""
+    patch = pytest.MonkeyPatch()
+    if not os.environ.get("BUDGET_DATA_DIR"):
+        patch.setenv("BUDGET_DATA_DIR", str(tmp_path_factory.mktemp("data")))
+    config.reset_settings()
+    yield
+    patch.undo()
+    config.reset_settings()
+
+
 @pytest.fixture(scope="session")
 def server_url():
     """A SQLAlchemy URL of a server we may create databases on (its own database is not touched)."""
