@@ -175,7 +175,7 @@ def test_a_delete_is_undone_from_its_toast(site, new_page):
     page.get_by_role("button", name="Delete this transaction").click()
     expect(page.locator('[data-testid="fb-undo-text"]')).to_contain_text("Pizza to undo")
     assert "Pizza to undo" not in [t.description for t in transactions.list_transactions(access)]
-    page.get_by_role("button", name="Undo").click()
+    page.get_by_role("button", name="Undo", exact=True).click()  # not the row "Pizza to undo" still listed
     expect(page.locator('[data-testid="fb-transactions"]')).to_contain_text("Pizza to undo")
     assert "Pizza to undo" in [t.description for t in transactions.list_transactions(access)]
 
