@@ -285,13 +285,18 @@ def test_a_backup_or_export_never_replaces_a_file_unless_forced(budget, family_i
     assert sorted(p.name for p in tmp_path.iterdir()) == ["all.dump", "notes.txt"]
 
 
-def test_a_euro_familys_bills_and_targets_are_written_the_way_its_locale_writes_them(budget):
-    budget("user", "add", "anna@example.de", "--name", "Anna", input="correct horse battery\n")
+def _euro_family(budget, email: str, name: str, family: str, timezone: str, income: str) -> int:
+    """A family counting in euros, made through the CLI by its new owner; returns its id."""
+    budget("user", "add", email, "--name", name, input="correct horse battery\n")
     made = budget(
-        "family", "create", "--name", "Müllers", "--owner", "anna@example.de", "--currency", "EUR",
-        "--timezone", "Europe/Berlin", "--income", "4200,00", "--savings", "0", "--start-day", "1", "--json",
+        "family", "create", "--name", family, "--owner", email, "--currency", "EUR",
+        "--timezone", timezone, "--income", income, "--savings", "0", "--start-day", "1", "--json",
     )  # fmt: skip
-    fam = json.loads(made.stdout)["family_id"]
+    return json.loads(made.stdout)["family_id"]
+
+
+def test_a_euro_familys_bills_and_targets_are_written_the_way_its_locale_writes_them(budget):
+    fam = _euro_family(budget, "anna@example.de", "Anna", "Müllers", "Europe/Berlin", "4200,00")
     anna = ("--family", fam, "--by", "anna@example.de")
     rent = json.loads(budget("fixed", "add", *anna, "--name", "Miete", "--amount", "1234,50", "--json").stdout)
     budget("bill", "pay", *anna, "--id", rent["id"], "--on", "2026-12-01")
@@ -305,12 +310,7 @@ def test_a_euro_familys_bills_and_targets_are_written_the_way_its_locale_writes_
 
 
 def test_every_line_the_cli_writes_for_people_shows_money_in_the_familys_chosen_locale(budget, engine):
-    budget("user", "add", "aoife@example.ie", "--name", "Aoife", input="correct horse battery\n")
-    made = budget(
-        "family", "create", "--name", "Byrnes", "--owner", "aoife@example.ie", "--currency", "EUR",
-        "--timezone", "Europe/Dublin", "--income", "4200.00", "--savings", "0", "--start-day", "1", "--json",
-    )  # fmt: skip
-    fam = json.loads(made.stdout)["family_id"]
+    fam = _euro_family(budget, "aoife@example.ie", "Aoife", "Byrnes", "Europe/Dublin", "4200.00")
     aoife = accounts.find_user(engine, "aoife@example.ie")
     families.update_plan(open_family(engine, aoife.id, fam), locale="en_IE")  # Irish: €1,234.50, not 1.234,50 €
     who = ("--family", fam, "--by", "aoife@example.ie")
